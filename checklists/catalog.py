@@ -1,0 +1,202 @@
+"""The plan catalog: what a plan document says, in a form an office can review and edit.
+
+A catalog is produced by the parser from a document, written to YAML with source line
+numbers, optionally edited by the leading office, and loaded into the database. It is the
+only thing the loader reads, so every fact the database holds about a plan's text is here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    """Base for catalog records: unknown fields are errors, so a typo in YAML is caught."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class MeasureKind(StrEnum):
+    MEASURE = "measure"
+    SAFEGUARD = "safeguard"
+    OUTCOME = "outcome"
+
+
+# Prefix of the `ref` of non-numbered kinds: safeguard S1, outcome O3.
+REF_PREFIX = {MeasureKind.SAFEGUARD: "S", MeasureKind.OUTCOME: "O"}
+
+
+class UnitRole(StrEnum):
+    LEAD = "lead"
+    CO = "co"
+    GROUP = "group"
+
+
+class DeadlineKind(StrEnum):
+    FIXED = "fixed"
+    ONGOING = "ongoing"
+    ANNUAL = "annual"
+    FIXED_THEN_ONGOING = "fixed_then_ongoing"
+    NONE = "none"
+
+
+class Comparator(StrEnum):
+    EQ = "="
+    GE = ">="
+    LE = "<="
+    RANGE = "range"
+
+
+class EvidenceKind(StrEnum):
+    FILE = "file"
+    LINK = "link"
+    NOTE = "note"
+
+
+class Deadline(Strict):
+    kind: DeadlineKind = DeadlineKind.NONE
+    text: str = ""
+    due: dt.date | None = None
+    # For annual deadlines: the month (and day) by which each year's part is due.
+    month: int | None = Field(default=None, ge=1, le=12)
+    day: int | None = Field(default=None, ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Deadline:
+        if self.kind in (DeadlineKind.FIXED, DeadlineKind.FIXED_THEN_ONGOING) and self.due is None:
+            raise ValueError(f"期限类型 {self.kind.value} 需要 due 日期")
+        if self.kind is DeadlineKind.ANNUAL and self.month is None:
+            raise ValueError("期限类型 annual 需要 month")
+        return self
+
+
+class UnitRef(Strict):
+    name: str = Field(min_length=1)  # as written in the document
+    role: UnitRole = UnitRole.CO
+
+
+class ChecklistItem(Strict):
+    text: str = Field(min_length=1)
+    evidence_kinds: list[EvidenceKind] = Field(default_factory=lambda: [EvidenceKind.FILE])
+    min_evidence: int = Field(default=1, ge=0)
+
+
+class Section(Strict):
+    ref: str = Field(min_length=1)  # unique in the plan: "3", "3.2"
+    number: str = ""  # as printed: "三", "(二)"
+    title: str = Field(min_length=1)
+    parent: str | None = None
+    line: int | None = None
+
+
+class Measure(Strict):
+    kind: MeasureKind = MeasureKind.MEASURE
+    number: str = Field(min_length=1)  # the document's own number, as a string
+    section: str | None = None  # Section.ref
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    units: list[UnitRef] = Field(default_factory=list)
+    units_text: str = ""  # the responsibility clause as written
+    deadline: Deadline = Field(default_factory=Deadline)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    lines: list[int] = Field(default_factory=list)  # source lines the measure was read from
+
+    @property
+    def ref(self) -> str:
+        prefix = REF_PREFIX.get(self.kind, "")
+        return f"{prefix}{self.number}"
+
+
+class Phase(Strict):
+    name: str = Field(min_length=1)
+    text: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+    # The phase in which units self-check and the acceptance review is prepared.
+    acceptance: bool = False
+    line: int | None = None
+
+
+class Indicator(Strict):
+    text: str = Field(min_length=1)  # the source phrase
+    metric: str = Field(min_length=1)
+    comparator: Comparator = Comparator.EQ
+    value: Decimal
+    value_max: Decimal | None = None
+    unit: str = ""
+    due: dt.date | None = None
+    measure: str | None = None  # ref of the measure it belongs to, if any
+    line: int | None = None
+
+    @model_validator(mode="after")
+    def _range_has_max(self) -> Indicator:
+        if (self.comparator is Comparator.RANGE) != (self.value_max is not None):
+            raise ValueError("value_max 仅在 comparator 为 range 时填写,且此时必填")
+        return self
+
+
+class Warning_(Strict):
+    """A line or span the parser could not place, or read with doubt."""
+
+    line: int
+    message: str
+    text: str = ""
+
+
+class Skipped(Strict):
+    """A span of lines recognised as page furniture (navigation, metadata, news links)."""
+
+    start: int
+    end: int
+    reason: str
+
+
+class PlanInfo(Strict):
+    key: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = Field(min_length=1)
+    issuer: str = ""
+    doc_number: str = ""
+    issued_on: dt.date | None = None
+    source_file: str = ""
+    source_sha256: str = ""
+
+
+class Catalog(Strict):
+    format: int = 1
+    plan: PlanInfo
+    sections: list[Section] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    phases: list[Phase] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+    warnings: list[Warning_] = Field(default_factory=list)
+    skipped: list[Skipped] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Catalog:
+        section_refs = {s.ref for s in self.sections}
+        if len(section_refs) != len(self.sections):
+            raise ValueError("sections 中有重复的 ref")
+        for s in self.sections:
+            if s.parent is not None and s.parent not in section_refs:
+                raise ValueError(f"章节 {s.ref} 的 parent {s.parent} 不存在")
+        refs: set[str] = set()
+        for m in self.measures:
+            if m.ref in refs:
+                raise ValueError(f"措施编号重复: {m.ref}")
+            refs.add(m.ref)
+            if m.section is not None and m.section not in section_refs:
+                raise ValueError(f"措施 {m.ref} 的 section {m.section} 不存在")
+        for ind in self.indicators:
+            if ind.measure is not None and ind.measure not in refs:
+                raise ValueError(f"指标 {ind.metric} 引用的措施 {ind.measure} 不存在")
+        return self
+
+    def measure(self, ref: str) -> Measure:
+        for m in self.measures:
+            if m.ref == ref:
+                return m
+        raise KeyError(ref)
