@@ -1,0 +1,14 @@
+# The logic lives in scripts/*.sh; these targets only call them.
+# Pass extra pytest arguments with: make test PYTEST_ARGS='-k import -x'
+
+.PHONY: demo test setup
+.DEFAULT_GOAL := demo
+
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh $(PYTEST_ARGS)
+
+setup:
+	bash scripts/setup.sh --test

@@ -1,0 +1,160 @@
+"""Catalog ⇄ YAML. Errors in an edited catalog name the file, the line and the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from checklists.catalog import Catalog
+
+HEADER = """\
+# zonecheck 方案目录(可由领导小组办公室审核、修改后用 `zonecheck import 本文件` 重新载入)
+# lines: 原文行号; units.role: lead 牵头 / co 配合 / group 成员单位群体
+# checklist: 自查清单条目, evidence_kinds 可填 file / link / note, min_evidence 为最少佐证数量
+"""
+
+
+class CatalogError(ValueError):
+    """A catalog file that cannot be read; the message is for the user, in Chinese."""
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_unicode = True
+    yaml.width = 4096  # one measure text per line, so diffs of a revised plan stay readable
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _plain(value: Any) -> Any:
+    """Pydantic's python dump, with Decimals as numbers and dates as dates for YAML."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if hasattr(value, "value") and isinstance(getattr(value, "value", None), str):
+        return value.value  # enums
+    return value
+
+
+def dump_catalog(catalog: Catalog) -> str:
+    data = _plain(catalog.model_dump(mode="python", exclude_none=True))
+    for measure in data["measures"]:
+        for item in measure["checklist"]:
+            if item.get("evidence_kinds") == ["file"] and item.get("min_evidence") == 1:
+                del item["evidence_kinds"], item["min_evidence"]  # the defaults; keep YAML short
+        if measure["deadline"] == {"kind": "none", "text": ""}:
+            del measure["deadline"]
+    out = io.StringIO()
+    out.write(HEADER)
+    _yaml().dump(data, out)
+    return out.getvalue()
+
+
+def write_catalog(catalog: Catalog, path: Path) -> None:
+    """Write atomically: a reader never sees half a catalog."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(dump_catalog(catalog), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_catalog(text: str, *, source: str) -> Catalog:
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"第 {mark.line + 1} 行" if mark else ""
+        raise CatalogError(f"{source} {line}: YAML 格式错误: {exc.problem or exc.context}") from None
+    except YAMLError as exc:
+        raise CatalogError(f"{source}: YAML 格式错误: {exc}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{source}: 不是方案目录文件(顶层应为映射,含 plan 与 measures)")
+    try:
+        return Catalog.model_validate(_to_builtin(data))
+    except ValidationError as exc:
+        messages = [_describe(err, data, source) for err in exc.errors()]
+        raise CatalogError("\n".join(messages)) from None
+
+
+def read_catalog(path: Path) -> Catalog:
+    return load_catalog(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def _to_builtin(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _to_builtin(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_builtin(v) for v in value]
+    if isinstance(value, float):
+        return Decimal(repr(value))  # 8.2 stays 8.2, not 8.199999...
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _line_of(data: Any, loc: tuple[int | str, ...]) -> int | None:
+    """1-based line of the deepest node of `loc` that exists in the loaded YAML."""
+    node, line = data, None
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
+
+
+_MESSAGES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段(拼写错误?)",
+    "string_too_short": "不能为空",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表",
+    "dict_type": "应为映射",
+    "model_type": "应为映射",
+    "string_pattern_mismatch": "格式不符(只能用字母、数字、-、_、.)",
+}
+
+
+def _describe(err: ErrorDetails, data: Any, source: str) -> str:
+    loc = tuple(err["loc"])
+    line = _line_of(data, loc)
+    field = ".".join(str(p) for p in loc) or "(顶层)"
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind in _MESSAGES:
+        message = _MESSAGES[kind]
+    elif kind.startswith("date") or kind.startswith("datetime"):
+        message = f"日期无效,应为 YYYY-MM-DD: {err.get('input')!r}"
+    elif kind == "enum":
+        message = f"取值无效 {err.get('input')!r},可选: {ctx.get('expected', '')}"
+    elif kind in ("greater_than_equal", "greater_than"):
+        message = f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
+    elif kind in ("less_than_equal", "less_than"):
+        message = f"不能大于 {ctx.get('le', ctx.get('lt'))}"
+    elif kind == "value_error":
+        message = str(ctx.get("error", err["msg"]))
+    else:
+        message = err["msg"]
+    where = f" 第 {line} 行" if line else ""
+    return f"{source}{where}: 字段 {field}: {message}"

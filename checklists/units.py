@@ -1,0 +1,310 @@
+"""Responsibility clauses: who does a measure, in which role, and by when.
+
+A clause is the trailing parenthetical of a measure without its outer brackets
+(`区市场监管局、区司法局按职责分工负责;2025年12月底前完成`) or the units cell of a task table.
+Its top-level `;` and `,` pieces are either a deadline or a list of units; a unit list is
+split on top-level `、` and on `及`/`以及`/`和` where they join two unit names.
+
+Splitting is bracket-aware (`各县〔市、区〕政府〔管委会〕`, `区委办(区委外办)` stay whole) and is
+computed on width-folded text but cut from the text as given, so names come back as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from checklists.catalog import Deadline, UnitRef, UnitRole
+from checklists.deadlines import parse_deadline
+from checklists.text import depth_map, fold_width
+
+__all__ = [
+    "Responsibility",
+    "is_group",
+    "looks_like_units",
+    "normalise_unit_name",
+    "parse_responsibility",
+]
+
+# Words after a unit list that say how the units share the work. Longest first, so
+# `按职责分工负责` goes before `负责` leaves `按职责分工` behind.
+_DUTY_SUFFIXES = (
+    "按照职责分工负责",
+    "按职责分工负责",
+    "按职能分工负责",
+    "按职责分工落实",
+    "按分工负责",
+    "按职责负责",
+    "分工负责",
+    "共同负责",
+    "负责",
+    "等有关部门",
+    "等相关部门",
+    "等有关单位",
+    "等相关单位",
+    "等部门",
+    "等单位",
+    "等",
+)
+_LEAD_MARK = "牵头"
+_CO_MARK = "配合"
+# Table cells sometimes label the lists: `牵头单位:区市场监管局`.
+_LABEL_RE = re.compile(r"^(牵头单位|责任单位|主责单位|配合单位|协同单位|参与单位)\s*[::]\s*")
+_CO_LABELS = ("配合单位", "协同单位", "参与单位")
+_DEADLINE_LABEL_RE = re.compile(r"^(?:完成时限|完成时间|时间节点|时限要求|完成期限)\s*[::]\s*")
+
+# Words that join two unit names. `以及` before `及`, so `以及` is not read as `以` + `及`.
+_JOINERS = ("以及", "及", "和")
+
+_GROUP_WORDS = (
+    "成员单位",
+    "有关部门",
+    "相关部门",
+    "有关单位",
+    "相关单位",
+    "其他成员",
+    "各部门",
+    "各单位",
+)
+
+# Endings of organisation names; a piece ending otherwise is not taken for a unit without a
+# duty word. `行`, `科`, `站` and `室` alone are left out: `(试行)`, `(本科)`, `(工作站)` are asides.
+_ORG_SUFFIXES = (
+    "局",
+    "委",
+    "办",
+    "院",
+    "部",
+    "厅",
+    "会",
+    "府",
+    "所",
+    "署",
+    "处",
+    "中心",
+    "分行",
+    "银行",
+    "海关",
+    "小组",
+    "单位",
+    "政府",
+    "管委会",
+    "法院",
+    "法庭",
+    "检察院",
+    "支队",
+    "大队",
+    "办公室",
+    "机关",
+    "部门",
+    "公司",
+    "集团",
+    "联",
+    "协",
+    "街道",
+    "镇",
+    "社",
+    "馆",
+    "台",
+)
+
+_BRACKETS = str.maketrans(
+    {"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(", "】": ")", "﹝": "(", "﹞": ")"}
+)
+_SPACE_RE = re.compile(r"\s+")
+_TRAILING_ASIDE_RE = re.compile(r"\([^()]*\)$")
+_BARE_YEAR_RE = re.compile(r"\d{4}年")
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """What a responsibility clause says.
+
+    `units` in the order written, each with its role; `deadline` is the clause's deadline
+    piece, or None when it has none; `rest` holds pieces that are neither units nor the
+    deadline (including any second deadline), as written, for the parser to warn about.
+    """
+
+    units: list[UnitRef] = field(default_factory=list)
+    deadline: Deadline | None = None
+    rest: list[str] = field(default_factory=list)
+
+
+def normalise_unit_name(name: str) -> str:
+    """A unit name for comparison: width folded, no white space, every bracket as `(` `)`.
+
+    `各县〔市、区〕政府〔管委会〕` → `各县(市、区)政府(管委会)`.
+    """
+    return _SPACE_RE.sub("", fold_width(name)).translate(_BRACKETS)
+
+
+def is_group(name: str) -> bool:
+    """True for a name standing for several units (`各成员单位`, `有关部门`, `各县(市、区)政府`).
+
+    A named body such as `区知识产权工作领导小组` is one unit, not a group.
+    """
+    n = normalise_unit_name(name)
+    return n.startswith("各") or any(word in n for word in _GROUP_WORDS)
+
+
+def _split_cut(text: str, separators: Iterable[str]) -> list[str]:
+    """`split_top_level`, but the pieces are cut from `text` as given, not from its folded form.
+
+    Depth is read on the folded text so full-width brackets count as brackets too.
+    """
+    seps = set(separators)
+    folded = fold_width(text)
+    parts: list[str] = []
+    start = 0
+    for i, (ch, depth) in enumerate(zip(folded, depth_map(folded), strict=True)):
+        if depth == 0 and ch in seps:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _base_name(name: str) -> str:
+    """The name without trailing asides: `区委办(区委外办)` → `区委办`."""
+    n = normalise_unit_name(name)
+    while (shorter := _TRAILING_ASIDE_RE.sub("", n)) != n and shorter:
+        n = shorter
+    return n
+
+
+def _looks_like_unit(name: str) -> bool:
+    if is_group(name):
+        return True
+    base = _base_name(name)
+    # A bare suffix (`单位`, `政府`) is a common noun, not the name of a unit.
+    return (
+        not base[:1].isdigit()
+        and base not in _ORG_SUFFIXES
+        and any(base.endswith(suffix) for suffix in _ORG_SUFFIXES)
+    )
+
+
+def _split_joined(name: str) -> list[str]:
+    """Split `区检察院及区知识产权联席会议其他成员单位` at `及`; keep `市自然资源和规划局` whole.
+
+    A joiner splits only when the text before it is a unit name and the text after it reads as
+    one or more unit names.
+    """
+    depths = depth_map(fold_width(name))
+    for i in range(1, len(name)):
+        if depths[i] != 0:
+            continue
+        for joiner in _JOINERS:
+            if not name.startswith(joiner, i):
+                continue
+            left, right = name[:i].strip(), name[i + len(joiner) :].strip()
+            if left and right and _looks_like_unit(left):
+                rest = _split_joined(right)
+                if all(_looks_like_unit(r) for r in rest):
+                    return [left, *rest]
+            break  # `以及` failed: do not retry the same place as `及`
+    return [name]
+
+
+@dataclass(frozen=True)
+class _UnitPiece:
+    names: list[str]
+    mark: UnitRole | None  # LEAD for `牵头`, CO for `配合`, None when unmarked
+    had_duty_word: bool
+
+
+def _strip_marks(piece: str) -> _UnitPiece:
+    """Take the duty words, `牵头` and `配合` off the end of a unit list and split it."""
+    text = piece.strip()
+    mark: UnitRole | None = None
+    duty = False
+    if label := _LABEL_RE.match(fold_width(text)):
+        mark = UnitRole.CO if label.group(1) in _CO_LABELS else UnitRole.LEAD
+        duty = True
+        text = text[label.end() :]
+    if text.startswith("由"):
+        text = text[1:]
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _DUTY_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text, changed, duty = text[: -len(suffix)].rstrip(), True, True
+                break
+        for word, role in ((_LEAD_MARK, UnitRole.LEAD), (_CO_MARK, UnitRole.CO)):
+            if text.endswith(word) and len(text) > len(word):
+                text, changed, duty = text[: -len(word)].rstrip(), True, True
+                mark = mark or role
+    names = [n for item in _split_cut(text, "、") for n in _split_joined(item)]
+    return _UnitPiece(names=names, mark=mark, had_duty_word=duty)
+
+
+def _assign_roles(pieces: list[_UnitPiece]) -> list[UnitRef]:
+    """Groups get `group`; marked `牵头` units lead; with no mark the first listed unit leads."""
+    any_lead = any(p.mark is UnitRole.LEAD for p in pieces)
+    units: list[UnitRef] = []
+    seen: set[str] = set()
+    lead_given = any_lead
+    for piece in pieces:
+        for name in piece.names:
+            key = normalise_unit_name(name)
+            if key in seen:
+                continue
+            seen.add(key)
+            if is_group(name):
+                role = UnitRole.GROUP
+            elif any_lead:
+                role = UnitRole.LEAD if piece.mark is UnitRole.LEAD else UnitRole.CO
+            elif not lead_given and piece.mark is not UnitRole.CO:
+                # Chinese plans list the leading unit first when none is marked `牵头`.
+                role, lead_given = UnitRole.LEAD, True
+            else:
+                role = UnitRole.CO
+            units.append(UnitRef(name=name, role=role))
+    return units
+
+
+def parse_responsibility(clause: str) -> Responsibility:
+    """Read a responsibility clause into units with roles, a deadline and leftover pieces."""
+    deadline: Deadline | None = None
+    unit_pieces: list[_UnitPiece] = []
+    rest: list[str] = []
+    for piece in _split_cut(clause, ";,"):
+        labelled = _DEADLINE_LABEL_RE.match(fold_width(piece))
+        found = parse_deadline(piece[labelled.end() :] if labelled else piece)
+        if found is not None:
+            if deadline is None:
+                deadline = found
+            else:
+                rest.append(piece)
+            continue
+        units = _strip_marks(piece)
+        if units.names and (units.had_duty_word or any(_looks_like_unit(n) for n in units.names)):
+            unit_pieces.append(units)
+        else:
+            rest.append(piece)
+    return Responsibility(units=_assign_roles(unit_pieces), deadline=deadline, rest=rest)
+
+
+def looks_like_units(clause: str) -> bool:
+    """Whether a trailing parenthetical is a responsibility clause, not an aside.
+
+    True when a piece is a deadline (not a bare year), the clause says `负责` or `牵头`, or
+    every unit-list item ends like an organisation name. `(武办发〔2020〕16号)`,
+    `(2021-2035年)` and `(技术)` are asides.
+    """
+    folded = fold_width(clause).strip()
+    if not folded:
+        return False
+    depths = depth_map(folded)
+    if any(depths[m.start()] == 0 for m in re.finditer("负责|牵头", folded)):
+        return True
+    pieces = _split_cut(clause, ";,")
+    for piece in pieces:
+        deadline = parse_deadline(piece)
+        key = _SPACE_RE.sub("", fold_width(piece))
+        if deadline is not None and not _BARE_YEAR_RE.fullmatch(key):
+            return True
+    names = [n for piece in pieces for n in _strip_marks(piece).names]
+    return bool(names) and all(_looks_like_unit(n) for n in names)

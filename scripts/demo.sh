@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up, then run the main job on the seed plans: create/upgrade the database in the default
+# data folder (./zonecheck-data, SQLite), import every seed plan, print a summary per plan.
+#
+# Environment:
+#   ZONECHECK_SEEDS=...   folder of seed plans *.txt (default: ../shared/seeds beside the repo)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+bash "$ZC_ROOT/scripts/setup.sh"
+cd "$ZC_ROOT"
+
+SEEDS="${ZONECHECK_SEEDS:-$ZC_ROOT/../shared/seeds}"
+[[ -d "$SEEDS" ]] || zc_die "seed folder not found: $SEEDS (set ZONECHECK_SEEDS=/path/to/seeds)"
+shopt -s nullglob
+seed_files=("$SEEDS"/*.txt)
+shopt -u nullglob
+((${#seed_files[@]} > 0)) || zc_die "no seed plans (*.txt) in $SEEDS"
+
+zc_run .venv/bin/zonecheck db upgrade
+zc_run .venv/bin/zonecheck import "${seed_files[@]}"
+zc_run .venv/bin/zonecheck plans

@@ -1,0 +1,198 @@
+"""Plan commands: import documents, list plans and measures, export a plan."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import click
+
+from checklists.catalog_yaml import dump_catalog
+from reports.export import plan_to_dict
+from workflow.cli.main import cli, get_app
+from workflow.cli.output import echo_json, table
+from workflow.models import STATE_LABELS, MeasureState
+from workflow.services.plan_import import ImportResult, import_documents
+from workflow.services.plan_queries import (
+    catalog_from_plan,
+    find_plan,
+    plan_measures,
+    plan_summaries,
+)
+
+DEADLINE_LABELS = {"fixed": "限期", "ongoing": "持续", "annual": "每年", "fixed_then_ongoing": "限期后持续", "none": "-"}
+ROLE_MARK = {"lead": "(牵头)", "co": "", "group": "(群体)"}
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="只显示将导入的内容,不写入数据库与目录文件。")
+@click.pass_context
+def import_cmd(ctx: click.Context, files: tuple[str, ...], dry_run: bool) -> None:
+    """导入方案文件(UTF-8 文本)或已审核的方案目录(YAML)。
+
+    文本文件会被解析为方案目录,写入数据目录的 catalogs/ 中供审核修改,并载入数据库。
+    重复导入同一文件不会产生任何变化;导入修订版会列出变化,且不会删除已有工作记录的措施。
+
+    \b
+    示例:
+      zonecheck import ../shared/seeds/*.txt
+      zonecheck import --dry-run 新方案.txt
+      zonecheck import zonecheck-data/catalogs/方案.yaml
+    """
+    app = get_app(ctx)
+    results = import_documents(
+        app.uow, [Path(f) for f in files], catalog_dir=app.settings.catalog_dir, dry_run=dry_run
+    )
+    for result in results:
+        _echo_result(result)
+        if dry_run:
+            _echo_dry_run_measures(app, result)
+    if dry_run:
+        click.echo("(试运行:未写入数据库,也未写入目录文件)")
+
+
+def _echo_result(result: ImportResult) -> None:
+    c = result.counts
+    click.echo(f"[{result.status_label}] {result.plan_key} ← {result.path}")
+    click.echo(f"  {result.title}")
+    click.echo(
+        f"  措施 {c['measures']} · 保障措施 {c['safeguards']} · 标志性成果 {c['outcomes']}"
+        f" · 进度阶段 {c['phases']} · 量化指标 {c['indicators']}"
+    )
+    if result.note:
+        click.echo(f"  注意:{result.note}")
+    if result.catalog_path:
+        click.echo(f"  方案目录:{result.catalog_path}")
+    for change in result.changes:
+        click.echo(f"  变化:{change}")
+    if result.warnings:
+        click.echo(f"  未能读取或存疑的内容({len(result.warnings)} 条,请核对原文):")
+        for warning in result.warnings:
+            click.echo(f"    {warning}")
+
+
+def _echo_dry_run_measures(app: object, result: ImportResult) -> None:
+    # The dry run rolled back; show the parsed catalog instead of database rows.
+    from workflow.services.plan_import import read_source
+
+    catalog = read_source(result.path).catalog
+    rows = [
+        (
+            m.ref,
+            m.title,
+            "、".join(u.name + ROLE_MARK[u.role.value] for u in m.units) or "-",
+            m.deadline.text or "-",
+            len(m.checklist),
+        )
+        for m in catalog.measures
+    ]
+    click.echo(table(["编号", "标题", "责任单位", "时限", "清单"], rows, [6, 30, 40, 20, 4]))
+
+
+@cli.command("plans")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def plans_cmd(ctx: click.Context, as_json: bool) -> None:
+    """列出已导入的方案及其概况。
+
+    示例: zonecheck plans --json
+    """
+    app = get_app(ctx)
+    with app.uow() as uow:
+        summaries = plan_summaries(uow.session)
+    if as_json:
+        echo_json([dataclasses.asdict(s) for s in summaries])
+        return
+    if not summaries:
+        click.echo("尚未导入任何方案。示例:zonecheck import 方案.txt")
+        return
+    for s in summaries:
+        click.echo(f"[{s.id}] {s.key}")
+        click.echo(f"  {s.title}")
+        meta = " · ".join(x for x in (s.issuer, s.doc_number, s.issued_on) if x)
+        if meta:
+            click.echo(f"  {meta}")
+        click.echo(
+            f"  措施 {s.measures} · 保障措施 {s.safeguards} · 标志性成果 {s.outcomes}"
+            f" · 责任单位 {s.units} · 进度阶段 {s.phases} · 量化指标 {s.indicators}"
+        )
+        states = " · ".join(
+            f"{STATE_LABELS[MeasureState(k)]} {v}" for k, v in sorted(s.states.items())
+        )
+        click.echo(f"  状态:{states or '-'}")
+        if s.acceptance_phase:
+            click.echo(f"  自查与验收阶段:{s.acceptance_phase}")
+
+
+@cli.command("measures")
+@click.argument("plan")
+@click.option("--unit", help="只列出该责任单位的措施。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def measures_cmd(ctx: click.Context, plan: str, unit: str | None, as_json: bool) -> None:
+    """列出方案的措施:编号、责任单位、时限、清单条数与状态。
+
+    PLAN 可以是方案的序号、编号(key)或文号。
+
+    示例: zonecheck measures 1 --unit 区市场监管局
+    """
+    app = get_app(ctx)
+    with app.uow() as uow:
+        found = find_plan(uow.session, plan)
+        measures = plan_measures(uow.session, found, unit)
+        if as_json:
+            echo_json(plan_to_dict(found, measures)["measures"])
+            return
+        rows = [
+            (
+                m.ref,
+                m.title,
+                "、".join(link.unit.name + ROLE_MARK[link.role.value] for link in m.unit_links) or "-",
+                _deadline_label(m.deadline_kind.value, m.due_on, m.due_month),
+                len(m.checklist),
+                STATE_LABELS[m.state],
+            )
+            for m in measures
+        ]
+        click.echo(f"{found.title}({len(measures)} 项)")
+        click.echo(table(["编号", "标题", "责任单位", "时限", "清单", "状态"], rows, [6, 30, 40, 18, 4, 8]))
+
+
+def _deadline_label(kind: str, due: object, month: int | None) -> str:
+    if kind == "annual":
+        return f"每年{month}月前"
+    if due:
+        return f"{DEADLINE_LABELS[kind]} {due}"
+    return DEADLINE_LABELS[kind]
+
+
+@cli.command("export")
+@click.argument("plan")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True,
+    help="json:完整数据;yaml:可编辑后重新导入的方案目录。",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="写入文件而不是标准输出。")
+@click.pass_context
+def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None) -> None:
+    """导出方案:JSON(供其他系统使用)或 YAML 方案目录。
+
+    示例: zonecheck export 1 --format json -o plan.json
+    """
+    app = get_app(ctx)
+    with app.uow() as uow:
+        found = find_plan(uow.session, plan)
+        if fmt == "json":
+            text = json.dumps(plan_to_dict(found, plan_measures(uow.session, found)), ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = dump_catalog(catalog_from_plan(uow.session, found))
+    if output:
+        path = Path(output)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        click.echo(f"已导出到 {path}")
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,449 @@
+"""Import plan documents and catalogs: read, parse, load into the database, report changes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checklists.catalog import Catalog, MeasureKind
+from checklists.catalog import Measure as CatalogMeasure
+from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, write_catalog
+from checklists.parser import NotAPlanError, iter_warnings, parse_document
+from checklists.units import is_group, normalise_unit_name
+from workflow.db import UnitOfWork
+from workflow.errors import InputError
+from workflow.models import (
+    ChecklistItem,
+    Indicator,
+    Measure,
+    MeasureUnit,
+    Phase,
+    Plan,
+    PlanImport,
+    Section,
+    Unit,
+    UnitAlias,
+    utcnow,
+)
+
+CATALOG_SUFFIXES = {".yaml", ".yml"}
+# Formats recognised by their first bytes, so the user is told what the file is.
+MAGIC = [
+    (b"%PDF", "PDF"),
+    (b"PK\x03\x04", "DOCX/XLSX/OFD/ZIP 压缩包"),
+    (b"\xd0\xcf\x11\xe0", "DOC/WPS/XLS"),
+    (b"{\\rtf", "RTF"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPG 图片"),
+]
+
+
+@dataclass
+class SourceDocument:
+    """A file read and parsed (or a catalog validated), ready to load."""
+
+    path: Path
+    catalog: Catalog
+    from_catalog_file: bool
+    note: str = ""  # e.g. the text was read as GB18030
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    plan_key: str
+    title: str
+    status: str  # "new" | "updated" | "unchanged"
+    changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    catalog_path: Path | None = None
+    note: str = ""
+
+    STATUS_LABELS = {"new": "新导入", "updated": "已更新", "unchanged": "无变化"}
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUS_LABELS[self.status]
+
+
+def read_source(path: Path) -> SourceDocument:
+    """Read one plan document (UTF-8 or GB18030 text) or one catalog YAML; no database access."""
+    if not path.exists():
+        raise InputError(f"文件不存在:{path}")
+    if not path.is_file():
+        raise InputError(f"不是文件:{path}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"无法读取文件 {path}:{exc.strerror}") from None
+    if not data.strip():
+        raise InputError(f"文件为空:{path}")
+    for magic, name in MAGIC:
+        if data.startswith(magic):
+            raise InputError(
+                f"{path}:这是 {name} 文件,暂不支持直接读取;请将方案正文另存为 UTF-8 文本(.txt)后导入"
+            )
+    text, note = _decode(data, path)
+    if path.suffix.lower() in CATALOG_SUFFIXES:
+        try:
+            return SourceDocument(path, load_catalog(text, source=str(path)), True)
+        except CatalogError as exc:
+            raise InputError(str(exc)) from None
+    try:
+        catalog = parse_document(text, source_name=path.name)
+    except NotAPlanError as exc:
+        raise InputError(f"{path}:不是可识别的方案文件。{exc}") from None
+    return SourceDocument(path, catalog, False, note)
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{path}:是二进制文件,不是方案文本")
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "非 UTF-8 编码,已按 GB18030 读取"
+    except UnicodeDecodeError:
+        raise InputError(f"{path}:无法识别文本编码(支持 UTF-8 与 GB18030)") from None
+
+
+def import_documents(
+    uow_factory: Callable[[], UnitOfWork],
+    paths: Sequence[Path],
+    *,
+    catalog_dir: Path,
+    dry_run: bool = False,
+) -> list[ImportResult]:
+    """Import every file in one transaction: all of them land, or none does."""
+    sources = [read_source(p) for p in paths]  # fails before anything is written
+    keys: dict[str, Path] = {}
+    for src in sources:
+        other = keys.setdefault(src.catalog.plan.key, src.path)
+        if other != src.path:
+            raise InputError(f"{other} 与 {src.path} 对应同一个方案编号 {src.catalog.plan.key},请分开导入")
+
+    results: list[ImportResult] = []
+    with uow_factory() as uow:
+        for src in sources:
+            results.append(_load(uow.session, src))
+        if dry_run:
+            uow.rollback()
+            return results
+        uow.commit()
+
+    for src, result in zip(sources, results, strict=True):
+        if not src.from_catalog_file:
+            result.catalog_path = _write_catalog_file(src.catalog, catalog_dir)
+    return results
+
+
+def _write_catalog_file(catalog: Catalog, catalog_dir: Path) -> Path:
+    """Write the reviewable catalog; an office's differing copy is kept as a backup, not lost."""
+    path = catalog_dir / f"{catalog.plan.key}.yaml"
+    if path.exists() and path.read_text(encoding="utf-8") != dump_catalog(catalog):
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+        path.replace(path.with_name(f"{path.name}.{stamp}.bak"))
+    write_catalog(catalog, path)
+    return path
+
+
+def catalog_sha(catalog: Catalog) -> str:
+    """A fingerprint of what a catalog says (not of its YAML formatting)."""
+    payload = catalog.model_dump_json(exclude={"warnings", "skipped"})
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def _load(session: Session, src: SourceDocument) -> ImportResult:
+    catalog = src.catalog
+    sha = catalog_sha(catalog)
+    result = ImportResult(
+        path=src.path,
+        plan_key=catalog.plan.key,
+        title=catalog.plan.title,
+        status="new",
+        warnings=list(iter_warnings(catalog)),
+        counts=_counts(catalog),
+        note=src.note,
+    )
+    plan = _find_existing(session, catalog)
+    if plan is not None and plan.catalog_sha256 == sha:
+        result.status = "unchanged"
+        result.plan_key = plan.key
+        return result
+    if plan is None:
+        plan = Plan(key=catalog.plan.key, title=catalog.plan.title)
+        session.add(plan)
+    else:
+        result.status = "updated"
+        result.plan_key = plan.key
+    loader = _Loader(session, plan, catalog)
+    result.changes = loader.apply(track=result.status == "updated")
+    plan.catalog_sha256 = sha
+    plan.imports.append(
+        PlanImport(
+            source_file=catalog.plan.source_file or src.path.name,
+            source_sha256=catalog.plan.source_sha256,
+            catalog_sha256=sha,
+            changes=result.changes,
+            warnings=[w.model_dump(mode="json") for w in catalog.warnings],
+        )
+    )
+    session.flush()
+    return result
+
+
+def _counts(catalog: Catalog) -> dict[str, int]:
+    by_kind = {k: sum(1 for m in catalog.measures if m.kind is k) for k in MeasureKind}
+    return {
+        "measures": by_kind[MeasureKind.MEASURE],
+        "safeguards": by_kind[MeasureKind.SAFEGUARD],
+        "outcomes": by_kind[MeasureKind.OUTCOME],
+        "phases": len(catalog.phases),
+        "indicators": len(catalog.indicators),
+        "warnings": len(catalog.warnings),
+    }
+
+
+def _find_existing(session: Session, catalog: Catalog) -> Plan | None:
+    """The same plan: by key, else by title (a revision keeps its title and document number)."""
+    plan = session.scalar(select(Plan).where(Plan.key == catalog.plan.key))
+    if plan is not None:
+        return plan
+    candidates = session.scalars(select(Plan).where(Plan.title == catalog.plan.title)).all()
+    for candidate in candidates:
+        if not (candidate.doc_number and catalog.plan.doc_number) or (
+            candidate.doc_number == catalog.plan.doc_number
+        ):
+            return candidate
+    return None
+
+
+class _Loader:
+    """Brings one plan's rows in line with a catalog, listing what changed."""
+
+    def __init__(self, session: Session, plan: Plan, catalog: Catalog) -> None:
+        self.session = session
+        self.plan = plan
+        self.catalog = catalog
+        self.changes: list[str] = []
+        self._units: dict[str, Unit] = {}
+
+    def apply(self, *, track: bool) -> list[str]:
+        self._plan_fields(track)
+        sections = self._sections()
+        self.session.flush()
+        measures = self._measures(sections, track)
+        self._phases(track)
+        self._indicators(measures, track)
+        return self.changes
+
+    def _note(self, message: str) -> None:
+        self.changes.append(message)
+
+    def _plan_fields(self, track: bool) -> None:
+        info = self.catalog.plan
+        labels = {
+            "title": "方案标题",
+            "issuer": "发文单位",
+            "doc_number": "文号",
+            "issued_on": "发文日期",
+            "source_file": "来源文件",
+            "source_sha256": "来源文件指纹",
+        }
+        for attr, label in labels.items():
+            new = getattr(info, attr)
+            old = getattr(self.plan, attr)
+            if old != new:
+                if track and attr != "source_sha256":
+                    self._note(f"{label}:{old or '(空)'} → {new or '(空)'}")
+                setattr(self.plan, attr, new)
+
+    def _sections(self) -> dict[str, Section]:
+        existing = {s.ref: s for s in self.plan.sections}
+        result: dict[str, Section] = {}
+        for position, spec in enumerate(self.catalog.sections):
+            section = existing.pop(spec.ref, None)
+            if section is None:
+                section = Section(ref=spec.ref, position=position, title=spec.title)
+                self.plan.sections.append(section)
+            section.number = spec.number
+            section.title = spec.title
+            section.position = position
+            section.source_line = spec.line
+            result[spec.ref] = section
+        for spec in self.catalog.sections:
+            result[spec.ref].parent = result[spec.parent] if spec.parent else None
+        for stale in existing.values():
+            self.plan.sections.remove(stale)
+        return result
+
+    def _measures(self, sections: dict[str, Section], track: bool) -> dict[str, Measure]:
+        existing = {m.ref: m for m in self.plan.measures}
+        result: dict[str, Measure] = {}
+        for position, spec in enumerate(self.catalog.measures):
+            measure = existing.pop(spec.ref, None)
+            if measure is None:
+                measure = Measure(ref=spec.ref, kind=spec.kind, number=spec.number, position=position)
+                self.plan.measures.append(measure)
+                if track:
+                    self._note(f"新增措施 {spec.ref}:{spec.title}")
+            else:
+                what = self._measure_diff(measure, spec, sections)
+                if track and what:
+                    self._note(f"措施 {spec.ref} 修改了{'、'.join(what)}")
+                if measure.retired_at is not None:
+                    measure.retired_at = None
+                    if track:
+                        self._note(f"措施 {spec.ref} 重新列入方案")
+            self._fill_measure(measure, spec, sections, position)
+            result[spec.ref] = measure
+        for ref, stale in existing.items():
+            if stale.has_recorded_work():
+                if stale.retired_at is None:
+                    stale.retired_at = utcnow()
+                    if track:
+                        self._note(f"措施 {ref} 已不在新版方案中,因已有工作记录予以保留并标记为撤销")
+            else:
+                self.plan.measures.remove(stale)
+                if track:
+                    self._note(f"删除措施 {ref}:{stale.title}")
+        return result
+
+    def _measure_diff(
+        self, measure: Measure, spec: CatalogMeasure, sections: dict[str, Section]
+    ) -> list[str]:
+        what = []
+        if measure.title != spec.title:
+            what.append("标题")
+        if measure.text != spec.text:
+            what.append("正文")
+        section = sections.get(spec.section) if spec.section else None
+        if measure.section_id != (section.id if section else None):
+            what.append("所属章节")
+        if [(link.name_as_written, link.role) for link in measure.unit_links] != [
+            (u.name, u.role) for u in spec.units
+        ]:
+            what.append("责任单位")
+        d = spec.deadline
+        if (measure.deadline_kind, measure.deadline_text, measure.due_on, measure.due_month) != (
+            d.kind,
+            d.text,
+            d.due,
+            d.month,
+        ):
+            what.append("完成时限")
+        if [(i.text, i.evidence_kinds, i.min_evidence) for i in measure.checklist] != [
+            (c.text, [k.value for k in c.evidence_kinds], c.min_evidence) for c in spec.checklist
+        ]:
+            what.append("自查清单")
+        return what
+
+    def _fill_measure(
+        self, measure: Measure, spec: CatalogMeasure, sections: dict[str, Section], position: int
+    ) -> None:
+        measure.kind = spec.kind
+        measure.number = spec.number
+        measure.position = position
+        measure.title = spec.title
+        measure.text = spec.text
+        measure.units_text = spec.units_text
+        measure.section = sections[spec.section] if spec.section else None
+        measure.deadline_kind = spec.deadline.kind
+        measure.deadline_text = spec.deadline.text
+        measure.due_on = spec.deadline.due
+        measure.due_month = spec.deadline.month
+        measure.due_day = spec.deadline.day
+        measure.source_lines = list(spec.lines)
+
+        links = {link.unit.name: link for link in measure.unit_links}
+        wanted: list[MeasureUnit] = []
+        for position_, ref in enumerate(spec.units):
+            unit = self._unit(ref.name)
+            link = links.pop(unit.name, None)
+            if link is None:
+                link = MeasureUnit(unit=unit, role=ref.role, name_as_written=ref.name, position=position_)
+            if any(w.unit is unit for w in wanted):
+                continue  # the same unit named twice in one clause
+            link.role, link.name_as_written, link.position = ref.role, ref.name, position_
+            wanted.append(link)
+        measure.unit_links = wanted
+
+        items = list(measure.checklist)
+        for position_, spec_item in enumerate(spec.checklist, start=1):
+            if position_ <= len(items):
+                item = items[position_ - 1]
+            else:
+                item = ChecklistItem(position=position_, text=spec_item.text)
+                measure.checklist.append(item)
+            item.text = spec_item.text
+            item.evidence_kinds = [k.value for k in spec_item.evidence_kinds]
+            item.min_evidence = spec_item.min_evidence
+        for stale in items[len(spec.checklist) :]:
+            measure.checklist.remove(stale)
+
+    def _unit(self, written: str) -> Unit:
+        name = normalise_unit_name(written)
+        unit = self._units.get(name)
+        if unit is None:
+            unit = self.session.scalar(select(Unit).where(Unit.name == name))
+        if unit is None:
+            unit = self.session.scalar(
+                select(Unit).join(UnitAlias).where(UnitAlias.alias.in_([name, written]))
+            )
+        if unit is None:
+            unit = Unit(name=name, is_group=is_group(name))
+            self.session.add(unit)
+        if written != unit.name and written not in {a.alias for a in unit.aliases}:
+            unit.aliases.append(UnitAlias(alias=written))
+        self._units[name] = unit
+        return unit
+
+    def _phases(self, track: bool) -> None:
+        old = [(p.name, p.start_on, p.end_on) for p in self.plan.phases]
+        new = [(p.name, p.start, p.end) for p in self.catalog.phases]
+        if track and old != new:
+            self._note("进度安排有变化")
+        self.plan.phases = [
+            Phase(
+                position=i,
+                name=p.name,
+                text=p.text,
+                start_on=p.start,
+                end_on=p.end,
+                acceptance=p.acceptance,
+                source_line=p.line,
+            )
+            for i, p in enumerate(self.catalog.phases)
+        ]
+
+    def _indicators(self, measures: dict[str, Measure], track: bool) -> None:
+        old = [(i.metric, i.comparator, i.value, i.value_max, i.due_on) for i in self.plan.indicators]
+        new = [(i.metric, i.comparator, i.value, i.value_max, i.due) for i in self.catalog.indicators]
+        if track and old != new:
+            self._note("量化指标有变化")
+        self.plan.indicators = [
+            Indicator(
+                position=i,
+                text=ind.text,
+                metric=ind.metric,
+                comparator=ind.comparator,
+                value=ind.value,
+                value_max=ind.value_max,
+                unit=ind.unit,
+                due_on=ind.due,
+                measure=measures[ind.measure] if ind.measure else None,
+                source_line=ind.line,
+            )
+            for i, ind in enumerate(self.catalog.indicators)
+        ]

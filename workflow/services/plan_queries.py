@@ -1,0 +1,227 @@
+"""Read-side services: find plans and measures, summarise them, turn them back into catalogs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from checklists.catalog import (
+    Catalog,
+    Deadline,
+    EvidenceKind,
+    MeasureKind,
+    PlanInfo,
+    UnitRef,
+)
+from checklists.catalog import (
+    ChecklistItem as CatalogItem,
+)
+from checklists.catalog import (
+    Indicator as CatalogIndicator,
+)
+from checklists.catalog import (
+    Measure as CatalogMeasure,
+)
+from checklists.catalog import (
+    Phase as CatalogPhase,
+)
+from checklists.catalog import (
+    Section as CatalogSection,
+)
+from checklists.units import normalise_unit_name
+from workflow.errors import NotFound
+from workflow.models import Measure, MeasureUnit, Plan, Unit, UnitAlias
+
+
+def find_plan(session: Session, ident: str) -> Plan:
+    """A plan by id, key or document number."""
+    conditions = [Plan.key == ident, Plan.doc_number == ident]
+    if ident.isdigit():
+        conditions.append(Plan.id == int(ident))
+    plan = session.scalars(select(Plan).where(or_(*conditions)).order_by(Plan.id)).first()
+    if plan is None:
+        raise NotFound(f"找不到方案“{ident}”;可用 zonecheck plans 查看已导入的方案")
+    return plan
+
+
+def find_unit(session: Session, name: str) -> Unit:
+    normalised = normalise_unit_name(name)
+    unit = session.scalar(select(Unit).where(Unit.name == normalised))
+    if unit is None:
+        unit = session.scalar(
+            select(Unit).join(UnitAlias).where(UnitAlias.alias.in_([name, normalised]))
+        )
+    if unit is None:
+        raise NotFound(f"找不到责任单位“{name}”")
+    return unit
+
+
+@dataclass
+class PlanSummary:
+    id: int
+    key: str
+    title: str
+    issuer: str
+    doc_number: str
+    issued_on: str | None
+    measures: int
+    safeguards: int
+    outcomes: int
+    units: int
+    phases: int
+    indicators: int
+    states: dict[str, int]
+    acceptance_phase: str | None
+
+
+def plan_summaries(session: Session) -> list[PlanSummary]:
+    plans = session.scalars(
+        select(Plan).order_by(Plan.id).options(selectinload(Plan.phases))
+    ).all()
+    kinds = Counter(
+        (plan_id, kind)
+        for plan_id, kind in session.execute(
+            select(Measure.plan_id, Measure.kind).where(Measure.retired_at.is_(None))
+        )
+    )
+    states: dict[int, Counter[str]] = {}
+    for plan_id, state, n in session.execute(
+        select(Measure.plan_id, Measure.state, func.count())
+        .where(Measure.retired_at.is_(None))
+        .group_by(Measure.plan_id, Measure.state)
+    ):
+        states.setdefault(plan_id, Counter())[state.value] = n
+    units = dict(
+        session.execute(
+            select(Measure.plan_id, func.count(func.distinct(MeasureUnit.unit_id)))
+            .join(MeasureUnit)
+            .group_by(Measure.plan_id)
+        ).all()
+    )
+    out = []
+    for plan in plans:
+        phase = plan.acceptance_phase()
+        out.append(
+            PlanSummary(
+                id=plan.id,
+                key=plan.key,
+                title=plan.title,
+                issuer=plan.issuer,
+                doc_number=plan.doc_number,
+                issued_on=plan.issued_on.isoformat() if plan.issued_on else None,
+                measures=kinds[(plan.id, MeasureKind.MEASURE)],
+                safeguards=kinds[(plan.id, MeasureKind.SAFEGUARD)],
+                outcomes=kinds[(plan.id, MeasureKind.OUTCOME)],
+                units=units.get(plan.id, 0),
+                phases=len(plan.phases),
+                indicators=len(plan.indicators),
+                states=dict(states.get(plan.id, {})),
+                acceptance_phase=_phase_span(phase.start_on, phase.end_on) if phase else None,
+            )
+        )
+    return out
+
+
+def _phase_span(start: object, end: object) -> str:
+    return f"{start or '?'} ~ {end or '?'}"
+
+
+def plan_measures(session: Session, plan: Plan, unit: str | None = None) -> list[Measure]:
+    """The plan's current measures in document order, optionally those of one unit."""
+    query = (
+        select(Measure)
+        .where(Measure.plan_id == plan.id, Measure.retired_at.is_(None))
+        .order_by(Measure.position)
+        .options(
+            selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
+            selectinload(Measure.checklist),
+            selectinload(Measure.section),
+        )
+    )
+    if unit is not None:
+        found = find_unit(session, unit)
+        query = query.where(Measure.unit_links.any(MeasureUnit.unit_id == found.id))
+    return list(session.scalars(query))
+
+
+def catalog_from_plan(session: Session, plan: Plan) -> Catalog:
+    """The plan as a catalog again, edits of the office included (for `export --format yaml`)."""
+    latest = plan.imports[-1] if plan.imports else None
+    return Catalog(
+        plan=PlanInfo(
+            key=plan.key,
+            title=plan.title,
+            issuer=plan.issuer,
+            doc_number=plan.doc_number,
+            issued_on=plan.issued_on,
+            source_file=plan.source_file,
+            source_sha256=plan.source_sha256,
+        ),
+        sections=[
+            CatalogSection(
+                ref=s.ref,
+                number=s.number,
+                title=s.title,
+                parent=s.parent.ref if s.parent else None,
+                line=s.source_line,
+            )
+            for s in plan.sections
+        ],
+        measures=[
+            CatalogMeasure(
+                kind=m.kind,
+                number=m.number,
+                section=m.section.ref if m.section else None,
+                title=m.title,
+                text=m.text,
+                units=[UnitRef(name=link.name_as_written, role=link.role) for link in m.unit_links],
+                units_text=m.units_text,
+                deadline=Deadline(
+                    kind=m.deadline_kind,
+                    text=m.deadline_text,
+                    due=m.due_on,
+                    month=m.due_month,
+                    day=m.due_day,
+                ),
+                checklist=[
+                    CatalogItem(
+                        text=i.text,
+                        evidence_kinds=[EvidenceKind(k) for k in i.evidence_kinds],
+                        min_evidence=i.min_evidence,
+                    )
+                    for i in m.checklist
+                ],
+                lines=list(m.source_lines),
+            )
+            for m in plan_measures(session, plan)
+        ],
+        phases=[
+            CatalogPhase(
+                name=p.name,
+                text=p.text,
+                start=p.start_on,
+                end=p.end_on,
+                acceptance=p.acceptance,
+                line=p.source_line,
+            )
+            for p in plan.phases
+        ],
+        indicators=[
+            CatalogIndicator(
+                text=i.text,
+                metric=i.metric,
+                comparator=i.comparator,
+                value=i.value,
+                value_max=i.value_max,
+                unit=i.unit,
+                due=i.due_on,
+                measure=i.measure.ref if i.measure else None,
+                line=i.source_line,
+            )
+            for i in plan.indicators
+        ],
+        warnings=latest.warnings if latest else [],
+    )
