@@ -205,9 +205,7 @@ def test_every_deadline_in_seed_000_is_read() -> None:
         ("2025年上半年", D(2025, 1, 1), D(2025, 6, 30)),
     ],
 )
-def test_date_spans_cover_whole_months_and_years(
-    text: str, start: dt.date, end: dt.date
-) -> None:
+def test_date_spans_cover_whole_months_and_years(text: str, start: dt.date, end: dt.date) -> None:
     assert parse_date_span(text) == (start, end)
 
 

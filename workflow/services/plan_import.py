@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -30,6 +33,7 @@ from workflow.models import (
     UnitAlias,
     utcnow,
 )
+from workflow.services.plan_queries import catalog_from_plan, measure_to_catalog
 
 CATALOG_SUFFIXES = {".yaml", ".yml"}
 # Formats recognised by their first bytes, so the user is told what the file is.
@@ -131,17 +135,22 @@ def import_documents(
             raise InputError(f"{other} 与 {src.path} 对应同一个方案编号 {src.catalog.plan.key},请分开导入")
 
     results: list[ImportResult] = []
+    to_write: list[Catalog] = []
     with uow_factory() as uow:
         for src in sources:
-            results.append(_load(uow.session, src))
+            result, merged = _load(uow.session, src)
+            results.append(result)
+            if merged is not None and not src.from_catalog_file:
+                to_write.append(merged)
         if dry_run:
             uow.rollback()
             return results
         uow.commit()
 
-    for src, result in zip(sources, results, strict=True):
-        if not src.from_catalog_file:
-            result.catalog_path = _write_catalog_file(src.catalog, catalog_dir)
+    # Catalog files are derived from what was committed; written only after the commit.
+    written = {c.plan.key: _write_catalog_file(c, catalog_dir) for c in to_write}
+    for result in results:
+        result.catalog_path = written.get(result.plan_key)
     return results
 
 
@@ -156,15 +165,25 @@ def _write_catalog_file(catalog: Catalog, catalog_dir: Path) -> Path:
 
 
 def catalog_sha(catalog: Catalog) -> str:
-    """A fingerprint of what a catalog says (not of its YAML formatting)."""
-    payload = catalog.model_dump_json(exclude={"warnings", "skipped"})
+    """A fingerprint of what a catalog says (not of its YAML formatting or its warnings)."""
+    data = catalog.model_dump(mode="python", exclude={"warnings", "skipped"})
+    payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=_canonical)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _canonical(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 6.8E+4 and 68000 are the same target
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
 
 
 # --- loading -------------------------------------------------------------------------------
 
 
-def _load(session: Session, src: SourceDocument) -> ImportResult:
+def _load(session: Session, src: SourceDocument) -> tuple[ImportResult, Catalog | None]:
+    """Load one catalog; returns the result and, unless nothing changed, the merged catalog."""
     catalog = src.catalog
     sha = catalog_sha(catalog)
     result = ImportResult(
@@ -177,30 +196,41 @@ def _load(session: Session, src: SourceDocument) -> ImportResult:
         note=src.note,
     )
     plan = _find_existing(session, catalog)
-    if plan is not None and plan.catalog_sha256 == sha:
+    same_document = (
+        plan is not None
+        and not src.from_catalog_file
+        and plan.source_sha256 == catalog.plan.source_sha256
+    )
+    if plan is not None and (plan.catalog_sha256 == sha or same_document):
+        # The same document again, or the catalog as loaded: nothing to do. A document the
+        # office has since refined through its catalog does not undo those edits either.
         result.status = "unchanged"
         result.plan_key = plan.key
-        return result
+        return result, None
     if plan is None:
         plan = Plan(key=catalog.plan.key, title=catalog.plan.title)
         session.add(plan)
     else:
         result.status = "updated"
         result.plan_key = plan.key
-    loader = _Loader(session, plan, catalog)
+    loader = _Loader(session, plan, catalog, keep_office_edits=not src.from_catalog_file)
     result.changes = loader.apply(track=result.status == "updated")
-    plan.catalog_sha256 = sha
+    session.flush()
+    merged = catalog_from_plan(session, plan).model_copy(
+        update={"warnings": catalog.warnings, "skipped": catalog.skipped}
+    )
+    plan.catalog_sha256 = catalog_sha(merged)
     plan.imports.append(
         PlanImport(
             source_file=catalog.plan.source_file or src.path.name,
             source_sha256=catalog.plan.source_sha256,
-            catalog_sha256=sha,
+            catalog_sha256=plan.catalog_sha256,
             changes=result.changes,
             warnings=[w.model_dump(mode="json") for w in catalog.warnings],
         )
     )
     session.flush()
-    return result
+    return result, merged
 
 
 def _counts(catalog: Catalog) -> dict[str, int]:
@@ -232,10 +262,15 @@ def _find_existing(session: Session, catalog: Catalog) -> Plan | None:
 class _Loader:
     """Brings one plan's rows in line with a catalog, listing what changed."""
 
-    def __init__(self, session: Session, plan: Plan, catalog: Catalog) -> None:
+    def __init__(
+        self, session: Session, plan: Plan, catalog: Catalog, *, keep_office_edits: bool
+    ) -> None:
         self.session = session
         self.plan = plan
         self.catalog = catalog
+        # A revised document replaces what it changed; measures whose text it left alone keep
+        # the units, deadline and checklist the office may have refined in the catalog.
+        self.keep_office_edits = keep_office_edits
         self.changes: list[str] = []
         self._units: dict[str, Unit] = {}
 
@@ -299,6 +334,8 @@ class _Loader:
                 if track:
                     self._note(f"新增措施 {spec.ref}:{spec.title}")
             else:
+                if self.keep_office_edits and self._same_text(measure, spec):
+                    spec = self._with_office_edits(measure, spec)
                 what = self._measure_diff(measure, spec, sections)
                 if track and what:
                     self._note(f"措施 {spec.ref} 修改了{'、'.join(what)}")
@@ -319,6 +356,21 @@ class _Loader:
                 if track:
                     self._note(f"删除措施 {ref}:{stale.title}")
         return result
+
+    @staticmethod
+    def _same_text(measure: Measure, spec: CatalogMeasure) -> bool:
+        return (measure.title, measure.text, measure.units_text) == (
+            spec.title,
+            spec.text,
+            spec.units_text,
+        )
+
+    @staticmethod
+    def _with_office_edits(measure: Measure, spec: CatalogMeasure) -> CatalogMeasure:
+        current = measure_to_catalog(measure)
+        return spec.model_copy(
+            update={"units": current.units, "deadline": current.deadline, "checklist": current.checklist}
+        )
 
     def _measure_diff(
         self, measure: Measure, spec: CatalogMeasure, sections: dict[str, Section]

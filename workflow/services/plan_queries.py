@@ -147,6 +147,34 @@ def plan_measures(session: Session, plan: Plan, unit: str | None = None) -> list
     return list(session.scalars(query))
 
 
+def measure_to_catalog(m: Measure) -> CatalogMeasure:
+    return CatalogMeasure(
+        kind=m.kind,
+        number=m.number,
+        section=m.section.ref if m.section else None,
+        title=m.title,
+        text=m.text,
+        units=[UnitRef(name=link.name_as_written, role=link.role) for link in m.unit_links],
+        units_text=m.units_text,
+        deadline=Deadline(
+            kind=m.deadline_kind,
+            text=m.deadline_text,
+            due=m.due_on,
+            month=m.due_month,
+            day=m.due_day,
+        ),
+        checklist=[
+            CatalogItem(
+                text=i.text,
+                evidence_kinds=[EvidenceKind(k) for k in i.evidence_kinds],
+                min_evidence=i.min_evidence,
+            )
+            for i in m.checklist
+        ],
+        lines=list(m.source_lines),
+    )
+
+
 def catalog_from_plan(session: Session, plan: Plan) -> Catalog:
     """The plan as a catalog again, edits of the office included (for `export --format yaml`)."""
     latest = plan.imports[-1] if plan.imports else None
@@ -170,34 +198,7 @@ def catalog_from_plan(session: Session, plan: Plan) -> Catalog:
             )
             for s in plan.sections
         ],
-        measures=[
-            CatalogMeasure(
-                kind=m.kind,
-                number=m.number,
-                section=m.section.ref if m.section else None,
-                title=m.title,
-                text=m.text,
-                units=[UnitRef(name=link.name_as_written, role=link.role) for link in m.unit_links],
-                units_text=m.units_text,
-                deadline=Deadline(
-                    kind=m.deadline_kind,
-                    text=m.deadline_text,
-                    due=m.due_on,
-                    month=m.due_month,
-                    day=m.due_day,
-                ),
-                checklist=[
-                    CatalogItem(
-                        text=i.text,
-                        evidence_kinds=[EvidenceKind(k) for k in i.evidence_kinds],
-                        min_evidence=i.min_evidence,
-                    )
-                    for i in m.checklist
-                ],
-                lines=list(m.source_lines),
-            )
-            for m in plan_measures(session, plan)
-        ],
+        measures=[measure_to_catalog(m) for m in plan_measures(session, plan)],
         phases=[
             CatalogPhase(
                 name=p.name,
