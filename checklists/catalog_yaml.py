@@ -32,6 +32,8 @@ def _yaml() -> YAML:
     yaml.allow_unicode = True
     yaml.width = 4096  # one measure text per line, so diffs of a revised plan stay readable
     yaml.indent(mapping=2, sequence=4, offset=2)
+    # No &anchors / *aliases for repeated dates: an office editing one field must not edit others.
+    yaml.representer.ignore_aliases = lambda *args: True
     return yaml
 
 

@@ -186,6 +186,7 @@ def parse_document(text: str, *, source_name: str, key: str | None = None) -> Ca
     phases = _build_phases(state)
     for line_no, paragraph in state.context:
         indicators.extend(extract_indicators(paragraph, line=line_no))
+    indicators.sort(key=lambda i: i.line or 0)  # document order
     _flag_junk(lines, state)
 
     if not header.title:
