@@ -1,7 +1,7 @@
 # The logic lives in scripts/*.sh; these targets only call them.
 # Pass extra pytest arguments with: make test PYTEST_ARGS='-k import -x'
 
-.PHONY: demo test setup
+.PHONY: demo test setup bench
 .DEFAULT_GOAL := demo
 
 demo:
@@ -12,3 +12,6 @@ test:
 
 setup:
 	bash scripts/setup.sh --test
+
+bench:
+	bash scripts/test.sh tests/bench --benchmark-only -q

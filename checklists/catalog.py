@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 
 class Strict(BaseModel):
@@ -90,6 +90,7 @@ class Section(Strict):
     number: str = ""  # as printed: "三", "(二)"
     title: str = Field(min_length=1)
     parent: str | None = None
+    text: str = ""  # the paragraphs of a section that holds no measures (指导思想, 目标…)
     line: int | None = None
 
 
@@ -161,6 +162,7 @@ class PlanInfo(Strict):
     issuer: str = ""
     doc_number: str = ""
     issued_on: dt.date | None = None
+    preamble: str = ""  # 为…制定本方案: the paragraph between the title and the first section
     source_file: str = ""
     source_sha256: str = ""
 
@@ -176,24 +178,36 @@ class Catalog(Strict):
     skipped: list[Skipped] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> Catalog:
-        section_refs = {s.ref for s in self.sections}
-        if len(section_refs) != len(self.sections):
-            raise ValueError("sections 中有重复的 ref")
-        for s in self.sections:
+    def _references_resolve(self, info: ValidationInfo) -> Catalog:
+        if info.context and info.context.get("defer_references"):
+            return self  # the YAML loader checks them itself, to name each error's line
+        errors = self.reference_errors()
+        if errors:
+            raise ValueError("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in errors))
+        return self
+
+    def reference_errors(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Broken cross-references, each with the path of the field that holds it."""
+        errors: list[tuple[tuple[str | int, ...], str]] = []
+        section_refs: set[str] = set()
+        for i, s in enumerate(self.sections):
+            if s.ref in section_refs:
+                errors.append((("sections", i, "ref"), f"章节编号 {s.ref} 重复"))
+            section_refs.add(s.ref)
+        for i, s in enumerate(self.sections):
             if s.parent is not None and s.parent not in section_refs:
-                raise ValueError(f"章节 {s.ref} 的 parent {s.parent} 不存在")
+                errors.append((("sections", i, "parent"), f"上级章节 {s.parent} 不存在"))
         refs: set[str] = set()
-        for m in self.measures:
+        for i, m in enumerate(self.measures):
             if m.ref in refs:
-                raise ValueError(f"措施编号重复: {m.ref}")
+                errors.append((("measures", i, "number"), f"措施编号 {m.ref} 重复"))
             refs.add(m.ref)
             if m.section is not None and m.section not in section_refs:
-                raise ValueError(f"措施 {m.ref} 的 section {m.section} 不存在")
-        for ind in self.indicators:
+                errors.append((("measures", i, "section"), f"章节 {m.section} 不存在"))
+        for i, ind in enumerate(self.indicators):
             if ind.measure is not None and ind.measure not in refs:
-                raise ValueError(f"指标 {ind.metric} 引用的措施 {ind.measure} 不存在")
-        return self
+                errors.append((("indicators", i, "measure"), f"措施 {ind.measure} 不存在"))
+        return errors
 
     def measure(self, ref: str) -> Measure:
         for m in self.measures:

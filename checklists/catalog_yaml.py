@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
 
 from checklists.catalog import Catalog
 
@@ -27,8 +29,30 @@ class CatalogError(ValueError):
     """A catalog file that cannot be read; the message is for the user, in Chinese."""
 
 
+class _Constructor(RoundTripConstructor):
+    """Dates and decimals stay text until the schema reads them: `2025-13-45` becomes a field
+    error with a line number rather than a crash inside the YAML reader, and a target value
+    keeps every digit instead of passing through a float."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
+_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_str)
+
+
+class _Representer(RoundTripRepresenter):
+    def represent_decimal(self, value: Decimal) -> Any:
+        text = format(value.normalize(), "f")
+        tag = "tag:yaml.org,2002:int" if value == value.to_integral_value() else "tag:yaml.org,2002:float"
+        return self.represent_scalar(tag, text)
+
+
+_Representer.add_representer(Decimal, _Representer.represent_decimal)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    yaml.Representer = _Representer
     yaml.allow_unicode = True
     yaml.width = 4096  # one measure text per line, so diffs of a revised plan stay readable
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -38,13 +62,11 @@ def _yaml() -> YAML:
 
 
 def _plain(value: Any) -> Any:
-    """Pydantic's python dump, with Decimals as numbers and dates as dates for YAML."""
+    """Pydantic's python dump with enums as their values, for YAML."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
     if hasattr(value, "value") and isinstance(getattr(value, "value", None), str):
         return value.value  # enums
     return value
@@ -65,10 +87,14 @@ def dump_catalog(catalog: Catalog) -> str:
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
-    """Write atomically: a reader never sees half a catalog."""
+    write_text_atomically(path, dump_catalog(catalog))
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file, then rename: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(dump_catalog(catalog), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
 
 
@@ -76,18 +102,31 @@ def load_catalog(text: str, *, source: str) -> Catalog:
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f"第 {mark.line + 1} 行" if mark else ""
-        raise CatalogError(f"{source} {line}: YAML 格式错误: {exc.problem or exc.context}") from None
+        raise CatalogError(_syntax_error(exc, source)) from None
     except YAMLError as exc:
         raise CatalogError(f"{source}: YAML 格式错误: {exc}") from None
     if not isinstance(data, dict):
         raise CatalogError(f"{source}: 不是方案目录文件(顶层应为映射,含 plan 与 measures)")
     try:
-        return Catalog.model_validate(_to_builtin(data))
+        catalog = Catalog.model_validate(_to_builtin(data), context={"defer_references": True})
     except ValidationError as exc:
         messages = [_describe(err, data, source) for err in exc.errors()]
         raise CatalogError("\n".join(messages)) from None
+    broken = catalog.reference_errors()
+    if broken:
+        raise CatalogError("\n".join(_located(source, data, loc, msg) for loc, msg in broken))
+    return catalog
+
+
+def _syntax_error(exc: MarkedYAMLError, source: str) -> str:
+    """The line of the problem, and where the broken construct began when that is elsewhere
+    (an unclosed quote is found at the end of the file but opened far above)."""
+    problem, context = exc.problem_mark, exc.context_mark
+    where = f" 第 {problem.line + 1} 行" if problem is not None else ""
+    if context is not None and (problem is None or context.line != problem.line):
+        where += f"(始于第 {context.line + 1} 行)"
+    detail = "; ".join(x for x in (exc.context, exc.problem) if x)
+    return f"{source}{where}: YAML 格式错误: {detail}"
 
 
 def read_catalog(path: Path) -> Catalog:
@@ -99,8 +138,6 @@ def _to_builtin(value: Any) -> Any:
         return {str(k): _to_builtin(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_to_builtin(v) for v in value]
-    if isinstance(value, float):
-        return Decimal(repr(value))  # 8.2 stays 8.2, not 8.199999...
     if isinstance(value, dt.datetime):
         return value.date()
     return value
@@ -138,10 +175,15 @@ _MESSAGES = {
 }
 
 
+def _located(source: str, data: Any, loc: tuple[int | str, ...], message: str) -> str:
+    line = _line_of(data, loc)
+    where = f" 第 {line} 行" if line else ""
+    field = ".".join(str(p) for p in loc) or "(顶层)"
+    return f"{source}{where}: 字段 {field}: {message}"
+
+
 def _describe(err: ErrorDetails, data: Any, source: str) -> str:
     loc = tuple(err["loc"])
-    line = _line_of(data, loc)
-    field = ".".join(str(p) for p in loc) or "(顶层)"
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind in _MESSAGES:
@@ -158,5 +200,4 @@ def _describe(err: ErrorDetails, data: Any, source: str) -> str:
         message = str(ctx.get("error", err["msg"]))
     else:
         message = err["msg"]
-    where = f" 第 {line} 行" if line else ""
-    return f"{source}{where}: 字段 {field}: {message}"
+    return _located(source, data, loc, message)

@@ -154,13 +154,16 @@ class Header:
     issuer: str = ""
     doc_number: str = ""
     issued_on: dt.date | None = None
+    preamble: str = ""
 
 
 @dataclass
 class _State:
     sections: list[Section] = field(default_factory=list)
     items: list[RawItem] = field(default_factory=list)
-    context: list[tuple[int, str]] = field(default_factory=list)  # (line, paragraph)
+    # Paragraphs of context sections (指导思想, 目标…): (line, section ref, text).
+    context: list[tuple[int, str | None, str]] = field(default_factory=list)
+    section: str | None = None  # ref of the (sub)section being read
     table: list[TableTask] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -184,8 +187,10 @@ def parse_document(text: str, *, source_name: str, key: str | None = None) -> Ca
 
     measures, indicators = _build_measures(state)
     phases = _build_phases(state)
-    for line_no, paragraph in state.context:
+    for line_no, _, paragraph in state.context:
         indicators.extend(extract_indicators(paragraph, line=line_no))
+    for section in state.sections:
+        section.text = "\n".join(t for _, ref, t in state.context if ref == section.ref)
     indicators.sort(key=lambda i: i.line or 0)  # document order
     _flag_junk(lines, state)
 
@@ -198,6 +203,7 @@ def parse_document(text: str, *, source_name: str, key: str | None = None) -> Ca
         issuer=header.issuer,
         doc_number=header.doc_number,
         issued_on=header.issued_on,
+        preamble=header.preamble,
         source_file=PurePath(source_name).name,
         source_sha256=sha,
     )
@@ -280,6 +286,7 @@ def _read_header(lines: list[Line], state: _State) -> Header:
             )
             preamble = [ln for ln in nonblank if ln.no > title_lines[-1].no]
             if preamble:
+                header.preamble = "\n".join(ln.text for ln in preamble)
                 state.skipped.append(
                     Skipped(start=preamble[0].no, end=preamble[-1].no, reason="方案引言")
                 )
@@ -424,6 +431,7 @@ def _walk_body(lines: list[Line], state: _State) -> None:
             top = Section(ref=str(cn_number(m.group(1))), number=m.group(1), title=title, line=line.no)
             state.sections.append(top)
             sub, current, kind = None, None, section_kind(title)
+            state.section = top.ref
             continue
 
         if m := SUB_HEADING.match(text):
@@ -436,6 +444,7 @@ def _walk_body(lines: list[Line], state: _State) -> None:
             ref = f"{parent}.{cn_number(label)}" if parent else str(cn_number(label))
             sub = Section(ref=ref, number=f"({label})", title=head, parent=parent, line=line.no)
             state.sections.append(sub)
+            state.section = sub.ref
             current = None
             continue
 
@@ -456,7 +465,7 @@ def _walk_body(lines: list[Line], state: _State) -> None:
             current.parts.append(text)
             continue
         if kind is SectionKind.CONTEXT and top is not None:
-            state.context.append((line.no, text))
+            state.context.append((line.no, state.section, text))
             current = None
             continue
         if top is None:
@@ -476,7 +485,7 @@ def _item_for_kind(
     state: _State,
 ) -> RawItem | None:
     if kind is SectionKind.CONTEXT:
-        state.context.append((line.no, text))
+        state.context.append((line.no, state.section, text))
         return None
     number = str(cn_number(label)) if label else None
     printed = f"({label})" if label and not text.startswith(label) else label

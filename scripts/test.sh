@@ -17,12 +17,14 @@ cd "$ZC_ROOT"
 # Lint first (fast), but still run the tests so one run reports both.
 lint_rc=0
 zc_run .venv/bin/ruff check . || lint_rc=$?
+# Strict typing at the core (checklists/, workflow/; configured in pyproject.toml).
+zc_run .venv/bin/mypy || lint_rc=$?
 
 test_rc=0
 zc_run .venv/bin/python -m pytest "$@" || test_rc=$?
 
 if ((lint_rc != 0)); then
-    zc_log "FAILED: ruff check reported lint errors (exit $lint_rc)"
+    zc_log "FAILED: ruff or mypy reported errors (exit $lint_rc)"
 fi
 if ((test_rc != 0)); then
     zc_log "FAILED: pytest exited with $test_rc"

@@ -103,6 +103,7 @@ class Plan(Base):
     issuer: Mapped[str] = mapped_column(default="")
     doc_number: Mapped[str] = mapped_column(String(100), default="")
     issued_on: Mapped[dt.date | None]
+    preamble: Mapped[str] = mapped_column(Text, default="")
     source_file: Mapped[str] = mapped_column(String(500), default="")
     source_sha256: Mapped[str] = mapped_column(String(64), default="")
     # sha256 of the catalog as loaded: re-loading the same catalog is recognised as no change.
@@ -140,6 +141,7 @@ class Section(Base):
     ref: Mapped[str] = mapped_column(String(20))
     number: Mapped[str] = mapped_column(String(20), default="")
     title: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int]
     source_line: Mapped[int | None]
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 00:04:11.417075
+Create Date: 2026-11-24 00:13:03.734527
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table('plans',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
@@ -25,6 +24,7 @@ def upgrade() -> None:
     sa.Column('issuer', sa.String(length=200), nullable=False),
     sa.Column('doc_number', sa.String(length=100), nullable=False),
     sa.Column('issued_on', sa.Date(), nullable=True),
+    sa.Column('preamble', sa.Text(), nullable=False),
     sa.Column('source_file', sa.String(length=500), nullable=False),
     sa.Column('source_sha256', sa.String(length=64), nullable=False),
     sa.Column('catalog_sha256', sa.String(length=64), nullable=False),
@@ -79,6 +79,7 @@ def upgrade() -> None:
     sa.Column('ref', sa.String(length=20), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=False),
     sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('source_line', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['parent_id'], ['sections.id'], name=op.f('fk_sections_parent_id_sections'), ondelete='CASCADE'),
@@ -183,9 +184,7 @@ def upgrade() -> None:
 
 
 
-
 def downgrade() -> None:
-
     with op.batch_alter_table('measure_units', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_measure_units_unit_id'))
         batch_op.drop_index(batch_op.f('ix_measure_units_measure_id'))
@@ -222,4 +221,3 @@ def downgrade() -> None:
     op.drop_table('phases')
     op.drop_table('units')
     op.drop_table('plans')
-

@@ -10,7 +10,13 @@ from workflow.db import schema_status, upgrade
 
 @cli.group("db")
 def db_group() -> None:
-    """数据库管理。"""
+    """数据库管理:创建、升级数据库结构,查看结构版本。
+
+    \b
+    示例:
+      zonecheck db upgrade
+      zonecheck db status
+    """
 
 
 @db_group.command("upgrade")

@@ -17,7 +17,7 @@ class UserFacingError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # per error, not per class
 
     def show(self, file: Any = None) -> None:
         click.echo(f"错误:{self.format_message()}", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from checklists.catalog_yaml import dump_catalog
+from checklists.catalog_yaml import dump_catalog, write_text_atomically
 from reports.export import plan_to_dict
 from workflow.cli.main import cli, get_app
 from workflow.cli.output import echo_json, table
@@ -189,10 +189,7 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None) -> N
         else:
             text = dump_catalog(catalog_from_plan(uow.session, found))
     if output:
-        path = Path(output)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        click.echo(f"已导出到 {path}")
+        write_text_atomically(Path(output), text)
+        click.echo(f"已导出到 {output}")
     else:
         click.echo(text, nl=False)

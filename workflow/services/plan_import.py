@@ -11,11 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from checklists.catalog import Catalog, MeasureKind
 from checklists.catalog import Measure as CatalogMeasure
-from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, write_catalog
+from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, write_text_atomically
 from checklists.parser import NotAPlanError, iter_warnings, parse_document
 from checklists.units import is_group, normalise_unit_name
 from workflow.db import UnitOfWork
@@ -157,10 +157,11 @@ def import_documents(
 def _write_catalog_file(catalog: Catalog, catalog_dir: Path) -> Path:
     """Write the reviewable catalog; an office's differing copy is kept as a backup, not lost."""
     path = catalog_dir / f"{catalog.plan.key}.yaml"
-    if path.exists() and path.read_text(encoding="utf-8") != dump_catalog(catalog):
+    text = dump_catalog(catalog)
+    if path.exists() and path.read_text(encoding="utf-8") != text:
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         path.replace(path.with_name(f"{path.name}.{stamp}.bak"))
-    write_catalog(catalog, path)
+    write_text_atomically(path, text)
     return path
 
 
@@ -272,7 +273,12 @@ class _Loader:
         # the units, deadline and checklist the office may have refined in the catalog.
         self.keep_office_edits = keep_office_edits
         self.changes: list[str] = []
+        # All units up front: one query instead of one (and an autoflush) per unit named.
         self._units: dict[str, Unit] = {}
+        for unit in session.scalars(select(Unit).options(selectinload(Unit.aliases))):
+            self._units[unit.name] = unit
+            for alias in unit.aliases:
+                self._units.setdefault(alias.alias, unit)
 
     def apply(self, *, track: bool) -> list[str]:
         self._plan_fields(track)
@@ -293,6 +299,7 @@ class _Loader:
             "issuer": "发文单位",
             "doc_number": "文号",
             "issued_on": "发文日期",
+            "preamble": "方案引言",
             "source_file": "来源文件",
             "source_sha256": "来源文件指纹",
         }
@@ -314,6 +321,7 @@ class _Loader:
                 self.plan.sections.append(section)
             section.number = spec.number
             section.title = spec.title
+            section.text = spec.text
             section.position = position
             section.source_line = spec.line
             result[spec.ref] = section
@@ -446,19 +454,14 @@ class _Loader:
 
     def _unit(self, written: str) -> Unit:
         name = normalise_unit_name(written)
-        unit = self._units.get(name)
-        if unit is None:
-            unit = self.session.scalar(select(Unit).where(Unit.name == name))
-        if unit is None:
-            unit = self.session.scalar(
-                select(Unit).join(UnitAlias).where(UnitAlias.alias.in_([name, written]))
-            )
+        unit = self._units.get(name) or self._units.get(written)
         if unit is None:
             unit = Unit(name=name, is_group=is_group(name))
             self.session.add(unit)
-        if written != unit.name and written not in {a.alias for a in unit.aliases}:
+            self._units[name] = unit
+        if written != unit.name and written not in self._units:
             unit.aliases.append(UnitAlias(alias=written))
-        self._units[name] = unit
+            self._units[written] = unit
         return unit
 
     def _phases(self, track: bool) -> None:

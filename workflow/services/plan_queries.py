@@ -185,6 +185,7 @@ def catalog_from_plan(session: Session, plan: Plan) -> Catalog:
             issuer=plan.issuer,
             doc_number=plan.doc_number,
             issued_on=plan.issued_on,
+            preamble=plan.preamble,
             source_file=plan.source_file,
             source_sha256=plan.source_sha256,
         ),
@@ -194,6 +195,7 @@ def catalog_from_plan(session: Session, plan: Plan) -> Catalog:
                 number=s.number,
                 title=s.title,
                 parent=s.parent.ref if s.parent else None,
+                text=s.text,
                 line=s.source_line,
             )
             for s in plan.sections
