@@ -129,7 +129,6 @@ class RawItem:
     section: str | None
     lines: list[int] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
-    label: str = ""  # `一是` / `(一)` items: the printed ordinal
 
     @property
     def text(self) -> str:
@@ -399,11 +398,9 @@ def _walk_body(lines: list[Line], state: _State) -> None:
     current: RawItem | None = None
     in_attachment = False
 
-    def open_item(
-        item_kind: MeasureKind | None, number: str | None, line: Line, text: str, label: str = ""
-    ) -> RawItem:
+    def open_item(item_kind: MeasureKind | None, number: str | None, line: Line, text: str) -> RawItem:
         section = sub.ref if sub else (top.ref if top else None)
-        item = RawItem(kind=item_kind, number=number, section=section, label=label)
+        item = RawItem(kind=item_kind, number=number, section=section)
         item.lines.append(line.no)
         item.parts.append(text)
         state.items.append(item)
@@ -437,7 +434,7 @@ def _walk_body(lines: list[Line], state: _State) -> None:
         if m := SUB_HEADING.match(text):
             label, rest = m.group(1), m.group(2)
             head, body = _split_title(rest)
-            if body or kind in (SectionKind.SCHEDULE,):
+            if body or kind is SectionKind.SCHEDULE:
                 current = _item_for_kind(kind, line, rest, label, open_item, state)
                 continue
             parent = top.ref if top else None
@@ -459,10 +456,15 @@ def _walk_body(lines: list[Line], state: _State) -> None:
                 current = open_item(MeasureKind.MEASURE, m.group(1), line, m.group(2))
             continue
 
-        # A plain paragraph.
-        if current is not None and not current.is_closed():
+        # A plain paragraph: the rest of a wrapped line, a further paragraph of a numbered
+        # measure (unless its `(units;deadline)` clause already closed it), section text, or
+        # (in a section of unnumbered tasks) a task of its own.
+        if current is not None and (
+            not current.is_closed()
+            or (current.number is not None and not _responsibility_clause(current.text))
+        ):
             current.lines.append(line.no)
-            current.parts.append(text)
+            current.parts.append(text if not current.is_closed() else "\n" + text)
             continue
         if kind is SectionKind.CONTEXT and top is not None:
             state.context.append((line.no, state.section, text))
@@ -488,14 +490,13 @@ def _item_for_kind(
         state.context.append((line.no, state.section, text))
         return None
     number = str(cn_number(label)) if label else None
-    printed = f"({label})" if label and not text.startswith(label) else label
     if kind is SectionKind.SCHEDULE:
-        return open_item(None, number, line, text, printed)
+        return open_item(None, number, line, text)
     item_kind = {
         SectionKind.SAFEGUARD: MeasureKind.SAFEGUARD,
         SectionKind.OUTCOME: MeasureKind.OUTCOME,
     }.get(kind, MeasureKind.MEASURE)
-    return open_item(item_kind, number, line, text, printed)
+    return open_item(item_kind, number, line, text)
 
 
 def _table_row(line: Line, state: _State) -> None:

@@ -336,3 +336,33 @@ def test_a_paragraph_that_fits_nowhere_is_a_warning_with_its_line() -> None:
     assert [m.ref for m in c.measures] == ["1", "2"]
     assert (2, "这是一段无法归类的说明。") in [(w.line, w.text) for w in c.warnings]
     assert any(w.line == 1 and "标题" in w.message for w in c.warnings)
+
+
+def test_a_further_paragraph_of_a_numbered_measure_stays_with_it() -> None:
+    text = (
+        "某市知识产权保护方案\n"
+        "一、重点任务\n"
+        "1.加强保护。开展专项行动。\n"
+        "同时做好宣传工作。\n"
+        "2.完善机制。建立调解制度。\n"
+    )
+    c = parse_document(text, source_name="p.txt")
+    assert [m.ref for m in c.measures] == ["1", "2"]
+    assert c.measure("1").lines == [3, 4]
+    assert [i.text for i in c.measure("1").checklist] == ["开展专项行动", "同时做好宣传工作"]
+    assert not c.warnings
+
+
+def test_unnumbered_paragraphs_of_a_task_section_become_numbered_tasks() -> None:
+    text = (
+        "某区知识产权保护示范区建设方案\n"
+        "一、任务措施\n"
+        "(一)完善保护体系\n"
+        "推进专利快速审查,建设保护中心。\n"
+        "加强商标品牌培育。\n"
+        "(二)加强宣传教育\n"
+        "开展知识产权宣传周活动。\n"
+    )
+    c = parse_document(text, source_name="q.txt")
+    assert [(m.number, m.section) for m in c.measures] == [("1", "1.1"), ("2", "1.1"), ("3", "1.2")]
+    assert c.measure("3").title == "开展知识产权宣传周活动"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from checklists.catalog import Catalog
 from checklists.catalog_yaml import dump_catalog, write_text_atomically
 from reports.export import plan_to_dict
 from workflow.cli.main import cli, get_app
@@ -47,10 +48,10 @@ def import_cmd(ctx: click.Context, files: tuple[str, ...], dry_run: bool) -> Non
     )
     for result in results:
         _echo_result(result)
-        if dry_run:
-            _echo_dry_run_measures(app, result)
+        if dry_run and result.catalog is not None:
+            _echo_catalog_measures(result.catalog)
     if dry_run:
-        click.echo("(试运行:未写入数据库,也未写入目录文件)")
+        click.echo("(试运行:以上为将要导入的内容,未写入数据库,也未写入目录文件)")
 
 
 def _echo_result(result: ImportResult) -> None:
@@ -63,6 +64,10 @@ def _echo_result(result: ImportResult) -> None:
     )
     if result.note:
         click.echo(f"  注意:{result.note}")
+    if c["without_units"]:
+        click.echo(
+            f"  提示:{c['without_units']} 项未写明责任单位,可在方案目录中补充 units 后重新导入该目录文件"
+        )
     if result.catalog_path:
         click.echo(f"  方案目录:{result.catalog_path}")
     for change in result.changes:
@@ -73,11 +78,7 @@ def _echo_result(result: ImportResult) -> None:
             click.echo(f"    {warning}")
 
 
-def _echo_dry_run_measures(app: object, result: ImportResult) -> None:
-    # The dry run rolled back; show the parsed catalog instead of database rows.
-    from workflow.services.plan_import import read_source
-
-    catalog = read_source(result.path).catalog
+def _echo_catalog_measures(catalog: Catalog) -> None:
     rows = [
         (
             m.ref,

@@ -68,6 +68,7 @@ class ImportResult:
     counts: dict[str, int] = field(default_factory=dict)
     catalog_path: Path | None = None
     note: str = ""
+    catalog: Catalog | None = None  # as read from the file, for a dry run to show
 
     STATUS_LABELS = {"new": "新导入", "updated": "已更新", "unchanged": "无变化"}
 
@@ -195,6 +196,7 @@ def _load(session: Session, src: SourceDocument) -> tuple[ImportResult, Catalog 
         warnings=list(iter_warnings(catalog)),
         counts=_counts(catalog),
         note=src.note,
+        catalog=catalog,
     )
     plan = _find_existing(session, catalog)
     same_document = (
@@ -243,6 +245,7 @@ def _counts(catalog: Catalog) -> dict[str, int]:
         "phases": len(catalog.phases),
         "indicators": len(catalog.indicators),
         "warnings": len(catalog.warnings),
+        "without_units": sum(1 for m in catalog.measures if not m.units),
     }
 
 
