@@ -54,6 +54,10 @@ TRAILER = re.compile(
     r"留言与评论|相关新闻|热点新闻|相关链接|相关文章|上一篇|下一篇|责任编辑|下载$|附件下载|"
     r"验证码|返回顶部|网站地图)"
 )
+# A line of its own naming who does a measure and by when: `责任单位:区市场监管局`.
+RESPONSIBILITY_LINE = re.compile(
+    r"^(责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门|完成时限|完成时间|时间节点)\s*[::]"
+)
 ATTACHMENT = re.compile(r"^附件\s*[0-9一二三四五六七八九十]*\s*[::]?")
 # Text that a hijacked site injects into the page: a name followed by "(中国)官方网站" etc.
 JUNK = re.compile(
@@ -129,6 +133,7 @@ class RawItem:
     section: str | None
     lines: list[int] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
+    responsibility: list[str] = field(default_factory=list)  # `责任单位:…` lines under it
 
     @property
     def text(self) -> str:
@@ -456,6 +461,11 @@ def _walk_body(lines: list[Line], state: _State) -> None:
                 current = open_item(MeasureKind.MEASURE, m.group(1), line, m.group(2))
             continue
 
+        if RESPONSIBILITY_LINE.match(text) and current is not None and current.kind is not None:
+            current.lines.append(line.no)
+            current.responsibility.append(text)
+            continue
+
         # A plain paragraph: the rest of a wrapped line, a further paragraph of a numbered
         # measure (unless its `(units;deadline)` clause already closed it), section text, or
         # (in a section of unnumbered tasks) a task of its own.
@@ -552,7 +562,9 @@ def _build_measures(state: _State) -> tuple[list[Measure], list[Indicator]]:
 
     # Only in a plan that lists units is a measure without units worth a warning.
     plan_lists_units = any(
-        _responsibility_clause(i.text) for i in raw if i.kind is MeasureKind.MEASURE
+        _responsibility_clause(i.text) or i.responsibility
+        for i in raw
+        if i.kind is MeasureKind.MEASURE
     )
     counters: dict[MeasureKind, int] = {}
     measures: list[Measure] = []
@@ -586,6 +598,8 @@ def _measure_from_item(
     deadline = Deadline()
     units_text = ""
     split = _responsibility_clause(text)
+    if split is None and item.responsibility:
+        split = text, ";".join(item.responsibility)
     if split:
         text, units_text = split
         resp = parse_responsibility(units_text)

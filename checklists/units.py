@@ -50,8 +50,11 @@ _DUTY_SUFFIXES = (
 _LEAD_MARK = "牵头"
 _CO_MARK = "配合"
 # Table cells sometimes label the lists: `牵头单位:区市场监管局`.
-_LABEL_RE = re.compile(r"^(牵头单位|责任单位|主责单位|配合单位|协同单位|参与单位)\s*[::]\s*")
-_CO_LABELS = ("配合单位", "协同单位", "参与单位")
+_LABEL_RE = re.compile(
+    r"^(牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|协同单位|参与单位)\s*[::]\s*"
+)
+_LEAD_LABELS = ("牵头单位", "牵头部门", "主责单位")
+_CO_LABELS = ("配合单位", "配合部门", "协同单位", "参与单位")
 _DEADLINE_LABEL_RE = re.compile(r"^(?:完成时限|完成时间|时间节点|时限要求|完成期限)\s*[::]\s*")
 
 # Words that join two unit names. `以及` before `及`, so `以及` is not read as `以` + `及`.
@@ -220,7 +223,11 @@ def _strip_marks(piece: str) -> _UnitPiece:
     mark: UnitRole | None = None
     duty = False
     if label := _LABEL_RE.match(fold_width(text)):
-        mark = UnitRole.CO if label.group(1) in _CO_LABELS else UnitRole.LEAD
+        # `责任单位:` names units without ranking them: the first-listed rule applies.
+        if label.group(1) in _LEAD_LABELS:
+            mark = UnitRole.LEAD
+        elif label.group(1) in _CO_LABELS:
+            mark = UnitRole.CO
         duty = True
         text = text[label.end() :]
     if text.startswith("由"):

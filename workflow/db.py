@@ -12,29 +12,60 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
 from workflow.errors import DatabaseError
 
+SUPPORTED = "支持 sqlite:///路径 与 postgresql+psycopg://用户:密码@主机/库名"
+
 
 def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        if parsed.get_backend_name() != "postgresql":
+            raise DatabaseError(f"不支持的数据库地址 {_safe(url)};{SUPPORTED}")
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise DatabaseError(f"无法使用数据库地址 {_safe(url)}:{exc};{SUPPORTED}") from None
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file of an SQLite database (None for other backends and in-memory databases)."""
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def prepare_sqlite_folder(engine: Engine) -> None:
+    """Create the folder of the SQLite file (the data folder) before the database is created."""
+    path = sqlite_path(engine)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"无法创建数据目录 {path.parent}:{exc.strerror}") from None
 
 
 def alembic_config(url: str) -> Config:
@@ -52,6 +83,9 @@ def upgrade(url: str, revision: str = "head") -> None:
 def schema_status(engine: Engine) -> tuple[str | None, str | None]:
     """(current revision, head revision) of the database."""
     head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    path = sqlite_path(engine)
+    if path is not None and not path.exists():
+        return None, head  # not created yet; connecting would create an empty file
     try:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()

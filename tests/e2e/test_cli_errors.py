@@ -312,6 +312,48 @@ def test_an_unreachable_database_is_one_line_and_exit_code_3(
     assert catalog_files(home) == []
 
 
+@pytest.mark.parametrize(
+    ("db", "words"),
+    [
+        ("mysql://user@host/db", ["不支持的数据库地址", "mysql://user@host/db"]),
+        ("not a url", ["无法使用数据库地址", "not a url"]),
+        ("postgresql+psycopg://u:secret@127.0.0.1:1/x", ["无法连接数据库", "***"]),
+    ],
+    ids=["other-backend", "garbage", "password-hidden"],
+)
+def test_a_bad_database_address_is_one_line_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str, words: list[str]
+) -> None:
+    monkeypatch.setenv("ZONECHECK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ZONECHECK_DB", db)
+    monkeypatch.chdir(tmp_path)
+    for args in (["plans"], ["db", "upgrade"]):
+        line = error_line(run(*args), *words, code=3)
+        assert "secret" not in line
+
+
+def test_a_data_folder_that_cannot_be_created_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("ZONECHECK_HOME", str(blocker / "home"))
+    monkeypatch.delenv("ZONECHECK_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    error_line(run("db", "upgrade"), "无法创建数据目录", str(blocker / "home"), code=3)
+
+
+def test_a_read_only_command_on_a_new_data_folder_creates_no_database_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("ZONECHECK_HOME", str(home))
+    monkeypatch.delenv("ZONECHECK_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    error_line(run("plans"), "zonecheck db upgrade")
+    assert not (home / "zonecheck.db").exists()
+
+
 # --- unknown plan or unit -----------------------------------------------------------------------
 
 

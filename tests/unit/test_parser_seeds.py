@@ -366,3 +366,27 @@ def test_unnumbered_paragraphs_of_a_task_section_become_numbered_tasks() -> None
     c = parse_document(text, source_name="q.txt")
     assert [(m.number, m.section) for m in c.measures] == [("1", "1.1"), ("2", "1.1"), ("3", "1.2")]
     assert c.measure("3").title == "开展知识产权宣传周活动"
+
+
+def test_responsibility_lines_under_a_measure_give_its_units_and_deadline() -> None:
+    text = (
+        "某县知识产权保护工作方案\n"
+        "一、重点任务\n"
+        "1.加强专利行政执法。开展专项行动。\n"
+        "牵头单位:县市场监管局;配合单位:县公安局、县司法局\n"
+        "完成时限:2025年6月底前\n"
+        "2.加强宣传。\n"
+        "责任单位:县委宣传部\n"
+    )
+    c = parse_document(text, source_name="r.txt")
+    m1 = c.measure("1")
+    assert [(u.name, u.role) for u in m1.units] == [
+        ("县市场监管局", UnitRole.LEAD),
+        ("县公安局", UnitRole.CO),
+        ("县司法局", UnitRole.CO),
+    ]
+    assert m1.deadline.due == dt.date(2025, 6, 30)
+    assert m1.lines == [3, 4, 5]
+    assert [i.text for i in m1.checklist] == ["开展专项行动"]
+    assert [u.name for u in c.measure("2").units] == ["县委宣传部"]
+    assert not c.warnings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from workflow.cli.main import cli, get_app
-from workflow.db import schema_status, upgrade
+from workflow.db import prepare_sqlite_folder, schema_status, upgrade
 
 
 @cli.group("db")
@@ -27,6 +27,7 @@ def db_upgrade(ctx: click.Context) -> None:
     示例: zonecheck db upgrade
     """
     app = get_app(ctx, schema=False)
+    prepare_sqlite_folder(app.engine)
     before, head = schema_status(app.engine)
     upgrade(app.settings.db_url)
     where = app.engine.url.render_as_string(hide_password=True)
