@@ -52,12 +52,14 @@ def split_top_level(text: str, separators: Iterable[str]) -> list[str]:
     """Split on separator characters that stand outside every bracket and quote.
 
     `各县〔市、区〕政府` is not split on its `、`, and a `;` inside `(...)` stays put.
-    Empty pieces are dropped; pieces are stripped.
+    Brackets and separators are recognised in their full-width forms too, but the pieces are
+    cut from `text` as given. Empty pieces are dropped; pieces are stripped.
     """
     seps = set(separators)
+    folded = fold_width(text)
     parts: list[str] = []
     start = 0
-    for i, (ch, depth) in enumerate(zip(text, depth_map(text), strict=True)):
+    for i, (ch, depth) in enumerate(zip(folded, depth_map(folded), strict=True)):
         if depth == 0 and ch in seps:
             parts.append(text[start:i])
             start = i + 1

@@ -12,12 +12,11 @@ computed on width-folded text but cut from the text as given, so names come back
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from checklists.catalog import Deadline, UnitRef, UnitRole
 from checklists.deadlines import parse_deadline
-from checklists.text import depth_map, fold_width
+from checklists.text import depth_map, fold_width, split_top_level
 
 __all__ = [
     "Responsibility",
@@ -151,23 +150,6 @@ def is_group(name: str) -> bool:
     return n.startswith("各") or any(word in n for word in _GROUP_WORDS)
 
 
-def _split_cut(text: str, separators: Iterable[str]) -> list[str]:
-    """`split_top_level`, but the pieces are cut from `text` as given, not from its folded form.
-
-    Depth is read on the folded text so full-width brackets count as brackets too.
-    """
-    seps = set(separators)
-    folded = fold_width(text)
-    parts: list[str] = []
-    start = 0
-    for i, (ch, depth) in enumerate(zip(folded, depth_map(folded), strict=True)):
-        if depth == 0 and ch in seps:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
 def _base_name(name: str) -> str:
     """The name without trailing asides: `区委办(区委外办)` → `区委办`."""
     n = normalise_unit_name(name)
@@ -243,7 +225,7 @@ def _strip_marks(piece: str) -> _UnitPiece:
             if text.endswith(word) and len(text) > len(word):
                 text, changed, duty = text[: -len(word)].rstrip(), True, True
                 mark = mark or role
-    names = [n for item in _split_cut(text, "、") for n in _split_joined(item)]
+    names = [n for item in split_top_level(text, "、") for n in _split_joined(item)]
     return _UnitPiece(names=names, mark=mark, had_duty_word=duty)
 
 
@@ -277,7 +259,7 @@ def parse_responsibility(clause: str) -> Responsibility:
     deadline: Deadline | None = None
     unit_pieces: list[_UnitPiece] = []
     rest: list[str] = []
-    for piece in _split_cut(clause, ";,"):
+    for piece in split_top_level(clause, ";,"):
         labelled = _DEADLINE_LABEL_RE.match(fold_width(piece))
         found = parse_deadline(piece[labelled.end() :] if labelled else piece)
         if found is not None:
@@ -307,7 +289,7 @@ def looks_like_units(clause: str) -> bool:
     depths = depth_map(folded)
     if any(depths[m.start()] == 0 for m in re.finditer("负责|牵头", folded)):
         return True
-    pieces = _split_cut(clause, ";,")
+    pieces = split_top_level(clause, ";,")
     for piece in pieces:
         deadline = parse_deadline(piece)
         key = _SPACE_RE.sub("", fold_width(piece))
