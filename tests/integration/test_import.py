@@ -226,3 +226,28 @@ def test_a_dry_run_writes_nothing(app: App, seeds_dir: Path) -> None:
     assert results[0].status == "new" and results[0].counts["measures"] == 17
     assert count(app, Plan) == 0 and count(app, Unit) == 0
     assert not app.settings.catalog_dir.exists()
+
+
+def test_a_revision_under_another_file_name_updates_the_same_plan(
+    app: App, seeds_dir: Path, tmp_path: Path
+) -> None:
+    original = seed_path(seeds_dir, "000")
+    run_import(app, original)
+    [result] = run_import(app, _revise(original, tmp_path / "wuhan-2024-revised.txt"))
+    assert result.status == "updated" and result.plan_key == "000_53900fa8173cc0f4"
+    assert count(app, Plan) == 1
+
+
+def test_plans_of_different_issuers_sharing_a_title_stay_apart(app: App, tmp_path: Path) -> None:
+    def plan(name: str, issuer: str) -> Path:
+        path = tmp_path / name
+        path.write_text(
+            f"{issuer}\n2024年1月1日\n知识产权保护工作方案\n一、重点任务\n"
+            "1.加强保护。开展行动。(区市场监管局;持续推进)\n",
+            encoding="utf-8",
+        )
+        return path
+
+    results = run_import(app, plan("a.txt", "甲区人民政府"), plan("b.txt", "乙区人民政府"))
+    assert [r.status for r in results] == ["new", "new"]
+    assert count(app, Plan) == 2

@@ -250,15 +250,18 @@ def _counts(catalog: Catalog) -> dict[str, int]:
 
 
 def _find_existing(session: Session, catalog: Catalog) -> Plan | None:
-    """The same plan: by key, else by title (a revision keeps its title and document number)."""
-    plan = session.scalar(select(Plan).where(Plan.key == catalog.plan.key))
+    """The same plan: by key, else by title when issuer and document number do not disagree
+    (a revision keeps its title; two cities' plans may share a generic one)."""
+    info = catalog.plan
+    plan = session.scalar(select(Plan).where(Plan.key == info.key))
     if plan is not None:
         return plan
-    candidates = session.scalars(select(Plan).where(Plan.title == catalog.plan.title)).all()
-    for candidate in candidates:
-        if not (candidate.doc_number and catalog.plan.doc_number) or (
-            candidate.doc_number == catalog.plan.doc_number
-        ):
+
+    def agree(a: str, b: str) -> bool:
+        return not a or not b or a == b
+
+    for candidate in session.scalars(select(Plan).where(Plan.title == info.title)):
+        if agree(candidate.doc_number, info.doc_number) and agree(candidate.issuer, info.issuer):
             return candidate
     return None
 
