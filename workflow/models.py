@@ -228,9 +228,6 @@ class Measure(Base):
         """Work on a measure is never thrown away by a plan revision."""
         return self.state is not MeasureState.PLANNED
 
-    def lead_units(self) -> list[Unit]:
-        return [link.unit for link in self.unit_links if link.role is UnitRole.LEAD]
-
 
 class MeasureUnit(Base):
     __tablename__ = "measure_units"

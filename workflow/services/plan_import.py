@@ -36,6 +36,15 @@ from workflow.models import (
 from workflow.services.plan_queries import catalog_from_plan, measure_to_catalog
 
 CATALOG_SUFFIXES = {".yaml", ".yml"}
+# Fields of a measure a revision may change, with the words used to list the change.
+MEASURE_FIELDS = {
+    "title": "标题",
+    "text": "正文",
+    "section": "所属章节",
+    "units": "责任单位",
+    "deadline": "完成时限",
+    "checklist": "自查清单",
+}
 # Formats recognised by their first bytes, so the user is told what the file is.
 MAGIC = [
     (b"%PDF", "PDF"),
@@ -350,7 +359,7 @@ class _Loader:
             else:
                 if self.keep_office_edits and self._same_text(measure, spec):
                     spec = self._with_office_edits(measure, spec)
-                what = self._measure_diff(measure, spec, sections)
+                what = self._measure_diff(measure, spec)
                 if track and what:
                     self._note(f"措施 {spec.ref} 修改了{'、'.join(what)}")
                 if measure.retired_at is not None:
@@ -386,34 +395,11 @@ class _Loader:
             update={"units": current.units, "deadline": current.deadline, "checklist": current.checklist}
         )
 
-    def _measure_diff(
-        self, measure: Measure, spec: CatalogMeasure, sections: dict[str, Section]
-    ) -> list[str]:
-        what = []
-        if measure.title != spec.title:
-            what.append("标题")
-        if measure.text != spec.text:
-            what.append("正文")
-        section = sections.get(spec.section) if spec.section else None
-        if measure.section_id != (section.id if section else None):
-            what.append("所属章节")
-        if [(link.name_as_written, link.role) for link in measure.unit_links] != [
-            (u.name, u.role) for u in spec.units
-        ]:
-            what.append("责任单位")
-        d = spec.deadline
-        if (measure.deadline_kind, measure.deadline_text, measure.due_on, measure.due_month) != (
-            d.kind,
-            d.text,
-            d.due,
-            d.month,
-        ):
-            what.append("完成时限")
-        if [(i.text, i.evidence_kinds, i.min_evidence) for i in measure.checklist] != [
-            (c.text, [k.value for k in c.evidence_kinds], c.min_evidence) for c in spec.checklist
-        ]:
-            what.append("自查清单")
-        return what
+    @staticmethod
+    def _measure_diff(measure: Measure, spec: CatalogMeasure) -> list[str]:
+        """What a catalog entry changes in a stored measure, as the office reads it."""
+        current = measure_to_catalog(measure)
+        return [label for name, label in MEASURE_FIELDS.items() if getattr(current, name) != getattr(spec, name)]
 
     def _fill_measure(
         self, measure: Measure, spec: CatalogMeasure, sections: dict[str, Section], position: int

@@ -33,7 +33,7 @@ from checklists.catalog import (
 )
 from checklists.units import normalise_unit_name
 from workflow.errors import NotFound
-from workflow.models import Measure, MeasureUnit, Plan, Unit, UnitAlias
+from workflow.models import Indicator, Measure, MeasureUnit, Plan, Unit, UnitAlias
 
 
 def find_plan(session: Session, ident: str) -> Plan:
@@ -94,6 +94,9 @@ def plan_summaries(session: Session) -> list[PlanSummary]:
         .group_by(Measure.plan_id, Measure.state)
     ):
         states.setdefault(plan_id, Counter())[state.value] = n
+    indicators = dict(
+        session.execute(select(Indicator.plan_id, func.count()).group_by(Indicator.plan_id)).all()
+    )
     units = dict(
         session.execute(
             select(Measure.plan_id, func.count(func.distinct(MeasureUnit.unit_id)))
@@ -117,7 +120,7 @@ def plan_summaries(session: Session) -> list[PlanSummary]:
                 outcomes=kinds[(plan.id, MeasureKind.OUTCOME)],
                 units=units.get(plan.id, 0),
                 phases=len(plan.phases),
-                indicators=len(plan.indicators),
+                indicators=indicators.get(plan.id, 0),
                 states=dict(states.get(plan.id, {})),
                 acceptance_phase=_phase_span(phase.start_on, phase.end_on) if phase else None,
             )
