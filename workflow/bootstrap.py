@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from workflow.config import Settings
 from workflow.db import UnitOfWork, make_engine, schema_status
 from workflow.errors import DatabaseError
+from workflow.evidence_store import EvidenceStore
 
 
 @dataclass
@@ -18,6 +19,10 @@ class App:
     settings: Settings
     engine: Engine
     uow: Callable[[], UnitOfWork]
+
+    @property
+    def store(self) -> EvidenceStore:
+        return EvidenceStore(self.settings.evidence_dir, max_bytes=self.settings.max_upload_bytes)
 
     def require_current_schema(self) -> None:
         current, head = schema_status(self.engine)

@@ -35,3 +35,11 @@ class DatabaseError(ZonecheckError):
         if current is None:
             return cls("数据库尚未初始化,请先运行:zonecheck db upgrade")
         return cls(f"数据库结构版本 {current} 不是最新版本 {head},请先运行:zonecheck db upgrade")
+
+
+class Refused(ZonecheckError):
+    """An action the rules forbid: wrong state, wrong unit, missing evidence. Audited, exit 1."""
+
+
+class Conflict(ZonecheckError):
+    """Someone else changed the same measure first; nothing was done, try again."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Dialect,
@@ -27,7 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from checklists.catalog import Comparator, DeadlineKind, MeasureKind, UnitRole
+from checklists.catalog import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
+from workflow.domain.states import STATE_LABELS, MeasureState, Rating, Role, Verdict
+
+__all__ = ["STATE_LABELS", "MeasureState"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -35,21 +39,6 @@ NAMING = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
-}
-
-
-class MeasureState(StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    SELF_CHECKED = "self_checked"
-    ACCEPTED = "accepted"
-
-
-STATE_LABELS = {
-    MeasureState.PLANNED: "未启动",
-    MeasureState.IN_PROGRESS: "推进中",
-    MeasureState.SELF_CHECKED: "已自查",
-    MeasureState.ACCEPTED: "已验收",
 }
 
 
@@ -94,6 +83,9 @@ class Base(DeclarativeBase):
     }
 
 
+DEFAULT_REVIEW_LEVELS = ("领导小组办公室审核",)
+
+
 class Plan(Base):
     __tablename__ = "plans"
 
@@ -108,6 +100,10 @@ class Plan(Base):
     source_sha256: Mapped[str] = mapped_column(String(64), default="")
     # sha256 of the catalog as loaded: re-loading the same catalog is recognised as no change.
     catalog_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Review levels in order (初审, 专家评审, …); a measure is accepted when the last one passes.
+    review_levels: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_REVIEW_LEVELS))
+    # Default rectification period when a return names no deadline.
+    rectification_days: Mapped[int] = mapped_column(default=15)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -204,8 +200,10 @@ class Measure(Base):
     due_day: Mapped[int | None]
     source_lines: Mapped[list[Any]] = mapped_column(default=list)
     state: Mapped[MeasureState] = mapped_column(
-        _enum(MeasureState, "measure_state"), default=MeasureState.PLANNED
+        _enum(MeasureState, "measure_state"), default=MeasureState.PLANNED, index=True
     )
+    # Set by a return for rectification, cleared by the next self-check: the measure is 整改中.
+    rectification_due: Mapped[dt.date | None]
     # Set when a revised plan no longer has this measure but work was recorded on it.
     retired_at: Mapped[dt.datetime | None]
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -221,12 +219,31 @@ class Measure(Base):
         back_populates="measure", cascade="all, delete-orphan", order_by="ChecklistItem.position"
     )
 
+    parts: Mapped[list[MeasurePart]] = relationship(
+        back_populates="measure", cascade="all, delete-orphan"
+    )
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="measure", order_by="Evidence.id", passive_deletes="all"
+    )
+    self_checks: Mapped[list[SelfCheck]] = relationship(
+        back_populates="measure", order_by="SelfCheck.round", passive_deletes="all"
+    )
+
     # Optimistic locking: a concurrent change to the same measure fails instead of being lost.
     __mapper_args__ = {"version_id_col": version_id}
 
     def has_recorded_work(self) -> bool:
         """Work on a measure is never thrown away by a plan revision."""
-        return self.state is not MeasureState.PLANNED
+        return (
+            self.state is not MeasureState.PLANNED
+            or bool(self.evidence)
+            or bool(self.self_checks)
+            or any(p.done_at for p in self.parts)
+        )
+
+    @property
+    def label(self) -> str:
+        return f"措施 {self.plan.key}/{self.ref}"
 
 
 class MeasureUnit(Base):
@@ -260,6 +277,9 @@ class ChecklistItem(Base):
     min_evidence: Mapped[int] = mapped_column(default=1)
 
     measure: Mapped[Measure] = relationship(back_populates="checklist")
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="item", order_by="Evidence.id", passive_deletes="all"
+    )
 
 
 class Phase(Base):
@@ -295,9 +315,17 @@ class Indicator(Base):
     unit: Mapped[str] = mapped_column(String(20), default="")
     due_on: Mapped[dt.date | None]
     source_line: Mapped[int | None]
+    # Set when a revised plan dropped this target but values had been reported against it.
+    retired_at: Mapped[dt.datetime | None]
 
     plan: Mapped[Plan] = relationship(back_populates="indicators")
     measure: Mapped[Measure | None] = relationship()
+    reports: Mapped[list[IndicatorReport]] = relationship(
+        back_populates="indicator", order_by="IndicatorReport.id", passive_deletes="all"
+    )
+
+    def latest_report(self) -> IndicatorReport | None:
+        return self.reports[-1] if self.reports else None
 
 
 class PlanImport(Base):
@@ -315,3 +343,215 @@ class PlanImport(Base):
     warnings: Mapped[list[Any]] = mapped_column(default=list)
 
     plan: Mapped[Plan] = relationship(back_populates="imports")
+
+
+class UnitGroupMember(Base):
+    """A member unit of a group (各成员单位), as mapped by the office."""
+
+    __tablename__ = "unit_group_members"
+    __table_args__ = (UniqueConstraint("group_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+
+    group: Mapped[Unit] = relationship(foreign_keys=[group_id])
+    member: Mapped[Unit] = relationship(foreign_keys=[member_id])
+
+
+class Person(Base):
+    """Someone who acts: a unit's staff member, or the leading office's reviewer or admin."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "person_role"))
+    # None: the leading office itself. A reviewer may belong to a unit (and then must recuse).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    # For the web login of a later release; the CLI identifies people by --as.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+
+
+class MeasurePart(Base):
+    """One responsible unit's part of a measure, which the unit marks done."""
+
+    __tablename__ = "measure_parts"
+    __table_args__ = (UniqueConstraint("measure_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measures.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    done_at: Mapped[dt.datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+    measure: Mapped[Measure] = relationship(back_populates="parts")
+    unit: Mapped[Unit] = relationship()
+    done_by: Mapped[Person | None] = relationship()
+
+
+class Evidence(Base):
+    """A piece of evidence (佐证材料): a stored file, a link to a published page, or a note.
+
+    Never deleted: a replacement supersedes it and a removal before the self-check marks it.
+    """
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("measures.id", ondelete="RESTRICT"), index=True
+    )
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checklist_items.id", ondelete="RESTRICT"), index=True
+    )
+    indicator_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("indicator_reports.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[EvidenceKind] = mapped_column(_enum(EvidenceKind, "evidence_kind"))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    size: Mapped[int | None] = mapped_column(BigInteger)  # files may exceed 2 GB if allowed
+    media_type: Mapped[str | None] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    # The document's own date (成文日期); the upload date when the unit gave none.
+    doc_date: Mapped[dt.date]
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evidence.id", ondelete="RESTRICT")
+    )
+    removed_at: Mapped[dt.datetime | None]
+
+    measure: Mapped[Measure | None] = relationship(back_populates="evidence")
+    item: Mapped[ChecklistItem | None] = relationship(back_populates="evidence")
+    indicator_report: Mapped[IndicatorReport | None] = relationship(back_populates="evidence")
+    person: Mapped[Person] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    superseded_by: Mapped[Evidence | None] = relationship(remote_side=[id])
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_by_id is None and self.removed_at is None
+
+
+class SelfCheck(Base):
+    """One submission of a measure's self-check (a review round), with the unit's own ratings."""
+
+    __tablename__ = "self_checks"
+    __table_args__ = (UniqueConstraint("measure_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measures.id", ondelete="RESTRICT"), index=True
+    )
+    round: Mapped[int]
+    statement: Mapped[str] = mapped_column(Text)
+    # {checklist position (as text): Rating value}
+    ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None]
+
+    measure: Mapped[Measure] = relationship(back_populates="self_checks")
+    person: Mapped[Person] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="self_check", order_by="Review.id", passive_deletes="all"
+    )
+
+    def rating_of(self, position: int) -> Rating | None:
+        value = self.ratings.get(str(position))
+        return Rating(value) if value else None
+
+
+class Review(Base):
+    """A review level's verdict on one self-check: 通过 or 退回整改, comment, optional score."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    self_check_id: Mapped[int] = mapped_column(
+        ForeignKey("self_checks.id", ondelete="RESTRICT"), index=True
+    )
+    level: Mapped[int]  # 1-based position in plan.review_levels
+    level_name: Mapped[str] = mapped_column(String(100))
+    verdict: Mapped[Verdict] = mapped_column(_enum(Verdict, "verdict"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[int | None]
+    rectification_due: Mapped[dt.date | None]
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    self_check: Mapped[SelfCheck] = relationship(back_populates="reviews")
+    person: Mapped[Person] = relationship()
+
+
+class IndicatorReport(Base):
+    """A unit's reported actual value of an indicator, as of a date, with its evidence."""
+
+    __tablename__ = "indicator_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="RESTRICT"), index=True
+    )
+    value: Mapped[Decimal] = mapped_column(DecimalText())
+    as_of: Mapped[dt.date]
+    note: Mapped[str] = mapped_column(Text, default="")
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    reported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    indicator: Mapped[Indicator] = relationship(back_populates="reports")
+    person: Mapped[Person] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="indicator_report", order_by="Evidence.id"
+    )
+
+
+class AuditEntry(Base):
+    """One line of the audit trail, hash-chained to the line before (see workflow.domain.audit)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(default="")
+    action: Mapped[str] = mapped_column(String(50))
+    # PLAN/REF for measure events; the plan key, person or unit name otherwise.
+    target: Mapped[str] = mapped_column(String(300), default="", index=True)
+    from_state: Mapped[str] = mapped_column(String(30), default="")
+    to_state: Mapped[str] = mapped_column(String(30), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    refused: Mapped[bool] = mapped_column(default=False)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's last sequence number and hash: one row, locked by every writer.
+
+    Locking it first serialises writers on both backends (no forked chain) and lets
+    `audit verify` notice entries cut off the end.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,77 @@
+"""Who may do what to which measure. Plain rules over plain facts, shared by CLI and web.
+
+A unit member acts only on measures their unit is responsible for (directly or as a member of
+a group such as 各成员单位); only the lead unit submits or withdraws the self-check; only the
+office (reviewers and admins) reviews, returns and reopens; and nobody reviews a measure their
+own unit is responsible for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from workflow.domain.states import ROLE_LABELS, Role
+from workflow.errors import Refused
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    name: str
+    role: Role
+    unit_id: int | None
+    unit_name: str | None
+
+    @property
+    def is_office(self) -> bool:
+        return self.role in (Role.REVIEWER, Role.ADMIN)
+
+    def describe(self) -> str:
+        where = self.unit_name or "领导小组办公室"
+        return f"{self.name}({where}{ROLE_LABELS[self.role]})"
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """A measure's responsible units, with groups already expanded to their member units."""
+
+    label: str  # how messages name the measure, e.g. 措施 003/5
+    lead_unit_ids: frozenset[int]
+    unit_ids: frozenset[int]  # every responsible unit, lead included
+
+
+class Work(StrEnum):
+    UNIT_WORK = "unit_work"  # start, evidence, part done
+    SUBMIT = "submit"  # submit or withdraw the self-check
+    REVIEW = "review"  # accept, return, reopen
+    ADMINISTER = "administer"  # people, groups, review levels
+
+
+def authorize(actor: Actor, work: Work, measure: Responsibility | None = None) -> None:
+    """Raise `Refused` with the reason when `actor` may not do `work` (on `measure`)."""
+    reason = refusal(actor, work, measure)
+    if reason:
+        raise Refused(reason)
+
+
+def refusal(actor: Actor, work: Work, measure: Responsibility | None = None) -> str | None:
+    who = actor.describe()
+    if work is Work.ADMINISTER:
+        return None if actor.role is Role.ADMIN else f"{who}不是管理员,无权进行此项管理操作"
+    assert measure is not None, "measure-level work needs the measure's responsibility"
+    if work is Work.REVIEW:
+        if not actor.is_office:
+            return f"{who}不是审核人,只有领导小组办公室的审核人可以审核{measure.label}"
+        if actor.unit_id is not None and actor.unit_id in measure.unit_ids:
+            return f"{who}所在单位是{measure.label}的责任单位,须回避,不能审核该措施"
+        return None
+    if actor.role is not Role.MEMBER:
+        return f"{who}是办公室人员,{measure.label}的推进与自查由责任单位成员办理"
+    if not measure.unit_ids:
+        return f"{measure.label}未写明责任单位,请办公室在方案目录中补充 units 后重新导入"
+    if actor.unit_id not in measure.unit_ids:
+        return f"{who}所在单位不是{measure.label}的责任单位,不能办理该措施"
+    if work is Work.SUBMIT and actor.unit_id not in measure.lead_unit_ids:
+        return f"{who}所在单位不是{measure.label}的牵头单位,只有牵头单位可以提交或撤回自查"
+    return None

@@ -1,0 +1,78 @@
+"""Measure states, people's roles and review verdicts: the vocabulary of the workflow."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MeasureState(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    SELF_CHECKED = "self_checked"
+    ACCEPTED = "accepted"
+
+
+STATE_LABELS = {
+    MeasureState.PLANNED: "未启动",
+    MeasureState.IN_PROGRESS: "推进中",
+    MeasureState.SELF_CHECKED: "已自查",
+    MeasureState.ACCEPTED: "已验收",
+}
+# Shown instead of 推进中 while a returned measure waits to be resubmitted.
+RECTIFYING_LABEL = "整改中"
+
+
+class Role(StrEnum):
+    MEMBER = "member"  # staff of a responsible unit: evidence, parts, self-checks
+    REVIEWER = "reviewer"  # the leading office (or an expert panel): reviews
+    ADMIN = "admin"  # the leading office: people, groups, review levels; may review too
+
+
+ROLE_LABELS = {Role.MEMBER: "单位成员", Role.REVIEWER: "审核人", Role.ADMIN: "管理员"}
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    RETURN = "return"
+
+
+VERDICT_LABELS = {Verdict.PASS: "通过", Verdict.RETURN: "退回整改"}
+
+
+class Rating(StrEnum):
+    """A unit's own rating of one checklist item when it self-checks (not the review verdict)."""
+
+    DONE = "done"
+    PARTIAL = "partial"
+    NOT_DONE = "not_done"
+
+
+RATING_LABELS = {Rating.DONE: "完成", Rating.PARTIAL: "部分完成", Rating.NOT_DONE: "未完成"}
+
+
+def parse_rating(text: str) -> Rating:
+    for rating, label in RATING_LABELS.items():
+        if text in (rating.value, label):
+            return rating
+    raise ValueError(text)
+
+
+class Action(StrEnum):
+    """Transition triggers of the measure machine (names as in the spec)."""
+
+    START = "start"
+    SUBMIT_SELF_CHECK = "submit_self_check"
+    WITHDRAW = "withdraw"
+    ACCEPT = "accept"
+    RETURN_FOR_RECTIFICATION = "return_for_rectification"
+    REOPEN = "reopen"
+
+
+ACTION_LABELS = {
+    Action.START: "启动",
+    Action.SUBMIT_SELF_CHECK: "提交自查",
+    Action.WITHDRAW: "撤回自查",
+    Action.ACCEPT: "验收通过",
+    Action.RETURN_FOR_RECTIFICATION: "退回整改",
+    Action.REOPEN: "重新打开",
+}

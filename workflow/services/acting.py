@@ -1,0 +1,166 @@
+"""Who is acting, on which measure, and the audited transaction every change runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from checklists.catalog import UnitRole
+from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor, Responsibility
+from workflow.errors import Conflict, InputError, NotFound, Refused
+from workflow.models import Measure, MeasureUnit, Person, Unit, UnitGroupMember
+from workflow.services.audit_log import AuditChain
+from workflow.services.plan_queries import find_plan
+
+T = TypeVar("T")
+
+NO_ACTOR = "请用 --as 姓名 指定操作人(或设置环境变量 ZONECHECK_USER)"
+
+
+def find_person(session: Session, name: str | None) -> Person:
+    if not name:
+        raise InputError(NO_ACTOR)
+    person = session.scalar(select(Person).where(Person.name == name.strip()))
+    if person is None:
+        raise NotFound(f"找不到人员“{name}”;可用 zonecheck user list 查看,zonecheck user add 添加")
+    if not person.active:
+        raise Refused(f"人员“{name}”已停用")
+    return person
+
+
+def actor_of(person: Person) -> Actor:
+    return Actor(
+        id=person.id,
+        name=person.name,
+        role=person.role,
+        unit_id=person.unit_id,
+        unit_name=person.unit.name if person.unit else None,
+    )
+
+
+def split_measure_ident(ident: str) -> tuple[str, str]:
+    plan_ident, sep, ref = ident.strip().rpartition("/")
+    if not sep or not plan_ident or not ref:
+        raise InputError(f"措施应写作 方案/编号,例如 003/5 或 方案键/S1;收到“{ident}”")
+    return plan_ident, ref
+
+
+def find_measure(session: Session, ident: str) -> Measure:
+    """A measure named `PLAN/REF` (PLAN: id, key or document number)."""
+    plan_ident, ref = split_measure_ident(ident)
+    plan = find_plan(session, plan_ident)
+    measure = session.scalar(
+        select(Measure)
+        .where(Measure.plan_id == plan.id, Measure.ref == ref)
+        .options(selectinload(Measure.unit_links).selectinload(MeasureUnit.unit))
+    )
+    if measure is None:
+        raise NotFound(
+            f"方案 {plan.key} 中没有编号为“{ref}”的措施;可用 zonecheck measures {plan.key} 查看"
+        )
+    return measure
+
+
+@dataclass(frozen=True)
+class MeasureUnits:
+    """A measure's responsible units with groups expanded to the members the office mapped."""
+
+    responsibility: Responsibility
+    unit_names: dict[int, str]  # every responsible unit id → name, in the document's order
+    unmapped_groups: tuple[str, ...]
+
+
+def group_members(session: Session, group_ids: Iterable[int]) -> dict[int, list[Unit]]:
+    ids = list(group_ids)
+    members: dict[int, list[Unit]] = {gid: [] for gid in ids}
+    if ids:
+        rows = session.execute(
+            select(UnitGroupMember.group_id, Unit)
+            .join(Unit, Unit.id == UnitGroupMember.member_id)
+            .where(UnitGroupMember.group_id.in_(ids))
+            .order_by(Unit.name)
+        )
+        for group_id, unit in rows.tuples():
+            members[group_id].append(unit)
+    return members
+
+
+def measure_units(
+    session: Session, measure: Measure, members: dict[int, list[Unit]] | None = None
+) -> MeasureUnits:
+    links = measure.unit_links
+    groups = [link for link in links if link.unit.is_group or link.role is UnitRole.GROUP]
+    if members is None:
+        members = group_members(session, (link.unit_id for link in groups))
+    names: dict[int, str] = {}
+    lead: set[int] = set()
+    unmapped: list[str] = []
+    for link in links:
+        if link in groups:
+            continue
+        names[link.unit_id] = link.unit.name
+        if link.role is UnitRole.LEAD:
+            lead.add(link.unit_id)
+    for link in groups:
+        expanded = [u for u in members.get(link.unit_id, []) if u.id not in names]
+        if not members.get(link.unit_id):
+            unmapped.append(link.unit.name)
+        for unit in expanded:
+            names[unit.id] = unit.name
+            if link.role is UnitRole.LEAD:
+                lead.add(unit.id)
+    if not lead and names and not any(link.role is UnitRole.LEAD for link in links):
+        # Only groups named (各成员单位): each member leads its own share.
+        lead = set(names)
+    return MeasureUnits(
+        responsibility=Responsibility(
+            label=measure.label, lead_unit_ids=frozenset(lead), unit_ids=frozenset(names)
+        ),
+        unit_names=names,
+        unmapped_groups=tuple(unmapped),
+    )
+
+
+def run_audited(
+    uow: UnitOfWork,
+    actor_name: str | None,
+    action: str,
+    target: str,
+    work: Callable[[Session, AuditChain, Actor], T],
+) -> T:
+    """Run `work` in one transaction with the audit chain locked; commit, or roll back.
+
+    A refusal rolls everything back, then records the refusal alone and commits that, so
+    the attempt is on record and nothing else changed.
+    """
+    with uow:
+        chain = AuditChain(uow.session)
+        actor = actor_of(find_person(uow.session, actor_name))
+        try:
+            result = work(uow.session, chain, actor)
+            uow.session.flush()
+        except Refused as exc:
+            uow.rollback()
+            chain = AuditChain(uow.session)
+            chain.append(actor, action, target, comment=str(exc), refused=True)
+            uow.commit()
+            raise
+        except StaleDataError:
+            raise Conflict("该措施刚被他人修改,本次操作未生效;请重新查看后再试") from None
+        uow.commit()
+        return result
+
+
+def check_version(measure: Measure, expected: int | None) -> None:
+    """A page or script that read version N may only act if nobody changed the measure since."""
+    if expected is not None and measure.version_id != expected:
+        raise Conflict(
+            f"{measure.label}在您查看之后已被他人修改(版本 {expected} → {measure.version_id}),"
+            "本次操作未生效;请重新查看后再试"
+        )

@@ -1,0 +1,405 @@
+"""Evidence (佐证材料): add files, links and notes to checklist items; replace, remove, verify.
+
+Files go to the content-addressed store before the database transaction, outside the audit
+lock (a 200 MB upload must not hold up everyone else); the rows and the audit entry are then
+written in one transaction that re-checks everything. If that transaction fails, the blobs
+this call created are discarded again, so neither side keeps half of an upload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from checklists.catalog import EvidenceKind
+from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor, Work, authorize
+from workflow.domain.states import MeasureState
+from workflow.errors import InputError, NotFound, Refused
+from workflow.evidence_store import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
+from workflow.models import ChecklistItem, Evidence, Measure, utcnow
+from workflow.services.acting import find_measure, measure_units, run_audited
+from workflow.services.audit_log import AuditChain
+
+T = TypeVar("T")
+
+KIND_LABELS = {EvidenceKind.FILE: "文件", EvidenceKind.LINK: "链接", EvidenceKind.NOTE: "说明"}
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    id: int
+    target: str
+    item: int | None
+    kind: str
+    file_name: str
+    size: int | None
+    media_type: str | None
+    sha256: str | None
+    url: str
+    note: str
+    doc_date: str
+    uploaded_at: str
+    person: str
+    unit: str | None
+    current: bool
+    superseded_by: int | None
+    removed: bool
+
+    @property
+    def label(self) -> str:
+        if self.kind == EvidenceKind.FILE.value:
+            return self.file_name
+        if self.kind == EvidenceKind.LINK.value:
+            return self.url
+        return self.note
+
+
+def view_of(evidence: Evidence, target: str) -> EvidenceView:
+    return EvidenceView(
+        id=evidence.id,
+        target=target,
+        item=evidence.item.position if evidence.item else None,
+        kind=evidence.kind.value,
+        file_name=evidence.file_name,
+        size=evidence.size,
+        media_type=evidence.media_type,
+        sha256=evidence.sha256,
+        url=evidence.url,
+        note=evidence.note,
+        doc_date=evidence.doc_date.isoformat(),
+        uploaded_at=evidence.uploaded_at.isoformat(timespec="seconds"),
+        person=evidence.person.name,
+        unit=evidence.unit.name if evidence.unit else None,
+        current=evidence.current,
+        superseded_by=evidence.superseded_by_id,
+        removed=evidence.removed_at is not None,
+    )
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    """What the unit hands in for one checklist item."""
+
+    files: Sequence[Path] = ()
+    links: Sequence[str] = ()
+    note: str = ""  # a description of the files/links, or a note on its own
+    doc_date: dt.date | None = None  # 成文日期; the upload date when not given
+
+    def kinds(self) -> list[EvidenceKind]:
+        kinds = []
+        if self.files:
+            kinds.append(EvidenceKind.FILE)
+        if self.links:
+            kinds.append(EvidenceKind.LINK)
+        if not self.files and not self.links and self.note.strip():
+            kinds.append(EvidenceKind.NOTE)
+        return kinds
+
+
+def _check_links(links: Sequence[str]) -> None:
+    for link in links:
+        if not link.startswith(("http://", "https://")) or len(link) > 2000 or any(
+            c.isspace() for c in link
+        ):
+            raise InputError(f"链接“{link}”不是有效的网址(应以 http:// 或 https:// 开头,不含空格)")
+
+
+def _writable_measure(session: Session, actor: Actor, measure: Measure) -> None:
+    authorize(actor, Work.UNIT_WORK, measure_units(session, measure).responsibility)
+    if measure.retired_at is not None:
+        raise Refused(f"{measure.label}已不在现行方案中(已撤销),不能再提交材料")
+    if measure.state is MeasureState.PLANNED:
+        raise Refused(f"{measure.label}尚未启动,请先运行 zonecheck start {measure.plan.key}/{measure.ref}")
+    if measure.state is MeasureState.SELF_CHECKED:
+        raise Refused(
+            f"{measure.label}已提交自查、正在审核,不能变更佐证材料;如需补充请牵头单位先撤回自查"
+        )
+    if measure.state is MeasureState.ACCEPTED:
+        raise Refused(f"{measure.label}已验收,不能变更佐证材料")
+
+
+def _item(measure: Measure, position: int, kinds: Sequence[EvidenceKind]) -> ChecklistItem:
+    item = next((i for i in measure.checklist if i.position == position), None)
+    if item is None:
+        raise InputError(
+            f"{measure.label}没有清单第 {position} 项(共 {len(measure.checklist)} 项);"
+            f"可用 zonecheck measure {measure.plan.key}/{measure.ref} 查看清单"
+        )
+    allowed = [EvidenceKind(k) for k in item.evidence_kinds]
+    refused = [k for k in kinds if k not in allowed]
+    if refused:
+        raise InputError(
+            f"{measure.label}清单第 {position} 项只接受"
+            f"{'、'.join(KIND_LABELS[k] for k in allowed)}类佐证材料,"
+            f"不接受{'、'.join(KIND_LABELS[k] for k in refused)}(可在方案目录中修改 evidence_kinds)"
+        )
+    return item
+
+
+def _doc_date(given: dt.date | None, today: dt.date) -> dt.date:
+    if given is not None and given > today:
+        raise InputError(f"成文日期 {given.isoformat()} 晚于今天 {today.isoformat()}")
+    return given or today
+
+
+def store_files(store: EvidenceStore, files: Sequence[Path]) -> list[StoredBlob]:
+    """Stream every file into the store; on a refusal, undo the blobs this call created."""
+    blobs: list[StoredBlob] = []
+    try:
+        for path in files:
+            blobs.append(store.put_path(path))
+    except BaseException:
+        discard_new(store, blobs, None)
+        raise
+    return blobs
+
+
+def discard_new(store: EvidenceStore, blobs: Sequence[StoredBlob], uow: UnitOfWork | None) -> None:
+    """Remove blobs this call created, unless some committed row (another upload) uses them."""
+    created = {b.sha256 for b in blobs if b.created}
+    if not created:
+        return
+    if uow is not None:
+        with uow:
+            created -= set(
+                uow.session.scalars(select(Evidence.sha256).where(Evidence.sha256.in_(created)))
+            )
+    for sha256 in created:
+        store.discard(sha256)
+
+
+def with_blobs(
+    uow: UnitOfWork,
+    store: EvidenceStore,
+    files: Sequence[Path],
+    write: Callable[[list[StoredBlob]], T],
+) -> T:
+    blobs = store_files(store, files)
+    try:
+        return write(blobs)
+    except BaseException:
+        discard_new(store, blobs, uow)
+        raise
+
+
+def _rows(
+    new: NewEvidence,
+    blobs: Sequence[StoredBlob],
+    *,
+    actor: Actor,
+    doc_date: dt.date,
+    **owner: object,
+) -> list[Evidence]:
+    common = {"person_id": actor.id, "unit_id": actor.unit_id, "doc_date": doc_date, **owner}
+    rows = [
+        Evidence(
+            kind=EvidenceKind.FILE,
+            sha256=blob.sha256,
+            size=blob.size,
+            media_type=blob.media_type,
+            file_name=sanitise_filename(path.name),
+            note=new.note.strip(),
+            **common,
+        )
+        for path, blob in zip(new.files, blobs, strict=True)
+    ]
+    rows += [Evidence(kind=EvidenceKind.LINK, url=link, note=new.note.strip(), **common) for link in new.links]
+    if EvidenceKind.NOTE in new.kinds():
+        rows.append(Evidence(kind=EvidenceKind.NOTE, note=new.note.strip(), **common))
+    return rows
+
+
+def _audit_detail(rows: Sequence[Evidence], item: ChecklistItem | None) -> dict[str, object]:
+    return {
+        "item": item.position if item else None,
+        "evidence": [
+            {
+                "id": r.id,
+                "kind": r.kind.value,
+                "name": r.file_name or r.url or r.note[:50],
+                "sha256": r.sha256,
+                "size": r.size,
+                "type": r.media_type,
+                "doc_date": r.doc_date.isoformat(),
+            }
+            for r in rows
+        ],
+    }
+
+
+def add_evidence(
+    uow: UnitOfWork,
+    store: EvidenceStore,
+    actor_name: str | None,
+    ident: str,
+    *,
+    item: int,
+    new: NewEvidence,
+    today: dt.date | None = None,
+) -> list[EvidenceView]:
+    """A responsible unit adds evidence to one checklist item of a measure in progress."""
+    today = today or dt.date.today()
+    kinds = new.kinds()
+    if not kinds:
+        raise InputError("请给出佐证文件、--link 链接或 --note 说明中的至少一项")
+    _check_links(new.links)
+    doc_date = _doc_date(new.doc_date, today)
+
+    def check(session: Session, chain: AuditChain, actor: Actor) -> None:
+        measure = find_measure(session, ident)
+        _writable_measure(session, actor, measure)
+        _item(measure, item, kinds)
+
+    # Refuse before streaming anything (audited like every refusal).
+    run_audited(uow, actor_name, "evidence_add", ident, check)
+
+    def write(blobs: list[StoredBlob]) -> list[EvidenceView]:
+        def work(session: Session, chain: AuditChain, actor: Actor) -> list[EvidenceView]:
+            measure = find_measure(session, ident)
+            _writable_measure(session, actor, measure)
+            checklist_item = _item(measure, item, kinds)
+            rows = _rows(new, blobs, actor=actor, doc_date=doc_date, measure=measure, item=checklist_item)
+            session.add_all(rows)
+            measure.updated_at = utcnow()
+            session.flush()
+            target = f"{measure.plan.key}/{measure.ref}"
+            chain.append(actor, "evidence_add", target, comment=new.note, detail=_audit_detail(rows, checklist_item))
+            return [view_of(r, target) for r in rows]
+
+        return run_audited(uow, actor_name, "evidence_add", ident, work)
+
+    return with_blobs(uow, store, new.files, write)
+
+
+def _find_evidence(session: Session, evidence_id: int) -> Evidence:
+    evidence = session.get(
+        Evidence, evidence_id, options=[selectinload(Evidence.measure).selectinload(Measure.plan)]
+    )
+    if evidence is None or evidence.measure is None:
+        raise NotFound(f"找不到编号为 {evidence_id} 的措施佐证材料;可用 zonecheck evidence list 查看")
+    return evidence
+
+
+def replace_evidence(
+    uow: UnitOfWork,
+    store: EvidenceStore,
+    actor_name: str | None,
+    evidence_id: int,
+    *,
+    new: NewEvidence,
+    today: dt.date | None = None,
+) -> list[EvidenceView]:
+    """Supersede a piece of evidence with a new one; both stay on record."""
+    today = today or dt.date.today()
+    kinds = new.kinds()
+    if not kinds:
+        raise InputError("请给出替换用的佐证文件、--link 链接或 --note 说明")
+    _check_links(new.links)
+    doc_date = _doc_date(new.doc_date, today)
+    target = f"佐证材料#{evidence_id}"
+
+    def check(session: Session, chain: AuditChain, actor: Actor) -> Evidence:
+        old = _find_evidence(session, evidence_id)
+        assert old.measure is not None
+        _writable_measure(session, actor, old.measure)
+        if not old.current:
+            raise Refused(f"佐证材料#{evidence_id} 已被替换或删除,不能再替换")
+        if old.item is not None:
+            _item(old.measure, old.item.position, kinds)
+        return old
+
+    run_audited(uow, actor_name, "evidence_replace", target, check)
+
+    def write(blobs: list[StoredBlob]) -> list[EvidenceView]:
+        def work(session: Session, chain: AuditChain, actor: Actor) -> list[EvidenceView]:
+            old = check(session, chain, actor)
+            measure = old.measure
+            assert measure is not None
+            rows = _rows(new, blobs, actor=actor, doc_date=doc_date, measure=measure, item=old.item)
+            session.add_all(rows)
+            session.flush()
+            old.superseded_by_id = rows[0].id
+            measure.updated_at = utcnow()
+            measure_target = f"{measure.plan.key}/{measure.ref}"
+            detail = _audit_detail(rows, old.item) | {"replaces": evidence_id}
+            chain.append(actor, "evidence_replace", measure_target, comment=new.note, detail=detail)
+            return [view_of(r, measure_target) for r in rows]
+
+        return run_audited(uow, actor_name, "evidence_replace", target, work)
+
+    return with_blobs(uow, store, new.files, write)
+
+
+def remove_evidence(uow: UnitOfWork, actor_name: str | None, evidence_id: int) -> EvidenceView:
+    """Take back evidence added by mistake; only before the measure's first self-check."""
+    target = f"佐证材料#{evidence_id}"
+
+    def work(session: Session, chain: AuditChain, actor: Actor) -> EvidenceView:
+        evidence = _find_evidence(session, evidence_id)
+        measure = evidence.measure
+        assert measure is not None
+        _writable_measure(session, actor, measure)
+        if measure.self_checks:
+            raise Refused(
+                f"{measure.label}已提交过自查,佐证材料不能删除,只能替换(zonecheck evidence replace {evidence_id})"
+            )
+        if not evidence.current:
+            raise Refused(f"佐证材料#{evidence_id} 已被替换或删除")
+        evidence.removed_at = utcnow()
+        measure.updated_at = utcnow()
+        measure_target = f"{measure.plan.key}/{measure.ref}"
+        chain.append(actor, "evidence_remove", measure_target, detail=_audit_detail([evidence], evidence.item))
+        return view_of(evidence, measure_target)
+
+    return run_audited(uow, actor_name, "evidence_remove", target, work)
+
+
+def list_evidence(uow: UnitOfWork, ident: str, *, include_old: bool = False) -> list[EvidenceView]:
+    with uow:
+        measure = find_measure(uow.session, ident)
+        target = f"{measure.plan.key}/{measure.ref}"
+        return [view_of(e, target) for e in measure.evidence if include_old or e.current]
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    checked: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_store(uow: UnitOfWork, store: EvidenceStore) -> StoreCheck:
+    """Re-hash every stored file and name the evidence whose file is missing or altered."""
+    with uow:
+        rows = uow.session.execute(
+            select(Evidence.id, Evidence.sha256, Evidence.size, Evidence.file_name)
+            .where(Evidence.sha256.is_not(None))
+            .order_by(Evidence.id)
+        ).all()
+    blobs: dict[str, int] = {}
+    for _id, sha256, size, _name in rows:
+        if sha256:
+            blobs[sha256] = size or 0
+    report = store.verify(blobs.items())
+    problems = []
+    for _id, sha256, _size, name in rows:
+        if sha256 in report.missing:
+            problems.append(f"缺失:佐证材料#{_id}“{name}”(sha256 {sha256[:12]}…)")
+        elif sha256 in report.altered:
+            problems.append(f"被改动:佐证材料#{_id}“{name}”(sha256 {sha256[:12]}…)")
+    return StoreCheck(checked=report.checked, problems=problems)
+
+
+def media_label(media_type: str | None) -> str:
+    return MEDIA_LABELS.get(media_type or "", media_type or "")
+

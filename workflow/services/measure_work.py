@@ -1,0 +1,433 @@
+"""Use cases that move a measure through its lifecycle: start, parts, self-check, reviews.
+
+Each function is one transaction (see `run_audited`): it checks who may act (permissions),
+gathers the facts the guards need, fires the transition on the shared machine, writes the
+records that go with it, and appends the audit entry. A refusal changes nothing but the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from checklists.catalog import DeadlineKind
+from workflow.db import UnitOfWork
+from workflow.domain import obligations
+from workflow.domain.lifecycle import ItemShortfall, Request, fire, wrong_state_message
+from workflow.domain.permissions import Actor, Work, authorize
+from workflow.domain.states import (
+    ACTION_LABELS,
+    STATE_LABELS,
+    Action,
+    MeasureState,
+    Rating,
+    Verdict,
+)
+from workflow.errors import InputError, Refused
+from workflow.models import Measure, MeasurePart, Plan, Review, SelfCheck, utcnow
+from workflow.services.acting import check_version, find_measure, measure_units, run_audited
+from workflow.services.audit_log import AuditChain
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did, for the CLI (or web page) to say."""
+
+    target: str  # PLAN/REF
+    action: str
+    from_state: MeasureState
+    to_state: MeasureState
+    message: str
+
+
+def target_of(measure: Measure) -> str:
+    return f"{measure.plan.key}/{measure.ref}"
+
+
+def plan_period(session: Session, plan: Plan) -> obligations.PlanPeriod:
+    latest_due = session.scalar(select(func.max(Measure.due_on)).where(Measure.plan_id == plan.id))
+    return obligations.plan_period(
+        plan.issued_on,
+        [(p.start_on, p.end_on) for p in plan.phases],
+        [latest_due] if latest_due else [],
+    )
+
+
+def measure_dates(measure: Measure) -> obligations.MeasureDates:
+    return obligations.MeasureDates(
+        deadline_kind=measure.deadline_kind,
+        due_on=measure.due_on,
+        due_month=measure.due_month,
+        due_day=measure.due_day,
+        state=measure.state.value,
+        rectification_due=measure.rectification_due,
+        evidence_dates=tuple(e.doc_date for e in measure.evidence if e.current),
+    )
+
+
+def _refuse_if_retired(measure: Measure) -> None:
+    if measure.retired_at is not None:
+        raise Refused(f"{measure.label}已不在现行方案中(已撤销),不能再办理")
+
+
+def _transition(
+    chain: AuditChain,
+    actor: Actor,
+    measure: Measure,
+    action: Action,
+    request: Request,
+    *,
+    comment: str = "",
+    detail: Mapping[str, object] | None = None,
+) -> Outcome:
+    request.measure_label = measure.label
+    before, after = fire(measure, action, request)
+    target = target_of(measure)
+    chain.append(
+        actor,
+        action.value,
+        target,
+        from_state=before.value,
+        to_state=after.value,
+        comment=comment,
+        detail=dict(detail or {}),
+    )
+    message = f"{measure.label}:{STATE_LABELS[before]} → {STATE_LABELS[after]}({ACTION_LABELS[action]})"
+    return Outcome(target, action.value, before, after, message)
+
+
+def start(
+    uow: UnitOfWork, actor_name: str | None, ident: str, *, expected_version: int | None = None
+) -> Outcome:
+    """A responsible unit starts work on a planned measure."""
+
+    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
+        measure = find_measure(session, ident)
+        check_version(measure, expected_version)
+        _refuse_if_retired(measure)
+        authorize(actor, Work.UNIT_WORK, measure_units(session, measure).responsibility)
+        return _transition(chain, actor, measure, Action.START, Request())
+
+    return run_audited(uow, actor_name, Action.START.value, ident, work)
+
+
+def set_part(uow: UnitOfWork, actor_name: str | None, ident: str, *, done: bool = True) -> Outcome:
+    """The acting person's unit marks its part of the measure done (or not done after all)."""
+    action = "part_done" if done else "part_undone"
+
+    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
+        measure = find_measure(session, ident)
+        _refuse_if_retired(measure)
+        units = measure_units(session, measure)
+        authorize(actor, Work.UNIT_WORK, units.responsibility)
+        if measure.state is not MeasureState.IN_PROGRESS:
+            hint = ",请先运行 zonecheck start" if measure.state is MeasureState.PLANNED else ""
+            raise Refused(
+                f"{measure.label}当前为“{STATE_LABELS[measure.state]}”,只有推进中的措施可以标记单位部分{hint}"
+            )
+        assert actor.unit_id is not None  # members always belong to a unit
+        part = next((p for p in measure.parts if p.unit_id == actor.unit_id), None)
+        if part is None:
+            part = MeasurePart(unit_id=actor.unit_id)
+            measure.parts.append(part)
+        if bool(part.done_at) == done:
+            state = "已" if done else "尚未"
+            raise Refused(f"{actor.unit_name}在{measure.label}中的部分{state}标记完成,无需重复操作")
+        part.done_at, part.done_by_id = (utcnow(), actor.id) if done else (None, None)
+        measure.updated_at = utcnow()  # bumps the version: parts count for optimistic locking
+        target = target_of(measure)
+        chain.append(actor, action, target, detail={"unit": actor.unit_name})
+        pending = [
+            name
+            for uid, name in units.unit_names.items()
+            if not any(p.unit_id == uid and p.done_at for p in measure.parts)
+        ]
+        left = f";尚待:{'、'.join(pending)}" if pending else ";所有责任单位均已完成"
+        what = "已标记完成" if done else "已取消完成标记"
+        return Outcome(
+            target, action, measure.state, measure.state, f"{actor.unit_name}在{measure.label}中的部分{what}{left}"
+        )
+
+    return run_audited(uow, actor_name, action, ident, work)
+
+
+def submission_request(
+    session: Session, measure: Measure, statement: str, today: dt.date
+) -> Request:
+    """The facts the self-check guards decide on."""
+    units = measure_units(session, measure)
+    done = {p.unit_id for p in measure.parts if p.done_at}
+    current = [e for e in measure.evidence if e.current]
+    short: list[ItemShortfall] = []
+    for item in measure.checklist:
+        if item.min_evidence <= 0:
+            continue
+        kinds = set(item.evidence_kinds)
+        have = sum(1 for e in current if e.item_id == item.id and e.kind.value in kinds)
+        if have < item.min_evidence:
+            short.append(ItemShortfall(item.position, item.text, item.min_evidence, have))
+    period = plan_period(session, measure.plan)
+    dates = measure_dates(measure)
+    missing: list[int] = []
+    if measure.deadline_kind is DeadlineKind.ANNUAL:
+        missing = obligations.missing_years(dates, period, today)
+    ongoing_undated = measure.deadline_kind is DeadlineKind.ONGOING and not (
+        obligations.evidence_in_period(dates.evidence_dates, period)
+    )
+    return Request(
+        statement=statement,
+        pending_parts=[name for uid, name in units.unit_names.items() if uid not in done],
+        unmapped_groups=units.unmapped_groups,
+        items_short=short,
+        missing_years=missing,
+        ongoing_without_dated_evidence=ongoing_undated,
+    )
+
+
+def submit_self_check(
+    uow: UnitOfWork,
+    actor_name: str | None,
+    ident: str,
+    *,
+    statement: str,
+    ratings: Mapping[int, Rating] | None = None,
+    today: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Outcome:
+    """The lead unit submits the measure's self-check (自查) with its statement and ratings."""
+    today = today or dt.date.today()
+
+    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
+        measure = find_measure(session, ident)
+        check_version(measure, expected_version)
+        _refuse_if_retired(measure)
+        authorize(actor, Work.SUBMIT, measure_units(session, measure).responsibility)
+        positions = {item.position for item in measure.checklist}
+        unknown = sorted(set(ratings or {}) - positions)
+        if unknown:
+            raise InputError(
+                f"{measure.label}没有清单第 {'、'.join(map(str, unknown))} 项(共 {len(positions)} 项)"
+            )
+        given = dict(ratings or {})
+        # Items the unit did not rate are rated by their evidence: some → 完成, none → 未完成.
+        evidenced = {e.item_id for e in measure.evidence if e.current}
+        resolved = {
+            str(item.position): (
+                given.get(item.position)
+                or (Rating.DONE if item.id in evidenced else Rating.NOT_DONE)
+            ).value
+            for item in measure.checklist
+        }
+        request = submission_request(session, measure, statement, today)
+        outcome = _transition(
+            chain,
+            actor,
+            measure,
+            Action.SUBMIT_SELF_CHECK,
+            request,
+            comment=statement,
+            detail={"ratings": resolved},
+        )
+        rounds = len(measure.self_checks)
+        measure.self_checks.append(
+            SelfCheck(
+                round=rounds + 1,
+                statement=statement.strip(),
+                ratings=resolved,
+                person_id=actor.id,
+                unit_id=actor.unit_id,
+            )
+        )
+        measure.rectification_due = None
+        return outcome
+
+    return run_audited(uow, actor_name, Action.SUBMIT_SELF_CHECK.value, ident, work)
+
+
+def open_round(measure: Measure) -> SelfCheck | None:
+    """The self-check under review: the latest one, unless it was withdrawn."""
+    latest = measure.self_checks[-1] if measure.self_checks else None
+    return latest if latest is not None and latest.withdrawn_at is None else None
+
+
+def withdraw(
+    uow: UnitOfWork, actor_name: str | None, ident: str, *, expected_version: int | None = None
+) -> Outcome:
+    """The lead unit takes back its self-check before any review level has decided."""
+
+    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
+        measure = find_measure(session, ident)
+        check_version(measure, expected_version)
+        authorize(actor, Work.SUBMIT, measure_units(session, measure).responsibility)
+        current = open_round(measure)
+        request = Request(reviews_in_round=len(current.reviews) if current else 0)
+        outcome = _transition(chain, actor, measure, Action.WITHDRAW, request)
+        if current is not None:
+            current.withdrawn_at = utcnow()
+        return outcome
+
+    return run_audited(uow, actor_name, Action.WITHDRAW.value, ident, work)
+
+
+def _reviewable(session: Session, measure: Measure, actor: Actor, action: Action) -> SelfCheck:
+    _refuse_if_retired(measure)
+    authorize(actor, Work.REVIEW, measure_units(session, measure).responsibility)
+    current = open_round(measure)
+    if measure.state is not MeasureState.SELF_CHECKED or current is None:
+        raise Refused(wrong_state_message(measure.label, measure.state, action))
+    return current
+
+
+def accept(
+    uow: UnitOfWork,
+    actor_name: str | None,
+    ident: str,
+    *,
+    score: int | None = None,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Outcome:
+    """A review level passes the self-check; the last level's pass accepts the measure."""
+    _check_score(score)
+
+    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
+        measure = find_measure(session, ident)
+        check_version(measure, expected_version)
+        current = _reviewable(session, measure, actor, Action.ACCEPT)
+        levels = list(measure.plan.review_levels) or ["领导小组办公室审核"]
+        passed = [r for r in current.reviews if r.verdict is Verdict.PASS]
+        if any(r.person_id == actor.id for r in passed):
+            raise Refused(
+                f"{actor.describe()}已在本轮通过了{measure.label}的“{passed[-1].level_name}”,"
+                "下一级审核须由其他审核人进行"
+            )
+        level = len(passed) + 1
+        review = Review(
+            level=level,
+            level_name=levels[level - 1],
+            verdict=Verdict.PASS,
+            comment=comment.strip(),
+            score=score,
+            person_id=actor.id,
+        )
+        current.reviews.append(review)
+        detail = {"level": level, "level_name": review.level_name, "score": score}
+        if level < len(levels):
+            target = target_of(measure)
+            chain.append(
+                actor,
+                "review_pass",
+                target,
+                from_state=measure.state.value,
+                to_state=measure.state.value,
+                comment=comment,
+                detail=detail,
+            )
+            measure.updated_at = utcnow()
+            return Outcome(
+                target,
+                "review_pass",
+                measure.state,
+                measure.state,
+                f"{measure.label}:{review.level_name}通过(第 {level}/{len(levels)} 级),"
+                f"待{levels[level]}",
+            )
+        request = Request(levels_passed=level, levels_required=len(levels))
+        return _transition(
+            chain, actor, measure, Action.ACCEPT, request, comment=comment, detail=detail
+        )
+
+    return run_audited(uow, actor_name, Action.ACCEPT.value, ident, work)
+
+
+def return_for_rectification(
+    uow: UnitOfWork,
+    actor_name: str | None,
+    ident: str,
+    *,
+    comment: str,
+    due: dt.date | None = None,
+    score: int | None = None,
+    today: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Outcome:
+    """A review level returns the self-check for rectification (退回整改) with a deadline."""
+    _check_score(score)
+    today = today or dt.date.today()
+
+    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
+        measure = find_measure(session, ident)
+        check_version(measure, expected_version)
+        current = _reviewable(session, measure, actor, Action.RETURN_FOR_RECTIFICATION)
+        if due is not None and due < today:
+            raise InputError(f"整改期限 {due.isoformat()} 早于今天 {today.isoformat()}")
+        deadline = due or today + dt.timedelta(days=measure.plan.rectification_days)
+        levels = list(measure.plan.review_levels) or ["领导小组办公室审核"]
+        level = sum(1 for r in current.reviews if r.verdict is Verdict.PASS) + 1
+        detail = {
+            "level": level,
+            "level_name": levels[level - 1],
+            "rectification_due": deadline.isoformat(),
+            "score": score,
+        }
+        outcome = _transition(
+            chain,
+            actor,
+            measure,
+            Action.RETURN_FOR_RECTIFICATION,
+            Request(comment=comment),
+            comment=comment,
+            detail=detail,
+        )
+        current.reviews.append(
+            Review(
+                level=level,
+                level_name=levels[level - 1],
+                verdict=Verdict.RETURN,
+                comment=comment.strip(),
+                score=score,
+                rectification_due=deadline,
+                person_id=actor.id,
+            )
+        )
+        measure.rectification_due = deadline
+        return Outcome(
+            outcome.target,
+            outcome.action,
+            outcome.from_state,
+            outcome.to_state,
+            f"{outcome.message};整改期限 {deadline.isoformat()}",
+        )
+
+    return run_audited(uow, actor_name, Action.RETURN_FOR_RECTIFICATION.value, ident, work)
+
+
+def reopen(
+    uow: UnitOfWork,
+    actor_name: str | None,
+    ident: str,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> Outcome:
+    """The office reopens an accepted measure (e.g. after a spot check), with a reason."""
+
+    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
+        measure = find_measure(session, ident)
+        check_version(measure, expected_version)
+        _refuse_if_retired(measure)
+        authorize(actor, Work.REVIEW, measure_units(session, measure).responsibility)
+        return _transition(
+            chain, actor, measure, Action.REOPEN, Request(comment=reason), comment=reason
+        )
+
+    return run_audited(uow, actor_name, Action.REOPEN.value, ident, work)
+
+
+def _check_score(score: int | None) -> None:
+    if score is not None and not 0 <= score <= 100:
+        raise InputError(f"评分应为 0 到 100 之间的整数,收到 {score}")
