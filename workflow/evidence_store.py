@@ -156,10 +156,6 @@ class EvidenceStore:
             sha256, size = self._copy(source, fd, name)
             if size == 0:
                 raise EvidenceRefused(f"文件“{name}”是空文件,未保存")
-            os.fsync(fd)
-            os.close(fd)
-            fd = -1
-
             # Zip and OLE need random access, so the type is decided on the complete file.
             media_type, label = _sniff(tmp_path)
             if media_type is None:
@@ -167,8 +163,7 @@ class EvidenceStore:
                     f"文件“{name}”的类型不在允许范围内(检测为:{label}),"
                     f"允许的类型:{ALLOWED_TYPES_TEXT}"
                 )
-            os.chmod(tmp_path, 0o444)
-            created = self._commit(tmp_path, self.path_of(sha256), size)
+            created = self._commit(fd, tmp_path, self.path_of(sha256), size)
             return StoredBlob(sha256=sha256, size=size, media_type=media_type, created=created)
         except OSError as exc:
             raise _refusal_for_os_error(exc, name) from exc
@@ -222,8 +217,12 @@ class EvidenceStore:
                 written = os.write(fd, view)
                 view = view[written:]
 
-    def _commit(self, tmp_path: Path, final: Path, size: int) -> bool:
+    def _commit(self, fd: int, tmp_path: Path, final: Path, size: int) -> bool:
         """Give the finished temp file its final name; False if that content was already there."""
+        if _size_or_none(final) == size:
+            return False  # a duplicate: skip the fsync, the costliest step for a large file
+        os.fsync(fd)
+        os.chmod(tmp_path, 0o444)
         final.parent.mkdir(parents=True, exist_ok=True)
         try:
             # link, unlike replace, fails on an existing name, so of two processes storing the
@@ -387,9 +386,9 @@ def _sniff_zip(path: Path) -> tuple[str | None, str]:
 def _sniff_ole(path: Path) -> tuple[str | None, str]:
     """Tell apart the OLE2 compound files by their top-level stream names.
 
-    Kingsoft WPS 文字 .wps files are DOC-based and carry a WordDocument stream, so most are
-    recorded as "doc" (fine: the same programs open both); only WPS's own containers, whose
-    content sits in a WpsContent stream, are recorded as "wps".
+    Kingsoft WPS 文字 .wps files extend the DOC format and carry a WordDocument stream, so most
+    are recorded as "doc" (fine: the same programs open both). WPS Office's own secured
+    container keeps the document in a WpsContent stream; that is what is recorded as "wps".
     """
     try:
         ole = olefile.OleFileIO(str(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Any, NoReturn
 
@@ -53,9 +54,40 @@ def get_app(ctx: click.Context, *, schema: bool = True) -> App:
     return root.obj
 
 
+def acting_user(ctx: click.Context) -> str | None:
+    """Who acts: the global --as, else ZONECHECK_USER."""
+    name = ctx.find_root().meta.get("zonecheck.as")
+    return name or get_app(ctx, schema=False).settings.user
+
+
+class DateParam(click.ParamType[dt.date]):
+    """YYYY-MM-DD, with a Chinese message naming the option when it is not a date."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            where = f"{param.opts[0]} " if param is not None and param.opts else ""
+            self.fail(f"{where}应为 YYYY-MM-DD 格式的日期,收到“{value}”", param, ctx)
+
+
+DATE = DateParam()
+
+
 @click.group(cls=ZonecheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="zonecheck", message="zonecheck %(version)s")
-def cli() -> None:
+@click.option(
+    "--as",
+    "as_user",
+    metavar="姓名",
+    help="以此人员身份操作(默认取环境变量 ZONECHECK_USER)。",
+)
+@click.pass_context
+def cli(ctx: click.Context, as_user: str | None) -> None:
     """知识产权保护示范区建设方案:任务清单、自查与验收工作流。
 
     数据目录由 ZONECHECK_HOME 指定(默认 ./zonecheck-data),
@@ -67,7 +99,10 @@ def cli() -> None:
       zonecheck import 方案.txt
       zonecheck plans
       zonecheck measures 方案编号 --unit 区市场监管局
+      zonecheck --as 张三 start 方案编号/5
     """
+    if as_user:
+        ctx.meta["zonecheck.as"] = as_user.strip()
 
 
 def main() -> None:
@@ -79,6 +114,9 @@ def main() -> None:
 
 
 from workflow.cli import db as _db  # noqa: E402  (commands register on the group)
+from workflow.cli import evidence as _evidence  # noqa: E402
+from workflow.cli import people as _people  # noqa: E402
 from workflow.cli import plans as _plans  # noqa: E402
+from workflow.cli import work as _work  # noqa: E402
 
-__all__ = ["cli", "main", "get_app", "_db", "_plans"]
+__all__ = ["cli", "main", "get_app", "acting_user", "_db", "_plans", "_work", "_evidence", "_people"]

@@ -148,6 +148,7 @@ def run_audited(
         except Refused as exc:
             uow.rollback()
             chain = AuditChain(uow.session)
+            target = _canonical_target(uow.session, target)
             chain.append(actor, action, target, comment=str(exc), refused=True)
             uow.commit()
             raise
@@ -155,6 +156,17 @@ def run_audited(
             raise Conflict("该措施刚被他人修改,本次操作未生效;请重新查看后再试") from None
         uow.commit()
         return result
+
+
+def _canonical_target(session: Session, target: str) -> str:
+    """`003/5` as typed → `003_ae65…/5`, so a refusal shows in the measure's history."""
+    if "/" not in target:
+        return target
+    try:
+        measure = find_measure(session, target)
+    except (InputError, NotFound):
+        return target
+    return f"{measure.plan.key}/{measure.ref}"
 
 
 def check_version(measure: Measure, expected: int | None) -> None:

@@ -1,0 +1,269 @@
+"""Evidence commands: add, replace, remove, list, verify; indicator values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from workflow.cli.main import DATE, acting_user, cli, get_app
+from workflow.cli.output import echo_json, table
+from workflow.errors import ZonecheckError
+from workflow.services import evidence as evidence_service
+from workflow.services.evidence import EvidenceView, NewEvidence, media_label
+from workflow.services.indicators import report_value
+
+FILES = click.argument("files", nargs=-1, metavar="文件...")
+LINKS = click.option("--link", "links", multiple=True, metavar="网址", help="已发布网页的链接(可多次)。")
+NOTE = click.option("--note", default="", metavar="文字", help="说明;不附文件和链接时作为文字说明类佐证。")
+DOC_DATE = click.option("--date", "doc_date", type=DATE, default=None, help="材料的成文日期(默认上传当天)。")
+TODAY = click.option("--today", type=DATE, default=None, hidden=True)
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+def _echo_added(views: list[EvidenceView], verb: str) -> None:
+    for v in views:
+        if v.kind == "file":
+            click.echo(
+                f"{verb} #{v.id} {v.file_name}({media_label(v.media_type)},{_size(v.size)},"
+                f"sha256 {v.sha256})→ {v.target} 清单第 {v.item} 项"
+            )
+        else:
+            click.echo(f"{verb} #{v.id} {v.label} → {v.target} 清单第 {v.item} 项")
+
+
+@cli.group("evidence")
+def evidence_group() -> None:
+    """佐证材料:提交、替换、删除、查看与校验。
+
+    示例: zonecheck --as 张三 evidence add 003/5 --item 1 台账.xlsx 通报.pdf
+    """
+
+
+@evidence_group.command("add")
+@click.argument("measure", metavar="方案/编号")
+@click.option("--item", type=click.IntRange(min=1), required=True, metavar="N", help="清单条目序号。")
+@FILES
+@LINKS
+@NOTE
+@DOC_DATE
+@TODAY
+@click.pass_context
+def add_cmd(
+    ctx: click.Context,
+    measure: str,
+    item: int,
+    files: tuple[str, ...],
+    links: tuple[str, ...],
+    note: str,
+    doc_date: dt.date | None,
+    today: dt.date | None,
+) -> None:
+    """为措施的清单条目提交佐证材料(文件、链接或文字说明)。
+
+    文件按内容识别类型,允许 PDF、OFD、DOC/DOCX、XLS/XLSX、WPS、JPG、PNG、ZIP,
+    单个文件上限默认 200 MB(环境变量 ZONECHECK_MAX_UPLOAD_MB)。
+
+    \b
+    示例:
+      zonecheck --as 张三 evidence add 003/5 --item 1 台账.xlsx 通报.pdf --date 2024-01-15
+      zonecheck --as 张三 evidence add 003/5 --item 2 --link https://www.jiading.gov.cn/xxx
+      zonecheck --as 张三 evidence add 003/5 --item 3 --note "已召开联席会议 2 次"
+    """
+    app = get_app(ctx)
+    views = evidence_service.add_evidence(
+        app.uow(),
+        app.store,
+        acting_user(ctx),
+        measure,
+        item=item,
+        new=NewEvidence(files=[Path(f) for f in files], links=links, note=note, doc_date=doc_date),
+        today=today,
+    )
+    _echo_added(views, "已提交")
+
+
+@evidence_group.command("replace")
+@click.argument("evidence_id", type=int, metavar="材料编号")
+@FILES
+@LINKS
+@NOTE
+@DOC_DATE
+@TODAY
+@click.pass_context
+def replace_cmd(
+    ctx: click.Context,
+    evidence_id: int,
+    files: tuple[str, ...],
+    links: tuple[str, ...],
+    note: str,
+    doc_date: dt.date | None,
+    today: dt.date | None,
+) -> None:
+    """用新材料替换一份佐证材料;原材料保留在记录中。
+
+    示例: zonecheck --as 张三 evidence replace 12 台账(修订).xlsx
+    """
+    app = get_app(ctx)
+    views = evidence_service.replace_evidence(
+        app.uow(),
+        app.store,
+        acting_user(ctx),
+        evidence_id,
+        new=NewEvidence(files=[Path(f) for f in files], links=links, note=note, doc_date=doc_date),
+        today=today,
+    )
+    _echo_added(views, f"已替换 #{evidence_id} 为")
+
+
+@evidence_group.command("remove")
+@click.argument("evidence_id", type=int, metavar="材料编号")
+@click.pass_context
+def remove_cmd(ctx: click.Context, evidence_id: int) -> None:
+    """撤下误传的佐证材料(仅限措施首次自查之前;记录保留)。
+
+    示例: zonecheck --as 张三 evidence remove 12
+    """
+    view = evidence_service.remove_evidence(get_app(ctx).uow(), acting_user(ctx), evidence_id)
+    click.echo(f"已撤下 #{view.id} {view.label}({view.target})")
+
+
+@evidence_group.command("list")
+@click.argument("measure", metavar="方案/编号")
+@click.option("--all", "include_old", is_flag=True, help="也列出已被替换或撤下的材料。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def list_cmd(ctx: click.Context, measure: str, include_old: bool, as_json: bool) -> None:
+    """列出措施的佐证材料。
+
+    示例: zonecheck evidence list 003/5 --all
+    """
+    views = evidence_service.list_evidence(get_app(ctx).uow(), measure, include_old=include_old)
+    if as_json:
+        echo_json([v.__dict__ for v in views])
+        return
+    if not views:
+        click.echo("尚无佐证材料。")
+        return
+    rows = [
+        [
+            v.id,
+            v.item or "-",
+            v.label,
+            media_label(v.media_type) if v.kind == "file" else {"link": "链接", "note": "说明"}[v.kind],
+            _size(v.size),
+            (v.sha256 or "")[:12] or "-",
+            v.doc_date,
+            f"{v.person}({v.unit or '办公室'})",
+            "有效" if v.current else (f"已被 #{v.superseded_by} 替换" if v.superseded_by else "已撤下"),
+        ]
+        for v in views
+    ]
+    click.echo(table(["编号", "条目", "材料", "类型", "大小", "sha256", "成文日期", "提交人", "状态"], rows, [6, 4, 36]))
+
+
+@evidence_group.command("verify")
+@click.pass_context
+def verify_cmd(ctx: click.Context) -> None:
+    """重新计算每个已存文件的 sha256,列出缺失或被改动的文件。
+
+    示例: zonecheck evidence verify
+    """
+    app = get_app(ctx)
+    result = evidence_service.verify_store(app.uow(), app.store)
+    if result.ok:
+        click.echo(f"佐证材料完整:{result.checked} 个文件均与记录一致")
+        return
+    for problem in result.problems:
+        click.echo(f"  {problem}", err=True)
+    raise ZonecheckError(f"佐证材料校验未通过:{len(result.problems)} 份材料的文件缺失或被改动")
+
+
+@cli.group("indicator")
+def indicator_group() -> None:
+    """量化指标:查看目标与填报实际值。
+
+    示例: zonecheck indicator list 002
+    """
+
+
+@indicator_group.command("list")
+@click.argument("plan", metavar="方案")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
+    """列出方案的量化指标、最新填报值与是否达成。
+
+    示例: zonecheck indicator list 002 --json
+    """
+    from workflow.services.progress import plan_status
+
+    data = plan_status(get_app(ctx).uow(), plan)["indicators"]
+    if as_json:
+        echo_json(data)
+        return
+    if not data:
+        click.echo("该方案没有量化指标。")
+        return
+    rows = [
+        [
+            i["position"],
+            i["text"],
+            f"{i['comparator']} {i['target']}{i['unit']}",
+            "-" if i["reported"] is None else f"{i['reported']}{i['unit']}({i['as_of']})",
+            {None: "未填报", True: "达成", False: "未达成"}[i["met"]],
+        ]
+        for i in data
+    ]
+    click.echo(table(["序号", "指标", "目标", "填报值", "达成"], rows, [4, 40]))
+
+
+@indicator_group.command("report")
+@click.argument("plan", metavar="方案")
+@click.argument("number", type=click.IntRange(min=1), metavar="序号")
+@click.argument("value", metavar="实际值")
+@click.option("--file", "files", multiple=True, metavar="文件", help="佐证文件(可多次)。")
+@LINKS
+@NOTE
+@click.option("--as-of", "as_of", type=DATE, default=None, help="统计截止日期(默认今天)。")
+@TODAY
+@click.pass_context
+def indicator_report_cmd(
+    ctx: click.Context,
+    plan: str,
+    number: int,
+    value: str,
+    files: tuple[str, ...],
+    links: tuple[str, ...],
+    note: str,
+    as_of: dt.date | None,
+    today: dt.date | None,
+) -> None:
+    """填报量化指标的实际值,须附佐证材料;按指标的比较方式判断是否达成。
+
+    示例: zonecheck --as 张三 indicator report 002 1 3712 --file 统计表.xlsx --as-of 2024-12-31
+    """
+    app = get_app(ctx)
+    result = report_value(
+        app.uow(),
+        app.store,
+        acting_user(ctx),
+        plan,
+        number,
+        value,
+        as_of=as_of,
+        evidence=NewEvidence(files=[Path(f) for f in files], links=links, note=note),
+        today=today,
+    )
+    met = "达成" if result["met"] else "未达成"
+    click.echo(f"已填报指标 {number}“{result['metric']}”:{value}{result['unit']}({met})")

@@ -1,0 +1,116 @@
+"""People and unit commands: the office's administration."""
+
+from __future__ import annotations
+
+import click
+
+from workflow.cli.main import acting_user, cli, get_app
+from workflow.cli.output import echo_json, table
+from workflow.domain.states import ROLE_LABELS, Role
+from workflow.services import people
+
+
+@cli.group("user")
+def user_group() -> None:
+    """人员:添加与查看。第一位人员须为管理员;此后仅管理员可添加人员。
+
+    示例: zonecheck --as 管理员 user add 张三 --unit 区市场监管局 --role member
+    """
+
+
+@user_group.command("add")
+@click.argument("name", metavar="姓名")
+@click.option("--unit", default=None, metavar="单位", help="所在单位(单位成员必填;办公室人员可不填)。")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.MEMBER.value,
+    show_default=True,
+    help="member 单位成员 / reviewer 审核人 / admin 管理员。",
+)
+@click.pass_context
+def user_add_cmd(ctx: click.Context, name: str, unit: str | None, role: str) -> None:
+    """添加人员。
+
+    \b
+    示例:
+      zonecheck user add 王主任 --role admin
+      zonecheck --as 王主任 user add 李四 --role reviewer
+      zonecheck --as 王主任 user add 张三 --unit 区市场监管局 --role member
+    """
+    view = people.add_person(get_app(ctx).uow(), acting_user(ctx), name, role=Role(role), unit=unit)
+    click.echo(f"已添加人员 {view.name}({view.unit or '领导小组办公室'},{view.role_label})")
+
+
+@user_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def user_list_cmd(ctx: click.Context, as_json: bool) -> None:
+    """列出人员。
+
+    示例: zonecheck user list
+    """
+    views = people.list_people(get_app(ctx).uow())
+    if as_json:
+        echo_json([v.__dict__ for v in views])
+        return
+    if not views:
+        click.echo("尚无人员。示例:zonecheck user add 王主任 --role admin")
+        return
+    rows = [[v.name, ROLE_LABELS[Role(v.role)], v.unit or "领导小组办公室", "" if v.active else "已停用"] for v in views]
+    click.echo(table(["姓名", "角色", "单位", ""], rows))
+
+
+@cli.group("unit")
+def unit_group() -> None:
+    """责任单位与单位群体(如“各成员单位”)。
+
+    示例: zonecheck unit list
+    """
+
+
+@unit_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def unit_list_cmd(ctx: click.Context, as_json: bool) -> None:
+    """列出单位;单位群体同时列出已指定的成员单位。
+
+    示例: zonecheck unit list --json
+    """
+    views = people.list_units(get_app(ctx).uow())
+    if as_json:
+        echo_json([v.__dict__ for v in views])
+        return
+    rows = [
+        [v.name, "群体" if v.is_group else "单位", "、".join(v.members) or ("(未指定成员)" if v.is_group else ""), v.people or ""]
+        for v in views
+    ]
+    click.echo(table(["名称", "类型", "成员单位", "人员"], rows, [30, 4, 60]))
+
+
+@unit_group.command("add")
+@click.argument("name", metavar="单位名称")
+@click.pass_context
+def unit_add_cmd(ctx: click.Context, name: str) -> None:
+    """添加方案中未出现的单位(如专家所在单位);仅限管理员。
+
+    示例: zonecheck --as 王主任 unit add 区司法局
+    """
+    view = people.add_unit(get_app(ctx).uow(), acting_user(ctx), name)
+    click.echo(f"已添加单位 {view.name}")
+
+
+@unit_group.command("group")
+@click.argument("group", metavar="群体名称")
+@click.option("--add", "add", multiple=True, metavar="单位", help="加入的成员单位(可多次)。")
+@click.option("--remove", "remove", multiple=True, metavar="单位", help="移除的成员单位(可多次)。")
+@click.pass_context
+def unit_group_cmd(ctx: click.Context, group: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+    """指定单位群体(如“区知识产权联席会议各成员单位”)包含的成员单位;仅限管理员。
+
+    群体承担的措施,由每个成员单位各自完成并标记其部分。
+
+    示例: zonecheck --as 王主任 unit group 区知识产权联席会议各成员单位 --add 区法院 --add 区检察院
+    """
+    view = people.set_group_members(get_app(ctx).uow(), acting_user(ctx), group, add=add, remove=remove)
+    click.echo(f"{view.name} 的成员单位:{'、'.join(view.members) or '(无)'}")

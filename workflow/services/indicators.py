@@ -1,0 +1,113 @@
+"""Indicators (量化指标): units report actual values, with evidence; met follows the comparator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor, Work, authorize
+from workflow.domain.states import Role
+from workflow.errors import InputError, NotFound, Refused
+from workflow.evidence_store import EvidenceStore, StoredBlob
+from workflow.models import Indicator, IndicatorReport
+from workflow.services.acting import measure_units, run_audited
+from workflow.services.audit_log import AuditChain
+from workflow.services.evidence import NewEvidence, _audit_detail, _check_links, _rows, with_blobs
+from workflow.services.plan_queries import find_plan
+from workflow.services.progress import indicator_met
+
+
+def parse_value(text: str) -> Decimal:
+    cleaned = text.strip().replace(",", "").replace(",", "")
+    scale = Decimal(1)
+    for suffix, factor in (("万", Decimal(10_000)), ("亿", Decimal(100_000_000))):
+        if cleaned.endswith(suffix):
+            cleaned, scale = cleaned[: -len(suffix)], factor
+    try:
+        value = Decimal(cleaned) * scale
+    except InvalidOperation:
+        raise InputError(f"指标值“{text}”不是数字(可写 3600、8.2、6.8万)") from None
+    if not value.is_finite():
+        raise InputError(f"指标值“{text}”不是有限的数字")
+    return value
+
+
+def _find_indicator(session: Session, plan_ident: str, number: int) -> Indicator:
+    plan = find_plan(session, plan_ident)
+    indicator = session.scalar(
+        select(Indicator).where(
+            Indicator.plan_id == plan.id,
+            Indicator.position == number - 1,
+            Indicator.retired_at.is_(None),
+        )
+    )
+    if indicator is None:
+        raise NotFound(f"方案 {plan.key} 没有第 {number} 项量化指标;可用 zonecheck indicator list {plan.key} 查看")
+    return indicator
+
+
+def _may_report(session: Session, actor: Actor, indicator: Indicator) -> None:
+    if indicator.measure is not None:
+        authorize(actor, Work.UNIT_WORK, measure_units(session, indicator.measure).responsibility)
+    elif actor.role is not Role.MEMBER and not actor.is_office:
+        raise Refused(f"{actor.describe()}无权填报指标")
+
+
+def report_value(
+    uow: UnitOfWork,
+    store: EvidenceStore,
+    actor_name: str | None,
+    plan_ident: str,
+    number: int,
+    value_text: str,
+    *,
+    as_of: dt.date | None = None,
+    evidence: NewEvidence,
+    today: dt.date | None = None,
+) -> dict[str, object]:
+    """Record an indicator's actual value as of a date, with its evidence (files, links)."""
+    today = today or dt.date.today()
+    value = parse_value(value_text)
+    as_of = as_of or today
+    if as_of > today:
+        raise InputError(f"统计日期 {as_of.isoformat()} 晚于今天")
+    _check_links(evidence.links)
+    if not evidence.files and not evidence.links:
+        raise InputError("填报指标须附佐证材料:文件或 --link 链接")
+    target = f"{plan_ident}#指标{number}"
+
+    def check(session: Session, chain: AuditChain, actor: Actor) -> Indicator:
+        indicator = _find_indicator(session, plan_ident, number)
+        _may_report(session, actor, indicator)
+        return indicator
+
+    run_audited(uow, actor_name, "indicator_report", target, check)
+
+    def write(blobs: list[StoredBlob]) -> dict[str, object]:
+        def work(session: Session, chain: AuditChain, actor: Actor) -> dict[str, object]:
+            indicator = check(session, chain, actor)
+            report = IndicatorReport(
+                value=value, as_of=as_of, note=evidence.note.strip(), person_id=actor.id, unit_id=actor.unit_id
+            )
+            indicator.reports.append(report)
+            session.flush()
+            rows = _rows(evidence, blobs, actor=actor, doc_date=as_of, indicator_report=report)
+            session.add_all(rows)
+            session.flush()
+            met = indicator_met(indicator, value)
+            detail = _audit_detail(rows, None) | {
+                "indicator": number,
+                "metric": indicator.metric,
+                "value": format(value.normalize(), "f"),
+                "met": met,
+            }
+            chain.append(actor, "indicator_report", f"{indicator.plan.key}#指标{number}", detail=detail)
+            return {"metric": indicator.metric, "value": value, "unit": indicator.unit, "met": met}
+
+        return run_audited(uow, actor_name, "indicator_report", target, work)
+
+    return with_blobs(uow, store, evidence.files, write)

@@ -1,0 +1,312 @@
+"""Read-side of the workflow: plan status, the overdue (督办) list, a measure's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from checklists.catalog import Comparator, UnitRole
+from workflow.db import UnitOfWork
+from workflow.domain import obligations
+from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, MeasureState, Verdict
+from workflow.models import (
+    AuditEntry,
+    Evidence,
+    Indicator,
+    Measure,
+    MeasureUnit,
+    Plan,
+    Review,
+    SelfCheck,
+)
+from workflow.services.acting import find_measure, group_members, measure_units
+from workflow.services.measure_work import plan_period
+from workflow.services.plan_queries import find_plan
+
+
+def state_label(state: MeasureState, rectification_due: dt.date | None) -> str:
+    if state is MeasureState.IN_PROGRESS and rectification_due is not None:
+        return RECTIFYING_LABEL
+    return STATE_LABELS[state]
+
+
+def indicator_met(indicator: Indicator, value: Decimal) -> bool:
+    """Met or not, by the indicator's comparator."""
+    if indicator.comparator is Comparator.GE:
+        return value >= indicator.value
+    if indicator.comparator is Comparator.LE:
+        return value <= indicator.value
+    if indicator.comparator is Comparator.RANGE:
+        upper = indicator.value_max if indicator.value_max is not None else indicator.value
+        return indicator.value <= value <= upper
+    return value == indicator.value
+
+
+@dataclass
+class MeasureRow:
+    """One measure as the status and overdue views need it."""
+
+    ref: str
+    title: str
+    section: str | None
+    state: str
+    state_label: str
+    units: list[str]  # responsible units (groups expanded), lead first
+    lead: list[str]
+    deadline: str
+    overdue: list[obligations.Overdue]
+    due_soon: dt.date | None
+    rectification_due: dt.date | None
+    score: int | None
+
+
+@dataclass
+class PlanProgress:
+    plan: Plan
+    today: dt.date
+    rows: list[MeasureRow]
+    average_score: float | None
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
+    measures = list(
+        session.scalars(
+            select(Measure)
+            .where(Measure.plan_id == plan.id, Measure.retired_at.is_(None))
+            .order_by(Measure.position)
+            .options(
+                selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
+                selectinload(Measure.section),
+            )
+        )
+    )
+    ids = [m.id for m in measures]
+    dates: dict[int, list[dt.date]] = defaultdict(list)
+    for measure_id, doc_date in session.execute(
+        select(Evidence.measure_id, Evidence.doc_date).where(
+            Evidence.measure_id.in_(ids),
+            Evidence.superseded_by_id.is_(None),
+            Evidence.removed_at.is_(None),
+        )
+    ).tuples():
+        if measure_id is not None:
+            dates[measure_id].append(doc_date)
+    # The score of the review that decided each measure's latest round.
+    scores: dict[int, int | None] = {}
+    all_scores: list[int] = []
+    for measure_id, score, verdict in session.execute(
+        select(SelfCheck.measure_id, Review.score, Review.verdict)
+        .join(Review, Review.self_check_id == SelfCheck.id)
+        .where(SelfCheck.measure_id.in_(ids))
+        .order_by(Review.id)
+    ).tuples():
+        scores[measure_id] = score
+        if score is not None and verdict is Verdict.PASS:
+            all_scores.append(score)
+    groups = {
+        link.unit_id
+        for m in measures
+        for link in m.unit_links
+        if link.unit.is_group or link.role is UnitRole.GROUP
+    }
+    members = group_members(session, groups)
+    period = plan_period(session, plan)
+    rows = []
+    for m in measures:
+        units = measure_units(session, m, members)
+        names = list(units.unit_names.values()) + list(units.unmapped_groups)
+        lead = [units.unit_names[i] for i in units.unit_names if i in units.responsibility.lead_unit_ids]
+        md = obligations.MeasureDates(
+            deadline_kind=m.deadline_kind,
+            due_on=m.due_on,
+            due_month=m.due_month,
+            due_day=m.due_day,
+            state=m.state.value,
+            rectification_due=m.rectification_due,
+            evidence_dates=tuple(dates.get(m.id, ())),
+        )
+        late = obligations.overdue(md, period, today)
+        rows.append(
+            MeasureRow(
+                ref=m.ref,
+                title=m.title,
+                section=m.section.path_title() if m.section else None,
+                state=m.state.value,
+                state_label=state_label(m.state, m.rectification_due),
+                units=sorted(names, key=lambda n: n not in lead),
+                lead=lead,
+                deadline=m.deadline_text,
+                overdue=late,
+                due_soon=None if late else obligations.due_soon(md, period, today),
+                rectification_due=m.rectification_due,
+                score=scores.get(m.id),
+            )
+        )
+    average = round(sum(all_scores) / len(all_scores), 1) if all_scores else None
+    indicators = []
+    for ind in session.scalars(
+        select(Indicator)
+        .where(Indicator.plan_id == plan.id, Indicator.retired_at.is_(None))
+        .order_by(Indicator.position)
+        .options(selectinload(Indicator.reports))
+    ):
+        latest = ind.latest_report()
+        indicators.append(
+            {
+                "position": ind.position + 1,
+                "metric": ind.metric,
+                "text": ind.text,
+                "comparator": ind.comparator.value,
+                "target": _number(ind.value),
+                "target_max": _number(ind.value_max),
+                "unit": ind.unit,
+                "reported": _number(latest.value) if latest else None,
+                "as_of": latest.as_of.isoformat() if latest else None,
+                "met": indicator_met(ind, latest.value) if latest else None,
+            }
+        )
+    return PlanProgress(plan, today, rows, average, indicators)
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _counts(rows: list[MeasureRow]) -> dict[str, int]:
+    counter = Counter(r.state for r in rows)
+    counts = {s.value: counter.get(s.value, 0) for s in MeasureState}
+    counts["rectifying"] = sum(1 for r in rows if r.rectification_due is not None and r.state == "in_progress")
+    return counts
+
+
+def plan_status(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Counts by state, section and unit; acceptance rate, average score, overdue and returned."""
+    today = today or dt.date.today()
+    with uow:
+        plan = find_plan(uow.session, plan_ident)
+        progress = _plan_progress(uow.session, plan, today)
+        rows = progress.rows
+        by_section: dict[str, list[MeasureRow]] = defaultdict(list)
+        by_unit: dict[str, list[MeasureRow]] = defaultdict(list)
+        for row in rows:
+            by_section[row.section or "(未分节)"].append(row)
+            for unit in row.units or ["(未写明责任单位)"]:
+                by_unit[unit].append(row)
+        accepted = sum(1 for r in rows if r.state == MeasureState.ACCEPTED.value)
+        return {
+            "plan": {"id": plan.id, "key": plan.key, "title": plan.title, "doc_number": plan.doc_number},
+            "today": today.isoformat(),
+            "review_levels": list(plan.review_levels),
+            "total": len(rows),
+            "by_state": _counts(rows),
+            "acceptance_rate": round(accepted / len(rows), 4) if rows else 0.0,
+            "average_score": progress.average_score,
+            "overdue": sum(1 for r in rows if r.overdue),
+            "by_section": [
+                {"section": name, "total": len(items), "by_state": _counts(items)}
+                for name, items in by_section.items()
+            ],
+            "by_unit": [
+                {
+                    "unit": name,
+                    "total": len(items),
+                    "by_state": _counts(items),
+                    "overdue": [r.ref for r in items if r.overdue],
+                    "returned": [r.ref for r in items if r.rectification_due is not None and r.state == "in_progress"],
+                }
+                for name, items in sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            ],
+            "indicators": progress.indicators,
+        }
+
+
+def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = None) -> dict[str, Any]:
+    """The office's 督办 list: overdue (and due-soon) measures grouped by responsible unit."""
+    today = today or dt.date.today()
+    with uow:
+        plan = find_plan(uow.session, plan_ident)
+        progress = _plan_progress(uow.session, plan, today)
+    units: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"overdue": [], "due_soon": []})
+    for row in progress.rows:
+        entry = {
+            "ref": row.ref,
+            "title": row.title,
+            "state": row.state,
+            "state_label": row.state_label,
+            "deadline": row.deadline,
+            "lead": row.lead,
+        }
+        for unit in row.units or ["(未写明责任单位)"]:
+            if row.overdue:
+                units[unit]["overdue"].append(
+                    entry
+                    | {
+                        "role": "lead" if unit in row.lead else "co",
+                        "reasons": [
+                            {
+                                "kind": o.kind.value,
+                                "due": o.due.isoformat(),
+                                "days_late": o.days_late,
+                                "year": o.year,
+                                "text": o.text,
+                            }
+                            for o in row.overdue
+                        ],
+                    }
+                )
+            elif row.due_soon is not None:
+                units[unit]["due_soon"].append(
+                    entry | {"role": "lead" if unit in row.lead else "co", "due": row.due_soon.isoformat()}
+                )
+    return {
+        "plan": {"key": plan.key, "title": plan.title},
+        "today": today.isoformat(),
+        "overdue_measures": sum(1 for r in progress.rows if r.overdue),
+        "units": [
+            {"unit": name, **lists}
+            for name, lists in sorted(units.items(), key=lambda kv: (-len(kv[1]["overdue"]), kv[0]))
+            if lists["overdue"] or lists["due_soon"]
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: dt.datetime
+    actor: str
+    role: str
+    unit: str
+    action: str
+    from_state: str
+    to_state: str
+    comment: str
+    detail: dict[str, Any]
+    refused: bool
+    seq: int
+
+
+def measure_history(uow: UnitOfWork, ident: str) -> tuple[str, list[HistoryLine]]:
+    """Every audited event of one measure, oldest first (refusals included)."""
+    with uow:
+        measure = find_measure(uow.session, ident)
+        target = f"{measure.plan.key}/{measure.ref}"
+        entries = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.target == target).order_by(AuditEntry.seq)
+        )
+        lines = [
+            HistoryLine(
+                e.at, e.actor, e.role, e.unit, e.action, e.from_state, e.to_state, e.comment, dict(e.detail), e.refused, e.seq
+            )
+            for e in entries
+        ]
+        return f"{measure.label} {measure.title}", lines
+
