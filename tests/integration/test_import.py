@@ -38,7 +38,7 @@ def seed_path(seeds_dir: Path, prefix: str) -> Path:
 def export(app: App, ident: str) -> dict[str, Any]:
     with app.uow() as uow:
         plan = find_plan(uow.session, ident)
-        return plan_to_dict(plan, plan_measures(uow.session, plan))
+        return plan_to_dict(uow.session, plan, plan_measures(uow.session, plan, with_work=True))
 
 
 def measure(data: dict[str, Any], ref: str) -> dict[str, Any]:

@@ -142,9 +142,9 @@ def measures_cmd(ctx: click.Context, plan: str, unit: str | None, as_json: bool)
     app = get_app(ctx)
     with app.uow() as uow:
         found = find_plan(uow.session, plan)
-        measures = plan_measures(uow.session, found, unit)
+        measures = plan_measures(uow.session, found, unit, with_work=as_json)
         if as_json:
-            echo_json(plan_to_dict(found, measures)["measures"])
+            echo_json(plan_to_dict(uow.session, found, measures)["measures"])
             return
         rows = [
             (
@@ -186,7 +186,7 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None) -> N
     with app.uow() as uow:
         found = find_plan(uow.session, plan)
         if fmt == "json":
-            text = json.dumps(plan_to_dict(found, plan_measures(uow.session, found)), ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(plan_to_dict(uow.session, found, plan_measures(uow.session, found, with_work=True)), ensure_ascii=False, indent=2) + "\n"
         else:
             text = dump_catalog(catalog_from_plan(uow.session, found))
     if output:

@@ -86,17 +86,19 @@ def group_members(session: Session, group_ids: Iterable[int]) -> dict[int, list[
             .where(UnitGroupMember.group_id.in_(ids))
             .order_by(Unit.name)
         )
-        for group_id, unit in rows.tuples():
+        for group_id, unit in rows:
             members[group_id].append(unit)
     return members
 
 
 def measure_units(
-    session: Session, measure: Measure, members: dict[int, list[Unit]] | None = None
+    session: Session | None, measure: Measure, members: dict[int, list[Unit]] | None = None
 ) -> MeasureUnits:
+    """Expand groups with `members` when given (bulk callers), else query them."""
     links = measure.unit_links
     groups = [link for link in links if link.unit.is_group or link.role is UnitRole.GROUP]
     if members is None:
+        assert session is not None, "pass the session or the group members"
         members = group_members(session, (link.unit_id for link in groups))
     names: dict[int, str] = {}
     lead: set[int] = set()

@@ -122,7 +122,7 @@ def _members(session: Session) -> dict[int, list[str]]:
         .order_by(Unit.name)
     )
     result: dict[int, list[str]] = {}
-    for group_id, name in rows.tuples():
+    for group_id, name in rows:
         result.setdefault(group_id, []).append(name)
     return result
 

@@ -442,6 +442,10 @@ class _Loader:
             item.evidence_kinds = [k.value for k in spec_item.evidence_kinds]
             item.min_evidence = spec_item.min_evidence
         for stale in items[len(spec.checklist) :]:
+            if stale.evidence:
+                # Evidence is never thrown away: the item stays, after the revised list.
+                self._note(f"措施 {spec.ref} 清单第 {stale.position} 项已有佐证材料,予以保留")
+                continue
             measure.checklist.remove(stale)
 
     def _unit(self, written: str) -> Unit:
@@ -475,22 +479,38 @@ class _Loader:
         ]
 
     def _indicators(self, measures: dict[str, Measure], track: bool) -> None:
-        old = [(i.metric, i.comparator, i.value, i.value_max, i.due_on) for i in self.plan.indicators]
+        """Match targets by metric (then by text) so reported values stay attached."""
+        old = [(i.metric, i.comparator, i.value, i.value_max, i.due_on) for i in self.plan.indicators if i.retired_at is None]
         new = [(i.metric, i.comparator, i.value, i.value_max, i.due) for i in self.catalog.indicators]
         if track and old != new:
             self._note("量化指标有变化")
-        self.plan.indicators = [
-            Indicator(
-                position=i,
-                text=ind.text,
-                metric=ind.metric,
-                comparator=ind.comparator,
-                value=ind.value,
-                value_max=ind.value_max,
-                unit=ind.unit,
-                due_on=ind.due,
-                measure=measures[ind.measure] if ind.measure else None,
-                source_line=ind.line,
+        unmatched = list(self.plan.indicators)
+        kept: list[Indicator] = []
+        for position, spec in enumerate(self.catalog.indicators):
+            indicator = next((i for i in unmatched if i.metric == spec.metric), None) or next(
+                (i for i in unmatched if i.text == spec.text), None
             )
-            for i, ind in enumerate(self.catalog.indicators)
-        ]
+            if indicator is None:
+                indicator = Indicator(position=position, text=spec.text, metric=spec.metric)
+            else:
+                unmatched.remove(indicator)
+            indicator.position = position
+            indicator.text = spec.text
+            indicator.metric = spec.metric
+            indicator.comparator = spec.comparator
+            indicator.value = spec.value
+            indicator.value_max = spec.value_max
+            indicator.unit = spec.unit
+            indicator.due_on = spec.due
+            indicator.measure = measures[spec.measure] if spec.measure else None
+            indicator.source_line = spec.line
+            indicator.retired_at = None
+            kept.append(indicator)
+        for stale in unmatched:
+            if stale.reports:
+                if stale.retired_at is None:
+                    stale.retired_at = utcnow()
+                    if track:
+                        self._note(f"指标“{stale.metric}”已不在新版方案中,因已有填报记录予以保留并标记为撤销")
+                kept.append(stale)
+        self.plan.indicators = kept

@@ -33,7 +33,18 @@ from checklists.catalog import (
 )
 from checklists.units import normalise_unit_name
 from workflow.errors import NotFound
-from workflow.models import Indicator, Measure, MeasureUnit, Plan, Unit, UnitAlias
+from workflow.models import (
+    Evidence,
+    Indicator,
+    Measure,
+    MeasurePart,
+    MeasureUnit,
+    Plan,
+    Review,
+    SelfCheck,
+    Unit,
+    UnitAlias,
+)
 
 
 def find_plan(session: Session, ident: str) -> Plan:
@@ -132,8 +143,14 @@ def _phase_span(start: object, end: object) -> str:
     return f"{start or '?'} ~ {end or '?'}"
 
 
-def plan_measures(session: Session, plan: Plan, unit: str | None = None) -> list[Measure]:
-    """The plan's current measures in document order, optionally those of one unit."""
+def plan_measures(
+    session: Session, plan: Plan, unit: str | None = None, *, with_work: bool = False
+) -> list[Measure]:
+    """The plan's current measures in document order, optionally those of one unit.
+
+    `with_work` also loads parts, evidence, self-checks and reviews (for exports and reports)
+    in a fixed number of queries.
+    """
     query = (
         select(Measure)
         .where(Measure.plan_id == plan.id, Measure.retired_at.is_(None))
@@ -144,6 +161,20 @@ def plan_measures(session: Session, plan: Plan, unit: str | None = None) -> list
             selectinload(Measure.section),
         )
     )
+    if with_work:
+        query = query.options(
+            selectinload(Measure.parts).options(
+                selectinload(MeasurePart.unit), selectinload(MeasurePart.done_by)
+            ),
+            selectinload(Measure.evidence).options(
+                selectinload(Evidence.person), selectinload(Evidence.unit)
+            ),
+            selectinload(Measure.self_checks).options(
+                selectinload(SelfCheck.person),
+                selectinload(SelfCheck.unit),
+                selectinload(SelfCheck.reviews).selectinload(Review.person),
+            ),
+        )
     if unit is not None:
         found = find_unit(session, unit)
         query = query.where(Measure.unit_links.any(MeasureUnit.unit_id == found.id))

@@ -95,7 +95,7 @@ def _plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress
             Evidence.superseded_by_id.is_(None),
             Evidence.removed_at.is_(None),
         )
-    ).tuples():
+    ):
         if measure_id is not None:
             dates[measure_id].append(doc_date)
     # The score of the review that decided each measure's latest round.
@@ -106,7 +106,7 @@ def _plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress
         .join(Review, Review.self_check_id == SelfCheck.id)
         .where(SelfCheck.measure_id.in_(ids))
         .order_by(Review.id)
-    ).tuples():
+    ):
         scores[measure_id] = score
         if score is not None and verdict is Verdict.PASS:
             all_scores.append(score)
