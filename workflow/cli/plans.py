@@ -14,6 +14,7 @@ from reports.export import plan_to_dict
 from workflow.cli.main import cli, get_app
 from workflow.cli.output import echo_json, table
 from workflow.models import STATE_LABELS, MeasureState
+from workflow.services.acting import find_measure
 from workflow.services.plan_import import ImportResult, import_documents
 from workflow.services.plan_queries import (
     catalog_from_plan,
@@ -21,6 +22,7 @@ from workflow.services.plan_queries import (
     plan_measures,
     plan_summaries,
 )
+from workflow.services.progress import state_label
 
 DEADLINE_LABELS = {"fixed": "限期", "ongoing": "持续", "annual": "每年", "fixed_then_ongoing": "限期后持续", "none": "-"}
 ROLE_MARK = {"lead": "(牵头)", "co": "", "group": "(群体)"}
@@ -153,12 +155,68 @@ def measures_cmd(ctx: click.Context, plan: str, unit: str | None, as_json: bool)
                 "、".join(link.unit.name + ROLE_MARK[link.role.value] for link in m.unit_links) or "-",
                 _deadline_label(m.deadline_kind.value, m.due_on, m.due_month),
                 len(m.checklist),
-                STATE_LABELS[m.state],
+                state_label(m.state, m.rectification_due),
             )
             for m in measures
         ]
         click.echo(f"{found.title}({len(measures)} 项)")
         click.echo(table(["编号", "标题", "责任单位", "时限", "清单", "状态"], rows, [6, 30, 40, 18, 4, 8]))
+
+
+@cli.command("measure")
+@click.argument("measure", metavar="方案/编号")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def measure_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
+    """查看一项措施:原文、责任单位及其部分完成情况、时限、状态、清单与佐证材料、自查与审核。
+
+    示例: zonecheck measure 003/5
+    """
+    app = get_app(ctx)
+    with app.uow() as uow:
+        found = find_measure(uow.session, measure)
+        loaded = next(
+            m for m in plan_measures(uow.session, found.plan, with_work=True) if m.id == found.id
+        ) if found.retired_at is None else found
+        data = plan_to_dict(uow.session, found.plan, [loaded])["measures"][0]
+        data["version"] = loaded.version_id
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"{data['ref']}. {data['title']}  [{data['state_label']}](版本 {data['version']})")
+    if data["section"]:
+        click.echo(f"章节:{data['section']}")
+    click.echo(f"原文:{data['text']}")
+    click.echo(f"时限:{data['deadline']['text'] or '-'}")
+    if data["rectification_due"]:
+        click.echo(f"整改期限:{data['rectification_due']}")
+    click.echo("责任单位:")
+    for unit in data["units"]:
+        role = {"lead": "牵头", "co": "配合", "group": "群体"}[unit["role"]]
+        if "members" in unit:
+            members = "、".join(
+                f"{m['name']}{'✓' if m['part'] == 'done' else ''}" for m in unit["members"]
+            )
+            click.echo(f"  {unit['name']}({role}):{members or '尚未指定成员单位(zonecheck unit group)'}")
+        else:
+            part = "已完成" if unit["part"] == "done" else "未完成"
+            click.echo(f"  {unit['name']}({role}):{part}")
+    click.echo("自查清单:")
+    for item in data["checklist"]:
+        current = [e for e in item["evidence"] if e["current"]]
+        rating = f" 自评:{item['rating_label']}" if item["rating_label"] else ""
+        click.echo(f"  {item['number']}. {item['text']}(佐证 {len(current)}/{item['min_evidence']}){rating}")
+        for e in current:
+            name = e["name"] or e["url"] or e["note"]
+            sha = f" sha256:{e['sha256'][:12]}" if e["sha256"] else ""
+            click.echo(f"     #{e['id']} {name}{sha}  {e['who']} {e['when']}")
+    for sc in data["self_checks"]:
+        withdrawn = "(已撤回)" if sc["withdrawn_at"] else ""
+        click.echo(f"第 {sc['round']} 轮自查{withdrawn}:{sc['statement']}({sc['by']},{sc['at']})")
+        for r in sc["reviews"]:
+            score = f",评分 {r['score']}" if r["score"] is not None else ""
+            comment = f":{r['comment']}" if r["comment"] else ""
+            click.echo(f"  {r['level_name']} {r['verdict_label']}{comment}({r['by']}{score})")
 
 
 def _deadline_label(kind: str, due: object, month: int | None) -> str:
