@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workflow.cli.main import DATE, acting_user, cli, get_app
+from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app
 from workflow.cli.output import echo_json, table
 from workflow.errors import ZonecheckError
 from workflow.services import evidence as evidence_service
@@ -46,13 +46,13 @@ def _echo_added(views: list[EvidenceView], verb: str) -> None:
 def evidence_group() -> None:
     """佐证材料:提交、替换、删除、查看与校验。
 
-    示例: zonecheck --as 张三 evidence add 003/5 --item 1 台账.xlsx 通报.pdf
+    示例: zonecheck --as 张三 evidence add 003_ae6539458f46096d/5 --item 1 台账.xlsx 通报.pdf
     """
 
 
 @evidence_group.command("add")
 @click.argument("measure", metavar="方案/编号")
-@click.option("--item", type=click.IntRange(min=1), required=True, metavar="N", help="清单条目序号。")
+@click.option("--item", type=IntParam(min=1), required=True, metavar="N", help="清单条目序号。")
 @FILES
 @LINKS
 @NOTE
@@ -76,9 +76,9 @@ def add_cmd(
 
     \b
     示例:
-      zonecheck --as 张三 evidence add 003/5 --item 1 台账.xlsx 通报.pdf --date 2024-01-15
-      zonecheck --as 张三 evidence add 003/5 --item 2 --link https://www.jiading.gov.cn/xxx
-      zonecheck --as 张三 evidence add 003/5 --item 3 --note "已召开联席会议 2 次"
+      zonecheck --as 张三 evidence add 003_ae6539458f46096d/5 --item 1 台账.xlsx 通报.pdf --date 2024-01-15
+      zonecheck --as 张三 evidence add 003_ae6539458f46096d/5 --item 2 --link https://www.jiading.gov.cn/xxx
+      zonecheck --as 张三 evidence add 003_ae6539458f46096d/5 --item 3 --note "已召开联席会议 2 次"
     """
     app = get_app(ctx)
     views = evidence_service.add_evidence(
@@ -94,7 +94,7 @@ def add_cmd(
 
 
 @evidence_group.command("replace")
-@click.argument("evidence_id", type=int, metavar="材料编号")
+@click.argument("evidence_id", type=IntParam(min=1), metavar="材料编号")
 @FILES
 @LINKS
 @NOTE
@@ -127,7 +127,7 @@ def replace_cmd(
 
 
 @evidence_group.command("remove")
-@click.argument("evidence_id", type=int, metavar="材料编号")
+@click.argument("evidence_id", type=IntParam(min=1), metavar="材料编号")
 @click.pass_context
 def remove_cmd(ctx: click.Context, evidence_id: int) -> None:
     """撤下误传的佐证材料(仅限措施首次自查之前;记录保留)。
@@ -146,7 +146,7 @@ def remove_cmd(ctx: click.Context, evidence_id: int) -> None:
 def list_cmd(ctx: click.Context, measure: str, include_old: bool, as_json: bool) -> None:
     """列出措施的佐证材料。
 
-    示例: zonecheck evidence list 003/5 --all
+    示例: zonecheck evidence list 003_ae6539458f46096d/5 --all
     """
     views = evidence_service.list_evidence(get_app(ctx).uow(), measure, include_old=include_old)
     if as_json:
@@ -184,16 +184,18 @@ def verify_cmd(ctx: click.Context) -> None:
     if result.ok:
         click.echo(f"佐证材料完整:{result.checked} 个文件均与记录一致")
         return
+    click.echo(f"佐证材料校验未通过:{len(result.problems)} 份材料的文件缺失或被改动")
     for problem in result.problems:
-        click.echo(f"  {problem}", err=True)
-    raise ZonecheckError(f"佐证材料校验未通过:{len(result.problems)} 份材料的文件缺失或被改动")
+        click.echo(f"  {problem}")
+    more = f",另有 {len(result.problems) - 1} 份见上" if len(result.problems) > 1 else ""
+    raise ZonecheckError(f"佐证材料校验未通过:{result.problems[0]}{more}")
 
 
 @cli.group("indicator")
 def indicator_group() -> None:
     """量化指标:查看目标与填报实际值。
 
-    示例: zonecheck indicator list 002
+    示例: zonecheck indicator list 002_6c8dfd04ca7988e4
     """
 
 
@@ -204,7 +206,7 @@ def indicator_group() -> None:
 def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
     """列出方案的量化指标、最新填报值与是否达成。
 
-    示例: zonecheck indicator list 002 --json
+    示例: zonecheck indicator list 002_6c8dfd04ca7988e4 --json
     """
     from workflow.services.progress import plan_status
 
@@ -230,7 +232,7 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
 
 @indicator_group.command("report")
 @click.argument("plan", metavar="方案")
-@click.argument("number", type=click.IntRange(min=1), metavar="序号")
+@click.argument("number", type=IntParam(min=1), metavar="序号")
 @click.argument("value", metavar="实际值")
 @click.option("--file", "files", multiple=True, metavar="文件", help="佐证文件(可多次)。")
 @LINKS
@@ -251,7 +253,7 @@ def indicator_report_cmd(
 ) -> None:
     """填报量化指标的实际值,须附佐证材料;按指标的比较方式判断是否达成。
 
-    示例: zonecheck --as 张三 indicator report 002 1 3712 --file 统计表.xlsx --as-of 2024-12-31
+    示例: zonecheck --as 张三 indicator report 002_6c8dfd04ca7988e4 1 3712 --file 统计表.xlsx --as-of 2024-12-31
     """
     app = get_app(ctx)
     result = report_value(

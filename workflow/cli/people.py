@@ -57,8 +57,8 @@ def user_list_cmd(ctx: click.Context, as_json: bool) -> None:
     if not views:
         click.echo("尚无人员。示例:zonecheck user add 王主任 --role admin")
         return
-    rows = [[v.name, ROLE_LABELS[Role(v.role)], v.unit or "领导小组办公室", "" if v.active else "已停用"] for v in views]
-    click.echo(table(["姓名", "角色", "单位", ""], rows))
+    rows = [[v.name, ROLE_LABELS[Role(v.role)], v.unit or "领导小组办公室", "在用" if v.active else "已停用"] for v in views]
+    click.echo(table(["姓名", "角色", "单位", "状态"], rows))
 
 
 @cli.group("unit")

@@ -198,6 +198,12 @@ def allowed_actions(state: MeasureState) -> list[Action]:
 def fire(measure: HasState, action: Action, request: Request) -> tuple[MeasureState, MeasureState]:
     """Trigger `action` on `measure`; (from, to) on success, `Refused` with every reason otherwise."""
     before = measure.state
+    if not isinstance(before, MeasureState):
+        # transitions looks states up by enum *name*, so None (a measure not flushed yet, whose
+        # default only applies at INSERT) or a raw value would escape as a bare ValueError.
+        # Refuse instead, and leave the attribute exactly as it was.
+        shown = "未设定" if before is None else f"“{before}”(无法识别)"
+        raise Refused(f"{request.measure_label}的状态{shown},不能{ACTION_LABELS[action]}")
     try:
         moved = MACHINE.events[action.value].trigger(measure, request=request)
     except MachineError:

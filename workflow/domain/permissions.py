@@ -39,6 +39,9 @@ class Responsibility:
     label: str  # how messages name the measure, e.g. 措施 003/5
     lead_unit_ids: frozenset[int]
     unit_ids: frozenset[int]  # every responsible unit, lead included
+    # Groups (各成员单位) the office has not mapped to member units yet: their members cannot
+    # be recognised, so a refusal must point at the mapping rather than at the catalog.
+    unmapped_groups: tuple[str, ...] = ()
 
 
 class Work(StrEnum):
@@ -68,10 +71,15 @@ def refusal(actor: Actor, work: Work, measure: Responsibility | None = None) -> 
         return None
     if actor.role is not Role.MEMBER:
         return f"{who}是办公室人员,{measure.label}的推进与自查由责任单位成员办理"
+    groups = "、".join(measure.unmapped_groups)
+    mapping = f"“{groups}”尚未指定成员单位,请办公室先运行 zonecheck unit group"
     if not measure.unit_ids:
+        if groups:
+            return f"{measure.label}的责任单位{mapping}"
         return f"{measure.label}未写明责任单位,请办公室在方案目录中补充 units 后重新导入"
     if actor.unit_id not in measure.unit_ids:
-        return f"{who}所在单位不是{measure.label}的责任单位,不能办理该措施"
+        hint = f"(如本单位属于其中:{mapping})" if groups else ""
+        return f"{who}所在单位不是{measure.label}的责任单位,不能办理该措施{hint}"
     if work is Work.SUBMIT and actor.unit_id not in measure.lead_unit_ids:
         return f"{who}所在单位不是{measure.label}的牵头单位,只有牵头单位可以提交或撤回自查"
     return None

@@ -122,7 +122,10 @@ def measure_units(
         lead = set(names)
     return MeasureUnits(
         responsibility=Responsibility(
-            label=measure.label, lead_unit_ids=frozenset(lead), unit_ids=frozenset(names)
+            label=measure.label,
+            lead_unit_ids=frozenset(lead),
+            unit_ids=frozenset(names),
+            unmapped_groups=tuple(unmapped),
         ),
         unit_names=names,
         unmapped_groups=tuple(unmapped),

@@ -78,11 +78,12 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     for entry in rows.scalars():
         report.entries += 1
         if entry.seq != expected_seq:
-            report.problems.append(
-                f"第 {expected_seq} 至 {entry.seq - 1} 条记录缺失(被删除)"
-                if entry.seq > expected_seq
-                else f"第 {entry.seq} 条记录顺序错乱"
-            )
+            if entry.seq < expected_seq:
+                report.problems.append(f"第 {entry.seq} 条记录顺序错乱")
+            else:
+                # "第 3 至 3 条" reads oddly: one missing entry is named on its own.
+                gap = f"{expected_seq}" if entry.seq - 1 == expected_seq else f"{expected_seq} 至 {entry.seq - 1}"
+                report.problems.append(f"第 {gap} 条记录缺失(被删除)")
         if entry.prev_hash != expected_prev:
             report.problems.append(f"第 {entry.seq} 条记录与前一条的链接不符(记录被删除、插入或调换顺序)")
         recomputed = entry_hash(entry.prev_hash, {n: getattr(entry, n) for n in HASHED_FIELDS})

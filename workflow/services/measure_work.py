@@ -262,6 +262,7 @@ def withdraw(
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
         measure = find_measure(session, ident)
         check_version(measure, expected_version)
+        _refuse_if_retired(measure)
         authorize(actor, Work.SUBMIT, measure_units(session, measure).responsibility)
         current = open_round(measure)
         request = Request(reviews_in_round=len(current.reviews) if current else 0)
@@ -280,6 +281,12 @@ def _reviewable(session: Session, measure: Measure, actor: Actor, action: Action
     if measure.state is not MeasureState.SELF_CHECKED or current is None:
         raise Refused(wrong_state_message(measure.label, measure.state, action))
     return current
+
+
+def _level_name(levels: list[str], level: int) -> str:
+    # The office may cut the levels back while a round has passed more of them than remain;
+    # the next verdict is then beyond the list (and a pass accepts, by the guard).
+    return levels[level - 1] if level <= len(levels) else f"第 {level} 级审核"
 
 
 def accept(
@@ -308,7 +315,7 @@ def accept(
         level = len(passed) + 1
         review = Review(
             level=level,
-            level_name=levels[level - 1],
+            level_name=_level_name(levels, level),
             verdict=Verdict.PASS,
             comment=comment.strip(),
             score=score,
@@ -368,9 +375,10 @@ def return_for_rectification(
         deadline = due or today + dt.timedelta(days=measure.plan.rectification_days)
         levels = list(measure.plan.review_levels) or ["领导小组办公室审核"]
         level = sum(1 for r in current.reviews if r.verdict is Verdict.PASS) + 1
+        level_name = _level_name(levels, level)
         detail = {
             "level": level,
-            "level_name": levels[level - 1],
+            "level_name": level_name,
             "rectification_due": deadline.isoformat(),
             "score": score,
         }
@@ -386,7 +394,7 @@ def return_for_rectification(
         current.reviews.append(
             Review(
                 level=level,
-                level_name=levels[level - 1],
+                level_name=level_name,
                 verdict=Verdict.RETURN,
                 comment=comment.strip(),
                 score=score,

@@ -74,7 +74,12 @@ def add_person(
     if role is not Role.ADMIN:
         raise Refused("系统中还没有管理员:请先添加一名管理员(--role admin)")
     with uow:
-        view = create(uow.session, AuditChain(uow.session), None)
+        chain = AuditChain(uow.session)
+        # Checked again under the chain lock: two set-ups at once must not both pass as "first",
+        # or an admin added meanwhile would let anybody add people without acting as one.
+        if uow.session.scalar(select(exists().where(Person.role == Role.ADMIN))):
+            raise Refused("系统中已有管理员:请用 --as 指定一名管理员来添加人员")
+        view = create(uow.session, chain, None)
         uow.commit()
         return view
 

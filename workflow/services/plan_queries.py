@@ -48,11 +48,24 @@ from workflow.models import (
 
 
 def find_plan(session: Session, ident: str) -> Plan:
-    """A plan by id, key or document number."""
-    conditions = [Plan.key == ident, Plan.doc_number == ident]
-    if ident.isdigit():
-        conditions.append(Plan.id == int(ident))
-    plan = session.scalars(select(Plan).where(or_(*conditions)).order_by(Plan.id)).first()
+    """A plan by key, document number, unique key prefix (`003` for `003_ae65…`) or id.
+
+    The prefix comes before the id: in a database of the five seeds, `003` must be Jiading's
+    plan (key 003_…), not the plan that happens to have id 3.
+    """
+    ident = ident.strip()
+    plan = session.scalars(
+        select(Plan).where(or_(Plan.key == ident, Plan.doc_number == ident)).order_by(Plan.id)
+    ).first()
+    if plan is None and ident:
+        by_prefix = list(
+            session.scalars(select(Plan).where(Plan.key.startswith(ident, autoescape=True)).limit(2))
+        )
+        if len(by_prefix) > 1:
+            raise NotFound(f"“{ident}”对应多个方案,请写出完整的方案编号;可用 zonecheck plans 查看")
+        plan = by_prefix[0] if by_prefix else None
+    if plan is None and ident.isdigit():
+        plan = session.get(Plan, int(ident))
     if plan is None:
         raise NotFound(f"找不到方案“{ident}”;可用 zonecheck plans 查看已导入的方案")
     return plan

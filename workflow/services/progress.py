@@ -38,14 +38,16 @@ def state_label(state: MeasureState, rectification_due: dt.date | None) -> str:
 
 def indicator_met(indicator: Indicator, value: Decimal) -> bool:
     """Met or not, by the indicator's comparator."""
-    if indicator.comparator is Comparator.GE:
+    # "=" is what the parser gives a bare target (有效发明专利拥有量达到3600件): a level to
+    # reach, not a value to hit exactly, so 3700件 meets it. Caps use "<=" (不超过, 控制在).
+    if indicator.comparator in (Comparator.GE, Comparator.EQ):
         return value >= indicator.value
     if indicator.comparator is Comparator.LE:
         return value <= indicator.value
     if indicator.comparator is Comparator.RANGE:
-        upper = indicator.value_max if indicator.value_max is not None else indicator.value
-        return indicator.value <= value <= upper
-    return value == indicator.value
+        # 培育3-5家: a range to aim for; reaching the lower bound meets it, exceeding is fine.
+        return value >= indicator.value
+    raise ValueError(f"unknown comparator {indicator.comparator!r}")
 
 
 @dataclass
@@ -235,6 +237,8 @@ def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = No
     with uow:
         plan = find_plan(uow.session, plan_ident)
         progress = _plan_progress(uow.session, plan, today)
+        # Read now: leaving the unit of work rolls back, which expires the plan's attributes.
+        plan_info = {"key": plan.key, "title": plan.title}
     units: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"overdue": [], "due_soon": []})
     for row in progress.rows:
         entry = {
@@ -268,7 +272,7 @@ def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = No
                     entry | {"role": "lead" if unit in row.lead else "co", "due": row.due_soon.isoformat()}
                 )
     return {
-        "plan": {"key": plan.key, "title": plan.title},
+        "plan": plan_info,
         "today": today.isoformat(),
         "overdue_measures": sum(1 for r in progress.rows if r.overdue),
         "units": [

@@ -1,0 +1,127 @@
+"""Who may do what to which measure: plain rules over plain facts, no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflow.domain.permissions import Actor, Responsibility, Work, authorize, refusal
+from workflow.domain.states import Role
+from workflow.errors import Refused
+
+LEAD, CO, OTHER = 1, 2, 3
+
+MEASURE = Responsibility(
+    label="措施 003/3", lead_unit_ids=frozenset({LEAD}), unit_ids=frozenset({LEAD, CO})
+)
+NO_UNITS = Responsibility(label="措施 003/S1", lead_unit_ids=frozenset(), unit_ids=frozenset())
+UNMAPPED_GROUP = Responsibility(
+    label="措施 003/1",
+    lead_unit_ids=frozenset(),
+    unit_ids=frozenset(),
+    unmapped_groups=("区知识产权联席会议各成员单位",),
+)
+
+
+def member(unit_id: int | None, name: str = "张三", unit_name: str = "区市场监管局") -> Actor:
+    return Actor(id=1, name=name, role=Role.MEMBER, unit_id=unit_id, unit_name=unit_name)
+
+
+def office(
+    role: Role = Role.REVIEWER, unit_id: int | None = None, unit_name: str | None = None
+) -> Actor:
+    return Actor(id=9, name="李审核", role=role, unit_id=unit_id, unit_name=unit_name)
+
+
+def test_a_lead_unit_member_may_do_unit_work_and_submit() -> None:
+    assert refusal(member(LEAD), Work.UNIT_WORK, MEASURE) is None
+    assert refusal(member(LEAD), Work.SUBMIT, MEASURE) is None
+    authorize(member(LEAD), Work.SUBMIT, MEASURE)  # does not raise
+
+
+def test_a_co_unit_member_may_do_unit_work_but_not_submit() -> None:
+    co = member(CO, "王五", "区经委")
+    assert refusal(co, Work.UNIT_WORK, MEASURE) is None
+    assert refusal(co, Work.SUBMIT, MEASURE) == (
+        "王五(区经委单位成员)所在单位不是措施 003/3的牵头单位,只有牵头单位可以提交或撤回自查"
+    )
+    with pytest.raises(Refused, match="只有牵头单位可以提交或撤回自查"):
+        authorize(co, Work.SUBMIT, MEASURE)
+
+
+@pytest.mark.parametrize("work", [Work.UNIT_WORK, Work.SUBMIT])
+def test_a_member_of_another_unit_is_refused(work: Work) -> None:
+    other = member(OTHER, "赵六", "区法院")
+    assert refusal(other, work, MEASURE) == (
+        "赵六(区法院单位成员)所在单位不是措施 003/3的责任单位,不能办理该措施"
+    )
+
+
+@pytest.mark.parametrize("role", [Role.REVIEWER, Role.ADMIN])
+@pytest.mark.parametrize("work", [Work.UNIT_WORK, Work.SUBMIT])
+def test_an_office_person_cannot_do_unit_work(role: Role, work: Work) -> None:
+    # Even an office person recorded under the lead unit does not act for it.
+    for unit_id in (None, LEAD):
+        reason = refusal(office(role, unit_id, "区市场监管局" if unit_id else None), work, MEASURE)
+        assert reason is not None
+        assert reason.endswith("是办公室人员,措施 003/3的推进与自查由责任单位成员办理")
+
+
+@pytest.mark.parametrize("role", [Role.REVIEWER, Role.ADMIN])
+def test_the_office_may_review(role: Role) -> None:
+    assert refusal(office(role), Work.REVIEW, MEASURE) is None
+    assert refusal(office(role, OTHER, "区法院"), Work.REVIEW, MEASURE) is None
+
+
+@pytest.mark.parametrize("unit_id", [LEAD, CO])
+def test_a_reviewer_whose_unit_is_responsible_must_recuse(unit_id: int) -> None:
+    reviewer = office(Role.REVIEWER, unit_id, "区市场监管局")
+    assert refusal(reviewer, Work.REVIEW, MEASURE) == (
+        "李审核(区市场监管局审核人)所在单位是措施 003/3的责任单位,须回避,不能审核该措施"
+    )
+
+
+def test_a_unit_member_cannot_review_even_their_own_measure() -> None:
+    assert refusal(member(LEAD), Work.REVIEW, MEASURE) == (
+        "张三(区市场监管局单位成员)不是审核人,只有领导小组办公室的审核人可以审核措施 003/3"
+    )
+
+
+def test_a_measure_without_units_is_refused_for_unit_work() -> None:
+    assert refusal(member(LEAD), Work.UNIT_WORK, NO_UNITS) == (
+        "措施 003/S1未写明责任单位,请办公室在方案目录中补充 units 后重新导入"
+    )
+    assert refusal(member(LEAD), Work.SUBMIT, NO_UNITS) is not None
+
+
+def test_a_measure_of_an_unmapped_group_points_at_the_group_mapping() -> None:
+    reason = refusal(member(LEAD), Work.UNIT_WORK, UNMAPPED_GROUP)
+    assert reason == (
+        "措施 003/1的责任单位“区知识产权联席会议各成员单位”尚未指定成员单位,"
+        "请办公室先运行 zonecheck unit group"
+    )
+
+
+def test_a_unit_outside_a_partly_mapped_measure_hears_about_the_unmapped_group() -> None:
+    mixed = Responsibility(
+        label="措施 003/4",
+        lead_unit_ids=frozenset({LEAD}),
+        unit_ids=frozenset({LEAD}),
+        unmapped_groups=("区知识产权联席会议其他成员单位",),
+    )
+    reason = refusal(member(OTHER, "赵六", "区法院"), Work.UNIT_WORK, mixed)
+    assert reason is not None
+    assert reason.startswith("赵六(区法院单位成员)所在单位不是措施 003/4的责任单位")
+    assert "“区知识产权联席会议其他成员单位”尚未指定成员单位" in reason
+    assert refusal(member(LEAD), Work.UNIT_WORK, mixed) is None
+
+
+def test_only_an_admin_may_administer() -> None:
+    assert refusal(office(Role.ADMIN), Work.ADMINISTER) is None
+    assert refusal(office(Role.REVIEWER), Work.ADMINISTER) == (
+        "李审核(领导小组办公室审核人)不是管理员,无权进行此项管理操作"
+    )
+    assert refusal(member(LEAD), Work.ADMINISTER) == (
+        "张三(区市场监管局单位成员)不是管理员,无权进行此项管理操作"
+    )
+    with pytest.raises(Refused):
+        authorize(member(LEAD), Work.ADMINISTER)
