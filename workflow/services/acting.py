@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from checklists.catalog import UnitRole
@@ -26,7 +27,9 @@ NO_ACTOR = "请用 --as 姓名 指定操作人(或设置环境变量 ZONECHECK_U
 def find_person(session: Session, name: str | None) -> Person:
     if not name:
         raise InputError(NO_ACTOR)
-    person = session.scalar(select(Person).where(Person.name == name.strip()))
+    person = session.scalar(
+        select(Person).where(Person.name == name.strip()).options(joinedload(Person.unit))
+    )
     if person is None:
         raise NotFound(f"找不到人员“{name}”;可用 zonecheck user list 查看,zonecheck user add 添加")
     if not person.active:
@@ -64,6 +67,8 @@ def find_measure(session: Session, ident: str) -> Measure:
         raise NotFound(
             f"方案 {plan.key} 中没有编号为“{ref}”的措施;可用 zonecheck measures {plan.key} 查看"
         )
+    # The plan is at hand: spare every transition a lazy reload of it.
+    set_committed_value(measure, "plan", plan)
     return measure
 
 

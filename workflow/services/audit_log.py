@@ -23,8 +23,13 @@ class AuditChain:
         self.session = session
         # An UPDATE (not just SELECT … FOR UPDATE) so SQLite takes its write lock here too:
         # writers queue up at the start of their transaction and the chain never forks.
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
-        self.head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
+        self.head = session.scalars(
+            update(AuditHead)
+            .where(AuditHead.id == 1)
+            .values(seq=AuditHead.seq)
+            .returning(AuditHead),
+            execution_options={"populate_existing": True},
+        ).one()
 
     def append(
         self,
