@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up, then run the main job on the seed plans: create/upgrade the database in the default
-# data folder (./zonecheck-data, SQLite), import every seed plan, print a summary per plan.
+# data folder (./zonecheck-data, SQLite), import every seed plan, print a summary per plan;
+# then run Jiading's whole acceptance cycle (scripts/jiading_full_run.sh) in its own data folder
+# ./zonecheck-data/jiading-full-run (recreated on every demo), ending with its status.
 #
 # Environment:
 #   ZONECHECK_SEEDS=...   folder of seed plans *.txt (default: ../shared/seeds beside the repo)
@@ -20,3 +22,8 @@ shopt -u nullglob
 zc_run .venv/bin/zonecheck db upgrade
 zc_run .venv/bin/zonecheck import "${seed_files[@]}"
 zc_run .venv/bin/zonecheck plans
+
+# The acceptance cycle, from import to a fully accepted plan, in a folder the demo owns.
+FULL_RUN="$ZC_ROOT/zonecheck-data/jiading-full-run"
+rm -rf "$FULL_RUN"
+zc_run env -u ZONECHECK_DB bash "$ZC_ROOT/scripts/jiading_full_run.sh" "$FULL_RUN"

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
 from workflow.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SUPPORTED = "支持 sqlite:///路径 与 postgresql+psycopg://用户:密码@主机/库名"
 
@@ -70,6 +69,8 @@ def prepare_sqlite_folder(engine: Engine) -> None:
 
 def alembic_config(url: str) -> Config:
     """Alembic configured from the installed package, so it works from any folder."""
+    from alembic.config import Config  # only migrations need Alembic: keep start-up light
+
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -77,18 +78,22 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def schema_status(engine: Engine) -> tuple[str | None, str | None]:
     """(current revision, head revision) of the database."""
-    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    head = migrations.HEAD
     path = sqlite_path(engine)
     if path is not None and not path.exists():
         return None, head  # not created yet; connecting would create an empty file
     try:
         with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None, head
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except OperationalError as exc:
         raise DatabaseError.unreachable(engine.url, exc) from None
     return current, head

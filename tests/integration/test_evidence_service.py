@@ -321,3 +321,27 @@ def test_evidence_verify_finds_a_deleted_and_an_altered_blob(
         f"被改动:佐证材料#{changed.id}“乙.png”(sha256 {changed.sha256[:12]}…)",
     ]
     assert blob_path(app, intact.sha256).exists()
+
+
+def test_a_co_unit_cannot_replace_or_remove_another_units_evidence_but_the_lead_can(
+    app: App, plan: str, uploads: Path
+) -> None:
+    from .workflow_helpers import ECONOMY
+
+    m3 = ident(plan, "3")  # 区市场监管局 leads, 区经委 co-operates
+    measure_work.start(app.uow(), MARKET, m3)
+    new = NewEvidence(files=[write_file(uploads, "监管局.pdf", pdf_bytes("lead"))])
+    [lead_file] = add_evidence(app.uow(), app.store, MARKET, m3, item=1, new=new)
+    new = NewEvidence(files=[write_file(uploads, "经委.pdf", pdf_bytes("co"))])
+    [co_file] = add_evidence(app.uow(), app.store, ECONOMY, m3, item=1, new=new)
+
+    before = snapshot(app, plan, "3")
+    with pytest.raises(Refused, match=rf"佐证材料#{lead_file.id} 由区市场监管局提交"):
+        replace_evidence(app.uow(), app.store, ECONOMY, lead_file.id, new=NewEvidence(note="改"))
+    with pytest.raises(Refused, match="不能替换或撤下"):
+        remove_evidence(app.uow(), ECONOMY, lead_file.id)
+    assert snapshot(app, plan, "3") == before
+    assert last_audit(app).refused
+
+    # The lead unit may tidy up the co-unit's evidence.
+    assert remove_evidence(app.uow(), MARKET, co_file.id).removed

@@ -83,3 +83,12 @@ def test_upgrading_a_0001_database_with_plans_gives_them_the_workflow_defaults(d
         assert tuple(head) == (0, "0" * 64)
     finally:
         engine.dispose()
+
+
+def test_the_head_the_cli_checks_against_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    import migrations
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_current_head() == migrations.HEAD

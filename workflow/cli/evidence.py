@@ -46,7 +46,7 @@ def _echo_added(views: list[EvidenceView], verb: str) -> None:
 def evidence_group() -> None:
     """佐证材料:提交、替换、删除、查看与校验。
 
-    示例: zonecheck --as 张三 evidence add 003_ae6539458f46096d/5 --item 1 台账.xlsx 通报.pdf
+    示例: zonecheck --as 张三 evidence add 003/5 --item 1 台账.xlsx 通报.pdf
     """
 
 
@@ -76,9 +76,9 @@ def add_cmd(
 
     \b
     示例:
-      zonecheck --as 张三 evidence add 003_ae6539458f46096d/5 --item 1 台账.xlsx 通报.pdf --date 2024-01-15
-      zonecheck --as 张三 evidence add 003_ae6539458f46096d/5 --item 2 --link https://www.jiading.gov.cn/xxx
-      zonecheck --as 张三 evidence add 003_ae6539458f46096d/5 --item 3 --note "已召开联席会议 2 次"
+      zonecheck --as 张三 evidence add 003/5 --item 1 台账.xlsx 通报.pdf --date 2024-01-15
+      zonecheck --as 张三 evidence add 003/5 --item 2 --link https://www.jiading.gov.cn/xxx
+      zonecheck --as 张三 evidence add 003/5 --item 3 --note "已召开联席会议 2 次"
     """
     app = get_app(ctx)
     views = evidence_service.add_evidence(
@@ -146,7 +146,7 @@ def remove_cmd(ctx: click.Context, evidence_id: int) -> None:
 def list_cmd(ctx: click.Context, measure: str, include_old: bool, as_json: bool) -> None:
     """列出措施的佐证材料。
 
-    示例: zonecheck evidence list 003_ae6539458f46096d/5 --all
+    示例: zonecheck evidence list 003/5 --all
     """
     views = evidence_service.list_evidence(get_app(ctx).uow(), measure, include_old=include_old)
     if as_json:
@@ -195,7 +195,7 @@ def verify_cmd(ctx: click.Context) -> None:
 def indicator_group() -> None:
     """量化指标:查看目标与填报实际值。
 
-    示例: zonecheck indicator list 002_6c8dfd04ca7988e4
+    示例: zonecheck indicator list 002
     """
 
 
@@ -206,7 +206,7 @@ def indicator_group() -> None:
 def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
     """列出方案的量化指标、最新填报值与是否达成。
 
-    示例: zonecheck indicator list 002_6c8dfd04ca7988e4 --json
+    示例: zonecheck indicator list 002 --json
     """
     from workflow.services.progress import plan_status
 
@@ -253,7 +253,7 @@ def indicator_report_cmd(
 ) -> None:
     """填报量化指标的实际值,须附佐证材料;按指标的比较方式判断是否达成。
 
-    示例: zonecheck --as 张三 indicator report 002_6c8dfd04ca7988e4 1 3712 --file 统计表.xlsx --as-of 2024-12-31
+    示例: zonecheck --as 张三 indicator report 002 1 3712 --file 统计表.xlsx --as-of 2024-12-31
     """
     app = get_app(ctx)
     result = report_value(

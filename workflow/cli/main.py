@@ -193,8 +193,9 @@ def cli(ctx: click.Context, as_user: str | None) -> None:
     \b
     数据目录:ZONECHECK_HOME(默认 ./zonecheck-data)
     数据库:  ZONECHECK_DB(默认为数据目录中的 SQLite 文件)
-    方案:    方案键(方案文件名,如 003_ae6539458f46096d)、文号或 zonecheck plans 中的序号
-    措施:    方案/编号,如 003_ae6539458f46096d/5、003_ae6539458f46096d/S1
+    方案:    方案键(方案文件名,如 003_ae6539458f46096d)或其唯一的开头部分(如 003)、
+              文号,或 zonecheck plans 中的序号
+    措施:    方案/编号,如 003/5、003/S1
     操作人:  --as 姓名,或环境变量 ZONECHECK_USER
 
     \b
@@ -202,8 +203,8 @@ def cli(ctx: click.Context, as_user: str | None) -> None:
       zonecheck db upgrade
       zonecheck import 方案.txt
       zonecheck plans
-      zonecheck measures 003_ae6539458f46096d --unit 区市场监管局
-      zonecheck --as 张三 start 003_ae6539458f46096d/5
+      zonecheck measures 003 --unit 区市场监管局
+      zonecheck --as 张三 start 003/5
     """
     if as_user:
         ctx.meta["zonecheck.as"] = as_user.strip()

@@ -39,7 +39,7 @@ def _done(outcome: Outcome) -> None:
 def start_cmd(ctx: click.Context, measure: str, expect_version: int | None) -> None:
     """启动措施(未启动 → 推进中),由责任单位成员操作。
 
-    示例: zonecheck --as 张三 start 003_ae6539458f46096d/5
+    示例: zonecheck --as 张三 start 003/5
     """
     _done(measure_work.start(get_app(ctx).uow(), acting_user(ctx), measure, expected_version=expect_version))
 
@@ -48,7 +48,7 @@ def start_cmd(ctx: click.Context, measure: str, expect_version: int | None) -> N
 def part_group() -> None:
     """本单位在措施中负责部分的完成标记。
 
-    示例: zonecheck --as 张三 part done 003_ae6539458f46096d/5
+    示例: zonecheck --as 张三 part done 003/5
     """
 
 
@@ -58,7 +58,7 @@ def part_group() -> None:
 def part_done_cmd(ctx: click.Context, measure: str) -> None:
     """标记操作人所在单位在该措施中的部分已完成。
 
-    示例: zonecheck --as 张三 part done 003_ae6539458f46096d/5
+    示例: zonecheck --as 张三 part done 003/5
     """
     _done(measure_work.set_part(get_app(ctx).uow(), acting_user(ctx), measure, done=True))
 
@@ -69,7 +69,7 @@ def part_done_cmd(ctx: click.Context, measure: str) -> None:
 def part_undo_cmd(ctx: click.Context, measure: str) -> None:
     """取消本单位部分的完成标记(自查提交前)。
 
-    示例: zonecheck --as 张三 part undo 003_ae6539458f46096d/5
+    示例: zonecheck --as 张三 part undo 003/5
     """
     _done(measure_work.set_part(get_app(ctx).uow(), acting_user(ctx), measure, done=False))
 
@@ -116,7 +116,7 @@ def selfcheck_cmd(
 
     \b
     示例:
-      zonecheck --as 张三 selfcheck 003_ae6539458f46096d/5 --statement "已完成快速维权中心建设" --rating 2=部分完成
+      zonecheck --as 张三 selfcheck 003/5 --statement "已完成快速维权中心建设" --rating 2=部分完成
     """
     _done(
         measure_work.submit_self_check(
@@ -138,7 +138,7 @@ def selfcheck_cmd(
 def withdraw_cmd(ctx: click.Context, measure: str, expect_version: int | None) -> None:
     """撤回已提交、尚未审核的自查(已自查 → 推进中),由牵头单位操作。
 
-    示例: zonecheck --as 张三 withdraw 003_ae6539458f46096d/5
+    示例: zonecheck --as 张三 withdraw 003/5
     """
     _done(measure_work.withdraw(get_app(ctx).uow(), acting_user(ctx), measure, expected_version=expect_version))
 
@@ -147,7 +147,7 @@ def withdraw_cmd(ctx: click.Context, measure: str, expect_version: int | None) -
 def review_group() -> None:
     """领导小组办公室的审核:通过、退回整改、重新打开、设置审核层级。
 
-    示例: zonecheck --as 李四 review accept 003_ae6539458f46096d/5 --score 90
+    示例: zonecheck --as 李四 review accept 003/5 --score 90
     """
 
 
@@ -160,7 +160,7 @@ def review_group() -> None:
 def accept_cmd(ctx: click.Context, measure: str, score: int | None, comment: str, expect_version: int | None) -> None:
     """审核通过;最后一级审核通过后措施为“已验收”。
 
-    示例: zonecheck --as 李四 review accept 003_ae6539458f46096d/5 --score 92 --comment "材料齐全"
+    示例: zonecheck --as 李四 review accept 003/5 --score 92 --comment "材料齐全"
     """
     _done(
         measure_work.accept(
@@ -188,7 +188,7 @@ def return_cmd(
 ) -> None:
     """退回整改(已自查 → 推进中,显示为“整改中”),须填写意见,可设整改期限。
 
-    示例: zonecheck --as 李四 review return 003_ae6539458f46096d/5 --comment "缺少执法案件台账" --due 2024-03-31
+    示例: zonecheck --as 李四 review return 003/5 --comment "缺少执法案件台账" --due 2024-03-31
     """
     _done(
         measure_work.return_for_rectification(
@@ -212,7 +212,7 @@ def return_cmd(
 def reopen_cmd(ctx: click.Context, measure: str, reason: str, expect_version: int | None) -> None:
     """重新打开已验收的措施(已验收 → 推进中),仅限办公室,须说明原因。
 
-    示例: zonecheck --as 李四 review reopen 003_ae6539458f46096d/5 --reason "抽查发现台账不完整"
+    示例: zonecheck --as 李四 review reopen 003/5 --reason "抽查发现台账不完整"
     """
     _done(measure_work.reopen(get_app(ctx).uow(), acting_user(ctx), measure, reason=reason, expected_version=expect_version))
 
@@ -224,7 +224,7 @@ def reopen_cmd(ctx: click.Context, measure: str, reason: str, expect_version: in
 def levels_cmd(ctx: click.Context, plan: str, levels: tuple[str, ...]) -> None:
     """设置方案的审核层级(按顺序),最后一级通过即为验收通过;仅限管理员。
 
-    示例: zonecheck --as 管理员 review levels 003_ae6539458f46096d 初审 专家评审
+    示例: zonecheck --as 管理员 review levels 003 初审 专家评审
     """
     from workflow.services.people import set_review_levels
 
@@ -240,7 +240,7 @@ def levels_cmd(ctx: click.Context, plan: str, levels: tuple[str, ...]) -> None:
 def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bool) -> None:
     """方案进展汇总:按状态、章节、单位统计,验收率、平均分、逾期与退回整改情况。
 
-    示例: zonecheck status 003_ae6539458f46096d --json
+    示例: zonecheck status 003 --json
     """
     data = progress.plan_status(get_app(ctx).uow(), plan, today=today)
     if as_json:
@@ -305,7 +305,7 @@ def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bo
 def overdue_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bool) -> None:
     """督办清单:按责任单位列出逾期和即将到期(30 天内)的措施。
 
-    示例: zonecheck overdue 003_ae6539458f46096d --today 2024-05-01
+    示例: zonecheck overdue 003 --today 2024-05-01
     """
     data = progress.overdue_list(get_app(ctx).uow(), plan, today=today)
     if as_json:
@@ -332,7 +332,7 @@ def overdue_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: b
 def history_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
     """措施的全部记录(审计日志中与该措施有关的每一条,含被拒绝的操作)。
 
-    示例: zonecheck history 003_ae6539458f46096d/5
+    示例: zonecheck history 003/5
     """
     title, lines = progress.measure_history(get_app(ctx).uow(), measure)
     if as_json:

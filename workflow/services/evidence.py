@@ -125,6 +125,19 @@ def _writable_measure(session: Session, actor: Actor, measure: Measure) -> None:
         raise Refused(f"{measure.label}已验收,不能变更佐证材料")
 
 
+def _own_evidence(session: Session, actor: Actor, evidence: Evidence) -> None:
+    """A unit changes only the evidence it handed in; the lead unit may tidy any of it."""
+    assert evidence.measure is not None
+    if evidence.unit_id == actor.unit_id:
+        return
+    lead = measure_units(session, evidence.measure).responsibility.lead_unit_ids
+    if actor.unit_id not in lead:
+        owner = evidence.unit.name if evidence.unit else "办公室"
+        raise Refused(
+            f"佐证材料#{evidence.id} 由{owner}提交,{actor.describe()}不能替换或撤下(牵头单位除外)"
+        )
+
+
 def _item(measure: Measure, position: int, kinds: Sequence[EvidenceKind]) -> ChecklistItem:
     item = next((i for i in measure.checklist if i.position == position), None)
     if item is None:
@@ -309,6 +322,7 @@ def replace_evidence(
         old = _find_evidence(session, evidence_id)
         assert old.measure is not None
         _writable_measure(session, actor, old.measure)
+        _own_evidence(session, actor, old)
         if not old.current:
             raise Refused(f"佐证材料#{evidence_id} 已被替换或删除,不能再替换")
         if old.item is not None:
@@ -346,6 +360,7 @@ def remove_evidence(uow: UnitOfWork, actor_name: str | None, evidence_id: int) -
         measure = evidence.measure
         assert measure is not None
         _writable_measure(session, actor, measure)
+        _own_evidence(session, actor, evidence)
         if measure.self_checks:
             raise Refused(
                 f"{measure.label}已提交过自查,佐证材料不能删除,只能替换(zonecheck evidence replace {evidence_id})"

@@ -1,0 +1,165 @@
+"""scripts/jiading_full_run.sh end to end, on both backends: Jiading's plan from import to accepted.
+
+The script drives the real `zonecheck` executable of the venv (PATH is set so that it resolves
+there), then the test reads the result back through the CLI: every measure accepted, the
+audit chain and the evidence store intact, the returned measure's history and the two refusals
+on record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_cli_errors import ok
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = REPO_ROOT / "scripts" / "jiading_full_run.sh"
+PLAN = "003_ae6539458f46096d"
+VENV_BIN = Path(sys.executable).parent
+
+
+def script_env(seeds_dir: Path, db_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZONECHECK_") and k != "VERBOSE"}
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["ZONECHECK_SEEDS"] = str(seeds_dir)
+    if db_url is not None:
+        env["ZONECHECK_DB"] = db_url
+    return env
+
+
+def run_script(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SCRIPT), str(folder)],
+        env=env,
+        cwd=folder.parent,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+
+
+def backend_db(db_url: str) -> str | None:
+    """The database the script is given: PostgreSQL's; for SQLite, the script's own default."""
+    return db_url if db_url.startswith("postgresql") else None
+
+
+def json_of(*args: str) -> Any:
+    return json.loads(ok(*args).stdout)
+
+
+def test_the_venv_provides_zonecheck() -> None:
+    assert (VENV_BIN / "zonecheck").exists(), f"no zonecheck beside {sys.executable}"
+
+
+def test_jiading_from_import_to_fully_accepted(
+    db_url: str, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "run"
+    db = backend_db(db_url)
+    started = time.monotonic()
+    proc = run_script(folder, script_env(seeds_dir, db))
+    elapsed = time.monotonic() - started
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-6000:]
+    print(f"\njiading_full_run.sh on {db_url.split(':')[0]}: {elapsed:.0f} s")  # shown with -s
+
+    assert "嘉定区全流程演示:完成" in proc.stdout
+    assert "已验收 26 项,验收率 100.0%" in proc.stdout
+    assert "按规则拒绝:2 次" in proc.stdout
+    assert "所在单位不是措施" in proc.stdout and "须回避" in proc.stdout  # the refusals, as shown
+    assert "Traceback" not in output
+
+    # Read the result back through the CLI, against the same data folder and database.
+    monkeypatch.setenv("ZONECHECK_HOME", str(folder / "zonecheck-data"))
+    if db is None:
+        monkeypatch.delenv("ZONECHECK_DB", raising=False)
+        assert (folder / "zonecheck-data" / "zonecheck.db").is_file()
+    else:
+        monkeypatch.setenv("ZONECHECK_DB", db)
+
+    status = json_of("status", PLAN, "--json")
+    assert status["total"] == 26
+    assert status["by_state"]["accepted"] == 26 and status["by_state"]["rectifying"] == 0
+    assert status["acceptance_rate"] == 1.0
+    assert status["overdue"] == 0
+    assert 85 <= status["average_score"] <= 99
+
+    measures = json_of("measures", PLAN, "--json")
+    tasks = [m for m in measures if m["kind"] == "measure"]
+    assert [m["ref"] for m in tasks] == [str(n) for n in range(1, 23)]
+    assert all(m["state"] == "accepted" for m in measures)
+    # Groups were mapped and every member unit did its part.
+    for m in tasks:
+        for unit in m["units"]:
+            parts = unit["members"] if unit["role"] == "group" else [unit]
+            assert parts and all(p["part"] == "done" for p in parts), (m["ref"], unit)
+
+    assert "哈希链校验通过" in ok("audit", "verify").stdout
+    assert "均与记录一致" in ok("evidence", "verify").stdout
+
+    # Measure 3: returned, fixed by replacing 区经委's evidence, resubmitted, accepted.
+    history = ok("history", f"{PLAN}/3").stdout
+    assert "退回整改" in history and "整改期限 2024-03-31" in history
+    assert "替换佐证材料" in history
+    events = json_of("history", f"{PLAN}/3", "--json")
+    assert [e["action"] for e in events if e["action"] not in ("evidence_add", "part_done")] == [
+        "start",
+        "submit_self_check",
+        "return_for_rectification",
+        "evidence_replace",
+        "submit_self_check",
+        "accept",
+    ]
+    [export] = [
+        m for m in json_of("export", PLAN, "--format", "json")["measures"] if m["ref"] == "3"
+    ]
+    first, second = export["self_checks"]
+    assert [r["verdict"] for r in first["reviews"]] == ["return"]
+    assert first["reviews"][0]["rectification_due"] == "2024-03-31"
+    assert [r["verdict"] for r in second["reviews"]] == ["pass"]
+
+    # Measure 10: the two refusals are on record, and nothing else was refused anywhere.
+    refused = [e for e in json_of("history", f"{PLAN}/10", "--json") if e["refused"]]
+    assert [(e["actor"], e["unit"], e["action"]) for e in refused] == [
+        ("区法院联络员", "区法院", "start"),
+        ("钱审核员", "区市场监管局", "accept"),
+    ]
+    assert "不是措施" in refused[0]["comment"] and "须回避" in refused[1]["comment"]
+    assert "[被拒绝] 启动" in ok("history", f"{PLAN}/10").stdout
+    for m in measures:
+        if m["ref"] != "10":
+            assert not any(
+                e["refused"] for e in json_of("history", f"{PLAN}/{m['ref']}", "--json")
+            ), m["ref"]
+
+
+def test_the_script_refuses_a_folder_that_is_not_empty(tmp_path: Path, seeds_dir: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "重要.txt").write_text("别动", encoding="utf-8")
+    proc = run_script(folder, script_env(seeds_dir, None))
+    assert proc.returncode == 1
+    assert "不是空的" in proc.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["重要.txt"]
+
+
+def test_the_script_refuses_a_database_that_is_not_empty(
+    db_url: str, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZONECHECK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ZONECHECK_DB", db_url)
+    ok("db", "upgrade")
+    proc = run_script(tmp_path / "run", script_env(seeds_dir, db_url))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "数据库不是空的" in proc.stderr
+    assert "数据库已升级" not in proc.stdout and "新导入" not in proc.stdout
