@@ -251,3 +251,19 @@ def test_plans_of_different_issuers_sharing_a_title_stay_apart(app: App, tmp_pat
     results = run_import(app, plan("a.txt", "甲区人民政府"), plan("b.txt", "乙区人民政府"))
     assert [r.status for r in results] == ["new", "new"]
     assert count(app, Plan) == 2
+
+
+def test_an_import_that_changes_a_plan_is_on_the_audit_chain(app: App, seeds_dir: Path) -> None:
+    from workflow.models import AuditEntry
+    from workflow.services.audit_log import verify_chain
+
+    run_import(app, seed_path(seeds_dir, "003"))
+    run_import(app, seed_path(seeds_dir, "003"))  # unchanged: nothing to record
+    run_import(app, seed_path(seeds_dir, "002"), dry_run=True)  # a dry run records nothing
+    with app.uow() as uow:
+        entries = list(uow.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+        assert [(e.actor, e.action, e.target) for e in entries] == [
+            ("系统", "plan_import", "003_ae6539458f46096d")
+        ]
+        assert entries[0].comment.endswith("003_ae6539458f46096d.txt")
+        assert verify_chain(uow.session).ok

@@ -33,6 +33,7 @@ from workflow.models import (
     UnitAlias,
     utcnow,
 )
+from workflow.services.audit_log import AuditChain
 from workflow.services.plan_queries import catalog_from_plan, measure_to_catalog
 
 CATALOG_SUFFIXES = {".yaml", ".yml"}
@@ -147,11 +148,22 @@ def import_documents(
     results: list[ImportResult] = []
     to_write: list[Catalog] = []
     with uow_factory() as uow:
+        # Imports queue behind (and are recorded in) the same audit chain as the workflow, so a
+        # revision never races a transition on the measures it rewrites.
+        chain = None if dry_run else AuditChain(uow.session)
         for src in sources:
             result, merged = _load(uow.session, src)
             results.append(result)
             if merged is not None and not src.from_catalog_file:
                 to_write.append(merged)
+            if chain is not None and result.status != "unchanged":
+                chain.append(
+                    None,
+                    "plan_import",
+                    result.plan_key,
+                    comment=f"{result.status_label}:{src.path.name}",
+                    detail={"changes": result.changes[:200], "source_sha256": src.catalog.plan.source_sha256},
+                )
         if dry_run:
             uow.rollback()
             return results
