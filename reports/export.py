@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from checklists.catalog import UnitRole
 from workflow.domain.states import RATING_LABELS, VERDICT_LABELS, Rating
 from workflow.models import Evidence, Measure, Plan, Unit
-from workflow.services.acting import group_members, measure_units
+from workflow.services.acting import measure_units, members_for
 from workflow.services.progress import indicator_met, state_label
 
 
@@ -167,13 +167,7 @@ def measure_to_dict(measure: Measure, members: dict[int, list[Unit]] | None = No
 
 
 def plan_to_dict(session: Session, plan: Plan, measures: list[Measure]) -> dict[str, Any]:
-    groups = {
-        link.unit_id
-        for m in measures
-        for link in m.unit_links
-        if link.unit.is_group or link.role is UnitRole.GROUP
-    }
-    members = group_members(session, groups)
+    members = members_for(session, measures)
     return {
         "plan": {
             "id": plan.id,

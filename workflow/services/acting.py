@@ -96,6 +96,17 @@ def group_members(session: Session, group_ids: Iterable[int]) -> dict[int, list[
     return members
 
 
+def members_for(session: Session, measures: Iterable[Measure]) -> dict[int, list[Unit]]:
+    """Member units of every group responsible for any of `measures`, in one query."""
+    groups = {
+        link.unit_id
+        for m in measures
+        for link in m.unit_links
+        if link.unit.is_group or link.role is UnitRole.GROUP
+    }
+    return group_members(session, groups)
+
+
 def measure_units(
     session: Session | None, measure: Measure, members: dict[int, list[Unit]] | None = None
 ) -> MeasureUnits:

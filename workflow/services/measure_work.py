@@ -74,6 +74,17 @@ def _refuse_if_retired(measure: Measure) -> None:
         raise Refused(f"{measure.label}已不在现行方案中(已撤销),不能再办理")
 
 
+def _measure_for(
+    session: Session, ident: str, actor: Actor, work: Work, expected_version: int | None = None
+) -> Measure:
+    """The measure, if it is current, unchanged since the caller read it, and `actor` may act."""
+    measure = find_measure(session, ident)
+    check_version(measure, expected_version)
+    _refuse_if_retired(measure)
+    authorize(actor, work, measure_units(session, measure).responsibility)
+    return measure
+
+
 def _transition(
     chain: AuditChain,
     actor: Actor,
@@ -106,10 +117,7 @@ def start(
     """A responsible unit starts work on a planned measure."""
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = find_measure(session, ident)
-        check_version(measure, expected_version)
-        _refuse_if_retired(measure)
-        authorize(actor, Work.UNIT_WORK, measure_units(session, measure).responsibility)
+        measure = _measure_for(session, ident, actor, Work.UNIT_WORK, expected_version)
         return _transition(chain, actor, measure, Action.START, Request())
 
     return run_audited(uow, actor_name, Action.START.value, ident, work)
@@ -202,10 +210,7 @@ def submit_self_check(
     today = today or dt.date.today()
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = find_measure(session, ident)
-        check_version(measure, expected_version)
-        _refuse_if_retired(measure)
-        authorize(actor, Work.SUBMIT, measure_units(session, measure).responsibility)
+        measure = _measure_for(session, ident, actor, Work.SUBMIT, expected_version)
         positions = {item.position for item in measure.checklist}
         unknown = sorted(set(ratings or {}) - positions)
         if unknown:
@@ -260,10 +265,7 @@ def withdraw(
     """The lead unit takes back its self-check before any review level has decided."""
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = find_measure(session, ident)
-        check_version(measure, expected_version)
-        _refuse_if_retired(measure)
-        authorize(actor, Work.SUBMIT, measure_units(session, measure).responsibility)
+        measure = _measure_for(session, ident, actor, Work.SUBMIT, expected_version)
         current = open_round(measure)
         request = Request(reviews_in_round=len(current.reviews) if current else 0)
         outcome = _transition(chain, actor, measure, Action.WITHDRAW, request)
@@ -274,9 +276,7 @@ def withdraw(
     return run_audited(uow, actor_name, Action.WITHDRAW.value, ident, work)
 
 
-def _reviewable(session: Session, measure: Measure, actor: Actor, action: Action) -> SelfCheck:
-    _refuse_if_retired(measure)
-    authorize(actor, Work.REVIEW, measure_units(session, measure).responsibility)
+def _reviewable(measure: Measure, action: Action) -> SelfCheck:
     current = open_round(measure)
     if measure.state is not MeasureState.SELF_CHECKED or current is None:
         raise Refused(wrong_state_message(measure.label, measure.state, action))
@@ -302,9 +302,8 @@ def accept(
     _check_score(score)
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = find_measure(session, ident)
-        check_version(measure, expected_version)
-        current = _reviewable(session, measure, actor, Action.ACCEPT)
+        measure = _measure_for(session, ident, actor, Work.REVIEW, expected_version)
+        current = _reviewable(measure, Action.ACCEPT)
         levels = list(measure.plan.review_levels) or ["领导小组办公室审核"]
         passed = [r for r in current.reviews if r.verdict is Verdict.PASS]
         if any(r.person_id == actor.id for r in passed):
@@ -367,9 +366,8 @@ def return_for_rectification(
     today = today or dt.date.today()
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = find_measure(session, ident)
-        check_version(measure, expected_version)
-        current = _reviewable(session, measure, actor, Action.RETURN_FOR_RECTIFICATION)
+        measure = _measure_for(session, ident, actor, Work.REVIEW, expected_version)
+        current = _reviewable(measure, Action.RETURN_FOR_RECTIFICATION)
         if due is not None and due < today:
             raise InputError(f"整改期限 {due.isoformat()} 早于今天 {today.isoformat()}")
         deadline = due or today + dt.timedelta(days=measure.plan.rectification_days)
@@ -425,10 +423,7 @@ def reopen(
     """The office reopens an accepted measure (e.g. after a spot check), with a reason."""
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = find_measure(session, ident)
-        check_version(measure, expected_version)
-        _refuse_if_retired(measure)
-        authorize(actor, Work.REVIEW, measure_units(session, measure).responsibility)
+        measure = _measure_for(session, ident, actor, Work.REVIEW, expected_version)
         return _transition(
             chain, actor, measure, Action.REOPEN, Request(comment=reason), comment=reason
         )

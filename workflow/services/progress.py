@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from checklists.catalog import Comparator, UnitRole
+from checklists.catalog import Comparator
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, MeasureState, Verdict
@@ -25,7 +25,7 @@ from workflow.models import (
     Review,
     SelfCheck,
 )
-from workflow.services.acting import find_measure, group_members, measure_units
+from workflow.services.acting import find_measure, measure_units, members_for
 from workflow.services.measure_work import plan_period
 from workflow.services.plan_queries import find_plan
 
@@ -112,13 +112,7 @@ def _plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress
         scores[measure_id] = score
         if score is not None and verdict is Verdict.PASS:
             all_scores.append(score)
-    groups = {
-        link.unit_id
-        for m in measures
-        for link in m.unit_links
-        if link.unit.is_group or link.role is UnitRole.GROUP
-    }
-    members = group_members(session, groups)
+    members = members_for(session, measures)
     period = plan_period(session, plan)
     rows = []
     for m in measures:
