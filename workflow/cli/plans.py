@@ -12,7 +12,7 @@ from checklists.catalog import Catalog
 from checklists.catalog_yaml import dump_catalog, write_text_atomically
 from reports.export import plan_to_dict
 from workflow.cli.main import cli, get_app
-from workflow.cli.output import echo_json, table
+from workflow.cli.output import echo_json, local_time, table
 from workflow.models import STATE_LABELS, MeasureState
 from workflow.services.acting import find_measure
 from workflow.services.plan_import import ImportResult, import_documents
@@ -209,10 +209,10 @@ def measure_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
         for e in current:
             name = e["name"] or e["url"] or e["note"]
             sha = f" sha256:{e['sha256'][:12]}" if e["sha256"] else ""
-            click.echo(f"     #{e['id']} {name}{sha}  {e['who']} {e['when']}")
+            click.echo(f"     #{e['id']} {name}{sha}  {e['who']} {local_time(e['when'])}")
     for sc in data["self_checks"]:
         withdrawn = "(已撤回)" if sc["withdrawn_at"] else ""
-        click.echo(f"第 {sc['round']} 轮自查{withdrawn}:{sc['statement']}({sc['by']},{sc['at']})")
+        click.echo(f"第 {sc['round']} 轮自查{withdrawn}:{sc['statement']}({sc['by']},{local_time(sc['at'])})")
         for r in sc["reviews"]:
             score = f",评分 {r['score']}" if r["score"] is not None else ""
             comment = f":{r['comment']}" if r["comment"] else ""

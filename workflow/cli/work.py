@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app
-from workflow.cli.output import echo_json, table
+from workflow.cli.output import echo_json, local_time, table
 from workflow.domain.states import (
     ACTION_LABELS,
     RATING_LABELS,
@@ -356,7 +356,7 @@ EVENT_LABELS = {a.value: label for a, label in ACTION_LABELS.items()} | {
 
 
 def _history_line(line: progress.HistoryLine) -> str:
-    when = line.at.strftime("%Y-%m-%d %H:%M")
+    when = local_time(line.at)
     who = f"{line.actor}({line.unit})" if line.unit else line.actor
     what = EVENT_LABELS.get(line.action, line.action)
     if line.refused:
