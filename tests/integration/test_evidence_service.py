@@ -345,3 +345,22 @@ def test_a_co_unit_cannot_replace_or_remove_another_units_evidence_but_the_lead_
 
     # The lead unit may tidy up the co-unit's evidence.
     assert remove_evidence(app.uow(), MARKET, co_file.id).removed
+
+
+def test_evidence_verify_clears_the_temp_file_of_an_upload_killed_midway(
+    app: App, plan: str, uploads: Path
+) -> None:
+    from workflow.evidence_store import _TEMP_PREFIX, _TEMP_SUFFIX
+
+    add(app, plan, write_file(uploads, "甲.pdf", pdf_bytes("a")))
+    tmp = app.store.root / "tmp"
+    stale = tmp / f"{_TEMP_PREFIX}killed{_TEMP_SUFFIX}"
+    stale.write_bytes(b"%PDF-1.4 half a file")
+    two_hours_ago = stale.stat().st_mtime - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    fresh = tmp / f"{_TEMP_PREFIX}uploading{_TEMP_SUFFIX}"  # an upload still running
+    fresh.write_bytes(b"%PDF-1.4 in progress")
+
+    report = verify_store(app.uow(), app.store)
+    assert report.ok and report.swept == 1
+    assert not stale.exists() and fresh.exists()

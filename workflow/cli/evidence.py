@@ -181,6 +181,8 @@ def verify_cmd(ctx: click.Context) -> None:
     """
     app = get_app(ctx)
     result = evidence_service.verify_store(app.uow(), app.store)
+    if result.swept:
+        click.echo(f"已清理 {result.swept} 个中断上传留下的临时文件")
     if result.ok:
         click.echo(f"佐证材料完整:{result.checked} 个文件均与记录一致")
         return

@@ -387,6 +387,7 @@ def list_evidence(uow: UnitOfWork, ident: str, *, include_old: bool = False) -> 
 class StoreCheck:
     checked: int
     problems: list[str]
+    swept: int = 0  # temp files an interrupted upload (a killed process) left behind
 
     @property
     def ok(self) -> bool:
@@ -405,6 +406,7 @@ def verify_store(uow: UnitOfWork, store: EvidenceStore) -> StoreCheck:
     for _id, sha256, size, _name in rows:
         if sha256:
             blobs[sha256] = size or 0
+    swept = store.sweep_temp()
     report = store.verify(blobs.items())
     problems = []
     for _id, sha256, _size, name in rows:
@@ -412,7 +414,7 @@ def verify_store(uow: UnitOfWork, store: EvidenceStore) -> StoreCheck:
             problems.append(f"缺失:佐证材料#{_id}“{name}”(sha256 {sha256[:12]}…)")
         elif sha256 in report.altered:
             problems.append(f"被改动:佐证材料#{_id}“{name}”(sha256 {sha256[:12]}…)")
-    return StoreCheck(checked=report.checked, problems=problems)
+    return StoreCheck(checked=report.checked, problems=problems, swept=swept)
 
 
 def media_label(media_type: str | None) -> str:
