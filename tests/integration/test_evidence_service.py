@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,6 @@ from .workflow_helpers import (
     ident,
     import_seed,
     last_audit,
-    make_app,
     pdf_bytes,
     png_bytes,
     session_of,
@@ -47,13 +45,6 @@ from .workflow_helpers import (
     store_files,
     write_file,
 )
-
-
-@pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[App]:
-    application = make_app(db_url, tmp_path / "home")
-    yield application
-    application.close()
 
 
 @pytest.fixture

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from checklists.catalog_yaml import read_catalog, write_catalog
 from reports.export import plan_to_dict
-from workflow.bootstrap import App, bootstrap
-from workflow.config import Settings
-from workflow.db import upgrade
+from workflow.bootstrap import App
 from workflow.models import ChecklistItem, Measure, MeasureState, Plan, PlanImport, Unit
 from workflow.services.plan_import import import_documents
 from workflow.services.plan_queries import find_plan, plan_measures, plan_summaries
-
-
-@pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[App]:
-    upgrade(db_url)
-    application = bootstrap(Settings(home=tmp_path / "home", db_url=db_url))
-    yield application
-    application.close()
 
 
 def run_import(app: App, *paths: Path, dry_run: bool = False):  # type: ignore[no-untyped-def]

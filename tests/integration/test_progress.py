@@ -9,7 +9,6 @@ has the numeric targets, seed 003 (Jiading) the review work.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,6 @@ from .workflow_helpers import (
     ident,
     import_seed,
     last_audit,
-    make_app,
     pdf_bytes,
     seed_path,
     session_of,
@@ -47,12 +45,6 @@ OFFICE_MEMBER = "领导小组办公室钱"  # 区知识产权工作领导小组�
 WUHAN_MARKET = "武汉监管局孙"  # 区市场监管局 (Wuhan measure 3)
 XUCHANG_MARKET = "许昌监管局李"  # 市市场监督管理局 (lead of Xuchang measure 4)
 
-
-@pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[App]:
-    application = make_app(db_url, tmp_path / "home")
-    yield application
-    application.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,6 @@ from .workflow_helpers import (
     ident,
     import_seed,
     last_audit,
-    make_app,
     measure_id,
     pdf_bytes,
     png_bytes,
@@ -55,12 +53,6 @@ from .workflow_helpers import (
 TODAY = dt.date(2024, 3, 1)  # inside Jiading's self-check phase (2023-09-01 … 2024-04-30)
 S = MeasureState
 
-
-@pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[App]:
-    application = make_app(db_url, tmp_path / "home")
-    yield application
-    application.close()
 
 
 @pytest.fixture
