@@ -345,6 +345,31 @@ class PlanImport(Base):
     plan: Mapped[Plan] = relationship(back_populates="imports")
 
 
+class IssuedReport(Base):
+    """A report handed out as PDF: the register a stage report reads "since the last one" from.
+
+    The sha256 lets anyone holding a printed copy's file check it is the one issued.
+    """
+
+    __tablename__ = "issued_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # acceptance, selfcheck, stage, reminders, …
+    as_of: Mapped[dt.date]
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    pages: Mapped[int] = mapped_column(default=0)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+    plan: Mapped[Plan] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+
 class UnitGroupMember(Base):
     """A member unit of a group (各成员单位), as mapped by the office."""
 

@@ -1,0 +1,183 @@
+"""Issuing a report: gather its data, render it, record it in the register, write the file.
+
+One function per command, shared by the CLI and (later) the web pages. A PDF is recorded in
+`issued_reports` and the audit trail in the same transaction that the file is written under:
+if writing fails nothing is recorded, and if recording fails the file is removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reports import data
+from reports.render import Renderer, RenderTimings, write_atomically
+from workflow.db import UnitOfWork
+from workflow.errors import InputError
+from workflow.models import IssuedReport, Plan
+from workflow.services.acting import actor_of, find_person
+from workflow.services.audit_log import AuditChain
+from workflow.services.plan_queries import find_plan, find_unit
+
+KIND_TITLES = {
+    "acceptance": "验收报告",
+    "selfcheck": "自查报告",
+    "stage": "阶段性报告",
+    "reminders": "督办通知",
+    "rectification": "整改通知",
+    "bundle_index": "佐证材料汇编目录",
+}
+
+
+@dataclass
+class ReportRequest:
+    kind: str  # a key of KIND_TITLES
+    plan: str  # as typed: key, prefix, document number or id
+    today: dt.date = field(default_factory=dt.date.today)
+    unit: str | None = None
+    as_of: dt.date | None = None  # stage report
+    since: dt.date | None = None  # stage report: instead of the previous one's date
+    office: str | None = None  # 审核机关 / 发文机关 on the cover and in the sign-off
+    number: str = ""  # the report's own document number
+    opinion: str = ""  # 审核意见 printed in the sign-off block
+    reply_by: dt.date | None = None  # notices: the date units must answer by
+
+
+@dataclass
+class Issued:
+    path: Path
+    kind: str
+    plan_key: str
+    pages: int
+    size: int
+    sha256: str
+    html: bool
+    timings: RenderTimings
+    summary: str
+
+
+def default_file_name(kind: str, plan_key: str, day: dt.date, unit: str | None, *, html: bool) -> str:
+    unit_part = f"-{unit}" if unit else ""
+    suffix = "html" if html else "pdf"
+    return f"{plan_key}-{KIND_TITLES[kind]}{unit_part}-{day.isoformat()}.{suffix}"
+
+
+def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str, Any], str]:
+    """The template's context and a one-line summary of what the report holds."""
+    kind = request.kind
+    if kind in ("acceptance", "selfcheck"):
+        ctx = data.plan_report(
+            session,
+            plan,
+            today=request.today,
+            unit=request.unit,
+            office=request.office,
+            report_number=request.number,
+        )
+        ctx["opinion"] = request.opinion
+        ctx["self_check_only"] = kind == "selfcheck"
+        return ctx, f"{len(ctx['measures'])} 项措施,佐证材料 {ctx['evidence_count']} 份"
+    if kind == "stage":
+        if request.as_of is None:
+            raise InputError("阶段性报告需要用 --as-of 指定截至日期")
+        if request.since and request.since >= request.as_of:
+            raise InputError(f"--since {request.since} 应早于 --as-of {request.as_of}")
+        ctx = data.stage_report(
+            session,
+            plan,
+            as_of=request.as_of,
+            since=request.since,
+            office=request.office,
+            report_number=request.number,
+        )
+        return ctx, f"本期变化 {len(ctx['moved'])} 项,逾期 {len(ctx['late'])} 项"
+    if kind in ("reminders", "rectification"):
+        build = data.reminder_notices if kind == "reminders" else data.rectification_notices
+        notices = build(session, plan, today=request.today, unit=request.unit)
+        if not notices:
+            what = "逾期或临期措施" if kind == "reminders" else "退回整改未完成的措施"
+            whom = f"{request.unit}" if request.unit else "任何单位"
+            raise InputError(f"截至 {request.today},{whom}没有{what},无需发{KIND_TITLES[kind]}")
+        ctx = {
+            "plan": data._plan_info(
+                plan, office=request.office, report_date=request.today, report_number=request.number
+            ),
+            "today": request.today.isoformat(),
+            "reply_by": (request.reply_by or request.today + dt.timedelta(days=7)).isoformat(),
+            "notices": notices,
+        }
+        return ctx, f"{len(notices)} 个单位"
+    raise InputError(f"未知的报告类型:{kind}")
+
+
+def issue_report(
+    uow: UnitOfWork,
+    renderer: Renderer,
+    request: ReportRequest,
+    output: Path | None,
+    *,
+    actor_name: str | None = None,
+    html: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> Issued:
+    timings = RenderTimings()
+    with uow:
+        session = uow.session
+        with timings.stage("queries"):
+            plan = find_plan(session, request.plan)
+            unit = find_unit(session, request.unit) if request.unit else None
+            person = find_person(session, actor_name) if actor_name else None
+            if on_stage:
+                on_stage("data")
+            context, summary = _context(session, plan, request)
+        template = f"{request.kind}.html"
+        day = request.as_of if request.kind == "stage" and request.as_of else request.today
+        path = output or Path(default_file_name(request.kind, plan.key, day, unit.name if unit else None, html=html))
+        if html:
+            markup = renderer.html(template, context).encode("utf-8")
+            write_atomically(path, markup)
+            return Issued(path, request.kind, plan.key, 0, len(markup), hashlib.sha256(markup).hexdigest(), True, timings, summary)
+        rendered = renderer.pdf(template, context, timings=timings, on_stage=on_stage)
+        pdf, pages = rendered.data, rendered.pages
+        digest = hashlib.sha256(pdf).hexdigest()
+        # Recorded and written in one go: the register never names a file that was not written.
+        chain = AuditChain(session)
+        session.add(
+            IssuedReport(
+                plan_id=plan.id,
+                kind=request.kind,
+                as_of=day,
+                unit_id=unit.id if unit else None,
+                file_name=path.name,
+                sha256=digest,
+                size=len(pdf),
+                pages=pages,
+                person_id=person.id if person else None,
+            )
+        )
+        chain.append(
+            actor_of(person) if person else None,
+            "report_issue",
+            plan.key,
+            comment=f"{KIND_TITLES[request.kind]} {path.name}",
+            detail={
+                "kind": request.kind,
+                "as_of": day.isoformat(),
+                "unit": unit.name if unit else None,
+                "sha256": digest,
+                "size": len(pdf),
+                "pages": pages,
+            },
+        )
+        session.flush()
+        write_atomically(path, pdf)
+        try:
+            uow.commit()
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    return Issued(path, request.kind, plan.key, pages, len(pdf), digest, False, timings, summary)

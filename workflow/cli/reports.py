@@ -1,0 +1,205 @@
+"""Report commands: acceptance, self-check and stage reports, reminder and rectification notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reports.documents import KIND_TITLES, Issued, ReportRequest, issue_report
+from reports.render import (
+    HARFBUZZ_SUBSET_WARNING,
+    Renderer,
+    harfbuzz_subset_available,
+    page_progress,
+)
+from workflow.cli.main import DATE, acting_user, cli, get_app
+
+OUTPUT = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="输出文件(默认在当前文件夹,按方案、报告类型和日期命名)。",
+)
+HTML = click.option("--html", is_flag=True, help="输出 HTML 而不是 PDF(用于检查版式与内容)。")
+TODAY = click.option("--today", type=DATE, default=None, help="统计截至的日期(默认今天)。")
+OFFICE = click.option("--office", default=None, metavar="名称", help="审核机关或发文机关名称(默认按方案发文机关推定)。")
+NUMBER = click.option("--number", default="", metavar="文号", help="本报告的文号。")
+UNIT = click.option("--unit", default=None, metavar="单位", help="只含该单位负责的措施。")
+
+
+@cli.group("report")
+def report_group() -> None:
+    """生成 PDF 报告与通知(按 GB/T 9704 公文格式排版)。
+
+    可在数据目录的 templates/ 中放入同名模板文件覆盖内置模板(封面、措辞、印章位置、文号等)。
+
+    \b
+    示例:
+      zonecheck report acceptance 003 -o 验收报告.pdf
+      zonecheck report selfcheck 003 --unit 区市场监管局
+      zonecheck report stage 003 --as-of 2024-06-30
+      zonecheck report reminders 003 --unit 区法院
+      zonecheck report rectification 003
+    """
+
+
+@contextmanager
+def _progress(expected_pages: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal (pages laid out); silent when output is piped."""
+    if not sys.stderr.isatty():
+        yield lambda stage: None
+        return
+    with click.progressbar(
+        length=expected_pages, label="正在排版", file=sys.stderr, show_pos=True, width=30
+    ) as bar:
+        state = {"page": 0}
+
+        def on_page(number: int) -> None:
+            step = max(0, min(number, expected_pages) - state["page"])
+            state["page"] += step
+            bar.update(step)
+
+        def on_stage(stage: str) -> None:
+            bar.label = {"data": "正在读取数据", "html": "正在生成 HTML", "layout": "正在排版", "pdf": "正在写入 PDF"}.get(stage, stage)
+            bar.render_progress()
+
+        with page_progress(on_page):
+            yield on_stage
+        bar.update(expected_pages - state["page"])
+
+
+def _run(ctx: click.Context, request: ReportRequest, output: Path | None, html: bool) -> None:
+    app = get_app(ctx)
+    if not html and not harfbuzz_subset_available():
+        click.echo(HARFBUZZ_SUBSET_WARNING, err=True)
+    renderer = Renderer(app.settings.home / "templates")
+    with _progress(60) as on_stage:
+        issued = issue_report(
+            app.uow(), renderer, request, output, actor_name=acting_user(ctx), html=html, on_stage=on_stage
+        )
+    _echo(issued)
+
+
+def _echo(issued: Issued) -> None:
+    title = KIND_TITLES[issued.kind]
+    if issued.html:
+        click.echo(f"已生成{title}(HTML):{issued.path}({issued.summary})")
+        return
+    seconds = sum(s.seconds for s in issued.timings.stages)
+    click.echo(
+        f"已生成{title}:{issued.path}({issued.pages} 页,{issued.size / 1024:.0f} KB,"
+        f"{issued.summary},用时 {seconds:.1f} 秒)"
+    )
+    click.echo(f"  sha256 {issued.sha256}(已登记)")
+
+
+def _request(kind: str, plan: str, today: dt.date | None, **kwargs: Any) -> ReportRequest:
+    return ReportRequest(kind=kind, plan=plan, today=today or dt.date.today(), **kwargs)
+
+
+@report_group.command("acceptance")
+@click.argument("plan")
+@OUTPUT
+@HTML
+@TODAY
+@OFFICE
+@NUMBER
+@click.option("--opinion", default="", metavar="文字", help="审核意见(印在签署栏中;默认留空供手写)。")
+@click.option(
+    "--opinion-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+    help="从 UTF-8 文本文件读取审核意见。",
+)
+@click.pass_context
+def acceptance_cmd(
+    ctx: click.Context, plan: str, output: Path | None, html: bool, today: dt.date | None,
+    office: str | None, number: str, opinion: str, opinion_file: Path | None,
+) -> None:
+    """验收报告:封面、目录、总体情况与图表、量化指标、逐项验收情况、逾期与退回整改、审核意见。
+
+    示例: zonecheck report acceptance 003 -o 嘉定验收报告.pdf --number 嘉知保办〔2024〕3号
+    """
+    if opinion_file is not None:
+        opinion = opinion_file.read_text(encoding="utf-8")
+    _run(ctx, _request("acceptance", plan, today, office=office, number=number, opinion=opinion), output, html)
+
+
+@report_group.command("selfcheck")
+@click.argument("plan")
+@UNIT
+@OUTPUT
+@HTML
+@TODAY
+@OFFICE
+@NUMBER
+@click.pass_context
+def selfcheck_cmd(
+    ctx: click.Context, plan: str, unit: str | None, output: Path | None, html: bool,
+    today: dt.date | None, office: str | None, number: str,
+) -> None:
+    """自查报告:全方案或一个单位负责的措施的自查说明、自评与佐证材料(不含审核结论)。
+
+    示例: zonecheck report selfcheck 003 --unit 区市场监管局 -o 自查报告.pdf
+    """
+    _run(ctx, _request("selfcheck", plan, today, unit=unit, office=office, number=number), output, html)
+
+
+@report_group.command("stage")
+@click.argument("plan")
+@click.option("--as-of", "as_of", type=DATE, required=True, help="报告截至日期。")
+@click.option("--since", type=DATE, default=None, help="起始日期(默认为上一期阶段性报告的截至日期)。")
+@OUTPUT
+@HTML
+@OFFICE
+@NUMBER
+@click.pass_context
+def stage_cmd(
+    ctx: click.Context, plan: str, as_of: dt.date, since: dt.date | None, output: Path | None,
+    html: bool, office: str | None, number: str,
+) -> None:
+    """阶段性报告:截至某日的进展,自上一期以来的变化,以及逾期事项。
+
+    状态按审计记录回放到截至日期;生成的 PDF 会登记,下一期从本期截至日期算起。
+
+    示例: zonecheck report stage 003 --as-of 2024-06-30
+    """
+    request = _request("stage", plan, as_of, as_of=as_of, since=since, office=office, number=number)
+    _run(ctx, request, output, html)
+
+
+def _notice_command(kind: str, doc: str) -> None:
+    @report_group.command(kind, help=doc)
+    @click.argument("plan")
+    @UNIT
+    @OUTPUT
+    @HTML
+    @TODAY
+    @OFFICE
+    @NUMBER
+    @click.option("--reply-by", type=DATE, default=None, help="要求回复的日期(默认 7 天后)。")
+    @click.pass_context
+    def command(
+        ctx: click.Context, plan: str, unit: str | None, output: Path | None, html: bool,
+        today: dt.date | None, office: str | None, number: str, reply_by: dt.date | None,
+    ) -> None:
+        request = _request(kind, plan, today, unit=unit, office=office, number=number, reply_by=reply_by)
+        _run(ctx, request, output, html)
+
+
+_notice_command(
+    "reminders",
+    """督办通知:每个责任单位一份,列出其逾期与临期(30 天内到期)的措施。
+
+    示例: zonecheck report reminders 003 --unit 区法院 -o 督办通知.pdf
+    """,
+)
+_notice_command(
+    "rectification",
+    """整改通知:每个责任单位一份,列出被退回整改的措施、审核意见与整改期限。
+
+    示例: zonecheck report rectification 003 -o 整改通知.pdf
+    """,
+)
