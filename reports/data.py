@@ -497,4 +497,4 @@ def rectification_notices(
             if context["unit"] and name != context["unit"]:
                 continue
             notices[name].append(entry | {"role": "牵头" if name in m["lead"] else "配合"})
-    return [{"unit": name, "items": items} for name, items in sorted(notices.items())]
+    return [{"unit": name, "entries": entries} for name, entries in sorted(notices.items())]
