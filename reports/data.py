@@ -90,9 +90,7 @@ def tally(label: str, states: list[str]) -> dict[str, Any]:
 
 
 def _overdue_texts(row: MeasureRow) -> list[str]:
-    return [
-        f"{o.text}(应于 {o.due.isoformat()} 前,已逾期 {o.days_late} 天)" for o in row.overdue
-    ]
+    return [o.text for o in row.overdue]
 
 
 def _responsible(measure: dict[str, Any]) -> list[dict[str, Any]]:
@@ -359,7 +357,7 @@ def stage_report(
             "deadline": m.deadline_text,
             "display_state": state,
             "state_label": dict(DISPLAY_STATES)[state],
-            "overdue": [f"{o.text}(应于 {o.due.isoformat()} 前,已逾期 {o.days_late} 天)" for o in overdue],
+            "overdue": [o.text for o in overdue],
             "evidence": len(dates),
         }
         rows.append(row)
