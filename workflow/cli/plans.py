@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import click
 from checklists.catalog import Catalog
 from checklists.catalog_yaml import dump_catalog, write_text_atomically
 from reports.export import plan_to_dict
-from workflow.cli.main import cli, get_app
+from reports.ledger import write_ledger
+from workflow.cli.main import DATE, cli, get_app
 from workflow.cli.output import echo_json, local_time, table
+from workflow.errors import InputError
 from workflow.models import STATE_LABELS, MeasureState
 from workflow.services.acting import find_measure
 from workflow.services.plan_import import ImportResult, import_documents
@@ -230,16 +233,29 @@ def _deadline_label(kind: str, due: object, month: int | None) -> str:
 @cli.command("export")
 @click.argument("plan")
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True,
-    help="json:完整数据;yaml:可编辑后重新导入的方案目录。",
+    "--format", "fmt", type=click.Choice(["json", "yaml", "xlsx"]), default="json", show_default=True,
+    help="json:完整数据;yaml:可编辑后重新导入的方案目录;xlsx:工作台账(Excel)。",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="写入文件而不是标准输出。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="写入文件而不是标准输出(xlsx 必须指定)。")
+@click.option("--today", type=DATE, default=None, hidden=True)
 @click.pass_context
-def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None) -> None:
-    """导出方案:JSON(供其他系统使用)或 YAML 方案目录。
+def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, today: dt.date | None) -> None:
+    """导出方案:JSON(供其他系统使用)、YAML 方案目录,或 XLSX 工作台账。
 
-    示例: zonecheck export 1 --format json -o plan.json
+    工作台账每行为一项措施的一个责任单位:状态、时限、是否逾期、佐证材料数、审核结论与评分;
+    另有“指标”与“说明”两页。
+
+    \b
+    示例:
+      zonecheck export 1 --format json -o plan.json
+      zonecheck export 003 --format xlsx -o 工作台账.xlsx
     """
+    if fmt == "xlsx":
+        if not output:
+            raise InputError("导出 xlsx 需要用 -o 指定输出文件,例如:zonecheck export PLAN --format xlsx -o 工作台账.xlsx")
+        summary = write_ledger(get_app(ctx).uow(), plan, Path(output), today=today)
+        click.echo(f"已导出工作台账到 {output}({summary.rows} 行)")
+        return
     app = get_app(ctx)
     with app.uow() as uow:
         found = find_plan(uow.session, plan)

@@ -77,7 +77,8 @@ class PlanProgress:
     indicators: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
+def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
+    """Every current measure's state, units, deadlines and lateness on `today`, in fixed queries."""
     measures = list(
         session.scalars(
             select(Measure)
@@ -171,6 +172,10 @@ def _plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress
     return PlanProgress(plan, today, rows, average, indicators)
 
 
+# The old private name, for callers written before the ledger made it public.
+_plan_progress = plan_progress
+
+
 def _number(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
@@ -189,7 +194,7 @@ def plan_status(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = Non
     today = today or dt.date.today()
     with uow:
         plan = find_plan(uow.session, plan_ident)
-        progress = _plan_progress(uow.session, plan, today)
+        progress = plan_progress(uow.session, plan, today)
         rows = progress.rows
         by_section: dict[str, list[MeasureRow]] = defaultdict(list)
         by_unit: dict[str, list[MeasureRow]] = defaultdict(list)
@@ -230,7 +235,7 @@ def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = No
     today = today or dt.date.today()
     with uow:
         plan = find_plan(uow.session, plan_ident)
-        progress = _plan_progress(uow.session, plan, today)
+        progress = plan_progress(uow.session, plan, today)
         # Read now: leaving the unit of work rolls back, which expires the plan's attributes.
         plan_info = {"key": plan.key, "title": plan.title}
     units: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"overdue": [], "due_soon": []})

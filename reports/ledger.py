@@ -1,0 +1,415 @@
+"""The work ledger (工作台账) as an XLSX workbook: one row per measure and responsible unit.
+
+The office keeps its 台账 in Excel, so the cells hold what Excel can sort and filter on: real
+dates (`yyyy-mm-dd`), real numbers, 是/否 flags. The sheets are 工作台账 (the ledger), 指标 (the
+plan's numeric targets and the latest reported values) and 说明 (plan, date, counts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import secrets
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checklists.catalog import UnitRole
+from workflow.db import UnitOfWork
+from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, VERDICT_LABELS, MeasureState
+from workflow.errors import InputError
+from workflow.models import Measure, Plan, Review, Section, Unit
+from workflow.services.acting import measure_units, members_for
+from workflow.services.plan_queries import find_plan, plan_measures
+from workflow.services.progress import MeasureRow, PlanProgress, plan_progress
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+NO_UNIT = "(未写明责任单位)"
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+OVERDUE_FILL = PatternFill("solid", fgColor="FFC7CE")
+THIN = Side(style="thin", color="BFBFBF")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+# Long texts wrap within these widths (in Excel's character units, a CJK character counting 2).
+MAX_WIDTH = 60
+WRAP_WIDTHS = {"章节": 30, "措施": 40, "逾期说明": 36, "审核结论": 28, "审核意见": 36}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    kind: str = "text"  # text | date | number
+
+
+LEDGER_COLUMNS: tuple[Column, ...] = (
+    Column("章节", "section"),
+    Column("编号", "ref"),
+    Column("措施", "title"),
+    Column("责任单位", "unit"),
+    Column("角色", "role"),
+    Column("本单位部分", "part"),
+    Column("时限", "deadline"),
+    Column("截止日期", "due_on", "date"),
+    Column("状态", "state"),
+    Column("是否逾期", "overdue"),
+    Column("逾期说明", "overdue_text"),
+    Column("整改期限", "rectification_due", "date"),
+    Column("佐证材料数", "evidence", "number"),
+    Column("本单位提交数", "unit_evidence", "number"),
+    Column("自查轮次", "rounds", "number"),
+    Column("审核结论", "verdict"),
+    Column("审核意见", "comment"),
+    Column("评分", "score", "number"),
+)
+LEDGER_HEADERS = tuple(c.header for c in LEDGER_COLUMNS)
+
+INDICATOR_COLUMNS: tuple[Column, ...] = (
+    Column("序号", "position", "number"),
+    Column("指标", "metric"),
+    Column("要求", "comparator"),
+    Column("目标", "target", "number"),
+    Column("目标上限", "target_max", "number"),
+    Column("单位", "unit"),
+    Column("实际值", "reported", "number"),
+    Column("截至", "as_of", "date"),
+    Column("是否达标", "met"),
+    Column("原文", "text"),
+)
+COMPARATOR_LABELS = {"=": "达到", ">=": "不低于", "<=": "不超过", "range": "区间"}
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One line of the ledger: a measure as one responsible unit carries it."""
+
+    section: str
+    ref: str
+    title: str
+    unit: str
+    role: str  # 牵头 / 配合 / "" (no unit named)
+    part: str  # 已完成 / 未完成 / 未指定成员单位 / ""
+    deadline: str
+    due_on: dt.date | None
+    state: str
+    overdue: str  # 是 / 否
+    overdue_text: str
+    rectification_due: dt.date | None
+    evidence: int
+    unit_evidence: int
+    rounds: int
+    verdict: str
+    comment: str
+    score: int | None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue == "是"
+
+
+@dataclass(frozen=True)
+class LedgerSummary:
+    path: Path
+    rows: int
+    measures: int
+    overdue_measures: int
+
+
+def _latest_review(measure: Measure) -> tuple[Review | None, int]:
+    """The most recent verdict on the measure and the round it belongs to."""
+    for sc in reversed(measure.self_checks):
+        if sc.reviews:
+            return sc.reviews[-1], sc.round
+    return None, 0
+
+
+def _verdict(measure: Measure) -> tuple[str, str, int | None]:
+    review, round_ = _latest_review(measure)
+    if review is None:
+        return "", "", None
+    text = f"{review.level_name}:{VERDICT_LABELS[review.verdict]}"
+    latest_round = measure.self_checks[-1].round
+    if round_ != latest_round:
+        # A resubmission waits for review: the verdict shown is the previous round's.
+        text += f"(第 {round_} 轮)"
+    return text, review.comment, review.score
+
+
+def _group_role(measure: Measure, group_name: str) -> str:
+    """An unmapped group's role: as written, and leading when groups alone are named."""
+    links = measure.unit_links
+    link = next((lk for lk in links if lk.unit.name == group_name), None)
+    if link is not None and link.role is UnitRole.LEAD:
+        return "牵头"
+    return "配合" if any(lk.role is UnitRole.LEAD for lk in links) else "牵头"
+
+
+def measure_ledger_rows(
+    measure: Measure, progress_row: MeasureRow, members: dict[int, list[Unit]]
+) -> list[LedgerRow]:
+    units = measure_units(None, measure, members)
+    lead = units.responsibility.lead_unit_ids
+    done = {p.unit_id for p in measure.parts if p.done_at is not None}
+    current = [e for e in measure.evidence if e.current]
+    by_unit = Counter(e.unit_id for e in current)
+    verdict, comment, score = _verdict(measure)
+    late = progress_row.overdue
+    common: dict[str, Any] = {
+        "section": progress_row.section or "",
+        "ref": measure.ref,
+        "title": measure.title,
+        "deadline": measure.deadline_text,
+        "due_on": measure.due_on,
+        "state": progress_row.state_label,
+        "overdue": "是" if late else "否",
+        "overdue_text": ";".join(o.text for o in late),
+        "rectification_due": (
+            measure.rectification_due if measure.state is MeasureState.IN_PROGRESS else None
+        ),
+        "evidence": len(current),
+        "rounds": measure.self_checks[-1].round if measure.self_checks else 0,
+        "verdict": verdict,
+        "comment": comment,
+        "score": score,
+    }
+    rows = [
+        LedgerRow(
+            unit=name,
+            role="牵头" if unit_id in lead else "配合",
+            part="已完成" if unit_id in done else "未完成",
+            unit_evidence=by_unit.get(unit_id, 0),
+            **common,
+        )
+        for unit_id, name in units.unit_names.items()
+    ]
+    rows += [
+        LedgerRow(
+            unit=name,
+            role=_group_role(measure, name),
+            part="未指定成员单位",
+            unit_evidence=0,
+            **common,
+        )
+        for name in units.unmapped_groups
+    ]
+    if not rows:
+        return [LedgerRow(unit=NO_UNIT, role="", part="", unit_evidence=0, **common)]
+    # Lead units first, each group in the document's order.
+    return sorted(rows, key=lambda r: r.role != "牵头")
+
+
+def load_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
+    """The plan's progress on `today`, its section titles read in one query, not one per parent."""
+    session.scalars(select(Section).where(Section.plan_id == plan.id)).all()
+    return plan_progress(session, plan, today)
+
+
+def ledger_rows(session: Session, plan: Plan, progress: PlanProgress) -> list[LedgerRow]:
+    """The ledger's rows in document order, read in a fixed number of queries."""
+    measures = plan_measures(session, plan, with_work=True)
+    members = members_for(session, measures)
+    by_ref = {row.ref: row for row in progress.rows}
+    rows: list[LedgerRow] = []
+    for m in measures:
+        rows += measure_ledger_rows(m, by_ref[m.ref], members)
+    return rows
+
+
+# ------------------------------------------------------------------------------- workbook
+
+
+def display_width(value: object) -> int:
+    """Columns a value takes in Excel: East Asian wide characters count two."""
+    if value is None:
+        return 0
+    if isinstance(value, dt.datetime):
+        return 16
+    if isinstance(value, dt.date):
+        return 10
+    text = str(value)
+    longest = max(text.splitlines() or [""], key=len)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in longest)
+
+
+def _write_table(
+    ws: Any,
+    columns: Sequence[Column],
+    records: Sequence[Any],
+    *,
+    highlight: Sequence[bool] = (),
+) -> None:
+    """Header row, data rows, widths, frozen header, filters and print set-up on `ws`."""
+    ws.append([c.header for c in columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.border = GRID
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    widths = [display_width(c.header) for c in columns]
+    for n, record in enumerate(records, start=2):
+        values = [
+            getattr(record, c.key) if not isinstance(record, dict) else record.get(c.key)
+            for c in columns
+        ]
+        ws.append(values)
+        red = n - 2 < len(highlight) and highlight[n - 2]
+        for i, (column, cell) in enumerate(zip(columns, ws[n], strict=True)):
+            cell.border = GRID
+            wrap = column.header in WRAP_WIDTHS
+            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
+            if column.kind == "date":
+                cell.number_format = DATE_FORMAT
+            if red:
+                cell.fill = OVERDUE_FILL
+            widths[i] = max(widths[i], display_width(cell.value))
+    for i, column in enumerate(columns):
+        cap = WRAP_WIDTHS.get(column.header, MAX_WIDTH)
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widths[i] + 2, 6), cap)
+    last = f"{get_column_letter(len(columns))}{len(records) + 1}"
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{last}"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _indicator_records(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            **ind,
+            "comparator": COMPARATOR_LABELS.get(ind["comparator"], ind["comparator"]),
+            "as_of": dt.date.fromisoformat(ind["as_of"]) if ind["as_of"] else None,
+            "met": {True: "是", False: "否", None: "未填报"}[ind["met"]],
+        }
+        for ind in indicators
+    ]
+
+
+def _beijing_now() -> dt.datetime:
+    return dt.datetime.now(BEIJING)
+
+
+def build_ledger(
+    session: Session, plan: Plan, *, today: dt.date, now: dt.datetime | None = None
+) -> tuple[Workbook, list[LedgerRow]]:
+    """The workbook of `plan` on `today`, and the ledger rows it holds."""
+    now = (now or _beijing_now()).astimezone(BEIJING)
+    progress = load_progress(session, plan, today)
+    rows = ledger_rows(session, plan, progress)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "工作台账"
+    _write_table(ws, LEDGER_COLUMNS, rows, highlight=[r.is_overdue for r in rows])
+
+    indicators = wb.create_sheet("指标")
+    records = _indicator_records(progress.indicators)
+    _write_table(
+        indicators, INDICATOR_COLUMNS, records, highlight=[r["met"] == "否" for r in records]
+    )
+
+    states = Counter(r.state_label for r in progress.rows)
+    info = wb.create_sheet("说明")
+    facts: list[tuple[str, Any]] = [
+        ("方案", plan.title),
+        ("文号", plan.doc_number),
+        ("印发单位", plan.issuer),
+        ("方案编号", plan.key),
+        ("统计日期", today),
+        ("生成时间(北京时间)", now.replace(tzinfo=None, microsecond=0)),
+        ("措施数", len(progress.rows)),
+        ("台账行数", len(rows)),
+        *[(f"状态:{label}", states.get(label, 0)) for label in _state_order()],
+        ("逾期措施数", sum(1 for r in progress.rows if r.overdue)),
+        ("平均评分(通过)", progress.average_score),
+        ("说明", "每行为一项措施的一个责任单位;单位群体已按办公室指定的成员单位展开,"
+                 "未指定成员的群体单列一行。佐证材料数为现行材料(未被替换、未删除)。"
+                 "逾期行以浅红色标出。"),
+    ]
+    for label, value in facts:
+        info.append([label, value])
+    for (label_cell, value_cell) in info.iter_rows(min_row=1, max_row=info.max_row):
+        label_cell.font = Font(bold=True)
+        label_cell.fill = HEADER_FILL
+        value_cell.alignment = Alignment(vertical="top", wrap_text=True)
+        if isinstance(value_cell.value, dt.datetime):
+            value_cell.number_format = TIME_FORMAT
+        elif isinstance(value_cell.value, dt.date):
+            value_cell.number_format = DATE_FORMAT
+    info.column_dimensions["A"].width = 22
+    info.column_dimensions["B"].width = 80
+    return wb, rows
+
+
+def _state_order() -> list[str]:
+    labels = [STATE_LABELS[s] for s in MeasureState]
+    labels.insert(2, RECTIFYING_LABEL)
+    return labels
+
+
+def check_output(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise InputError(f"输出文件夹不存在:{path.parent};请先创建该文件夹或换一个路径")
+    if path.is_dir():
+        raise InputError(f"输出路径 {path} 是一个文件夹,请写出文件名,例如 {path / '工作台账.xlsx'}")
+
+
+def save_atomically(wb: Workbook, path: Path) -> None:
+    """Save beside the target, then rename: a failure never leaves half a workbook behind."""
+    check_output(path)
+    folder = path.parent
+    # Not mkstemp: its 0600 would make the ledger unreadable to the colleagues it is for.
+    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        with open(tmp, "xb") as out:
+            wb.save(out)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise InputError(f"无法写入 {path}:{exc.strerror}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_ledger(
+    uow: UnitOfWork,
+    plan_ident: str,
+    out_path: Path,
+    *,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> LedgerSummary:
+    """Write the plan's 工作台账 to `out_path` (XLSX); `today` decides what is overdue."""
+    now = now or _beijing_now()
+    today = today or now.astimezone(BEIJING).date()
+    out_path = Path(out_path)
+    check_output(out_path)  # before reading anything: a typo fails at once
+    with uow:
+        plan = find_plan(uow.session, plan_ident)
+        wb, rows = build_ledger(uow.session, plan, today=today, now=now)
+    save_atomically(wb, out_path)
+    return LedgerSummary(
+        path=out_path,
+        rows=len(rows),
+        measures=len({r.ref for r in rows}),
+        overdue_measures=len({r.ref for r in rows if r.is_overdue}),
+    )
