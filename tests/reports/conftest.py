@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from integration.workflow_helpers import make_app
 from psycopg import sql
+from support.demo_state import build_demo_state
 
 from reports.render import Renderer
-from support.demo_state import build_demo_state
 from workflow.bootstrap import App
 from workflow.db import upgrade
-
-from integration.workflow_helpers import make_app
 
 
 @dataclass
