@@ -2,7 +2,9 @@
 # Set up, then run the main job on the seed plans: create/upgrade the database in the default
 # data folder (./zonecheck-data, SQLite), import every seed plan, print a summary per plan;
 # then run Jiading's whole acceptance cycle (scripts/jiading_full_run.sh) in its own data folder
-# ./zonecheck-data/jiading-full-run (recreated on every demo), ending with its status.
+# ./zonecheck-data/jiading-full-run (recreated on every demo), ending with its status; then put
+# the four other plans of the default data folder in a partial state (scripts/partial_run.sh),
+# once: a data folder that already has people (an earlier demo, or real work) is left as it is.
 #
 # Environment:
 #   ZONECHECK_SEEDS=...   folder of seed plans *.txt (default: ../shared/seeds beside the repo)
@@ -27,3 +29,13 @@ zc_run .venv/bin/zonecheck plans
 FULL_RUN="$ZC_ROOT/zonecheck-data/jiading-full-run"
 rm -rf "$FULL_RUN"
 zc_run env -u ZONECHECK_DB bash "$ZC_ROOT/scripts/jiading_full_run.sh" "$FULL_RUN"
+
+# Plans 000, 001, 002 and 004 part way through, in the data folder that holds the import above.
+DATA="${ZONECHECK_HOME:-$ZC_ROOT/zonecheck-data}"
+PEOPLE="$(.venv/bin/zonecheck user list --json)"
+if [[ "$(printf '%s' "$PEOPLE" | tr -d '[:space:]')" == "[]" ]]; then
+    zc_run bash "$ZC_ROOT/scripts/partial_run.sh" "$DATA"
+else
+    zc_log "$DATA 中已有人员(此前运行过演示或已有实际数据),不再运行 scripts/partial_run.sh;" \
+        "如需重建演示数据,请删除该目录后重新运行 make demo"
+fi
