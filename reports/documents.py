@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from reports import data
 from reports.render import Renderer, RenderTimings, write_atomically
 from workflow.db import UnitOfWork
@@ -114,6 +116,21 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
     raise InputError(f"未知的报告类型:{kind}")
 
 
+def _expected_pages(session: Any, plan: Plan, kind: str, context: dict[str, Any]) -> int:
+    """For the progress bar: the last issue of this report, else a rough guess from its size."""
+    last = session.scalar(
+        select(IssuedReport.pages)
+        .where(IssuedReport.plan_id == plan.id, IssuedReport.kind == kind)
+        .order_by(IssuedReport.id.desc())
+        .limit(1)
+    )
+    if last:
+        return int(last)
+    measures = len(context.get("measures", ())) + len(context.get("moved", ())) // 8
+    evidence = context.get("evidence_count", 0)
+    return int(max(2, 4 + measures * 3 // 4 + evidence // 12 + len(context.get("notices", ()))))
+
+
 def issue_report(
     uow: UnitOfWork,
     renderer: Renderer,
@@ -123,6 +140,7 @@ def issue_report(
     actor_name: str | None = None,
     html: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    on_estimate: Callable[[int], None] | None = None,
 ) -> Issued:
     timings = RenderTimings()
     with uow:
@@ -134,6 +152,8 @@ def issue_report(
             if on_stage:
                 on_stage("data")
             context, summary = _context(session, plan, request)
+            if on_estimate:
+                on_estimate(_expected_pages(session, plan, request.kind, context))
         template = f"{request.kind}.html"
         day = request.as_of if request.kind == "stage" and request.as_of else request.today
         path = output or Path(default_file_name(request.kind, plan.key, day, unit.name if unit else None, html=html))

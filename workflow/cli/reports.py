@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,29 +47,49 @@ def report_group() -> None:
     """
 
 
+STAGE_LABELS = {"data": "正在读取数据", "html": "正在生成 HTML", "layout": "正在排版", "pdf": "正在写入 PDF"}
+
+
+class _PageBar:
+    """A progress bar over the pages laid out, on a terminal only (silent when piped)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.done = 0
+
+    def estimate(self, pages: int) -> None:
+        if sys.stderr.isatty():
+            self.bar = click.progressbar(length=pages, label="正在排版", file=sys.stderr, show_pos=True, width=30)
+            self.bar.__enter__()
+
+    def stage(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.label = STAGE_LABELS.get(name, name)
+            self.bar.render_progress()
+
+    def page(self, number: int) -> None:
+        if self.bar is not None and number > self.done:
+            # A second layout pass (page references of the table of contents) restarts at 1.
+            step = min(number, self.bar.length) - self.done
+            if step > 0:
+                self.done += step
+                self.bar.update(step)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.bar.length - self.done)
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
 @contextmanager
-def _progress(expected_pages: int) -> Iterator[Callable[[str], None]]:
-    """A progress bar on a terminal (pages laid out); silent when output is piped."""
-    if not sys.stderr.isatty():
-        yield lambda stage: None
-        return
-    with click.progressbar(
-        length=expected_pages, label="正在排版", file=sys.stderr, show_pos=True, width=30
-    ) as bar:
-        state = {"page": 0}
-
-        def on_page(number: int) -> None:
-            step = max(0, min(number, expected_pages) - state["page"])
-            state["page"] += step
-            bar.update(step)
-
-        def on_stage(stage: str) -> None:
-            bar.label = {"data": "正在读取数据", "html": "正在生成 HTML", "layout": "正在排版", "pdf": "正在写入 PDF"}.get(stage, stage)
-            bar.render_progress()
-
-        with page_progress(on_page):
-            yield on_stage
-        bar.update(expected_pages - state["page"])
+def _progress() -> Iterator[_PageBar]:
+    bar = _PageBar()
+    try:
+        with page_progress(bar.page):
+            yield bar
+    finally:
+        bar.close()
 
 
 def _run(ctx: click.Context, request: ReportRequest, output: Path | None, html: bool) -> None:
@@ -77,9 +97,10 @@ def _run(ctx: click.Context, request: ReportRequest, output: Path | None, html: 
     if not html and not harfbuzz_subset_available():
         click.echo(HARFBUZZ_SUBSET_WARNING, err=True)
     renderer = Renderer(app.settings.home / "templates")
-    with _progress(60) as on_stage:
+    with _progress() as bar:
         issued = issue_report(
-            app.uow(), renderer, request, output, actor_name=acting_user(ctx), html=html, on_stage=on_stage
+            app.uow(), renderer, request, output, actor_name=acting_user(ctx), html=html,
+            on_stage=bar.stage, on_estimate=bar.estimate,
         )
     _echo(issued)
 
