@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reports.bundle import verify_bundle
 from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app
 from workflow.cli.output import echo_json, table
 from workflow.errors import ZonecheckError
@@ -173,12 +174,24 @@ def list_cmd(ctx: click.Context, measure: str, include_old: bool, as_json: bool)
 
 
 @evidence_group.command("verify")
+@click.option(
+    "--bundle", "bundle", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    metavar="FILE.zip", help="改为校验一份佐证材料汇编(zonecheck bundle 生成的 ZIP),不需要数据库。",
+)
 @click.pass_context
-def verify_cmd(ctx: click.Context) -> None:
+def verify_cmd(ctx: click.Context, bundle: Path | None) -> None:
     """重新计算每个已存文件的 sha256,列出缺失或被改动的文件。
 
-    示例: zonecheck evidence verify
+    用 --bundle 时改为按汇编自带的 manifest.json 校验压缩包中的每个文件,并列出缺失、被改动和清单之外多出的文件。
+
+    \b
+    示例:
+      zonecheck evidence verify
+      zonecheck evidence verify --bundle 003-佐证材料汇编-2024-06-30.zip
     """
+    if bundle is not None:
+        _verify_bundle(bundle)
+        return
     app = get_app(ctx)
     result = evidence_service.verify_store(app.uow(), app.store)
     if result.swept:
@@ -191,6 +204,18 @@ def verify_cmd(ctx: click.Context) -> None:
         click.echo(f"  {problem}")
     more = f",另有 {len(result.problems) - 1} 份见上" if len(result.problems) > 1 else ""
     raise ZonecheckError(f"佐证材料校验未通过:{result.problems[0]}{more}")
+
+
+def _verify_bundle(path: Path) -> None:
+    check = verify_bundle(path)
+    if check.ok:
+        click.echo(f"汇编完整:{check.checked} 个文件与清单一致")
+        return
+    click.echo(f"汇编校验未通过:{path} 有 {len(check.problems)} 处问题")
+    for problem in check.problems:
+        click.echo(f"  {problem}")
+    more = f",另有 {len(check.problems) - 1} 处见上" if len(check.problems) > 1 else ""
+    raise ZonecheckError(f"汇编校验未通过:{check.problems[0]}{more}")
 
 
 @cli.group("indicator")

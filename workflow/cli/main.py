@@ -218,6 +218,7 @@ def main() -> None:
     cli(prog_name="zonecheck")
 
 
+from workflow.cli import bundle as _bundle  # noqa: E402
 from workflow.cli import db as _db  # noqa: E402  (commands register on the group)
 from workflow.cli import evidence as _evidence  # noqa: E402
 from workflow.cli import people as _people  # noqa: E402
@@ -225,4 +226,4 @@ from workflow.cli import plans as _plans  # noqa: E402
 from workflow.cli import reports as _reports  # noqa: E402
 from workflow.cli import work as _work  # noqa: E402
 
-__all__ = ["cli", "main", "get_app", "acting_user", "_db", "_plans", "_work", "_evidence", "_people", "_reports"]
+__all__ = ["cli", "main", "get_app", "acting_user", "_db", "_plans", "_work", "_evidence", "_people", "_reports", "_bundle"]
