@@ -39,3 +39,25 @@ else
     zc_log "$DATA 中已有人员(此前运行过演示或已有实际数据),不再运行 scripts/partial_run.sh;" \
         "如需重建演示数据,请删除该目录后重新运行 make demo"
 fi
+
+# The documents of every plan: reports, notices, the ledger and the evidence bundle.
+# Jiading's come from its full run; the other four from the partial state above.
+REPORTS="$DATA/reports"
+mkdir -p "$REPORTS"
+demo_documents() { # HOME PLAN NAME
+    local home="$1" plan="$2" name="$3" out="$REPORTS/$3"
+    local zc=(env -u ZONECHECK_DB ZONECHECK_HOME="$home" .venv/bin/zonecheck)
+    zc_run "${zc[@]}" report acceptance "$plan" -o "$out-验收报告.pdf"
+    zc_run "${zc[@]}" report selfcheck "$plan" -o "$out-自查报告.pdf"
+    zc_run "${zc[@]}" report stage "$plan" --as-of "$(date +%F)" -o "$out-阶段性报告.pdf"
+    zc_run "${zc[@]}" export "$plan" --format xlsx -o "$out-工作台账.xlsx"
+    zc_run "${zc[@]}" bundle "$plan" -o "$out-佐证材料汇编.zip"
+    zc_run "${zc[@]}" evidence verify --bundle "$out-佐证材料汇编.zip"
+}
+demo_documents "$FULL_RUN/zonecheck-data" 003 嘉定
+for plan in 000 001 002 004; do
+    demo_documents "$DATA" "$plan" "$plan"
+    zc_run .venv/bin/zonecheck report reminders "$plan" -o "$REPORTS/$plan-督办通知.pdf"
+    zc_run .venv/bin/zonecheck report rectification "$plan" -o "$REPORTS/$plan-整改通知.pdf"
+done
+zc_log "报告、台账与佐证材料汇编已生成在 $REPORTS"
