@@ -6,13 +6,18 @@ under new plan keys, in one executemany per table. Work (states, parts, evidence
 reviews) is likewise bulk-inserted, so building 14,000 measures takes seconds, not the hours the
 CLI would need. Only what the benchmarks time goes through the services.
 
-Not a test module (no test_ prefix): imported by test_bench_workflow.py and test_bench_progress.py.
+For the report benchmarks, `grow_plan` builds ONE plan of any number of measures (seed 000's
+sections and measures repeated in order, renumbered) and `add_files` gives every measure evidence
+files (rows only: a report lists a file's name, type, size and hash, never its bytes).
+
+Not a test module (no test_ prefix): imported by the test_bench_*.py modules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import random
 import time
 from collections import defaultdict
@@ -564,3 +569,278 @@ def add_work(engine: Engine, plan_keys: Sequence[str], *, today: dt.date, seed: 
         reviews=len(reviews),
     )
     return mix
+
+
+# --------------------------------------------------------------------------------------------
+# Report benchmarks: one large plan, evidence files
+# --------------------------------------------------------------------------------------------
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 40 → 四十, 99 → 九十九 (section numbers as plans write them)."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else f"{_DIGITS[tens]}十")
+    return head + (_DIGITS[ones] if ones else "")
+
+
+def grow_plan(engine: Engine, source_key: str, measures: int, *, key: str) -> str:
+    """One new plan `key` of `measures` measures: the source's sections and measures, repeated.
+
+    Round r (0-based) of the source adds its sections again, numbered on (seed 000's six
+    sections 一…六 become 七…十二 in round 1, with the title marked (第二轮)) and its measures
+    with their unit links, checklist items and deadlines, numbered on (71, 72 …). The last round
+    stops at `measures` (and adds only the sections it uses). Indicators are copied in every
+    round that copies their measure, phases once. The plan reads as a real one, only longer.
+    Returns `key`.
+    """
+    plans_t = table(Plan)
+    with engine.begin() as conn:
+        plan = dict(conn.execute(select(plans_t).where(plans_t.c.key == source_key)).one()._mapping)
+        pid = plan["id"]
+        sections = _rows(conn, Section, table(Section).c.plan_id == pid)
+        source = [
+            m
+            for m in _rows(conn, Measure, table(Measure).c.plan_id == pid)
+            if m["retired_at"] is None
+        ]
+        source.sort(key=lambda m: m["position"])
+        mids = [m["id"] for m in source]
+        links = _rows(conn, MeasureUnit, table(MeasureUnit).c.measure_id.in_(mids))
+        items = _rows(conn, ChecklistItem, table(ChecklistItem).c.measure_id.in_(mids))
+        phases = _rows(conn, Phase, table(Phase).c.plan_id == pid)
+        indicators = _rows(conn, Indicator, table(Indicator).c.plan_id == pid)
+        if not source:
+            raise ValueError(f"plan {source_key} has no measures to repeat")
+
+        [new_pid] = _insert_returning_ids(
+            conn,
+            Plan,
+            [
+                _strip(
+                    plan,
+                    key=key,
+                    title=f"{plan['title']}(基准:{measures} 项措施)",
+                    doc_number=f"{plan['doc_number']}-基准{measures}" if plan["doc_number"] else "",
+                    catalog_sha256="",
+                )
+            ],
+        )
+        rounds = -(-measures // len(source))
+        order = [(r, m) for r in range(rounds) for m in source][:measures]
+        top = [s for s in sections if s["parent_id"] is None]
+        by_id = {s["id"]: s for s in sections}
+        # Sections: each round adds those its measures sit in (and their parents), renumbered.
+        used: set[tuple[int, int]] = set()
+        for r, m in order:
+            sid = m["section_id"]
+            while sid is not None and (r, sid) not in used:
+                used.add((r, sid))
+                sid = by_id[sid]["parent_id"]
+        wanted = [(r, s) for r in range(rounds) for s in sections if (r, s["id"]) in used]
+        sec_rows: list[dict[str, Any]] = []
+        for r, s in wanted:
+            changes: dict[str, Any] = {"plan_id": new_pid, "parent_id": None}
+            changes["ref"] = f"{s['ref']}" if r == 0 else f"{s['ref']}-{r + 1}"
+            changes["position"] = r * len(sections) + s["position"]
+            if s["parent_id"] is None and r > 0:
+                changes["number"] = chinese_number(r * len(top) + top.index(s) + 1)
+                changes["title"] = f"{s['title']}(第{chinese_number(r + 1)}轮)"
+            sec_rows.append(_strip(s, **changes))
+        sec_ids = _insert_returning_ids(conn, Section, sec_rows)
+        sec_map = {(r, s["id"]): sid for (r, s), sid in zip(wanted, sec_ids, strict=True)}
+        parents = [
+            {"sid": sec_map[(r, s["id"])], "pid": sec_map[(r, s["parent_id"])]}
+            for r, s in wanted
+            if s["parent_id"] is not None
+        ]
+        if parents:
+            st = table(Section)
+            conn.execute(
+                update(st).where(st.c.id == bindparam("sid")).values(parent_id=bindparam("pid")),
+                parents,
+            )
+
+        measure_ids = _insert_returning_ids(
+            conn,
+            Measure,
+            [
+                _strip(
+                    m,
+                    plan_id=new_pid,
+                    section_id=sec_map[(r, m["section_id"])] if m["section_id"] else None,
+                    number=str(pos + 1),
+                    ref=str(pos + 1),
+                    position=pos,
+                    state=MeasureState.PLANNED,
+                    rectification_due=None,
+                    version_id=1,
+                )
+                for pos, (r, m) in enumerate(order)
+            ],
+        )
+        m_map = {(r, m["id"]): measure_ids[pos] for pos, (r, m) in enumerate(order)}
+        by_measure: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in links:
+            by_measure[row["measure_id"]].append(row)
+        if links:
+            conn.execute(
+                insert(table(MeasureUnit)),
+                [
+                    _strip(link, measure_id=m_map[(r, m["id"])])
+                    for r, m in order
+                    for link in by_measure[m["id"]]
+                ],
+            )
+        items_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in items:
+            items_of[row["measure_id"]].append(row)
+        if items:
+            conn.execute(
+                insert(table(ChecklistItem)),
+                [
+                    _strip(item, measure_id=m_map[(r, m["id"])])
+                    for r, m in order
+                    for item in items_of[m["id"]]
+                ],
+            )
+        if phases:
+            conn.execute(insert(table(Phase)), [_strip(p, plan_id=new_pid) for p in phases])
+        copied = [
+            _strip(
+                ind,
+                plan_id=new_pid,
+                position=r * len(indicators) + ind["position"],
+                measure_id=m_map.get((r, ind["measure_id"])) if ind["measure_id"] else None,
+            )
+            for r in range(rounds)
+            for ind in indicators
+            if ind["measure_id"] is None or (r, ind["measure_id"]) in m_map
+        ]
+        if copied:
+            conn.execute(insert(table(Indicator)), copied)
+    return key
+
+
+_FILE_NAMES: tuple[tuple[str, str], ...] = (
+    ("pdf", "{y}年第{q}季度知识产权保护工作台账({unit})"),
+    ("docx", "关于{topic}工作情况的报告"),
+    ("pdf", "{unit}关于印发《{topic}工作方案》的通知"),
+    ("jpg", "{topic}现场照片_{y}{m:02d}{d:02d}_{n}"),
+    ("pdf", "{y}年{m}月知识产权保护专项行动工作简报(第{k}期)"),
+    ("docx", "{topic}专题会议纪要({y}年{m}月{d}日)"),
+    ("pdf", "{unit}{y}年度知识产权保护工作总结"),
+)
+_SIZES = {"pdf": (60_000, 6_000_000), "docx": (18_000, 600_000), "jpg": (400_000, 5_000_000)}
+
+
+def _topic(title: str) -> str:
+    """The first clause of a measure's title, at most 18 characters: the subject of its files."""
+    head = title.replace("《", "").replace("》", "")
+    for stop in ",,;;。":
+        head = head.split(stop)[0]
+    return head[:18]
+
+
+def add_files(
+    engine: Engine,
+    plan_keys: Sequence[str],
+    *,
+    per_measure: int = 5,
+    today: dt.date,
+    seed: int = 0,
+) -> int:
+    """`per_measure` evidence files on every measure of the plans, bulk-inserted; returns the count.
+
+    Rows only (no stored bytes): realistic names (工作台账, 工作总结, 会议纪要, 现场照片 …, with
+    the measure's subject and its lead unit), type pdf/docx/jpg, a size, the sha256 of some
+    bytes, handed in by the bench member for the measure's first responsible unit, dated within
+    the plan's period, spread over the measure's checklist items. Needs `add_bench_people`.
+    """
+    pt, mt, lt, it, ut = (
+        table(Plan),
+        table(Measure),
+        table(MeasureUnit),
+        table(ChecklistItem),
+        table(Unit),
+    )
+    rows: list[dict[str, Any]] = []
+    with engine.begin() as conn:
+        member_id, member_unit = conn.execute(
+            select(table(Person).c.id, table(Person).c.unit_id).where(
+                table(Person).c.name == MEMBER
+            )
+        ).one()
+        plan_ids = list(
+            conn.execute(select(pt.c.id).where(pt.c.key.in_(list(plan_keys)))).scalars()
+        )
+        measures = conn.execute(
+            select(mt.c.id, mt.c.plan_id, mt.c.position, mt.c.title)
+            .where(mt.c.plan_id.in_(plan_ids))
+            .order_by(mt.c.id)
+        ).all()
+        ids = [m.id for m in measures]
+        unit_of: dict[int, tuple[int, str]] = {}
+        for mid, uid, name in conn.execute(
+            select(lt.c.measure_id, ut.c.id, ut.c.name)
+            .join(ut, ut.c.id == lt.c.unit_id)
+            .where(lt.c.measure_id.in_(ids), ut.c.is_group.is_(False))
+            .order_by(lt.c.measure_id, lt.c.position)
+        ):
+            unit_of.setdefault(mid, (uid, name))
+        items: dict[int, list[int]] = defaultdict(list)
+        for mid, iid in conn.execute(
+            select(it.c.measure_id, it.c.id).where(it.c.measure_id.in_(ids)).order_by(it.c.position)
+        ):
+            items[mid].append(iid)
+        start = dt.date(2024, 2, 1)
+        span = max(1, (today - start).days)
+        for m in measures:
+            rng = random.Random(f"files:{seed}:{m.plan_id}:{m.position}")
+            unit_id, unit_name = unit_of.get(m.id, (member_unit, BENCH_UNIT))
+            topic = _topic(m.title)
+            for n in range(per_measure):
+                media, pattern = _FILE_NAMES[(m.position + n) % len(_FILE_NAMES)]
+                day = start + dt.timedelta(days=rng.randrange(span))
+                name = pattern.format(
+                    y=day.year,
+                    q=(day.month - 1) // 3 + 1,
+                    m=day.month,
+                    d=day.day,
+                    n=n + 1,
+                    k=rng.randint(1, 40),
+                    unit=unit_name,
+                    topic=topic,
+                )
+                uploaded = dt.datetime.combine(
+                    min(day + dt.timedelta(days=rng.randint(0, 9)), today),
+                    dt.time(rng.randint(8, 17), rng.randint(0, 59)),
+                    tzinfo=dt.UTC,
+                )
+                low, high = _SIZES[media]
+                rows.append(
+                    {
+                        "measure_id": m.id,
+                        "item_id": items[m.id][n % len(items[m.id])] if items[m.id] else None,
+                        "indicator_report_id": None,
+                        "kind": EvidenceKind.FILE,
+                        "sha256": hashlib.sha256(f"{seed}:{m.id}:{n}".encode()).hexdigest(),
+                        "size": rng.randint(low, high),
+                        "media_type": media,
+                        "file_name": f"{name}.{media}",
+                        "url": "",
+                        "note": "",
+                        "doc_date": day,
+                        "uploaded_at": uploaded,
+                        "person_id": member_id,
+                        "unit_id": unit_id,
+                        "superseded_by_id": None,
+                        "removed_at": None,
+                    }
+                )
+        if rows:
+            conn.execute(insert(table(Evidence)), rows)
+    return len(rows)
