@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,6 +104,8 @@ def _run(ctx: click.Context, request: ReportRequest, output: Path | None, html: 
             on_stage=bar.stage, on_estimate=bar.estimate,
         )
     _echo(issued)
+    # The process ends here: freezing skips a final walk over the freed document (~0.8 s).
+    gc.freeze()
 
 
 def _echo(issued: Issued) -> None:
