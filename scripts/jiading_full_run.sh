@@ -96,50 +96,7 @@ RUN_DIR="$(cd "$RUN_DIR" && pwd)"
 export ZONECHECK_HOME="$RUN_DIR/zonecheck-data"
 FILES="$RUN_DIR/材料"
 mkdir -p "$FILES"
-unset ZONECHECK_USER # every command says who acts with --as
-VERBOSE="${VERBOSE:-0}"
-JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
-[[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || zc_die "JOBS 应为正整数,收到“$JOBS”"
-
-CALLS=0
-REFUSALS=0
-OUT=""
-
-# zc ARGS...: run zonecheck, keep its output in $OUT; on failure show command and output, stop.
-zc() {
-    local rc=0
-    CALLS=$((CALLS + 1))
-    OUT="$("$ZC_BIN" "$@" 2>&1)" || rc=$?
-    if ((rc != 0)); then
-        printf '失败(退出码 %d):zonecheck %s\n%s\n' "$rc" "$*" "$OUT" >&2
-        exit "$rc"
-    fi
-    if [[ "$VERBOSE" == 1 ]]; then
-        printf '+ zonecheck %s\n%s\n' "$*" "$OUT" >&2
-    fi
-}
-
-# zc_show ARGS...: like zc, and print the command and its output.
-zc_show() {
-    printf '\n$ zonecheck %s\n' "$*"
-    zc "$@"
-    printf '%s\n' "$OUT"
-}
-
-# expect_refusal WORDS ARGS...: zonecheck ARGS must exit 1 with one “错误:” line containing WORDS.
-expect_refusal() {
-    local words="$1" rc=0 err
-    shift
-    CALLS=$((CALLS + 1))
-    printf '\n$ zonecheck %s    # 预期被拒绝\n' "$*"
-    err="$("$ZC_BIN" "$@" 2>&1 >/dev/null)" || rc=$?
-    ((rc == 1)) || zc_die "预期被拒绝并以退出码 1 结束,实际退出码 $rc:zonecheck $*${err:+
-$err}"
-    [[ "$err" == 错误:* && "$err" != *$'\n'* ]] || zc_die "拒绝信息应为一行“错误:…”,实际为:$err"
-    [[ "$err" == *"$words"* ]] || zc_die "拒绝信息中没有“$words”:$err"
-    printf '%s\n(退出码 %d,符合预期)\n' "$err" "$rc"
-    REFUSALS=$((REFUSALS + 1))
-}
+source "$ZC_ROOT/scripts/run_lib.sh"
 
 member() { printf '%s联络员' "$1"; }
 
