@@ -168,7 +168,7 @@ def _indicators(session: Session, plan: Plan, exported: list[dict[str, Any]]) ->
     return rows
 
 
-def _plan_info(plan: Plan, *, office: str | None, report_date: dt.date, report_number: str) -> dict[str, Any]:
+def plan_info(plan: Plan, *, office: str | None, report_date: dt.date, report_number: str) -> dict[str, Any]:
     zone = zone_of(plan.issuer)
     return {
         "key": plan.key,
@@ -221,7 +221,7 @@ def plan_report(
         if r["verdict"] == "return"
     ]
     return {
-        "plan": _plan_info(plan, office=office, report_date=report_date or today, report_number=report_number),
+        "plan": plan_info(plan, office=office, report_date=report_date or today, report_number=report_number),
         "today": today.isoformat(),
         "unit": unit_name,
         "states": DISPLAY_STATES,
@@ -399,7 +399,7 @@ def stage_report(
     then = tally("上期", [then_states.get(m.ref, "planned") for m in measures])
     now = tally("本期", [r["display_state"] for r in rows])
     return {
-        "plan": _plan_info(plan, office=office, report_date=as_of, report_number=report_number),
+        "plan": plan_info(plan, office=office, report_date=as_of, report_number=report_number),
         "as_of": as_of.isoformat(),
         "since": since.isoformat() if since else None,
         "since_from": since_from,  # given (--since), previous (stage report) or issued (plan)

@@ -105,7 +105,7 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
             whom = f"{request.unit}" if request.unit else "任何单位"
             raise InputError(f"截至 {request.today},{whom}没有{what},无需发{KIND_TITLES[kind]}")
         ctx = {
-            "plan": data._plan_info(
+            "plan": data.plan_info(
                 plan, office=request.office, report_date=request.today, report_number=request.number
             ),
             "today": request.today.isoformat(),
