@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports.export import plan_to_dict
+from reports.render import report_zone
 from workflow.domain import obligations
 from workflow.domain.states import ACTION_LABELS, RECTIFYING_LABEL, STATE_LABELS, Action, Verdict
 from workflow.models import AuditEntry, IssuedReport, Measure, Plan
@@ -249,8 +250,6 @@ def plan_report(
 
 def _day_end(day: dt.date) -> dt.datetime:
     """The first instant after `day` in the office's time zone, in UTC."""
-    from reports.render import report_zone
-
     start_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=report_zone())
     return start_next.astimezone(dt.UTC)
 
