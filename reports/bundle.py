@@ -23,26 +23,25 @@ missing or altered file stops the build with nothing written.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists.catalog import EvidenceKind, MeasureKind
+from reports.output import atomic_output
 from reports.render import Renderer, report_zone
 from workflow.db import UnitOfWork
 from workflow.errors import InputError, ZonecheckError
@@ -679,39 +678,6 @@ def _version() -> str:
         return "unknown"
 
 
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextlib.contextmanager
-def _atomic_output(path: Path) -> Iterator[BinaryIO]:
-    """A temp file in the target's folder, renamed over the target once the block is done;
-    removed on any failure, KeyboardInterrupt included, so no half-written ZIP is ever left."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"输出文件夹不存在:{folder}")
-    if path.is_dir():
-        raise InputError(f"输出路径是一个文件夹:{path}")
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    temp = Path(name)
-    try:
-        with os.fdopen(fd, "w+b") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(folder)
-
-
 def build_bundle(
     uow: UnitOfWork,
     store: EvidenceStore,
@@ -761,7 +727,7 @@ def build_bundle(
         "manifest_name": MANIFEST,
         "checksums_name": CHECKSUMS,
     }
-    with _atomic_output(out_path) as fh:
+    with atomic_output(out_path) as fh:
         with zipfile.ZipFile(fh, "w", allowZip64=True) as archive:
             for done, entry in enumerate(files, start=1):
                 _copy_file(archive, store, entry)

@@ -23,7 +23,13 @@ from workflow.models import AuditEntry, IssuedReport, Measure, Plan
 from workflow.services.acting import measure_units, members_for
 from workflow.services.measure_work import plan_period
 from workflow.services.plan_queries import find_unit, plan_measures
-from workflow.services.progress import MeasureRow, indicator_met, plan_progress
+from workflow.services.progress import (
+    NO_UNIT,
+    MeasureRow,
+    indicator_met,
+    overdue_by_unit,
+    plan_progress,
+)
 
 STATE_LABELS_TEXT = {state.value: label for state, label in STATE_LABELS.items()}
 
@@ -42,7 +48,6 @@ STATE_COLOURS = {
     "self_checked": "#e8c15a",
     "accepted": "#4f9a6b",
 }
-NO_UNIT = "(未写明责任单位)"
 NO_SECTION = "(未分节)"
 
 _ISSUER_SUFFIXES = (
@@ -330,9 +335,7 @@ def stage_report(
     for m in measures:
         state = now_states.get(m.ref, "planned")
         units = measure_units(session, m, members)
-        names = list(units.unit_names.values()) + list(units.unmapped_groups)
-        lead = [units.unit_names[i] for i in units.unit_names if i in units.responsibility.lead_unit_ids]
-        names.sort(key=lambda n: n not in lead)
+        names, lead = units.names_lead_first(), units.lead_names
         dates = tuple(
             e.doc_date
             for e in m.evidence
@@ -453,31 +456,13 @@ def _indicators_as_of(plan: Plan, as_of: dt.date) -> list[dict[str, Any]]:
 def reminder_notices(
     session: Session, plan: Plan, *, today: dt.date, unit: str | None = None
 ) -> list[dict[str, Any]]:
-    """Per unit: its overdue and due-soon measures (督办通知). Units with neither are left out."""
-    progress = plan_progress(session, plan, today)
+    """Per unit: its overdue and due-soon measures (督办通知). Units with neither are left out,
+    and so are measures naming no unit (there is nobody to address)."""
     wanted = find_unit(session, unit).name if unit else None
-    notices: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"overdue": [], "due_soon": []})
-    for row in progress.rows:
-        entry = {
-            "ref": row.ref,
-            "title": row.title,
-            "deadline": row.deadline,
-            "state_label": row.state_label,
-            "lead": row.lead,
-            "overdue": _overdue_texts(row),
-            "due_soon": row.due_soon.isoformat() if row.due_soon else None,
-        }
-        for name in row.units:
-            if wanted and name != wanted:
-                continue
-            role = {"role": "牵头" if name in row.lead else "配合"}
-            if row.overdue:
-                notices[name]["overdue"].append(entry | role)
-            elif row.due_soon:
-                notices[name]["due_soon"].append(entry | role)
     return [
-        {"unit": name, **lists}
-        for name, lists in sorted(notices.items(), key=lambda kv: (-len(kv[1]["overdue"]), kv[0]))
+        notice
+        for notice in overdue_by_unit(plan_progress(session, plan, today))
+        if notice["unit"] != NO_UNIT and (wanted is None or notice["unit"] == wanted)
     ]
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select
 
 from reports import data
-from reports.render import Renderer, RenderTimings, write_atomically
+from reports.output import check_output, write_atomically
+from reports.render import Renderer, RenderTimings
 from workflow.db import UnitOfWork
 from workflow.errors import InputError
 from workflow.models import IssuedReport, Plan
@@ -157,6 +158,7 @@ def issue_report(
         template = f"{request.kind}.html"
         day = request.as_of if request.kind == "stage" and request.as_of else request.today
         path = output or Path(default_file_name(request.kind, plan.key, day, unit.name if unit else None, html=html))
+        check_output(path)  # before rendering: a mistyped folder fails at once
         if html:
             markup = renderer.html(template, context).encode("utf-8")
             write_atomically(path, markup)

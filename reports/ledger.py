@@ -7,10 +7,7 @@ plan's numeric targets and the latest reported values) and 说明 (plan, date, c
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import secrets
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -26,16 +23,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checklists.catalog import UnitRole
+from reports.output import atomic_output, check_output, write_failed
 from workflow.db import UnitOfWork
 from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, VERDICT_LABELS, MeasureState
-from workflow.errors import InputError
 from workflow.models import Measure, Plan, Review, Section, Unit
 from workflow.services.acting import measure_units, members_for
 from workflow.services.plan_queries import find_plan, plan_measures
-from workflow.services.progress import MeasureRow, PlanProgress, plan_progress
+from workflow.services.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-NO_UNIT = "(未写明责任单位)"
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -363,31 +359,13 @@ def _state_order() -> list[str]:
     return labels
 
 
-def check_output(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise InputError(f"输出文件夹不存在:{path.parent};请先创建该文件夹或换一个路径")
-    if path.is_dir():
-        raise InputError(f"输出路径 {path} 是一个文件夹,请写出文件名,例如 {path / '工作台账.xlsx'}")
-
-
 def save_atomically(wb: Workbook, path: Path) -> None:
     """Save beside the target, then rename: a failure never leaves half a workbook behind."""
-    check_output(path)
-    folder = path.parent
-    # Not mkstemp: its 0600 would make the ledger unreadable to the colleagues it is for.
-    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    try:
-        with open(tmp, "xb") as out:
+    with atomic_output(path) as out:
+        try:
             wb.save(out)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise InputError(f"无法写入 {path}:{exc.strerror}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        except OSError as exc:
+            raise write_failed(path, exc) from None
 
 
 def write_ledger(

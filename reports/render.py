@@ -12,7 +12,6 @@ import gc
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -242,24 +241,6 @@ class Renderer:
             gc.unfreeze()
         assert isinstance(data, bytes)
         return RenderedPdf(data, len(document.pages))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """The whole file or nothing: a temp file beside it, fsynced, then renamed over it."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"输出文件夹不存在:{folder}")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 class _PageProgress(logging.Handler):

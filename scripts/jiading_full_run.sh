@@ -189,36 +189,10 @@ zc measures "$PLAN" --json
 printf '%s' "$OUT" | "$PY" -c '
 import json, os, sys
 
+sys.path.insert(0, os.path.join(os.environ["ZC_ROOT"], "scripts"))
+from demo_files import pdf
+
 files = sys.argv[1]
-
-
-def pdf(title: str, lines: list[str]) -> bytes:
-    """A minimal valid one-page PDF (ASCII text; the Chinese title in the document info)."""
-    text = "\n".join(f"({s}) Tj T*" for s in lines)
-    stream = f"BT /F1 11 Tf 14 TL 56 780 Td\n{text}\nET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Title <FEFF" + title.encode("utf-16-be").hex().upper().encode() + b"> >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
 
 for m in json.load(sys.stdin):
     units, lead = [], []

@@ -104,8 +104,10 @@ def test_issued_pdf_is_registered_and_audited(demo: Demo, jiading_acceptance: tu
     with demo.app.uow() as uow:
         row = uow.session.scalar(select(IssuedReport).where(IssuedReport.sha256 == digest))
         assert row is not None and row.kind == "acceptance" and row.pages > 10 and row.file_name == path.name
-        entry = uow.session.scalar(select(AuditEntry).where(AuditEntry.action == "report_issue").order_by(AuditEntry.seq.desc()).limit(1))
-        assert entry is not None and entry.detail["sha256"] in {digest} | {r.sha256 for r in uow.session.scalars(select(IssuedReport))}
+        issued = [e for e in uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "report_issue")) if e.detail["sha256"] == digest]
+        assert len(issued) == 1, "the issued PDF has exactly one audit entry"
+        assert issued[0].detail["kind"] == "acceptance" and issued[0].target == demo.keys["003"]
+        assert issued[0].detail["pages"] == row.pages and path.name in issued[0].comment
 
 
 def test_html_is_written_without_registering(demo: Demo, tmp_path: Path) -> None:

@@ -80,6 +80,16 @@ class MeasureUnits:
     unit_names: dict[int, str]  # every responsible unit id → name, in the document's order
     unmapped_groups: tuple[str, ...]
 
+    @property
+    def lead_names(self) -> list[str]:
+        return [name for uid, name in self.unit_names.items() if uid in self.responsibility.lead_unit_ids]
+
+    def names_lead_first(self) -> list[str]:
+        """Every responsible unit's name (unmapped groups included), the lead units first."""
+        lead = set(self.lead_names)
+        names = list(self.unit_names.values()) + list(self.unmapped_groups)
+        return sorted(names, key=lambda n: n not in lead)
+
 
 def group_members(session: Session, group_ids: Iterable[int]) -> dict[int, list[Unit]]:
     ids = list(group_ids)

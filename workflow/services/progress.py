@@ -29,6 +29,8 @@ from workflow.services.acting import find_measure, measure_units, members_for
 from workflow.services.measure_work import plan_period
 from workflow.services.plan_queries import find_plan
 
+NO_UNIT = "(未写明责任单位)"  # where a measure names no responsible unit
+
 
 def state_label(state: MeasureState, rectification_due: dt.date | None) -> str:
     if state is MeasureState.IN_PROGRESS and rectification_due is not None:
@@ -118,8 +120,6 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
     rows = []
     for m in measures:
         units = measure_units(session, m, members)
-        names = list(units.unit_names.values()) + list(units.unmapped_groups)
-        lead = [units.unit_names[i] for i in units.unit_names if i in units.responsibility.lead_unit_ids]
         md = obligations.MeasureDates(
             deadline_kind=m.deadline_kind,
             due_on=m.due_on,
@@ -137,8 +137,8 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
                 section=m.section.path_title() if m.section else None,
                 state=m.state.value,
                 state_label=state_label(m.state, m.rectification_due),
-                units=sorted(names, key=lambda n: n not in lead),
-                lead=lead,
+                units=units.names_lead_first(),
+                lead=units.lead_names,
                 deadline=m.deadline_text,
                 overdue=late,
                 due_soon=None if late else obligations.due_soon(md, period, today),
@@ -200,7 +200,7 @@ def plan_status(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = Non
         by_unit: dict[str, list[MeasureRow]] = defaultdict(list)
         for row in rows:
             by_section[row.section or "(未分节)"].append(row)
-            for unit in row.units or ["(未写明责任单位)"]:
+            for unit in row.units or [NO_UNIT]:
                 by_unit[unit].append(row)
         accepted = sum(1 for r in rows if r.state == MeasureState.ACCEPTED.value)
         return {
@@ -230,14 +230,11 @@ def plan_status(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = Non
         }
 
 
-def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = None) -> dict[str, Any]:
-    """The office's 督办 list: overdue (and due-soon) measures grouped by responsible unit."""
-    today = today or dt.date.today()
-    with uow:
-        plan = find_plan(uow.session, plan_ident)
-        progress = plan_progress(uow.session, plan, today)
-        # Read now: leaving the unit of work rolls back, which expires the plan's attributes.
-        plan_info = {"key": plan.key, "title": plan.title}
+def overdue_by_unit(progress: PlanProgress) -> list[dict[str, Any]]:
+    """Overdue and due-soon measures grouped by responsible unit, most overdue first.
+
+    The 督办 list of `zonecheck overdue` and the reminder notices both read this.
+    """
     units: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"overdue": [], "due_soon": []})
     for row in progress.rows:
         entry = {
@@ -248,7 +245,7 @@ def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = No
             "deadline": row.deadline,
             "lead": row.lead,
         }
-        for unit in row.units or ["(未写明责任单位)"]:
+        for unit in row.units or [NO_UNIT]:
             if row.overdue:
                 units[unit]["overdue"].append(
                     entry
@@ -270,15 +267,26 @@ def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = No
                 units[unit]["due_soon"].append(
                     entry | {"role": "lead" if unit in row.lead else "co", "due": row.due_soon.isoformat()}
                 )
+    return [
+        {"unit": name, **lists}
+        for name, lists in sorted(units.items(), key=lambda kv: (-len(kv[1]["overdue"]), kv[0]))
+        if lists["overdue"] or lists["due_soon"]
+    ]
+
+
+def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = None) -> dict[str, Any]:
+    """The office's 督办 list: overdue (and due-soon) measures grouped by responsible unit."""
+    today = today or dt.date.today()
+    with uow:
+        plan = find_plan(uow.session, plan_ident)
+        progress = plan_progress(uow.session, plan, today)
+        # Read now: leaving the unit of work rolls back, which expires the plan's attributes.
+        plan_info = {"key": plan.key, "title": plan.title}
     return {
         "plan": plan_info,
         "today": today.isoformat(),
         "overdue_measures": sum(1 for r in progress.rows if r.overdue),
-        "units": [
-            {"unit": name, **lists}
-            for name, lists in sorted(units.items(), key=lambda kv: (-len(kv[1]["overdue"]), kv[0]))
-            if lists["overdue"] or lists["due_soon"]
-        ],
+        "units": overdue_by_unit(progress),
     }
 
 
