@@ -15,6 +15,9 @@ class Settings:
     db_url: str
     max_upload_bytes: int = 200 * 1024 * 1024
     user: str | None = None  # who acts when a command is given no --as
+    # Session cookies are marked Secure (sent over HTTPS only; browsers also send them to
+    # http://127.0.0.1 and localhost). ZONECHECK_COOKIE_SECURE=0 only for plain-HTTP test rigs.
+    cookie_secure: bool = True
 
     @property
     def catalog_dir(self) -> Path:
@@ -37,7 +40,8 @@ class Settings:
         if max_bytes <= 0:
             raise InputError(f"环境变量 ZONECHECK_MAX_UPLOAD_MB 应大于 0,收到“{limit}”")
         user = (env.get("ZONECHECK_USER") or "").strip() or None
-        return cls(home=home, db_url=db_url, max_upload_bytes=max_bytes, user=user)
+        secure = (env.get("ZONECHECK_COOKIE_SECURE") or "1").strip().lower() not in ("0", "false", "no")
+        return cls(home=home, db_url=db_url, max_upload_bytes=max_bytes, user=user, cookie_secure=secure)
 
     def is_embedded(self) -> bool:
         return self.db_url.startswith("sqlite")

@@ -394,12 +394,40 @@ class Person(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "person_role"))
     # None: the leading office itself. A reviewer may belong to a unit (and then must recuse).
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
-    # For the web login of a later release; the CLI identifies people by --as.
+    # argon2 hash for the web login (`zonecheck user passwd`); the CLI identifies people by --as.
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser or API client. The cookie/bearer token itself is never stored:
+    only its SHA-256, so a copy of the database does not let anyone sign in."""
+
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="browser")  # browser | api
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+    person: Mapped[Person] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per login name (known or not), shared by every worker process."""
+
+    __tablename__ = "login_throttle"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[dt.datetime | None]
+    locked_until: Mapped[dt.datetime | None]
 
 
 class MeasurePart(Base):

@@ -224,6 +224,7 @@ from workflow.cli import evidence as _evidence  # noqa: E402
 from workflow.cli import people as _people  # noqa: E402
 from workflow.cli import plans as _plans  # noqa: E402
 from workflow.cli import reports as _reports  # noqa: E402
+from workflow.cli import serve as _serve  # noqa: E402
 from workflow.cli import work as _work  # noqa: E402
 
-__all__ = ["cli", "main", "get_app", "acting_user", "_db", "_plans", "_work", "_evidence", "_people", "_reports", "_bundle"]
+__all__ = ["cli", "main", "get_app", "acting_user", "_db", "_plans", "_work", "_evidence", "_people", "_reports", "_bundle", "_serve"]

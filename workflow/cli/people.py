@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from workflow.cli.main import acting_user, cli, get_app
 from workflow.cli.output import echo_json, table
 from workflow.domain.states import ROLE_LABELS, Role
-from workflow.services import people
+from workflow.services import accounts, people
 
 
 @cli.group("user")
@@ -40,6 +42,27 @@ def user_add_cmd(ctx: click.Context, name: str, unit: str | None, role: str) -> 
     """
     view = people.add_person(get_app(ctx).uow(), acting_user(ctx), name, role=Role(role), unit=unit)
     click.echo(f"已添加人员 {view.name}({view.unit or '领导小组办公室'},{view.role_label})")
+
+
+@user_group.command("passwd")
+@click.argument("name", metavar="姓名")
+@click.pass_context
+def user_passwd_cmd(ctx: click.Context, name: str) -> None:
+    """设置网页登录密码(至少 8 个字符)。终端中会提示输入两次;否则从标准输入读取第一行。
+
+    管理员可为任何人设置密码,其他人只能设置自己的密码。设置后此人已登录的会话全部失效。
+
+    \b
+    示例:
+      zonecheck --as 王主任 user passwd 张三
+      printf '%s\\n' "$PASSWORD" | zonecheck --as 王主任 user passwd 张三
+    """
+    if sys.stdin.isatty():
+        password = str(click.prompt(f"{name} 的新密码", hide_input=True, confirmation_prompt="再输入一次"))
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    accounts.set_password(get_app(ctx).uow(), acting_user(ctx), name, password)
+    click.echo(f"已设置 {name.strip()} 的登录密码")
 
 
 @user_group.command("list")

@@ -49,6 +49,7 @@ class Work(StrEnum):
     SUBMIT = "submit"  # submit or withdraw the self-check
     REVIEW = "review"  # accept, return, reopen
     ADMINISTER = "administer"  # people, groups, review levels
+    VIEW = "view"  # open the measure, its evidence and its history
 
 
 def authorize(actor: Actor, work: Work, measure: Responsibility | None = None) -> None:
@@ -63,6 +64,11 @@ def refusal(actor: Actor, work: Work, measure: Responsibility | None = None) -> 
     if work is Work.ADMINISTER:
         return None if actor.role is Role.ADMIN else f"{who}不是管理员,无权进行此项管理操作"
     assert measure is not None, "measure-level work needs the measure's responsibility"
+    if work is Work.VIEW:
+        # The office sees every measure; a unit sees only those it is responsible for.
+        if actor.is_office or actor.unit_id in measure.unit_ids:
+            return None
+        return f"{who}所在单位不是{measure.label}的责任单位,无权查看该措施及其佐证材料"
     if work is Work.REVIEW:
         if not actor.is_office:
             return f"{who}不是审核人,只有领导小组办公室的审核人可以审核{measure.label}"

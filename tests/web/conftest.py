@@ -1,0 +1,83 @@
+"""Fixtures for the web tests: a migrated database with Jiading's plan, people with passwords,
+and signed-in test clients (over https://testserver, so Secure cookies are sent back)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.integration.workflow_helpers import (
+    ADMIN,
+    JIADING,
+    JIADING_PEOPLE,
+    add_people,
+    import_seed,
+    make_app,
+)
+from workflow.bootstrap import App
+from workflow.services import accounts
+from workflow.web.app import create_app
+
+PASSWORD = "正确的密码-2026"
+
+Login = Callable[[str], TestClient]
+
+
+@pytest.fixture
+def zc(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[App]:
+    """Jiading's plan (003) imported; the Jiading people, each with PASSWORD."""
+    app = make_app(db_url, tmp_path / "home")
+    assert import_seed(app, seeds_dir, "003") == JIADING
+    add_people(app, JIADING_PEOPLE)
+    for name in [ADMIN] + [p[0] for p in JIADING_PEOPLE]:
+        accounts.set_password(app.uow(), ADMIN, name, PASSWORD)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def client(zc: App) -> Iterator[TestClient]:
+    """An anonymous browser."""
+    with TestClient(create_app(zc=zc), base_url="https://testserver", follow_redirects=False) as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> TestClient:
+    page = client.get("/login")
+    response = client.post(
+        "/login", data={"name": name, "password": password, "csrf_token": csrf_of(page.text)}
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+@pytest.fixture
+def login(zc: App) -> Iterator[Login]:
+    """login(name) → a TestClient signed in as that person (a fresh browser each call)."""
+    clients: list[TestClient] = []
+
+    def make(name: str) -> TestClient:
+        c = TestClient(create_app(zc=zc), base_url="https://testserver", follow_redirects=False)
+        c.__enter__()
+        clients.append(c)
+        return sign_in(c, name)
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)
+
+
+def page_csrf(client: TestClient, path: str = "/") -> str:
+    """The CSRF token of a signed-in client, read from a page's logout form."""
+    response = client.get(path, follow_redirects=True)
+    return csrf_of(response.text)

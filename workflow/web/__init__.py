@@ -1,0 +1,1 @@
+"""Web application: server-rendered pages (Jinja2) and a JSON API over the service layer."""

@@ -1,0 +1,105 @@
+"""Rendering pages: one Jinja2 environment, the signed-in person and one-shot notices.
+
+A notice ("已上传 2 个文件") survives the redirect after a form in a short-lived cookie; it is
+escaped like any other text when shown, so a forged cookie can only change what its own
+browser displays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from workflow.web.security import CSRF_FIELD, Viewer
+
+TEMPLATES = Path(__file__).parent / "templates"
+FLASH_COOKIE = "zc_flash"
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def _local_time(value: dt.datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(BEIJING).strftime(fmt)
+
+
+def _file_size(n: int | None) -> str:
+    if n is None:
+        return ""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local_time"] = _local_time
+    env.filters["file_size"] = _file_size
+    env.globals["csrf_field"] = CSRF_FIELD
+    return env
+
+
+ENV = make_environment()
+
+
+def render(
+    request: Request,
+    template: str,
+    viewer: Viewer | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    flash = _read_flash(request)
+    html = ENV.get_template(template).render(
+        request=request,
+        viewer=viewer,
+        csrf_token=viewer.csrf_token if viewer else "",
+        flash=flash,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    if flash is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def redirect(url: str, message: str | None = None, *, kind: str = "ok") -> RedirectResponse:
+    """303 See Other after a form, with an optional notice for the next page."""
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        value = quote(json.dumps({"kind": kind, "text": message[:2000]}, ensure_ascii=False))
+        response.set_cookie(FLASH_COOKIE, value, max_age=60, path="/", httponly=True, samesite="lax")
+    return response
+
+
+def _read_flash(request: Request) -> dict[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = json.loads(unquote(raw))
+        return {"kind": str(data.get("kind", "ok")), "text": str(data["text"])}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
