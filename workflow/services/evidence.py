@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -84,10 +84,18 @@ def view_of(evidence: Evidence, target: str) -> EvidenceView:
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file arriving as a stream (a web upload) rather than a path on this machine."""
+
+    name: str  # the name the sender gave; sanitised before it is stored
+    stream: BinaryIO
+
+
+@dataclass(frozen=True)
 class NewEvidence:
     """What the unit hands in for one checklist item."""
 
-    files: Sequence[Path] = ()
+    files: Sequence[Path | Upload] = ()
     links: Sequence[str] = ()
     note: str = ""  # a description of the files/links, or a note on its own
     doc_date: dt.date | None = None  # 成文日期; the upload date when not given
@@ -162,12 +170,16 @@ def _doc_date(given: dt.date | None, today: dt.date) -> dt.date:
     return given or today
 
 
-def store_files(store: EvidenceStore, files: Sequence[Path]) -> list[StoredBlob]:
+def store_files(store: EvidenceStore, files: Sequence[Path | Upload]) -> list[StoredBlob]:
     """Stream every file into the store; on a refusal, undo the blobs this call created."""
     blobs: list[StoredBlob] = []
     try:
-        for path in files:
-            blobs.append(store.put_path(path))
+        for file in files:
+            if isinstance(file, Upload):
+                # The store applies the size limit while it reads the stream.
+                blobs.append(store.put(file.stream, name=sanitise_filename(file.name)))
+            else:
+                blobs.append(store.put_path(file))
     except BaseException:
         discard_new(store, blobs, None)
         raise
@@ -191,7 +203,7 @@ def discard_new(store: EvidenceStore, blobs: Sequence[StoredBlob], uow: UnitOfWo
 def with_blobs(
     uow: UnitOfWork,
     store: EvidenceStore,
-    files: Sequence[Path],
+    files: Sequence[Path | Upload],
     write: Callable[[list[StoredBlob]], T],
 ) -> T:
     blobs = store_files(store, files)
