@@ -1,0 +1,351 @@
+"""What a unit member sees: their unit's worklist, and one measure with what they may do now.
+
+Read-only. Lateness comes from `progress.plan_progress` (the office's status and 督办 lists
+read the same rows), and "may I …" comes from the very rules the services enforce
+(`permissions.refusal`, the lifecycle's states, the evidence service's ownership rule), so a
+button is offered exactly when the command behind it would be accepted by those rules. The
+services still check everything again when the command arrives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from reports.export import measure_to_dict
+from workflow.db import UnitOfWork
+from workflow.domain import obligations
+from workflow.domain.lifecycle import allowed_actions
+from workflow.domain.permissions import Actor, Work, refusal
+from workflow.domain.states import Action, MeasureState, Verdict
+from workflow.errors import Refused
+from workflow.models import (
+    Evidence,
+    Measure,
+    MeasurePart,
+    MeasureUnit,
+    Plan,
+    Review,
+    SelfCheck,
+    UnitGroupMember,
+)
+from workflow.services import evidence as evidence_service
+from workflow.services.access import open_measure
+from workflow.services.acting import measure_units, members_for
+from workflow.services.measure_work import (
+    measure_dates,
+    open_round,
+    plan_period,
+    submission_request,
+)
+from workflow.services.progress import plan_progress
+
+ROLE_LABELS = {"lead": "牵头", "co": "配合"}
+# Evidence a browser can show inline (the others are downloaded).
+INLINE_TYPES = frozenset({"pdf", "jpg", "png"})
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One measure on a unit's worklist."""
+
+    measure_id: int
+    plan_key: str
+    plan_title: str
+    ref: str
+    title: str
+    section: str | None
+    state: str
+    state_label: str
+    role: str  # lead | co
+    units: list[str]  # every responsible unit, lead first
+    deadline: str
+    overdue: list[obligations.Overdue]
+    due_soon: dt.date | None
+    rectification_due: dt.date | None
+    evidence_count: int
+    position: int  # plan order, for the stable tail of the sort
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    @property
+    def overdue_reasons(self) -> list[str]:
+        return [o.text for o in self.overdue]
+
+    @property
+    def days_late(self) -> int:
+        return max((o.days_late for o in self.overdue), default=0)
+
+    @property
+    def badge_state(self) -> str:
+        """The CSS state: 整改中 gets its own colour although it is stored as in progress."""
+        if self.state == MeasureState.IN_PROGRESS.value and self.rectification_due is not None:
+            return "rectifying"
+        return self.state
+
+
+def _plans_of_unit(session: Session, unit_id: int) -> list[Plan]:
+    """Plans with a measure naming the unit directly or through a group it belongs to."""
+    groups = select(UnitGroupMember.group_id).where(UnitGroupMember.member_id == unit_id)
+    named = (
+        select(Measure.plan_id)
+        .join(MeasureUnit, MeasureUnit.measure_id == Measure.id)
+        .where(
+            Measure.retired_at.is_(None),
+            or_(MeasureUnit.unit_id == unit_id, MeasureUnit.unit_id.in_(groups)),
+        )
+    )
+    return list(session.scalars(select(Plan).where(Plan.id.in_(named)).order_by(Plan.id)))
+
+
+def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkItem]:
+    """Every current measure the actor's unit is responsible for, most urgent first.
+
+    Overdue measures come first (longest overdue first), then those due soon (earliest
+    first), then the rest in plan and document order. Office people have no unit: empty.
+    """
+    if actor.unit_id is None or actor.unit_name is None:
+        return []
+    items: list[WorkItem] = []
+    with uow:
+        session = uow.session
+        for plan_index, plan in enumerate(_plans_of_unit(session, actor.unit_id)):
+            progress = plan_progress(session, plan, today)
+            ids: dict[str, int] = dict(
+                session.execute(
+                    select(Measure.ref, Measure.id).where(
+                        Measure.plan_id == plan.id, Measure.retired_at.is_(None)
+                    )
+                ).tuples().all()
+            )
+            counts: dict[int | None, int] = dict(
+                session.execute(
+                    select(Evidence.measure_id, func.count())
+                    .join(Measure, Measure.id == Evidence.measure_id)
+                    .where(
+                        Measure.plan_id == plan.id,
+                        Evidence.superseded_by_id.is_(None),
+                        Evidence.removed_at.is_(None),
+                    )
+                    .group_by(Evidence.measure_id)
+                ).tuples().all()
+            )
+            for position, row in enumerate(progress.rows):
+                # Rows name units with groups already expanded to their member units.
+                if actor.unit_name not in row.units:
+                    continue
+                measure_id = ids[row.ref]
+                items.append(
+                    WorkItem(
+                        measure_id=measure_id,
+                        plan_key=plan.key,
+                        plan_title=plan.title,
+                        ref=row.ref,
+                        title=row.title,
+                        section=row.section,
+                        state=row.state,
+                        state_label=row.state_label,
+                        role="lead" if actor.unit_name in row.lead else "co",
+                        units=row.units,
+                        deadline=row.deadline,
+                        overdue=row.overdue,
+                        due_soon=row.due_soon,
+                        rectification_due=row.rectification_due,
+                        evidence_count=counts.get(measure_id, 0),
+                        position=plan_index * 100_000 + position,
+                    )
+                )
+
+    def urgency(item: WorkItem) -> tuple[int, int, int]:
+        if item.overdue:
+            return (0, -item.days_late, item.position)
+        if item.due_soon is not None:
+            return (1, item.due_soon.toordinal(), item.position)
+        return (2, 0, item.position)
+
+    return sorted(items, key=urgency)
+
+
+def worklist_counts(items: list[WorkItem]) -> dict[str, int]:
+    """The figures at the top of the unit's home page."""
+    return {
+        "total": len(items),
+        "lead": sum(1 for i in items if i.role == "lead"),
+        "overdue": sum(1 for i in items if i.overdue),
+        "due_soon": sum(1 for i in items if i.due_soon is not None),
+        "planned": sum(1 for i in items if i.state == MeasureState.PLANNED.value),
+        "in_progress": sum(1 for i in items if i.state == MeasureState.IN_PROGRESS.value),
+        "rectifying": sum(1 for i in items if i.badge_state == "rectifying"),
+        "self_checked": sum(1 for i in items if i.state == MeasureState.SELF_CHECKED.value),
+        "accepted": sum(1 for i in items if i.state == MeasureState.ACCEPTED.value),
+    }
+
+
+# ------------------------------------------------------------------------------ one measure
+
+
+def _load(session: Session, measure_id: int) -> Measure:
+    """The measure with everything `measure_to_dict` reads, in a fixed number of queries."""
+    measure = session.scalar(
+        select(Measure)
+        .where(Measure.id == measure_id)
+        .options(
+            selectinload(Measure.plan),
+            selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
+            selectinload(Measure.checklist),
+            selectinload(Measure.section),
+            selectinload(Measure.parts).options(
+                selectinload(MeasurePart.unit), selectinload(MeasurePart.done_by)
+            ),
+            selectinload(Measure.evidence).options(
+                selectinload(Evidence.person), selectinload(Evidence.unit)
+            ),
+            selectinload(Measure.self_checks).options(
+                selectinload(SelfCheck.person),
+                selectinload(SelfCheck.unit),
+                selectinload(SelfCheck.reviews).selectinload(Review.person),
+            ),
+        )
+    )
+    assert measure is not None, "open_measure found it in this request"
+    return measure
+
+
+def _accepted(check: Callable[[], None]) -> bool:
+    """Whether a service rule lets the action through (it raises Refused when not)."""
+    try:
+        check()
+    except Refused:
+        return False
+    return True
+
+
+def _overdue_dict(o: obligations.Overdue) -> dict[str, Any]:
+    return {
+        "kind": o.kind.value,
+        "due": o.due.isoformat(),
+        "days_late": o.days_late,
+        "year": o.year,
+        "text": o.text,
+    }
+
+
+def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.date) -> dict[str, Any]:
+    """One measure as the export gives it, plus its lateness and what `actor` may do now.
+
+    Refused (audited) when the actor may not see it, NotFound when there is no such measure.
+    """
+    ref = open_measure(uow, actor, measure_id)
+    with uow:
+        session = uow.session
+        measure = _load(session, measure_id)
+        members = members_for(session, [measure])
+        data = measure_to_dict(measure, members)
+        units = measure_units(session, measure, members)
+        responsibility = units.responsibility
+        period = plan_period(session, measure.plan)
+        dates = measure_dates(measure)
+        late = obligations.overdue(dates, period, today)
+        soon = None if late else obligations.due_soon(dates, period, today)
+
+        state = measure.state
+        live = measure.retired_at is None
+        allowed = allowed_actions(state) if live else []
+        unit_refusal = refusal(actor, Work.UNIT_WORK, responsibility)
+        submit_refusal = refusal(actor, Work.SUBMIT, responsibility)
+        writable = live and _accepted(
+            partial(evidence_service._writable_measure, session, actor, measure)
+        )
+        current_round = open_round(measure)
+        own_part = next(
+            (p for p in measure.parts if actor.unit_id is not None and p.unit_id == actor.unit_id),
+            None,
+        )
+        in_progress = state is MeasureState.IN_PROGRESS and live
+        replace: list[int] = []
+        remove: list[int] = []
+        for e in measure.evidence:
+            if not (writable and e.current):
+                continue
+            # The evidence service's own rule: a unit changes only what it handed in, the
+            # lead unit may tidy everything.
+            if _accepted(partial(evidence_service._own_evidence, session, actor, e)):
+                replace.append(e.id)
+                if not measure.self_checks:
+                    remove.append(e.id)
+        facts: dict[str, Any] | None = None
+        if in_progress:
+            request = submission_request(session, measure, "", today)
+            facts = {
+                "pending_parts": list(request.pending_parts),
+                "unmapped_groups": list(request.unmapped_groups),
+                "items_short": [
+                    {"number": s.position, "text": s.text, "needed": s.needed, "have": s.have}
+                    for s in request.items_short
+                ],
+                "missing_years": list(request.missing_years),
+                "ongoing_without_dated_evidence": request.ongoing_without_dated_evidence,
+            }
+        returns = [
+            r
+            for sc in measure.self_checks
+            for r in sc.reviews
+            if r.verdict is Verdict.RETURN
+        ]
+        last_return = returns[-1] if returns else None
+        plan = {"id": measure.plan.id, "key": measure.plan.key, "title": measure.plan.title}
+        lead_ids = responsibility.lead_unit_ids
+        data |= {
+            "id": measure.id,
+            "ident": ref.ident,
+            "label": measure.label,
+            "version": measure.version_id,
+            "plan": plan,
+            "unit_names": [
+                {"name": name, "lead": uid in lead_ids}
+                for uid, name in units.unit_names.items()
+            ],
+            "unmapped_groups": list(units.unmapped_groups),
+            "progress": {
+                "overdue": [_overdue_dict(o) for o in late],
+                "due_soon": soon.isoformat() if soon else None,
+            },
+            "last_return": None
+            if last_return is None
+            else {
+                "comment": last_return.comment,
+                "level_name": last_return.level_name,
+                "by": last_return.person.name,
+                "rectification_due": last_return.rectification_due.isoformat()
+                if last_return.rectification_due
+                else None,
+            },
+            "self_check_facts": facts,
+            "can": {
+                "start": Action.START in allowed and unit_refusal is None,
+                "add_evidence": writable,
+                "mark_part": in_progress and unit_refusal is None,
+                "part_done": own_part is not None and own_part.done_at is not None,
+                "submit": Action.SUBMIT_SELF_CHECK in allowed and submit_refusal is None,
+                "withdraw": Action.WITHDRAW in allowed
+                and submit_refusal is None
+                and current_round is not None
+                and not current_round.reviews,
+                "replace": replace,
+                "remove": remove,
+            },
+            "why_not": {"unit_work": unit_refusal, "submit": submit_refusal},
+        }
+        return data
+
+
+def inline_viewable(media_type: str | None) -> bool:
+    return media_type in INLINE_TYPES
