@@ -1,0 +1,109 @@
+"""The office's review queue: every self-checked measure waiting for a review level, oldest first.
+
+Read-only; the verdicts themselves go through `measure_work.accept` and
+`return_for_rectification`, which decide again under lock. The queue only tells a reviewer
+what is waiting, at which level, and where they must recuse (their own unit is responsible)
+or have already passed this round's earlier level (the next level needs someone else).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor, Work, refusal
+from workflow.domain.states import MeasureState, Verdict
+from workflow.models import DEFAULT_REVIEW_LEVELS, Measure, MeasureUnit, SelfCheck
+from workflow.services.acting import measure_units, members_for
+
+# The same naming of a level as the verdicts use (a round may be past a shortened list).
+from workflow.services.measure_work import _level_name as level_name
+from workflow.services.measure_work import open_round
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    measure_id: int
+    ident: str  # PLAN_KEY/REF, as the services take it
+    version: int  # for the verdict forms' expected_version
+    plan_id: int
+    plan_key: str
+    plan_title: str
+    ref: str
+    title: str
+    lead: list[str]
+    units: list[str]  # every responsible unit, lead first
+    submitted_at: dt.datetime
+    round: int
+    level: int  # the review level that decides next (1-based)
+    level_name: str
+    levels: int  # how many levels the plan has
+    waiting_days: int
+    recuse: bool  # the actor's unit is responsible: must not review
+    recuse_reason: str | None
+    passed_by_me: bool  # the actor passed an earlier level of this round: someone else is next
+
+
+def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) -> list[QueueRow]:
+    """Self-checked measures of every plan awaiting review, oldest submission first.
+
+    A fixed number of queries, however many plans and measures: the measures with their
+    plans, units, rounds and reviews, then the members of any unit groups.
+    """
+    today = today or dt.date.today()
+    with uow:
+        session = uow.session
+        measures = list(
+            session.scalars(
+                select(Measure)
+                .where(Measure.state == MeasureState.SELF_CHECKED, Measure.retired_at.is_(None))
+                .options(
+                    selectinload(Measure.plan),
+                    selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
+                    selectinload(Measure.self_checks).selectinload(SelfCheck.reviews),
+                )
+            )
+        )
+        members = members_for(session, measures)
+        rows = []
+        for m in measures:
+            current = open_round(m)
+            if current is None:  # not reviewable (a withdrawn round); the services would refuse
+                continue
+            units = measure_units(None, m, members)
+            levels = list(m.plan.review_levels) or list(DEFAULT_REVIEW_LEVELS)
+            passed = [r for r in current.reviews if r.verdict is Verdict.PASS]
+            level = len(passed) + 1
+            reason = refusal(actor, Work.REVIEW, units.responsibility)
+            submitted = current.submitted_at
+            if submitted.tzinfo is None:  # SQLite hands back naive UTC
+                submitted = submitted.replace(tzinfo=dt.UTC)
+            rows.append(
+                QueueRow(
+                    measure_id=m.id,
+                    ident=f"{m.plan.key}/{m.ref}",
+                    version=m.version_id,
+                    plan_id=m.plan_id,
+                    plan_key=m.plan.key,
+                    plan_title=m.plan.title,
+                    ref=m.ref,
+                    title=m.title,
+                    lead=units.lead_names,
+                    units=units.names_lead_first(),
+                    submitted_at=submitted,
+                    round=current.round,
+                    level=level,
+                    level_name=level_name(levels, level),
+                    levels=len(levels),
+                    waiting_days=max(0, (today - submitted.date()).days),
+                    recuse=reason is not None,
+                    recuse_reason=reason,
+                    passed_by_me=any(r.person_id == actor.id for r in passed),
+                )
+            )
+        rows.sort(key=lambda r: (r.submitted_at, r.plan_id, r.measure_id))
+        return rows
