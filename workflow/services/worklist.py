@@ -119,15 +119,17 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
         session = uow.session
         for plan_index, plan in enumerate(_plans_of_unit(session, actor.unit_id)):
             progress = plan_progress(session, plan, today)
-            ids: dict[str, int] = dict(
-                session.execute(
+            ids: dict[str, int] = {
+                ref: mid
+                for ref, mid in session.execute(
                     select(Measure.ref, Measure.id).where(
                         Measure.plan_id == plan.id, Measure.retired_at.is_(None)
                     )
-                ).tuples().all()
-            )
-            counts: dict[int | None, int] = dict(
-                session.execute(
+                )
+            }
+            counts: dict[int | None, int] = {
+                mid: n
+                for mid, n in session.execute(
                     select(Evidence.measure_id, func.count())
                     .join(Measure, Measure.id == Evidence.measure_id)
                     .where(
@@ -136,8 +138,8 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
                         Evidence.removed_at.is_(None),
                     )
                     .group_by(Evidence.measure_id)
-                ).tuples().all()
-            )
+                )
+            }
             for position, row in enumerate(progress.rows):
                 # Rows name units with groups already expanded to their member units.
                 if actor.unit_name not in row.units:
