@@ -1,7 +1,7 @@
 # The logic lives in scripts/*.sh; these targets only call them.
 # Pass extra pytest arguments with: make test PYTEST_ARGS='-k import -x'
 
-.PHONY: demo test setup bench
+.PHONY: demo test setup bench load serve
 .DEFAULT_GOAL := demo
 
 demo:
@@ -15,3 +15,11 @@ setup:
 
 bench:
 	bash scripts/test.sh tests/bench --benchmark-only -q
+
+# 50 simulated people for 60 s against `zonecheck serve --workers 4` on a throwaway PostgreSQL.
+load:
+	bash tests/bench/load/run_load.sh $(LOAD_ARGS)
+
+# The web service on the demo data (./zonecheck-data), http://127.0.0.1:8000
+serve:
+	.venv/bin/zonecheck serve

@@ -1,0 +1,241 @@
+"""Simulated people for the load test (run by run_load.py; not on its own against a real site).
+
+Members sign in through the login form (with its CSRF cookie), look at their unit's list and
+their own measure, and upload small files through the measure page's upload form (as the page's
+uploader script does: multipart, `Accept: application/json`, the page's CSRF token). Every file
+is unique (no deduplication), and each upload the server confirms is written to
+outcomes-<pid>.jsonl with its SHA-256, so run_load.py can check that none was lost.
+
+Reviewers sign in, browse the office's home, the review queue and review pages, and give the
+verdict on the measures prepared for them (one accept, one return each): nobody acts on a
+measure someone else acts on, so any refusal is an error.
+
+users.json (written by run_load.py) says who is who; ZONECHECK_LOAD_DIR is its folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import os
+import random
+import re
+import struct
+import uuid
+import zlib
+from pathlib import Path
+from typing import Any
+
+from locust import HttpUser, between, task
+
+LOAD_DIR = Path(os.environ.get("ZONECHECK_LOAD_DIR", "."))
+USERS = json.loads((LOAD_DIR / "users.json").read_text("utf-8"))
+PASSWORD: str = USERS["password"]
+_members = itertools.cycle(USERS["members"])
+_reviewers = itertools.cycle(USERS["reviewers"])
+_outcomes = (LOAD_DIR / f"outcomes-{os.getpid()}.jsonl").open("a", encoding="utf-8")
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+VERSION = re.compile(r'name="version" value="(\d+)"')
+EVIDENCE_VIEW = re.compile(r'href="(/evidence/\d+/view)"')
+REVIEW_LINK = re.compile(r'href="/office/review/(\d+)"')
+MEASURE_LINK = re.compile(r'href="/measures/(\d+)"')
+
+
+def record(kind: str, **fields: Any) -> None:
+    _outcomes.write(json.dumps({"kind": kind, **fields}, ensure_ascii=False) + "\n")
+    _outcomes.flush()
+
+
+def pdf_file(text: str) -> bytes:
+    """A small well-formed one-page PDF carrying `text` (so every file is different)."""
+    stream = f"BT /F1 12 Tf 72 720 Td <{text.encode().hex()}> Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def png_file(text: str) -> bytes:
+    """A small PNG image with `text` in a tEXt chunk."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    size = 8
+    rgb = bytes(random.randrange(256) for _ in range(3))
+    row = b"\x00" + rgb * size
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+        + chunk(b"tEXt", b"Comment\x00" + text.encode())
+        + chunk(b"IDAT", zlib.compress(row * size))
+        + chunk(b"IEND", b"")
+    )
+
+
+class Person(HttpUser):
+    abstract = True
+    wait_time = between(0.5, 2.0)
+    name = ""
+
+    def sign_in(self) -> None:
+        page = self.client.get("/login", name="/login")
+        token = CSRF.search(page.text)
+        assert token, "login page without CSRF field"
+        with self.client.post(
+            "/login",
+            data={"name": self.name, "password": PASSWORD, "csrf_token": token.group(1), "next": "/"},
+            allow_redirects=False,
+            catch_response=True,
+            name="/login [POST]",
+        ) as response:
+            if response.status_code != 303:
+                response.failure(f"sign-in as {self.name}: HTTP {response.status_code}")
+
+    def page(self, path: str, name: str) -> Any:
+        with self.client.get(path, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{path}: HTTP {response.status_code}")
+            elif "/login" in response.url:
+                response.failure(f"{path}: sent to the login page (session lost)")
+            return response
+
+
+class Member(Person):
+    """A unit member working on their own measure."""
+
+    weight = 4
+
+    def on_start(self) -> None:
+        me = next(_members)
+        self.name, self.measure = me["name"], me["measure"]
+        self.uploads = 0
+        self.csrf = ""
+        self.sign_in()
+        self.measure_page()
+
+    def measure_page(self) -> str:
+        response = self.page(f"/measures/{self.measure}", "/measures/[id]")
+        token = CSRF.search(response.text or "")
+        if token:
+            self.csrf = token.group(1)
+        return response.text or ""
+
+    @task(3)
+    def home(self) -> None:
+        self.page("/unit", "/unit")
+
+    @task(3)
+    def look_at_measure(self) -> None:
+        self.measure_page()
+
+    @task(3)
+    def upload(self) -> None:
+        self.uploads += 1
+        text = f"{self.name} {self.uploads} {uuid.uuid4()}"
+        if self.uploads % 2:
+            name, data, media = f"佐证-{self.uploads}.pdf", pdf_file(text), "application/pdf"
+        else:
+            name, data, media = f"现场照片-{self.uploads}.png", png_file(text), "image/png"
+        with self.client.post(
+            f"/measures/{self.measure}/evidence",
+            data={"csrf_token": self.csrf, "item": "1", "note": "压测上传", "doc_date": dt.date.today().isoformat()},
+            files=[("files", (name, data, media))],
+            headers={"Accept": "application/json", "X-Requested-With": "XMLHttpRequest"},
+            name="/measures/[id]/evidence [POST]",
+            catch_response=True,
+        ) as response:
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = {}
+            if response.status_code == 200 and answer.get("ok") is True:
+                record(
+                    "upload",
+                    who=self.name,
+                    measure=self.measure,
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    name=name,
+                )
+            else:
+                response.failure(f"upload: HTTP {response.status_code} {answer or response.text[:200]}")
+
+    @task(1)
+    def view_evidence(self) -> None:
+        links = EVIDENCE_VIEW.findall(self.measure_page())
+        if links:
+            self.page(random.choice(links), "/evidence/[id]/view")
+
+
+class Reviewer(Person):
+    """Somebody of the leading office reviewing the self-checks prepared for them."""
+
+    fixed_count = 10
+
+    def on_start(self) -> None:
+        me = next(_reviewers)
+        self.name = me["name"]
+        self.todo = [("accept", mid) for mid in me["accept"]] + [
+            ("return", mid) for mid in me["return"]
+        ]
+        self.sign_in()
+
+    @task(2)
+    def office_home(self) -> None:
+        self.page("/office", "/office")
+
+    @task(3)
+    def queue(self) -> None:
+        response = self.page("/office/review", "/office/review")
+        ids = REVIEW_LINK.findall(response.text or "")
+        if ids:
+            self.page(f"/office/review/{random.choice(ids)}", "/office/review/[id]")
+
+    @task(2)
+    def verdict(self) -> None:
+        if not self.todo:
+            self.queue()
+            return
+        action, mid = self.todo.pop(0)
+        page = self.page(f"/office/review/{mid}", "/office/review/[id]")
+        token, version = CSRF.search(page.text or ""), VERSION.search(page.text or "")
+        if not token or not version:
+            return  # already failed as a page, or the page changed: reported by page()
+        data = {"csrf_token": token.group(1), "version": version.group(1)}
+        if action == "accept":
+            data |= {"comment": "材料齐全,同意验收", "score": str(random.randint(80, 100))}
+        else:
+            due = dt.date.today() + dt.timedelta(days=15)
+            data |= {"comment": "佐证材料不足,请补充", "due": due.isoformat()}
+        with self.client.post(
+            f"/office/review/{mid}/{action}",
+            data=data,
+            allow_redirects=False,
+            name=f"/office/review/[id]/{action} [POST]",
+            catch_response=True,
+        ) as response:
+            where = response.headers.get("location", "")
+            if response.status_code == 303 and where == "/office/review":
+                record(action, who=self.name, measure=mid)
+            else:
+                response.failure(f"{action} {mid}: HTTP {response.status_code} → {where}")
