@@ -4,6 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from workflow.web.routes import api, auth, files, office, unit
+from workflow.web.routes import (
+    api,
+    auth,
+    files,
+    office,
+    office_admin,
+    office_reports,
+    office_review,
+    unit,
+)
 
-ROUTERS: list[APIRouter] = [auth.router, unit.router, office.router, files.router, api.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    unit.router,
+    office.router,
+    office_review.router,
+    office_admin.router,
+    office_reports.router,
+    files.router,
+    api.router,
+]

@@ -1,7 +1,203 @@
-"""Placeholder: filled in by the office pages."""
+"""The leading office's pages: plans and their progress, the 督办 list, the measures of a plan.
+
+Every office page takes `OfficeDep`: a unit member is refused (and the refusal audited) before
+anything is read. The review pages, administration and reports live in office_review.py,
+office_admin.py and office_reports.py; the helpers they share are here.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from workflow.bootstrap import App
+from workflow.domain.permissions import Work, refusal
+from workflow.domain.states import STATE_LABELS, MeasureState
+from workflow.errors import NotFound, Refused
+from workflow.models import Measure, Plan
+from workflow.services import accounts, plan_queries, progress
+from workflow.web.security import AppDep, Viewer, ViewerDep
+from workflow.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def office_today() -> dt.date:
+    """The office works on Beijing time: deadlines and 督办 are counted in its days."""
+    return dt.datetime.now(BEIJING).date()
+
+
+async def require_office(request: Request, zc: AppDep, viewer: ViewerDep) -> Viewer:
+    """The signed-in person, if they belong to the leading office (else Refused, audited)."""
+    if not viewer.is_office:
+        reason = f"{viewer.actor.describe()}不是领导小组办公室人员,无权使用办公室页面"
+        await run_in_threadpool(
+            accounts.record_refusal, zc.uow(), viewer.actor, "office_page", request.url.path, reason
+        )
+        raise Refused(reason)
+    return viewer
+
+
+OfficeDep = Annotated[Viewer, Depends(require_office)]
+
+
+async def require_admin(request: Request, zc: AppDep, viewer: OfficeDep) -> Viewer:
+    """An office member with the admin role; reading the people pages is administration too."""
+    reason = refusal(viewer.actor, Work.ADMINISTER)
+    if reason:
+        await run_in_threadpool(
+            accounts.record_refusal, zc.uow(), viewer.actor, "admin_page", request.url.path, reason
+        )
+        raise Refused(reason)
+    return viewer
+
+
+AdminDep = Annotated[Viewer, Depends(require_admin)]
+
+
+def plan_key_of(zc: App, plan_id: int) -> str:
+    """The key of plan number `plan_id`: services find plans by key, never by a guessable prefix."""
+    with zc.uow() as uow:
+        key = uow.session.scalar(select(Plan.key).where(Plan.id == plan_id))
+    if key is None:
+        raise NotFound(f"找不到编号为 {plan_id} 的方案")
+    return key
+
+
+def measure_ids(zc: App, plan_id: int) -> dict[str, int]:
+    """ref → measure id of one plan, to link rows of the read services to the measure pages."""
+    with zc.uow() as uow:
+        rows = uow.session.execute(
+            select(Measure.ref, Measure.id).where(Measure.plan_id == plan_id)
+        ).all()
+    return {ref: mid for ref, mid in rows}
+
+
+# ----------------------------------------------------------------------------- progress bars
+
+# The order states are stacked in: from not started to done; 整改中 split from 推进中.
+BAR_STATES = ["planned", "in_progress", "rectifying", "self_checked", "accepted"]
+BAR_LABELS = {s.value: label for s, label in STATE_LABELS.items()} | {"rectifying": "整改中"}
+
+
+@dataclass(frozen=True)
+class Segment:
+    state: str
+    label: str
+    count: int
+    x: float  # percent of the bar's width
+    width: float
+
+
+def segments(by_state: dict[str, int]) -> list[Segment]:
+    """Stacked-bar segments from counts by state (with or without a separate 整改中 count)."""
+    counts = {s: int(by_state.get(s, 0)) for s in BAR_STATES}
+    # plan_status counts 整改中 measures also under 推进中; show them once.
+    counts["in_progress"] = max(0, counts["in_progress"] - counts["rectifying"])
+    total = sum(counts.values())
+    out = []
+    x = 0.0
+    for state in BAR_STATES:
+        n = counts[state]
+        if n == 0 or total == 0:
+            continue
+        width = 100.0 * n / total
+        out.append(Segment(state, BAR_LABELS[state], n, round(x, 3), round(width, 3)))
+        x += width
+    return out
+
+
+def legend() -> list[tuple[str, str]]:
+    return [(s, BAR_LABELS[s]) for s in BAR_STATES]
+
+
+def bar_context() -> dict[str, Any]:
+    return {"segments": segments, "legend": legend()}
+
+
+# ------------------------------------------------------------------------------------- pages
+
+
+@router.get("/office")
+def office_home(request: Request, zc: AppDep, viewer: OfficeDep) -> Response:
+    with zc.uow() as uow:
+        plans = plan_queries.plan_summaries(uow.session)
+    return render(request, "office_home.html", viewer, plans=plans, **bar_context())
+
+
+@router.get("/office/plans/{plan_id}")
+def office_plan(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
+    key = plan_key_of(zc, plan_id)
+    status = progress.plan_status(zc.uow(), key, today=office_today())
+    with zc.uow() as uow:
+        plan = uow.session.get(Plan, plan_id)
+        assert plan is not None
+        info = {"issuer": plan.issuer, "issued_on": plan.issued_on, "source_file": plan.source_file}
+    return render(
+        request,
+        "office_plan.html",
+        viewer,
+        plan_id=plan_id,
+        status=status,
+        info=info,
+        states=[s.value for s in MeasureState],
+        state_labels=BAR_LABELS,
+        **bar_context(),
+    )
+
+
+@router.get("/office/plans/{plan_id}/measures")
+def office_measures(
+    request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int, state: str = ""
+) -> Response:
+    key = plan_key_of(zc, plan_id)
+    today = office_today()
+    with zc.uow() as uow:
+        plan = plan_queries.find_plan(uow.session, key)
+        rows = progress.plan_progress(uow.session, plan, today).rows
+        title = plan.title
+    ids = measure_ids(zc, plan_id)
+    shown = [r for r in rows if not state or _row_state(r) == state]
+    return render(
+        request,
+        "office_measures.html",
+        viewer,
+        plan_id=plan_id,
+        title=title,
+        rows=shown,
+        total=len(rows),
+        ids=ids,
+        state=state if state in BAR_LABELS else "",
+        state_labels=BAR_LABELS,
+        row_state=_row_state,
+        today=today,
+    )
+
+
+def _row_state(row: progress.MeasureRow) -> str:
+    if row.state == "in_progress" and row.rectification_due is not None:
+        return "rectifying"
+    return row.state
+
+
+@router.get("/office/plans/{plan_id}/overdue")
+def office_overdue(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
+    key = plan_key_of(zc, plan_id)
+    listing = progress.overdue_list(zc.uow(), key, today=office_today())
+    return render(
+        request,
+        "office_overdue.html",
+        viewer,
+        plan_id=plan_id,
+        listing=listing,
+        ids=measure_ids(zc, plan_id),
+    )
