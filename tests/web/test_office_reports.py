@@ -1,0 +1,186 @@
+"""Report downloads from the office: registered PDFs, the evidence bundle and the ledger."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from tests.integration.workflow_helpers import ADMIN, JIADING, REVIEWER_A, session_of
+from tests.web.conftest import Login, csrf_of
+from tests.web.test_office_support import drive_demo
+from workflow.bootstrap import App
+from workflow.models import IssuedReport
+from workflow.services.plan_queries import find_plan
+from workflow.web.routes.office_reports import content_disposition
+
+
+def plan_id(app: App) -> int:
+    with app.uow() as uow:
+        return find_plan(uow.session, JIADING).id
+
+
+def issued(app: App) -> list[IssuedReport]:
+    with session_of(app) as session:
+        return list(session.scalars(select(IssuedReport).order_by(IssuedReport.id)))
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_acceptance_report_is_a_registered_pdf_with_the_measures(
+    zc: App, login: Login, tmp_path: Path
+) -> None:
+    drive_demo(zc, tmp_path / "files")
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    page = office.get(f"/office/plans/{pid}/reports")
+    assert page.status_code == 200 and "尚未生成过报告" in page.text
+    response = office.post(
+        f"/office/plans/{pid}/reports/acceptance",
+        data={"csrf_token": csrf_of(page.text), "number": "嘉知保办〔2024〕3号"},
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="')
+    name = unquote(disposition.split("filename*=UTF-8''")[1])
+    assert name.startswith(f"{JIADING}-验收报告-") and name.endswith(".pdf")
+    text = pdf_text(response.content, tmp_path)
+    assert "开展知识产权代理行业" in text.replace(" ", "")  # measure 12, accepted
+    [row] = issued(zc)
+    assert (row.kind, row.file_name, row.size) == ("acceptance", name, len(response.content))
+    register = office.get(f"/office/plans/{pid}/reports").text
+    assert name in register and row.sha256[:16] in register and REVIEWER_A in register
+
+
+def test_selfcheck_report_for_one_unit(zc: App, login: Login, tmp_path: Path) -> None:
+    drive_demo(zc, tmp_path / "files")
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
+    response = office.post(
+        f"/office/plans/{pid}/reports/selfcheck", data={"csrf_token": token, "unit": "区法院"}
+    )
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert "区法院" in unquote(response.headers["content-disposition"])
+    [row] = issued(zc)
+    assert row.kind == "selfcheck" and row.unit_id is not None
+
+
+def test_a_notice_with_nothing_to_notify_is_refused_with_the_reason(
+    zc: App, login: Login, tmp_path: Path
+) -> None:
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
+    response = office.post(f"/office/plans/{pid}/reports/rectification", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/office/plans/{pid}/reports"
+    page = office.get(f"/office/plans/{pid}/reports").text
+    assert "没有退回整改未完成的措施,无需发整改通知" in page and "flash-error" in page
+    assert issued(zc) == []
+
+
+def test_rectification_notice_for_a_returned_measure(zc: App, login: Login, tmp_path: Path) -> None:
+    drive_demo(zc, tmp_path / "files")
+    office = login(ADMIN)
+    pid = plan_id(zc)
+    token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
+    response = office.post(f"/office/plans/{pid}/reports/rectification", data={"csrf_token": token})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert "请补充执法台账" in pdf_text(response.content, tmp_path).replace(" ", "").replace(",", ",")
+
+
+def test_stage_report_needs_its_date(zc: App, login: Login, tmp_path: Path) -> None:
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
+    response = office.post(f"/office/plans/{pid}/reports/stage", data={"csrf_token": token, "as_of": "x"})
+    assert response.status_code == 303
+    assert "截至日期:应为 YYYY-MM-DD" in office.get(f"/office/plans/{pid}/reports").text
+    response = office.post(
+        f"/office/plans/{pid}/reports/stage", data={"csrf_token": token, "as_of": "2024-06-30"}
+    )
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert issued(zc)[-1].kind == "stage"
+
+
+def test_bundle_is_a_zip_with_its_manifest(zc: App, login: Login, tmp_path: Path) -> None:
+    drive_demo(zc, tmp_path / "files")
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
+    response = office.post(f"/office/plans/{pid}/reports/bundle", data={"csrf_token": token})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert archive.testzip() is None
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+    assert "SHA256SUMS" in names
+    assert any(n.endswith("执法台账.pdf") for n in names)
+    assert manifest
+
+
+def test_bundle_of_a_plan_without_evidence_is_refused(zc: App, login: Login) -> None:
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
+    response = office.post(f"/office/plans/{pid}/reports/bundle", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert "尚无有效的佐证材料" in office.get(f"/office/plans/{pid}/reports").text
+
+
+def test_ledger_opens_in_openpyxl(
+    zc: App, login: Login, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drive_demo(zc, tmp_path / "files")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
+    response = office.post(f"/office/plans/{pid}/reports/ledger", data={"csrf_token": token})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value]
+    assert any("开展知识产权代理行业" in c for c in cells)
+    assert list(scratch.iterdir()) == []  # the temporary file went once it was sent
+
+
+def test_report_posts_need_the_csrf_token(zc: App, login: Login) -> None:
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    for kind in ("acceptance", "bundle", "ledger"):
+        response = office.post(f"/office/plans/{pid}/reports/{kind}", data={})
+        assert response.status_code == 403
+    assert issued(zc) == []
+
+
+def test_content_disposition_has_an_ascii_fallback_and_the_utf8_name() -> None:
+    header = content_disposition("003_ae65-验收报告-区法院-2024-03-01.pdf")
+    assert header.isascii()
+    assert header.startswith('attachment; filename="003_ae65-_-_-2024-03-01.pdf"; ')
+    assert unquote(header.split("filename*=UTF-8''")[1]) == "003_ae65-验收报告-区法院-2024-03-01.pdf"
+    odd = content_disposition('a"b\r\n.pdf')
+    assert odd.startswith('attachment; filename="a_b.pdf"; ') and "\r" not in odd and "\n" not in odd
