@@ -39,7 +39,7 @@ from tests.web.conftest import Login, csrf_of
 from workflow.bootstrap import App
 from workflow.domain.states import MeasureState
 from workflow.models import Evidence, Measure, MeasureUnit, SelfCheck, Unit
-from workflow.services import measure_work
+from workflow.services import measure_work, people
 from workflow.services.evidence import NewEvidence, add_evidence
 from workflow.web.routes.unit import today
 
@@ -132,6 +132,21 @@ def test_other_units_see_only_their_own(login: Login, zc: App) -> None:
     assert measure_id(zc, JIADING, "10") not in rows
     economy = rows_of(page(login(ECONOMY), "/unit"))
     assert economy == [measure_id(zc, JIADING, "3")]
+
+
+def test_groups_count_for_their_member_units(login: Login, zc: App) -> None:
+    """Once the office maps 各成员单位, its measures are on each member unit's list."""
+    people.set_group_members(zc.uow(), ADMIN, "区知识产权联席会议各成员单位", add=["区法院", "区经委"])
+    group_measures = {measure_id(zc, JIADING, ref) for ref in ("1", "5", "21", "22")}
+    html = page(login(COURT), "/unit")
+    assert set(rows_of(html)) == unit_measure_ids(zc, "区法院") | group_measures
+    # Only the group is named, so each member unit leads its own share.
+    row1 = html.split(f'data-measure="{measure_id(zc, JIADING, "1")}"')[1].split("</tr>")[0]
+    assert "牵头" in row1
+    assert set(rows_of(page(login(ECONOMY), "/unit"))) == {measure_id(zc, JIADING, "3")} | group_measures
+    # The member may open such a measure; the unit outside the group still may not.
+    assert login(COURT).get(f"/measures/{measure_id(zc, JIADING, '1')}").status_code == 200
+    assert login(MARKET).get(f"/measures/{measure_id(zc, JIADING, '1')}").status_code == 403
 
 
 def test_office_people_are_sent_to_the_office_home(login: Login) -> None:
