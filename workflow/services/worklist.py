@@ -110,9 +110,10 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
     """Every current measure the actor's unit is responsible for, most urgent first.
 
     Overdue measures come first (longest overdue first), then those due soon (earliest
-    first), then the rest in plan and document order. Office people have no unit: empty.
+    first), then the rest in plan and document order. Office people (even a reviewer working
+    in a unit) do no unit work: empty.
     """
-    if actor.unit_id is None or actor.unit_name is None:
+    if actor.is_office or actor.unit_id is None or actor.unit_name is None:
         return []
     items: list[WorkItem] = []
     with uow:
