@@ -370,3 +370,54 @@ def test_replace_and_remove_evidence(login: Login, zc: App, tmp_path: Path) -> N
     response = co.post(f"/evidence/{new_id}/remove", data={"csrf_token": csrf})
     assert "已撤下" in flash_of(co, response)
     assert snapshot(zc, JIADING, "3")["evidence"][-1] == (new_id, None, True)
+
+
+def test_what_the_page_offers_agrees_with_what_the_services_accept(zc: App, tmp_path: Path) -> None:
+    """`can` comes from the services' own rules: every False is refused, every True goes through."""
+    from workflow.errors import Refused
+    from workflow.services.acting import actor_of, find_person
+    from workflow.services.evidence import remove_evidence
+    from workflow.services.worklist import measure_detail, unit_worklist
+
+    three = ident(JIADING, "3")
+    mid = measure_id(zc, JIADING, "3")
+    measure_work.start(zc.uow(), MARKET, three)
+    add_pdf(zc, tmp_path, "3", MARKET)
+    add_pdf(zc, tmp_path, "3", ECONOMY)
+    with session_of(zc) as s:
+        mine, theirs = s.scalars(select(Evidence.id).where(Evidence.measure_id == mid).order_by(Evidence.id))
+        actors = {n: actor_of(find_person(s, n)) for n in (MARKET, ECONOMY, REVIEWER_A, MARKET_REVIEWER)}
+
+    def can(name: str) -> dict[str, object]:
+        return measure_detail(zc.uow(), actors[name], mid, today())["can"]  # type: ignore[no-any-return]
+
+    refusals = {
+        "start": lambda who: measure_work.start(zc.uow(), who, three),
+        "submit": lambda who: measure_work.submit_self_check(zc.uow(), who, three, statement="完成"),
+        "withdraw": lambda who: measure_work.withdraw(zc.uow(), who, three),
+        "mark_part": lambda who: measure_work.set_part(zc.uow(), who, three),
+    }
+    before = snapshot(zc, JIADING, "3")
+    for name in (ECONOMY, REVIEWER_A, MARKET_REVIEWER):
+        offered = can(name)
+        for key, call in refusals.items():
+            if offered[key]:
+                continue
+            with pytest.raises(Refused):
+                call(name)
+        if theirs not in offered["remove"] and mine not in offered["remove"]:
+            with pytest.raises(Refused):
+                remove_evidence(zc.uow(), name, mine)
+    assert snapshot(zc, JIADING, "3") == before
+    economy = can(ECONOMY)
+    assert (economy["submit"], economy["start"], economy["mark_part"]) == (False, False, True)
+    assert economy["remove"] == [theirs] and economy["replace"] == [theirs]
+    assert not any(v for k, v in can(REVIEWER_A).items() if k != "part_done")
+    with pytest.raises(Refused):
+        remove_evidence(zc.uow(), ECONOMY, mine)
+    # And what is offered goes through.
+    measure_work.set_part(zc.uow(), ECONOMY, three)
+    assert can(ECONOMY)["part_done"] is True
+    assert set(can(MARKET)["remove"]) == {mine, theirs}  # type: ignore[arg-type]
+    remove_evidence(zc.uow(), MARKET, theirs)
+    assert unit_worklist(zc.uow(), actors[MARKET_REVIEWER], today()) == []
