@@ -198,7 +198,8 @@ def live_server(
                     sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
                 )
 
-    env = _clean_env(ZONECHECK_HOME=str(home), ZONECHECK_DB=db_url)
+    # Unbuffered: a failed test shows the server's log up to the failing request.
+    env = _clean_env(ZONECHECK_HOME=str(home), ZONECHECK_DB=db_url, PYTHONUNBUFFERED="1")
     server = LiveServer(
         url="", home=home, db_url=db_url, log=base / "server.log", backend=request.param, env=env
     )
