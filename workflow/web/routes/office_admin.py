@@ -292,7 +292,7 @@ def _preview(result: ImportResult, name: str) -> dict[str, Any]:
                 "title": m.title,
                 "units": [(u.name, u.role.value) for u in m.units],
                 "deadline": m.deadline.text,
-                "items": len(m.checklist),
+                "item_count": len(m.checklist),
             }
             for m in (catalog.measures if catalog is not None else [])
         ],
