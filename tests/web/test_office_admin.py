@@ -147,6 +147,10 @@ def test_import_previews_without_saving_then_confirm_imports_that_file(
     assert "许昌" in html  # the title read from the document
     assert re.search(r"措施 \d+ · 保障措施", html)
     assert "未能读取或存疑的内容" in html
+    # Each measure row: ref, title, units, deadline and the checklist count.
+    assert re.search(r'<td class="num">1</td>\s*<td>[^<]+</td>', html)
+    assert "built-in method" not in html
+    assert re.search(r'<td class="num">\d+</td>\s*</tr>', html)
     assert plans(zc) == before  # nothing saved
     assert len(audit_entries(zc)) == audit_before
     token = staging_token(html)
