@@ -203,6 +203,8 @@ def check_inline_evidence(page: Page, ids: list[int], kinds: dict[int, str]) -> 
             content = frame.element_handle().content_frame()
             assert content is not None
             content.wait_for_load_state("load")  # Chromium's PDF viewer has the file
+            for inner in content.child_frames:  # the viewer itself, for the screenshot
+                inner.wait_for_load_state("load")
         else:
             img = page.locator(f'img.viewer-img[src="{src}"]')
             img.scroll_into_view_if_needed()
