@@ -80,6 +80,8 @@ def test_measures_page_links_measure_pages_and_filters_by_state(
     assert f'href="/measures/{mid}"' in returned.text
     assert returned.text.count('href="/measures/') == 1
     assert "整改期限" in returned.text
+    unknown = office.get(f"/office/plans/{pid}/measures?state=bogus")
+    assert unknown.text.count('href="/measures/') == 26
 
 
 def test_overdue_page_lists_what_overdue_list_gives(zc: App, login: Login) -> None:

@@ -166,6 +166,7 @@ def office_measures(
         rows = progress.plan_progress(uow.session, plan, today).rows
         title = plan.title
     ids = measure_ids(zc, plan_id)
+    state = state if state in BAR_LABELS else ""  # an unknown filter shows everything
     shown = [r for r in rows if not state or _row_state(r) == state]
     return render(
         request,
@@ -176,7 +177,7 @@ def office_measures(
         rows=shown,
         total=len(rows),
         ids=ids,
-        state=state if state in BAR_LABELS else "",
+        state=state,
         state_labels=BAR_LABELS,
         row_state=_row_state,
         today=today,
