@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.integration.workflow_helpers import (
+    ADMIN,
     JIADING,
     MARKET_REVIEWER,
     REVIEWER_A,
@@ -22,6 +23,7 @@ from tests.web.test_office_support import RETURN_COMMENT, audit_since, drive_dem
 from workflow.bootstrap import App
 from workflow.domain.states import MeasureState, Verdict
 from workflow.models import Evidence
+from workflow.services import people
 
 
 def version_of(html: str) -> str:
@@ -216,3 +218,31 @@ def test_posts_without_the_csrf_token_are_refused(zc: App, login: Login, tmp_pat
         assert response.status_code == 403
         assert "CSRF" in response.text
     assert snapshot(zc, JIADING, "13") == before
+
+
+def test_two_review_levels_need_two_reviewers(zc: App, login: Login, tmp_path: Path) -> None:
+    people.set_review_levels(zc.uow(), ADMIN, JIADING, ["初审", "专家评审"])
+    drive_demo(zc, tmp_path)
+    mid = measure_id(zc, JIADING, "13")
+    first = login(REVIEWER_A)
+    page = first.get(f"/office/review/{mid}").text
+    assert "初审" in page and "(第 1/2 级)" in page and "通过本级审核" in page
+    response = first.post(
+        f"/office/review/{mid}/accept",
+        data={"csrf_token": csrf_of(page), "version": version_of(page)},
+    )
+    assert response.status_code == 303
+    queue = first.get("/office/review").text
+    assert "初审通过(第 1/2 级),待专家评审" in queue
+    assert snapshot(zc, JIADING, "13")["state"] is MeasureState.SELF_CHECKED
+    again = first.get(f"/office/review/{mid}").text
+    assert "须由其他审核人进行" in again and f'action="/office/review/{mid}/accept"' not in again
+    second = login(REVIEWER_B)
+    page = second.get(f"/office/review/{mid}").text
+    assert "专家评审" in page and "验收通过" in page
+    second.post(
+        f"/office/review/{mid}/accept",
+        data={"csrf_token": csrf_of(page), "version": version_of(page), "score": "95"},
+    )
+    assert snapshot(zc, JIADING, "13")["state"] is MeasureState.ACCEPTED
+    assert [r[:2] for r in snapshot(zc, JIADING, "13")["reviews"]] == [(1, "pass"), (2, "pass")]
