@@ -388,11 +388,17 @@ def test_service_refusals_and_bad_input_answer_in_chinese(zc: App, api: Api) -> 
 # ------------------------------------------------------------------------------------ OpenAPI
 
 
-def all_routes(routes: list[Any]) -> Iterator[Any]:
-    """Every route, inside included routers too (FastAPI keeps those as one entry each)."""
+def all_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(method, full path) of every route, inside included routers too (FastAPI keeps each
+    included router as one entry, with the prefix it was included under)."""
     for route in routes:
         included = getattr(route, "original_router", None)
-        yield from all_routes(included.routes) if included is not None else [route]
+        if included is not None:
+            yield from all_routes(included.routes, prefix + route.include_context.prefix)
+            continue
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                yield method, prefix + route.path
 
 
 def test_the_openapi_description_loads_and_covers_every_api_route(zc: App) -> None:
@@ -403,11 +409,9 @@ def test_the_openapi_description_loads_and_covers_every_api_route(zc: App) -> No
         (method.upper(), path) for path, item in raw["paths"].items() for method in item
     }
     routes = {
-        (method, route.path)
-        for route in all_routes(app.routes)
-        if getattr(route, "path", "").startswith("/api/")
-        and route.path != "/api/v1/openapi.json"
-        for method in getattr(route, "methods", set()) - {"HEAD"}
+        (method, path)
+        for method, path in all_routes(app.routes)
+        if path.startswith("/api/") and path != "/api/v1/openapi.json"
     }
     assert routes and routes == documented
     for (method, path), operation in [
@@ -416,6 +420,11 @@ def test_the_openapi_description_loads_and_covers_every_api_route(zc: App) -> No
         assert any("\u4e00" <= c <= "\u9fff" for c in operation["summary"]), (method, path)
         refs = str(operation["responses"].get("422", {}))
         assert "Error" in refs, (method, path)  # the Chinese error shape, not FastAPI's
+    # Clients are told how to authenticate: every route but signing in takes the bearer token.
+    assert raw["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    for method, path in documented:
+        secured = "security" in raw["paths"][path][method.lower()]
+        assert secured == ((method, path) != ("POST", "/api/v1/session")), (method, path)
     operations = list(schema.get_all_operations())
     assert len(operations) == len(documented)
     assert all(op.ok() for op in operations)

@@ -41,7 +41,7 @@ class Error(_Out):
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
-        400: "请求内容有误(如清单项不存在、日期晚于今天)",
+        400: "请求内容有误或无法解析(如清单项不存在、日期晚于今天)",
         401: "未登录、登录已过期或用户名密码错误",
         403: "无权进行该操作(已记入审计日志)",
         404: "对象不存在",

@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, Security, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.security import HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -66,10 +67,16 @@ from workflow.web.api_models import (
 )
 from workflow.web.security import SESSION_COOKIE, AppDep, ViewerDep, _bearer
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses(401, 422))
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses(400, 422))
 
-Id = Annotated[int, Path(ge=1, le=MAX_ID, description="编号")]
-ItemNumber = Annotated[int, Path(ge=1, le=10_000, description="指标序号")]
+# Declares the bearer token in the OpenAPI description; the check itself is ViewerDep's (which
+# also accepts the browser's session cookie, so a missing header is no error here).
+bearer = HTTPBearer(auto_error=False, description="POST /api/v1/session 取得的令牌")
+# Every route but signing in: the person is known from the token (or the browser's cookie).
+signed_in = APIRouter(dependencies=[Security(bearer)], responses=error_responses(401))
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="编号", examples=[3])]
+ItemNumber = Annotated[int, Path(ge=1, le=10_000, description="指标序号", examples=[1])]
 
 # What the store records (detected from the content) → the type a download is served as.
 MEDIA_TYPES = {
@@ -95,7 +102,7 @@ ACTION_ERRORS = error_responses(400, 403, 404, 409)
     summary="登录,取得访问令牌",
     status_code=201,
     response_model=SessionOut,
-    responses=error_responses(429),
+    responses=error_responses(401, 429),
 )
 def open_session(body: SessionRequest, request: Request, zc: AppDep) -> Any:
     client = request.client.host if request.client else ""
@@ -117,7 +124,7 @@ def open_session(body: SessionRequest, request: Request, zc: AppDep) -> Any:
     )
 
 
-@router.delete("/session", summary="退出登录(令牌作废)", status_code=204, response_class=Response)
+@signed_in.delete("/session", summary="退出登录(令牌作废)", status_code=204, response_class=Response)
 def close_session(request: Request, viewer: ViewerDep, zc: AppDep) -> Response:
     token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
     if token:
@@ -125,7 +132,7 @@ def close_session(request: Request, viewer: ViewerDep, zc: AppDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/me", summary="当前登录人员", response_model=Me)
+@signed_in.get("/me", summary="当前登录人员", response_model=Me)
 async def me(viewer: ViewerDep) -> Me:
     actor = viewer.actor
     return Me(name=actor.name, role=actor.role.value, unit=actor.unit_name)
@@ -161,13 +168,13 @@ def _overdue(o: obligations.Overdue) -> dict[str, Any]:
     }
 
 
-@router.get("/plans", summary="方案列表", response_model=list[PlanSummaryOut])
+@signed_in.get("/plans", summary="方案列表", response_model=list[PlanSummaryOut])
 def plans(viewer: ViewerDep, zc: AppDep) -> Any:
     with zc.uow() as uow:
         return [dataclasses.asdict(s) for s in plan_queries.plan_summaries(uow.session)]
 
 
-@router.get(
+@signed_in.get(
     "/plans/{plan_id}",
     summary="方案推进情况(按状态、章节、单位统计,验收率、平均分、量化指标)",
     response_model=PlanStatus,
@@ -177,7 +184,7 @@ def plan_status(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     return progress.plan_status(zc.uow(), _plan_key(zc, plan_id), today=dt.date.today())
 
 
-@router.get(
+@signed_in.get(
     "/plans/{plan_id}/measures",
     summary="方案的措施列表(办公室:全部;单位成员:本单位负责的)",
     response_model=list[MeasureRowOut],
@@ -211,7 +218,7 @@ def plan_measures(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     ]
 
 
-@router.get(
+@signed_in.get(
     "/plans/{plan_id}/overdue",
     summary="督办清单:逾期及即将到期的措施(仅办公室)",
     response_model=OverdueList,
@@ -223,7 +230,7 @@ def plan_overdue(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     return progress.overdue_list(zc.uow(), key, today=dt.date.today())
 
 
-@router.get(
+@signed_in.get(
     "/worklist",
     summary="本单位的待办措施(逾期、即将到期的在前)",
     response_model=list[WorkItemOut],
@@ -235,7 +242,7 @@ def unit_worklist(viewer: ViewerDep, zc: AppDep) -> Any:
     ]
 
 
-@router.get(
+@signed_in.get(
     "/review-queue",
     summary="待审核的自查(仅办公室,提交早的在前)",
     response_model=list[QueueRowOut],
@@ -250,7 +257,7 @@ def office_review_queue(viewer: ViewerDep, zc: AppDep) -> Any:
 # ----------------------------------------------------------------------------------- measures
 
 
-@router.get(
+@signed_in.get(
     "/measures/{measure_id}",
     summary="措施详情(清单、佐证材料、自查轮次、版本号)",
     response_model=MeasureDetail,
@@ -260,7 +267,7 @@ def measure(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     return worklist.measure_detail(zc.uow(), viewer.actor, measure_id, dt.date.today())
 
 
-@router.get(
+@signed_in.get(
     "/measures/{measure_id}/history",
     summary="措施的办理记录(审计日志,含被拒绝的操作)",
     response_model=MeasureHistory,
@@ -301,7 +308,7 @@ def _act(
     )
 
 
-@router.post(
+@signed_in.post(
     "/measures/{measure_id}/start",
     summary="启动措施",
     response_model=ActionResult,
@@ -318,7 +325,7 @@ def start(measure_id: Id, viewer: ViewerDep, zc: AppDep, body: ActionRequest | N
     )
 
 
-@router.post(
+@signed_in.post(
     "/measures/{measure_id}/part",
     summary="标记(或取消)本单位部分完成",
     response_model=ActionResult,
@@ -344,7 +351,7 @@ def _ratings(given: dict[int, str]) -> dict[int, Rating]:
     return {number: parse_rating(text) for number, text in given.items()}
 
 
-@router.post(
+@signed_in.post(
     "/measures/{measure_id}/self-check",
     summary="提交自查(牵头单位)",
     response_model=ActionResult,
@@ -367,7 +374,7 @@ def self_check(measure_id: Id, body: SelfCheckRequest, viewer: ViewerDep, zc: Ap
     )
 
 
-@router.post(
+@signed_in.post(
     "/measures/{measure_id}/withdraw",
     summary="撤回自查(审核前,牵头单位)",
     response_model=ActionResult,
@@ -386,7 +393,7 @@ def withdraw(
     )
 
 
-@router.post(
+@signed_in.post(
     "/measures/{measure_id}/accept",
     summary="审核通过(最后一级通过即验收)",
     response_model=ActionResult,
@@ -409,7 +416,7 @@ def accept(measure_id: Id, body: AcceptRequest, viewer: ViewerDep, zc: AppDep) -
     )
 
 
-@router.post(
+@signed_in.post(
     "/measures/{measure_id}/return",
     summary="退回整改(须写明意见)",
     response_model=ActionResult,
@@ -472,7 +479,7 @@ Note = Annotated[str, Form(max_length=20_000, description="说明")]
 DocDate = Annotated[dt.date | None, Form(description="成文日期;不填为今天")]
 
 
-@router.post(
+@signed_in.post(
     "/measures/{measure_id}/evidence",
     summary="上传佐证材料(文件、链接或说明)",
     status_code=201,
@@ -502,7 +509,7 @@ def add_evidence(
     )
 
 
-@router.get(
+@signed_in.get(
     "/evidence/{evidence_id}",
     summary="佐证材料信息(含 sha256)",
     response_model=EvidenceMeta,
@@ -534,12 +541,15 @@ def content_disposition(file_name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-@router.get(
+@signed_in.get(
     "/evidence/{evidence_id}/file",
     summary="下载佐证文件",
     response_class=FileResponse,
     responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "文件内容"},
+        200: {
+            "content": {t: {} for t in [*MEDIA_TYPES.values(), "application/octet-stream"]},
+            "description": "文件内容(类型按存储时识别的文件格式)",
+        },
         **OBJECT_ERRORS,
     },
 )
@@ -560,7 +570,7 @@ def evidence_file(evidence_id: Id, viewer: ViewerDep, zc: AppDep) -> FileRespons
 # --------------------------------------------------------------------------------- indicators
 
 
-@router.get(
+@signed_in.get(
     "/plans/{plan_id}/indicators",
     summary="方案的量化指标及最近填报值",
     response_model=list[IndicatorOut],
@@ -574,7 +584,7 @@ def plan_indicators(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
         return progress.plan_progress(uow.session, plan, dt.date.today()).indicators
 
 
-@router.post(
+@signed_in.post(
     "/plans/{plan_id}/indicators/{number}/reports",
     summary="填报量化指标的实际值(须附文件或链接)",
     status_code=201,
@@ -610,3 +620,7 @@ def report_indicator(
         unit=str(result["unit"]),
         met=bool(result["met"]),
     )
+
+
+# Last, so every route above is registered on it first.
+router.include_router(signed_in)
