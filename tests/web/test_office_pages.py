@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from tests.integration.workflow_helpers import (
     ADMIN,
@@ -19,6 +21,8 @@ from tests.web.test_office_support import audit_since, drive_demo, last_seq
 from workflow.bootstrap import App
 from workflow.services import progress
 from workflow.services.plan_queries import find_plan
+from workflow.web.routes import ROUTERS
+from workflow.web.routes.office import require_office
 
 
 def plan_id(app: App) -> int:
@@ -156,3 +160,18 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client: object, path: str
     response = client.get(path)  # type: ignore[attr-defined]
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")
+
+
+def test_every_office_route_requires_an_office_actor() -> None:
+    """A new /office route without the guard fails here, not in production."""
+    def guarded(dependant: Dependant) -> bool:
+        return any(d.call is require_office or guarded(d) for d in dependant.dependencies)
+
+    routes = [
+        r
+        for router in ROUTERS
+        for r in router.routes
+        if isinstance(r, APIRoute) and r.path.startswith("/office")
+    ]
+    assert len(routes) >= 20
+    assert [r.path for r in routes if not guarded(r.dependant)] == []
