@@ -242,8 +242,10 @@ def _uploads(files: list[UploadFile]) -> list[Upload]:
 
 
 def _added(views: list[Any]) -> str:
-    names = "、".join(f"“{v.label[:60]}”" for v in views)
-    return f"已提交 {len(views)} 份佐证材料:{names}"
+    # The notice travels in a cookie (about 4 KB, Chinese percent-encoded): name a few only.
+    names = "、".join(f"“{v.label[:40]}”" for v in views[:5])
+    more = " 等" if len(views) > 5 else ""
+    return f"已提交 {len(views)} 份佐证材料:{names}{more}"
 
 
 @router.post("/measures/{measure_id}/evidence")
