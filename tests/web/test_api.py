@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ from tests.integration.workflow_helpers import (
     MARKET,
     MARKET_REVIEWER,
     REVIEWER_A,
+    XUCHANG,
     audit_entries,
+    import_seed,
     measure_id,
     pdf_bytes,
     png_bytes,
@@ -428,3 +431,72 @@ def test_the_openapi_description_loads_and_covers_every_api_route(zc: App) -> No
     operations = list(schema.get_all_operations())
     assert len(operations) == len(documented)
     assert all(op.ok() for op in operations)
+
+
+# --------------------------------------------------------------------------------- indicators
+
+
+def test_indicator_values_are_reported_with_evidence_and_met_follows_the_target(
+    zc: App, api: Api, seeds_dir: Path
+) -> None:
+    assert import_seed(zc, seeds_dir, "002") == XUCHANG
+    office = api(REVIEWER_A)
+    plan_id = next(p["id"] for p in office.get("/api/v1/plans").json() if p["key"] == XUCHANG)
+    before = office.get(f"/api/v1/plans/{plan_id}/indicators").json()
+    first = before[0]
+    assert (first["position"], first["metric"], first["target"], first["reported"]) == (
+        1,
+        "有效发明专利拥有量",
+        3600,
+        None,
+    )
+
+    no_evidence = office.post(
+        f"/api/v1/plans/{plan_id}/indicators/1/reports", data={"value": "3700"}
+    )
+    assert no_evidence.status_code == 400 and "佐证材料" in error_of(no_evidence)
+    not_a_number = office.post(
+        f"/api/v1/plans/{plan_id}/indicators/1/reports",
+        data={"value": "很多", "link": "https://example.gov.cn/stat"},
+    )
+    assert not_a_number.status_code == 400 and "不是数字" in error_of(not_a_number)
+
+    reported = office.post(
+        f"/api/v1/plans/{plan_id}/indicators/1/reports",
+        data={"value": "3,700", "as_of": "2024-06-30", "note": "统计公报"},
+        files={"files": ("统计公报.pdf", pdf_bytes("3700"), "application/pdf")},
+    )
+    assert reported.status_code == 201, reported.text
+    assert reported.json() == {"metric": "有效发明专利拥有量", "value": 3700, "unit": "件", "met": True}
+    after = office.get(f"/api/v1/plans/{plan_id}/indicators").json()[0]
+    assert (after["reported"], after["as_of"], after["met"]) == (3700, "2024-06-30", True)
+    assert office.get(f"/api/v1/plans/{plan_id}").json()["indicators"][0]["met"] is True
+
+    missing = office.post(
+        f"/api/v1/plans/{plan_id}/indicators/99/reports",
+        data={"value": "1", "link": "https://example.gov.cn/stat"},
+    )
+    assert missing.status_code == 404 and "第 99 项" in error_of(missing)
+
+
+def test_links_and_notes_are_evidence_too_and_have_no_file_to_download(zc: App, api: Api) -> None:
+    market = api(MARKET)
+    mid = measure_id(zc, JIADING, "10")
+    market.post(f"/api/v1/measures/{mid}/start")
+    bad_link = market.post(
+        f"/api/v1/measures/{mid}/evidence", data={"item": "1", "link": "ftp://x"}
+    )
+    assert bad_link.status_code == 400 and "不是有效的网址" in error_of(bad_link)
+    nothing = market.post(f"/api/v1/measures/{mid}/evidence", data={"item": "1"})
+    assert nothing.status_code == 400 and "至少一项" in error_of(nothing)
+    future = market.post(
+        f"/api/v1/measures/{mid}/evidence",
+        data={"item": "1", "link": "https://example.gov.cn/a", "doc_date": "2999-01-01"},
+    )
+    assert future.status_code == 400 and "晚于今天" in error_of(future)
+    # Measure 10's checklist item takes files only (the catalog's evidence_kinds).
+    link = market.post(
+        f"/api/v1/measures/{mid}/evidence",
+        data={"item": "1", "link": "https://example.gov.cn/a"},
+    )
+    assert link.status_code == 400 and "只接受文件类" in error_of(link)
