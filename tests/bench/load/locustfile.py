@@ -37,6 +37,10 @@ _members = itertools.cycle(USERS["members"])
 _reviewers = itertools.cycle(USERS["reviewers"])
 _outcomes = (LOAD_DIR / f"outcomes-{os.getpid()}.jsonl").open("a", encoding="utf-8")
 
+# Think time between a person's actions, seconds ("0.5-2" by default; "0" for no pause).
+_think = [float(x) for x in os.environ.get("ZONECHECK_LOAD_THINK", "0.5-2").split("-")]
+THINK_MIN, THINK_MAX = _think[0], _think[-1]
+
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 EVIDENCE_VIEW = re.compile(r'href="(/evidence/\d+/view)"')
@@ -95,7 +99,7 @@ def png_file(text: str) -> bytes:
 
 class Person(HttpUser):
     abstract = True
-    wait_time = between(0.5, 2.0)
+    wait_time = between(THINK_MIN, THINK_MAX)
     name = ""
 
     def sign_in(self) -> None:

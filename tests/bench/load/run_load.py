@@ -1,6 +1,6 @@
 """Load test of `zonecheck serve` on PostgreSQL: 50 simulated people for 60 seconds, loopback only.
 
-    python -m tests.bench.load.run_load [--users 50] [--spawn-rate 10] [--time 60s] [--keep]
+    python -m tests.bench.load.run_load [--users 50] [--spawn-rate 10] [--time 60s] [--think 0.5-2] [--keep]
 
 (`make load` runs it through tests/bench/load/run_load.sh, which sets up .venv first.)
 
@@ -257,10 +257,12 @@ class Server:
             return "(no log)"
 
 
-def run_locust(url: str, work: Path, users: int, spawn_rate: int, duration: str) -> int:
+def run_locust(
+    url: str, work: Path, users: int, spawn_rate: int, duration: str, think: str
+) -> int:
     if not url.startswith("http://127.0.0.1:"):
         raise SystemExit(f"refusing to load anything but this machine's loopback: {url}")
-    env = dict(os.environ, ZONECHECK_LOAD_DIR=str(work))
+    env = dict(os.environ, ZONECHECK_LOAD_DIR=str(work), ZONECHECK_LOAD_THINK=think)
     cmd = [
         str(LOCUST), "-f", str(HERE / "locustfile.py"), "--headless",
         "-u", str(users), "-r", str(spawn_rate), "-t", duration,
@@ -286,6 +288,11 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=int, default=10)
     parser.add_argument("--time", default="60s")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--think", default="0.5-2",
+        help="seconds each simulated person pauses between actions, MIN-MAX (0: none, to find "
+        "the server's limit; the default keeps the request rate near that of real people)",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
     args = parser.parse_args()
 
@@ -321,10 +328,12 @@ def main() -> int:
         server = Server(env, work, work / "server.log", args.workers)
         server.start()
         log(f"zonecheck serve --workers {args.workers} on {server.url}")
-        locust_rc = run_locust(server.url, work, args.users, args.spawn_rate, args.time)
+        locust_rc = run_locust(
+            server.url, work, args.users, args.spawn_rate, args.time, args.think
+        )
         server.stop()
 
-        ok = report(work, home, db_url, env, before, server, locust_rc)
+        ok = report(work, home, db_url, env, before, server, locust_rc, args)
     finally:
         if server is not None:
             server.stop()
@@ -344,6 +353,7 @@ def report(
     before: set[tuple[int, str]],
     server: Server,
     locust_rc: int,
+    args: argparse.Namespace,
 ) -> bool:
     stats = read_stats(work)
     total = stats["total"]
@@ -370,7 +380,10 @@ def report(
     requests = int(total["Request Count"])
     failures = int(total["Failure Count"])
     print()
-    print("zonecheck load test (loopback, PostgreSQL, zonecheck serve --workers 4)")
+    print(
+        f"zonecheck load test: {args.users} users for {args.time}, think time {args.think} s, "
+        f"zonecheck serve --workers {args.workers} on PostgreSQL, loopback"
+    )
     print(f"  requests        {requests}  ({float(total['Requests/s']):.1f} requests/s)")
     print(
         f"  latency         p50 {total['50%']} ms · p95 {total['95%']} ms · "

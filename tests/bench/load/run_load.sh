@@ -2,7 +2,7 @@
 # Load test of the web service: 50 simulated people for 60 s against `zonecheck serve --workers 4`
 # on a throwaway PostgreSQL server, loopback only; then checks that no upload was lost.
 #
-#   tests/bench/load/run_load.sh [--users 50] [--spawn-rate 10] [--time 60s] [--keep]
+#   tests/bench/load/run_load.sh [--users 50] [--spawn-rate 10] [--time 60s] [--think 0.5-2] [--keep]
 #   make load
 #
 # Needs PostgreSQL's server binaries (Debian: postgresql; setup.sh --test installs it as root).
