@@ -53,7 +53,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",  # no calls home: the test talks to 127.0.0.1 only
     "--disable-component-update",
     "--disable-sync",
-    "--lang=zh-CN",  # the browser's own widgets (file and date inputs) in Chinese, as in use
 ]
 
 
