@@ -213,7 +213,7 @@ def test_the_staging_token_cannot_name_a_path(zc: App, login: Login, tmp_path: P
     token = csrf_of(admin.get("/office/import").text)
     outside = zc.settings.home / "uploads" / "x"
     outside.mkdir(parents=True)
-    (outside / "upload.json").write_text('{"file": "a.txt"}', encoding="utf-8")
+    (outside / ".upload.json").write_text('{"file": "a.txt"}', encoding="utf-8")
     before = plans(zc)
     for bad in ["../x", "..%2Fx", "../../uploads/x", "a" * 19, "x/../../x", ""]:
         response = admin.post("/office/import/confirm", data={"csrf_token": token, "token": bad})
@@ -221,3 +221,18 @@ def test_the_staging_token_cannot_name_a_path(zc: App, login: Login, tmp_path: P
         assert "导入凭据无效" in admin.get("/office/import").text, bad
     assert plans(zc) == before
     assert outside.exists()
+
+
+def test_an_uploaded_name_with_folders_is_kept_to_its_file_name(
+    zc: App, login: Login, seeds_dir: Path
+) -> None:
+    admin = login(ADMIN)
+    seed = seed_path(seeds_dir, "002")
+    html = upload(admin, "../../" + seed.name, seed.read_bytes())
+    token = staging_token(html)
+    staged = zc.settings.home / "uploads" / "import" / token
+    assert sorted(p.name for p in staged.iterdir()) == [".upload.json", seed.name]
+    assert not (zc.settings.home / seed.name).exists()
+    assert "002_6c8dfd04ca7988e4" in html
+    html = upload(admin, r"C:\Users\office\Desktop\\" + seed.name, seed.read_bytes())
+    assert "002_6c8dfd04ca7988e4" in html

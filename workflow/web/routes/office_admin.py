@@ -162,7 +162,7 @@ def set_levels(
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 MAX_PLAN_BYTES = 20 << 20  # plan texts are a few hundred KB; this is generous
 STAGING_KEEP = dt.timedelta(days=1)
-META = "upload.json"
+META = ".upload.json"  # a dot name: uploads may not start with a dot, so never collide
 
 
 def staging_root(zc: App) -> Path:
