@@ -28,7 +28,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
+from locust.stats import StatsEntry
 
 LOAD_DIR = Path(os.environ.get("ZONECHECK_LOAD_DIR", "."))
 USERS = json.loads((LOAD_DIR / "users.json").read_text("utf-8"))
@@ -51,6 +52,42 @@ MEASURE_LINK = re.compile(r'href="/measures/(\d+)"')
 def record(kind: str, **fields: Any) -> None:
     _outcomes.write(json.dumps({"kind": kind, **fields}, ensure_ascii=False) + "\n")
     _outcomes.flush()
+
+
+@events.quitting.add_listener
+def _summary(environment: Any, **_kwargs: Any) -> None:
+    """The final figures (the CSV files may be written before the last requests finish)."""
+
+    def figures(entry: Any) -> dict[str, Any]:
+        return {
+            "method": entry.method or "",
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "rps": entry.total_rps,
+            **{
+                f"p{int(q * 100)}": entry.get_response_time_percentile(q)
+                for q in (0.5, 0.95, 0.99)
+            },
+            "max": entry.max_response_time,
+        }
+
+    stats = environment.stats
+    # Sign-in is argon2 on purpose (about 0.3 s of CPU each, all at the start): the figures
+    # of the work after it are given apart.
+    work = StatsEntry(stats, "without sign-in", "")
+    for (name, _method), entry in stats.entries.items():
+        if not name.startswith("/login"):
+            work.extend(entry)
+    summary = {
+        "total": figures(stats.total),
+        "work": figures(work),
+        "entries": {name: figures(entry) for (name, _method), entry in stats.entries.items()},
+        "errors": [
+            {"name": e.name, "method": e.method, "error": str(e.error), "count": e.occurrences}
+            for e in stats.errors.values()
+        ],
+    }
+    (LOAD_DIR / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), "utf-8")
 
 
 def pdf_file(text: str) -> bytes:

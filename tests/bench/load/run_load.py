@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import datetime as dt
 import json
 import os
@@ -274,12 +273,9 @@ def run_locust(
 
 
 def read_stats(work: Path) -> dict[str, Any]:
-    with (work / "locust_stats.csv").open(newline="", encoding="utf-8") as f:
-        rows = {row["Name"]: row for row in csv.DictReader(f)}
-    total = rows["Aggregated"]
-    with (work / "locust_failures.csv").open(newline="", encoding="utf-8") as f:
-        failures = list(csv.DictReader(f))
-    return {"total": total, "rows": rows, "failures": failures}
+    """Locust's final figures (written by locustfile.py when it quits)."""
+    stats: dict[str, Any] = json.loads((work / "summary.json").read_text("utf-8"))
+    return stats
 
 
 def main() -> int:
@@ -377,34 +373,37 @@ def report(
         line for line in server.tail(100000).splitlines() if "Traceback" in line or " 500 " in line
     ]
 
-    requests = int(total["Request Count"])
-    failures = int(total["Failure Count"])
+    requests, failures = int(total["requests"]), int(total["failures"])
     print()
     print(
         f"zonecheck load test: {args.users} users for {args.time}, think time {args.think} s, "
         f"zonecheck serve --workers {args.workers} on PostgreSQL, loopback"
     )
-    print(f"  requests        {requests}  ({float(total['Requests/s']):.1f} requests/s)")
+    print(f"  requests        {requests}  ({total['rps']:.1f} requests/s)")
     print(
-        f"  latency         p50 {total['50%']} ms · p95 {total['95%']} ms · "
-        f"p99 {total['99%']} ms · max {float(total['Max Response Time']):.0f} ms"
+        f"  latency         p50 {total['p50']:.0f} ms · p95 {total['p95']:.0f} ms · "
+        f"p99 {total['p99']:.0f} ms · max {total['max']:.0f} ms"
+    )
+    work_ = stats["work"]
+    print(
+        f"  without sign-in p50 {work_['p50']:.0f} ms · p95 {work_['p95']:.0f} ms · "
+        f"p99 {work_['p99']:.0f} ms ({work_['requests']} requests)"
     )
     print(f"  errors          {failures}" + (f" (locust exit {locust_rc})" if locust_rc else ""))
-    for failure in stats["failures"]:
-        print(f"                  {failure['Occurrences']}× {failure['Method']} {failure['Name']}: "
-              f"{failure['Error']}")
+    for error in stats["errors"]:
+        print(f"                  {error['count']}× {error['method']} {error['name']}: {error['error']}")
     print(f"  uploads         {len(uploads_ok)} confirmed; {len(new_rows)} new evidence files "
           f"in the database; {len(lost)} lost")
-    print("  reviews         " + ", ".join(
-        f"{k} {v}" for k, v in sorted(outcomes.items()) if k != "upload") or "none")
+    reviews = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()) if k != "upload")
+    print(f"  reviews         {reviews or 'none'}")
     print(f"  evidence verify exit {verify.returncode}: {verify.stdout.strip().splitlines()[-1:]}")
     print(f"  server log      {len(server_errors)} error lines")
-    print("  per request (name: count, median/p95 ms, failures):")
-    for name, row in sorted(stats["rows"].items()):
-        if name == "Aggregated":
-            continue
-        print(f"    {row['Type']:5} {name:38} {row['Request Count']:>6}  "
-              f"{row['50%']:>5}/{row['95%']:>5}  {row['Failure Count']}")
+    print("  per request (count, p50/p95/p99 ms, failures):")
+    for name, row in sorted(stats["entries"].items()):
+        print(
+            f"    {row['method']:5} {name:38} {row['requests']:>6}  "
+            f"{row['p50']:>5.0f}/{row['p95']:>5.0f}/{row['p99']:>5.0f}  {row['failures']}"
+        )
     print()
     ok = (
         locust_rc == 0 and failures == 0 and not lost and verify.returncode == 0
