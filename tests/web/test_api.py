@@ -3,6 +3,7 @@ and an OpenAPI description that covers every route."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -257,6 +258,7 @@ def test_a_measure_goes_through_its_whole_life_over_the_api(zc: App, api: Api) -
     # Metadata and the file itself, byte for byte, with a safe Chinese file name.
     meta = reviewer.get(f"/api/v1/evidence/{added[0]['id']}").json()
     assert (meta["measure_id"], meta["person"], meta["size"]) == (mid, MARKET, len(pdf))
+    assert dt.datetime.fromisoformat(meta["uploaded_at"]).utcoffset() == dt.timedelta(0)
     download = reviewer.get(meta["download"])
     assert download.status_code == 200 and download.content == pdf
     assert download.headers["content-type"] == "application/pdf"
@@ -328,6 +330,8 @@ def test_a_measure_goes_through_its_whole_life_over_the_api(zc: App, api: Api) -
     assert len(detail["checklist"][0]["evidence"]) == 3
 
     history = market.get(f"/api/v1/measures/{mid}/history").json()
+    # RFC 3339 with the offset on both backends (SQLite hands back naive UTC).
+    assert all(dt.datetime.fromisoformat(e["at"]).tzinfo for e in history["entries"])
     assert [e["action"] for e in history["entries"] if not e["refused"]] == [
         "start",
         "evidence_add",

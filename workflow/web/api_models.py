@@ -5,12 +5,21 @@ these, so each field says what it is; the shapes follow the services' read model
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 # Largest id a path may carry: PostgreSQL's `integer`. Beyond it the driver would fail.
 MAX_ID = 2**31 - 1
+
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # Every stored time is UTC, but SQLite hands it back naive; RFC 3339 needs the offset.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 RatingText = Literal["完成", "部分完成", "未完成", "done", "partial", "not_done"]
 
@@ -69,7 +78,7 @@ class Me(_Out):
 
 class SessionOut(_Out):
     token: str = Field(description="此后每个请求带上 Authorization: Bearer <token>")
-    expires_at: dt.datetime
+    expires_at: UtcDateTime
     person: Me
 
 
@@ -357,7 +366,7 @@ class MeasureDetail(_Out):
 
 class HistoryEntry(_Out):
     seq: int
-    at: dt.datetime
+    at: UtcDateTime
     actor: str
     role: str
     unit: str
@@ -433,8 +442,8 @@ class EvidenceMeta(_Out):
     sha256: str | None
     url: str
     note: str
-    doc_date: str
-    uploaded_at: str
+    doc_date: dt.date
+    uploaded_at: UtcDateTime
     person: str
     unit: str | None
     current: bool
@@ -491,7 +500,7 @@ class QueueRowOut(_Out):
     title: str
     lead: list[str]
     units: list[str]
-    submitted_at: dt.datetime
+    submitted_at: UtcDateTime
     round: int
     level: int
     level_name: str
