@@ -9,7 +9,7 @@ import click
 from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app
 from workflow.cli.output import echo_json, local_time, table
 from workflow.domain.states import (
-    ACTION_LABELS,
+    EVENT_LABELS,
     RATING_LABELS,
     STATE_LABELS,
     MeasureState,
@@ -343,16 +343,6 @@ def history_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
         click.echo("尚无记录。")
     for line in lines:
         click.echo(_history_line(line))
-
-
-EVENT_LABELS = {a.value: label for a, label in ACTION_LABELS.items()} | {
-    "part_done": "单位部分完成",
-    "part_undone": "取消单位部分完成",
-    "evidence_add": "提交佐证材料",
-    "evidence_replace": "替换佐证材料",
-    "evidence_remove": "删除佐证材料",
-    "review_pass": "审核通过(本级)",
-}
 
 
 def _history_line(line: progress.HistoryLine) -> str:

@@ -76,3 +76,16 @@ ACTION_LABELS = {
     Action.RETURN_FOR_RECTIFICATION: "退回整改",
     Action.REOPEN: "重新打开",
 }
+
+# Every audited event of a measure's history, as the CLI and the pages name it.
+EVENT_LABELS = {a.value: label for a, label in ACTION_LABELS.items()} | {
+    "part_done": "单位部分完成",
+    "part_undone": "取消单位部分完成",
+    "evidence_add": "提交佐证材料",
+    "evidence_replace": "替换佐证材料",
+    "evidence_remove": "删除佐证材料",
+    "review_pass": "审核通过(本级)",
+    "view": "查看措施",
+    "evidence_download": "下载佐证材料",
+    "evidence_view": "查看佐证材料",
+}

@@ -119,7 +119,7 @@ def _check_links(links: Sequence[str]) -> None:
             raise InputError(f"链接“{link}”不是有效的网址(应以 http:// 或 https:// 开头,不含空格)")
 
 
-def _writable_measure(session: Session, actor: Actor, measure: Measure) -> None:
+def check_writable(session: Session, actor: Actor, measure: Measure) -> None:
     authorize(actor, Work.UNIT_WORK, measure_units(session, measure).responsibility)
     if measure.retired_at is not None:
         raise Refused(f"{measure.label}已不在现行方案中(已撤销),不能再提交材料")
@@ -133,7 +133,7 @@ def _writable_measure(session: Session, actor: Actor, measure: Measure) -> None:
         raise Refused(f"{measure.label}已验收,不能变更佐证材料")
 
 
-def _own_evidence(session: Session, actor: Actor, evidence: Evidence) -> None:
+def check_own_evidence(session: Session, actor: Actor, evidence: Evidence) -> None:
     """A unit changes only the evidence it handed in; the lead unit may tidy any of it."""
     assert evidence.measure is not None
     if evidence.unit_id == actor.unit_id:
@@ -279,7 +279,7 @@ def add_evidence(
 
     def check(session: Session, chain: AuditChain, actor: Actor) -> None:
         measure = find_measure(session, ident)
-        _writable_measure(session, actor, measure)
+        check_writable(session, actor, measure)
         _item(measure, item, kinds)
 
     # Refuse before streaming anything (audited like every refusal).
@@ -288,7 +288,7 @@ def add_evidence(
     def write(blobs: list[StoredBlob]) -> list[EvidenceView]:
         def work(session: Session, chain: AuditChain, actor: Actor) -> list[EvidenceView]:
             measure = find_measure(session, ident)
-            _writable_measure(session, actor, measure)
+            check_writable(session, actor, measure)
             checklist_item = _item(measure, item, kinds)
             rows = _rows(new, blobs, actor=actor, doc_date=doc_date, measure=measure, item=checklist_item)
             session.add_all(rows)
@@ -333,8 +333,8 @@ def replace_evidence(
     def check(session: Session, chain: AuditChain, actor: Actor) -> Evidence:
         old = _find_evidence(session, evidence_id)
         assert old.measure is not None
-        _writable_measure(session, actor, old.measure)
-        _own_evidence(session, actor, old)
+        check_writable(session, actor, old.measure)
+        check_own_evidence(session, actor, old)
         if not old.current:
             raise Refused(f"佐证材料#{evidence_id} 已被替换或删除,不能再替换")
         if old.item is not None:
@@ -371,8 +371,8 @@ def remove_evidence(uow: UnitOfWork, actor_name: str | None, evidence_id: int) -
         evidence = _find_evidence(session, evidence_id)
         measure = evidence.measure
         assert measure is not None
-        _writable_measure(session, actor, measure)
-        _own_evidence(session, actor, evidence)
+        check_writable(session, actor, measure)
+        check_own_evidence(session, actor, evidence)
         if measure.self_checks:
             raise Refused(
                 f"{measure.label}已提交过自查,佐证材料不能删除,只能替换(zonecheck evidence replace {evidence_id})"

@@ -283,7 +283,7 @@ def _reviewable(measure: Measure, action: Action) -> SelfCheck:
     return current
 
 
-def _level_name(levels: list[str], level: int) -> str:
+def level_name(levels: list[str], level: int) -> str:
     # The office may cut the levels back while a round has passed more of them than remain;
     # the next verdict is then beyond the list (and a pass accepts, by the guard).
     return levels[level - 1] if level <= len(levels) else f"第 {level} 级审核"
@@ -314,7 +314,7 @@ def accept(
         level = len(passed) + 1
         review = Review(
             level=level,
-            level_name=_level_name(levels, level),
+            level_name=level_name(levels, level),
             verdict=Verdict.PASS,
             comment=comment.strip(),
             score=score,
@@ -373,10 +373,10 @@ def return_for_rectification(
         deadline = due or today + dt.timedelta(days=measure.plan.rectification_days)
         levels = list(measure.plan.review_levels) or ["领导小组办公室审核"]
         level = sum(1 for r in current.reviews if r.verdict is Verdict.PASS) + 1
-        level_name = _level_name(levels, level)
+        this_level = level_name(levels, level)
         detail = {
             "level": level,
-            "level_name": level_name,
+            "level_name": this_level,
             "rectification_due": deadline.isoformat(),
             "score": score,
         }
@@ -392,7 +392,7 @@ def return_for_rectification(
         current.reviews.append(
             Review(
                 level=level,
-                level_name=level_name,
+                level_name=this_level,
                 verdict=Verdict.RETURN,
                 comment=comment.strip(),
                 score=score,

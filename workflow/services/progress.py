@@ -172,10 +172,6 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
     return PlanProgress(plan, today, rows, average, indicators)
 
 
-# The old private name, for callers written before the ledger made it public.
-_plan_progress = plan_progress
-
-
 def _number(value: Decimal | None) -> int | float | None:
     if value is None:
         return None

@@ -32,8 +32,7 @@ from workflow.models import (
 from workflow.services.acting import measure_units, members_for
 
 # The same naming of a level as the verdicts use (a round may be past a shortened list).
-from workflow.services.measure_work import _level_name as level_name
-from workflow.services.measure_work import open_round
+from workflow.services.measure_work import level_name, open_round
 
 
 @dataclass(frozen=True)

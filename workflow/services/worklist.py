@@ -265,7 +265,7 @@ def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.dat
         unit_refusal = refusal(actor, Work.UNIT_WORK, responsibility)
         submit_refusal = refusal(actor, Work.SUBMIT, responsibility)
         writable = live and _accepted(
-            partial(evidence_service._writable_measure, session, actor, measure)
+            partial(evidence_service.check_writable, session, actor, measure)
         )
         current_round = open_round(measure)
         own_part = next(
@@ -280,7 +280,7 @@ def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.dat
                 continue
             # The evidence service's own rule: a unit changes only what it handed in, the
             # lead unit may tidy everything.
-            if _accepted(partial(evidence_service._own_evidence, session, actor, e)):
+            if _accepted(partial(evidence_service.check_own_evidence, session, actor, e)):
                 replace.append(e.id)
                 if not measure.self_checks:
                     remove.append(e.id)

@@ -22,6 +22,7 @@ from workflow.web.security import CSRF_FIELD, Viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
 FLASH_COOKIE = "zc_flash"
+NOTICE_MAX = 350  # characters
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
@@ -89,7 +90,9 @@ def redirect(url: str, message: str | None = None, *, kind: str = "ok") -> Redir
     """303 See Other after a form, with an optional notice for the next page."""
     response = RedirectResponse(url, status_code=303)
     if message:
-        value = quote(json.dumps({"kind": kind, "text": message[:2000]}, ensure_ascii=False))
+        # Percent-encoded Chinese takes 9 bytes a character; browsers drop cookies over ~4 KB.
+        text = message if len(message) <= NOTICE_MAX else message[: NOTICE_MAX - 1] + "…"
+        value = quote(json.dumps({"kind": kind, "text": text}, ensure_ascii=False))
         response.set_cookie(FLASH_COOKIE, value, max_age=60, path="/", httponly=True, samesite="lax")
     return response
 

@@ -18,8 +18,14 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from workflow.bootstrap import App
-from workflow.cli.work import EVENT_LABELS
-from workflow.domain.states import RATING_LABELS, STATE_LABELS, MeasureState, Rating, parse_rating
+from workflow.domain.states import (
+    EVENT_LABELS,
+    RATING_LABELS,
+    STATE_LABELS,
+    MeasureState,
+    Rating,
+    parse_rating,
+)
 from workflow.errors import Conflict, InputError, NotFound, Refused, ZonecheckError
 from workflow.services import access, measure_work, progress, worklist
 from workflow.services.evidence import (
@@ -35,12 +41,7 @@ from workflow.web.templating import redirect, render
 router = APIRouter(include_in_schema=False)
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-# What a refused action was, for the measure's history (the rest come from the CLI's labels).
-HISTORY_LABELS = EVENT_LABELS | {
-    "view": "查看措施",
-    "evidence_download": "下载佐证材料",
-    "evidence_view": "查看佐证材料",
-}
+
 # Errors an action's service raises that the person can fix or should just read.
 ACTION_ERRORS = (Refused, InputError, Conflict)
 
@@ -123,7 +124,7 @@ def measure_page(request: Request, zc: AppDep, viewer: ViewerDep, measure_id: in
         viewer,
         m=detail,
         history=history,
-        history_labels=HISTORY_LABELS,
+        history_labels=EVENT_LABELS,
         state_labels={s.value: STATE_LABELS[s] for s in MeasureState},
         rating_labels=list(RATING_LABELS.values()),
         inline_types=worklist.INLINE_TYPES,
