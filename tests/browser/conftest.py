@@ -35,17 +35,20 @@ import pytest
 from psycopg import sql
 
 from tests.conftest import PgServer
-from tests.integration.workflow_helpers import ADMIN, MARKET, REVIEWER_A, seed_path
+from tests.integration.workflow_helpers import ADMIN, ECONOMY, MARKET, REVIEWER_A, seed_path
 
 CHROMIUM = Path(os.environ.get("ZONECHECK_CHROMIUM") or "/usr/bin/chromium")
 ENV_REQUIRE_BROWSER = "ZONECHECK_REQUIRE_BROWSER"
 ZONECHECK = Path(sys.executable).with_name("zonecheck")
 
 PASSWORD = "浏览器里的密码-2026"
-REVIEWER_UNIT_PEOPLE: list[tuple[str, str, str | None]] = [
+PEOPLE: list[tuple[str, str, str | None]] = [
     (REVIEWER_A, "reviewer", None),
     (MARKET, "member", "区市场监管局"),
+    (ECONOMY, "member", "区经委"),
 ]
+# Small, so that the browser meets the upload limit with a file of a few MB.
+MAX_UPLOAD_MB = 1
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # root in a container has no user namespaces for the sandbox
@@ -157,9 +160,9 @@ def _prepare(server: LiveServer, seeds_dir: Path) -> None:
     server.cli("db", "upgrade")
     server.cli("import", str(seed_path(seeds_dir, "003")))
     server.cli("user", "add", ADMIN, "--role", "admin")
-    for name, role, unit in REVIEWER_UNIT_PEOPLE:
+    for name, role, unit in PEOPLE:
         server.cli("--as", ADMIN, "user", "add", name, "--role", role, *(["--unit", unit] if unit else []))
-    for name in [ADMIN] + [p[0] for p in REVIEWER_UNIT_PEOPLE]:
+    for name in [ADMIN] + [p[0] for p in PEOPLE]:
         done = server.cli("--as", ADMIN, "user", "passwd", name, stdin=PASSWORD + "\n")
         assert f"已设置 {name} 的登录密码" in done.stdout
 
@@ -199,7 +202,12 @@ def live_server(
                 )
 
     # Unbuffered: a failed test shows the server's log up to the failing request.
-    env = _clean_env(ZONECHECK_HOME=str(home), ZONECHECK_DB=db_url, PYTHONUNBUFFERED="1")
+    env = _clean_env(
+        ZONECHECK_HOME=str(home),
+        ZONECHECK_DB=db_url,
+        ZONECHECK_MAX_UPLOAD_MB=str(MAX_UPLOAD_MB),
+        PYTHONUNBUFFERED="1",
+    )
     server = LiveServer(
         url="", home=home, db_url=db_url, log=base / "server.log", backend=request.param, env=env
     )

@@ -7,8 +7,13 @@ page, sees the evidence inline (iframe / img of /evidence/N/view) and returns it
 The member sees 整改中 and the comment, uploads a corrected file and resubmits; the reviewer
 accepts with a score and downloads the acceptance report, whose text names the measure.
 
+Beside it: a file over the upload limit is refused by name in the uploader's progress panel
+while the other file of the same submission arrives; a member of another unit gets a Chinese
+refusal for the measure and its files, never their content.
+
 Every step leaves a full-page screenshot (folder printed; ZONECHECK_SCREENSHOTS to choose it).
-No page may log a browser error (a CSP violation, a failed script or frame) along the way.
+No page may log a browser error (a CSP violation, a failed script or frame) or get an error
+answer the test did not ask for.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.browser.conftest import PASSWORD, LiveServer, Shots
+from tests.browser.conftest import MAX_UPLOAD_MB, PASSWORD, LiveServer, Shots
 from tests.integration.workflow_helpers import (
+    ECONOMY,
     JIADING,
     MARKET,
     REVIEWER_A,
@@ -54,6 +60,8 @@ class Person:
     context: BrowserContext
     page: Page
     problems: list[str] = field(default_factory=list)
+    # (status, URL pattern) of error answers the test itself asks for.
+    expected: list[tuple[int, str]] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -85,7 +93,11 @@ def open_browser(
 
         def response(answer: Any) -> None:
             # No favicon is served (the browser asks on its own; nothing links it).
-            if answer.status >= 400 and not answer.url.endswith("/favicon.ico"):
+            wanted = any(
+                answer.status == status and re.search(pattern, answer.url)
+                for status, pattern in person.expected
+            )
+            if answer.status >= 400 and not wanted and not answer.url.endswith("/favicon.ico"):
                 person.problems.append(f"HTTP {answer.status}: {answer.request.method} {answer.url}")
 
         page.on("console", console)
@@ -345,3 +357,73 @@ def pdftotext(path: Path) -> str:
 def squeeze(text: str) -> str:
     """Without whitespace: the report wraps long titles over several lines."""
     return re.sub(r"\s+", "", text)
+
+
+def test_a_file_over_the_limit_is_refused_in_chinese_and_the_others_still_arrive(
+    live_server: LiveServer, data: App, open_browser: Any, shots: Shots, tmp_path: Path
+) -> None:
+    mid = measure_id(data, JIADING, "12")  # 区市场监管局 alone
+    small = write_file(tmp_path, "会议纪要.pdf", pdf_bytes("Minutes of the meeting"))
+    # Over the evidence limit, but under the request limit (limit + 1 MiB): the store refuses
+    # it by name, as a person would meet it, rather than the connection being cut.
+    big = write_file(
+        tmp_path, "扫描件(过大).pdf", pdf_bytes("Scan") + b"%" + b"0" * int(MAX_UPLOAD_MB * 1.5 * 2**20)
+    )
+    member = open_browser(MARKET)
+    member.expected.append((413, rf"/measures/{mid}/evidence$"))
+    member.expected.append((400, rf"/measures/{mid}/evidence$"))
+    sign_in(member, shots)
+    page = member.page
+    page.goto(f"/measures/{mid}")
+    page.get_by_role("button", name="启动措施").click()
+    expect(page.locator("h1 .badge").first).to_have_text("推进中")
+
+    form = page.locator("#item-1 form.upload-form")
+    form.locator('input[name="files"]').set_input_files([str(small), str(big)])
+    form.get_by_role("button", name="提交佐证材料").click()
+    panel = form.locator(".upload-progress")
+    failed = panel.locator(".upload-row.upload-failed")
+    expect(failed).to_contain_text(big.name)
+    expect(failed).to_contain_text(f"超过大小上限 {MAX_UPLOAD_MB}")
+    expect(panel.locator(".upload-row.upload-ok")).to_contain_text(small.name)
+    again = panel.get_by_role("button", name="刷新页面查看已上传的材料")
+    expect(again).to_be_visible()
+    shots.take(page, "upload-refused")
+
+    again.click()
+    evidence = page.locator("#item-1 table.evidence")
+    expect(evidence).to_contain_text(small.name)
+    expect(evidence).not_to_contain_text(big.name)
+    shots.take(page, "upload-refused-after-reload")
+    assert count(data, Evidence, Evidence.measure_id == mid) == 1
+    assert not member.problems, "the browser reported errors:\n" + "\n".join(member.problems)
+
+
+def test_another_units_member_gets_a_chinese_refusal_not_the_measure_or_its_files(
+    live_server: LiveServer, data: App, open_browser: Any, shots: Shots, tmp_path: Path
+) -> None:
+    ident = f"{JIADING}/17"  # 区市场监管局 alone: nothing to do with 区经委
+    mid = measure_id(data, JIADING, "17")
+    live_server.cli("--as", MARKET, "start", ident)
+    secret = write_file(tmp_path, "内部台账.pdf", pdf_bytes("Internal ledger"))
+    live_server.cli("--as", MARKET, "evidence", "add", ident, "--item", "1", str(secret))
+    [eid] = evidence_ids(data, mid)
+
+    outsider = open_browser(ECONOMY)
+    outsider.expected += [(403, rf"/measures/{mid}$"), (403, rf"/evidence/{eid}/(view|file)$")]
+    sign_in(outsider, shots)
+    page = outsider.page
+    expect(page.locator(f'table.worklist tr[data-measure="{mid}"]')).to_have_count(0)
+
+    answer = page.goto(f"/measures/{mid}")
+    assert answer is not None and answer.status == 403
+    expect(page.locator("main")).to_contain_text("无权")
+    expect(page.locator("main")).not_to_contain_text(secret.name)
+    shots.take(page, "other-unit-measure-refused")
+    for what in ("view", "file"):
+        answer = page.goto(f"/evidence/{eid}/{what}")
+        assert answer is not None and answer.status == 403
+        assert b"Internal ledger".hex().encode() not in answer.body()
+        expect(page.locator("main")).to_contain_text("无权")
+    shots.take(page, "other-unit-evidence-refused")
+    assert not outsider.problems, "the browser reported errors:\n" + "\n".join(outsider.problems)
