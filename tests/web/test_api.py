@@ -504,3 +504,26 @@ def test_links_and_notes_are_evidence_too_and_have_no_file_to_download(zc: App, 
         data={"item": "1", "link": "https://example.gov.cn/a"},
     )
     assert link.status_code == 400 and "只接受文件类" in error_of(link)
+
+
+def test_text_with_a_nul_character_is_a_422_not_a_database_error(
+    zc: App, api: Api, client: TestClient
+) -> None:
+    # PostgreSQL text cannot hold NUL; the API refuses it before any service sees it.
+    signin = client.post("/api/v1/session", json={"name": "监管局\x00张", "password": PASSWORD})
+    assert signin.status_code == 422 and "name" in error_of(signin)
+    market = api(MARKET)
+    mid = measure_id(zc, JIADING, "10")
+    market.post(f"/api/v1/measures/{mid}/start")
+    note = market.post(
+        f"/api/v1/measures/{mid}/evidence",
+        data={"item": "1", "note": "说明\x00"},
+        files={"files": ("a.pdf", pdf_bytes(), "application/pdf")},
+    )
+    assert note.status_code == 422 and "note" in error_of(note)
+    statement = market.post(f"/api/v1/measures/{mid}/self-check", json={"statement": "完成\x00"})
+    assert statement.status_code == 422 and "statement" in error_of(statement)
+    link = market.post(
+        f"/api/v1/measures/{mid}/evidence", data={"item": "1", "link": "https://a.cn/\x00"}
+    )
+    assert link.status_code == 422 and "link" in error_of(link)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 # Largest id a path may carry: PostgreSQL's `integer`. Beyond it the driver would fail.
 MAX_ID = 2**31 - 1
@@ -20,6 +20,11 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+
+# Text that is stored: PostgreSQL text cannot hold NUL, so it is refused here as a 422
+# instead of failing in the database driver.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 RatingText = Literal["完成", "部分完成", "未完成", "done", "partial", "not_done"]
 
@@ -66,7 +71,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 class SessionRequest(_In):
-    name: str = Field(min_length=1, max_length=100, description="姓名(登录名)")
+    name: Text = Field(min_length=1, max_length=100, description="姓名(登录名)")
     password: str = Field(min_length=1, max_length=1024, description="密码")
 
 
@@ -398,7 +403,7 @@ class PartRequest(ActionRequest):
 
 
 class SelfCheckRequest(ActionRequest):
-    statement: str = Field(min_length=1, max_length=20_000, description="自查说明")
+    statement: Text = Field(min_length=1, max_length=20_000, description="自查说明")
     ratings: dict[int, RatingText] = Field(
         default_factory=dict,
         description="清单项序号 → 自评(完成/部分完成/未完成);未给出的项按有无佐证材料评定",
@@ -406,12 +411,12 @@ class SelfCheckRequest(ActionRequest):
 
 
 class AcceptRequest(ActionRequest):
-    comment: str = Field(default="", max_length=20_000, description="审核意见")
+    comment: Text = Field(default="", max_length=20_000, description="审核意见")
     score: int | None = Field(default=None, ge=0, le=100, description="评分(0–100)")
 
 
 class ReturnRequest(ActionRequest):
-    comment: str = Field(min_length=1, max_length=20_000, description="退回意见(必填)")
+    comment: Text = Field(min_length=1, max_length=20_000, description="退回意见(必填)")
     due: dt.date | None = Field(default=None, description="整改期限;不填按方案默认天数")
     score: int | None = Field(default=None, ge=0, le=100)
 

@@ -41,6 +41,7 @@ from workflow.services import (
 from workflow.services.measure_work import Outcome
 from workflow.web.api_models import (
     MAX_ID,
+    NO_NUL,
     AcceptRequest,
     ActionRequest,
     ActionResult,
@@ -62,6 +63,7 @@ from workflow.web.api_models import (
     SelfCheckRequest,
     SessionOut,
     SessionRequest,
+    Text,
     WorkItemOut,
     error_responses,
 )
@@ -473,9 +475,9 @@ def _uploads(files: list[UploadFile] | None) -> list[evidence.Upload]:
     return [evidence.Upload(name=f.filename or "", stream=f.file) for f in files or [] if f.filename]
 
 
-Links = Annotated[list[str] | None, Form(description="网页链接(可多个)")]
+Links = Annotated[list[Text] | None, Form(description="网页链接(可多个)")]
 Files = Annotated[list[UploadFile] | None, File(description="佐证文件(可多个)")]
-Note = Annotated[str, Form(max_length=20_000, description="说明")]
+Note = Annotated[str, Form(max_length=20_000, pattern=NO_NUL, description="说明")]
 DocDate = Annotated[dt.date | None, Form(description="成文日期;不填为今天")]
 
 
@@ -594,7 +596,9 @@ def plan_indicators(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
 def report_indicator(
     plan_id: Id,
     number: ItemNumber,
-    value: Annotated[str, Form(min_length=1, max_length=100, description="数值,如 3600、8.2、6.8万")],
+    value: Annotated[
+        str, Form(min_length=1, max_length=100, pattern=NO_NUL, description="数值,如 3600、8.2、6.8万")
+    ],
     viewer: ViewerDep,
     zc: AppDep,
     as_of: Annotated[dt.date | None, Form(description="统计日期;不填为今天")] = None,
