@@ -189,7 +189,8 @@ def test_reimporting_a_revised_plan_lists_the_changes_like_the_cli(
     with session_of(zc) as session:
         assert session.scalar(select(func.count()).select_from(PlanImport)) == imports + 1
         assert plans(zc) == [JIADING]
-    assert audit_entries(zc)[-1].action == "plan_import"
+    entry = audit_entries(zc)[-1]
+    assert (entry.action, entry.actor, entry.role) == ("plan_import", ADMIN, "admin")
 
 
 def test_an_unreadable_upload_is_refused_with_the_reason(zc: App, login: Login) -> None:

@@ -19,6 +19,7 @@ from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, wr
 from checklists.parser import NotAPlanError, iter_warnings, parse_document
 from checklists.units import is_group, normalise_unit_name
 from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor
 from workflow.errors import InputError
 from workflow.models import (
     ChecklistItem,
@@ -136,8 +137,12 @@ def import_documents(
     *,
     catalog_dir: Path,
     dry_run: bool = False,
+    actor: Actor | None = None,
 ) -> list[ImportResult]:
-    """Import every file in one transaction: all of them land, or none does."""
+    """Import every file in one transaction: all of them land, or none does.
+
+    `actor` is who imports, for the audit trail (the web's admin); the CLI's import names nobody.
+    """
     sources = [read_source(p) for p in paths]  # fails before anything is written
     keys: dict[str, Path] = {}
     for src in sources:
@@ -158,7 +163,7 @@ def import_documents(
                 to_write.append(merged)
             if chain is not None and result.status != "unchanged":
                 chain.append(
-                    None,
+                    actor,
                     "plan_import",
                     result.plan_key,
                     comment=f"{result.status_label}:{src.path.name}",

@@ -305,7 +305,9 @@ def import_confirm(
 ) -> Response:
     try:
         path, _meta = _staged(zc, token)
-        [result] = import_documents(zc.uow, [path], catalog_dir=zc.settings.catalog_dir)
+        [result] = import_documents(
+            zc.uow, [path], catalog_dir=zc.settings.catalog_dir, actor=viewer.actor
+        )
     except ZonecheckError as exc:
         return redirect(IMPORT, str(exc).replace(str(staging_root(zc)), "…"), kind="error")
     shutil.rmtree(path.parent, ignore_errors=True)
