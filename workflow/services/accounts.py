@@ -72,6 +72,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
@@ -84,7 +88,7 @@ def check_password_rules(password: str) -> None:
 def set_password(uow: UnitOfWork, actor_name: str | None, name: str, password: str) -> None:
     """An admin sets anyone's password; a person may set their own. Ends their sessions."""
     check_password_rules(password)
-    hashed = _hasher.hash(password)
+    hashed = hash_password(password)
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> None:
         person = find_person(session, name)
