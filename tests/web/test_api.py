@@ -289,7 +289,7 @@ def test_a_measure_goes_through_its_whole_life_over_the_api(zc: App, api: Api) -
         json={"comment": "请补充执法案例材料", "expected_version": submitted.json()["version"]},
     )
     assert returned.status_code == 200, returned.text
-    assert returned.json()["state"] == "in_progress"
+    assert (returned.json()["state"], returned.json()["state_label"]) == ("in_progress", "整改中")
     detail = market.get(f"/api/v1/measures/{mid}").json()
     assert detail["state_label"] == "整改中"
     assert detail["last_return"]["comment"] == "请补充执法案例材料"

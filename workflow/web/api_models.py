@@ -428,6 +428,7 @@ class ActionResult(_Out):
     from_state: str
     to_state: str
     state: str
+    state_label: str = Field(description="状态名称(退回后为“整改中”)")
     version: int = Field(description="办理后的版本号")
     message: str
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from workflow.bootstrap import App
 from workflow.domain import obligations
-from workflow.domain.states import Rating, parse_rating
+from workflow.domain.states import MeasureState, Rating, parse_rating
 from workflow.errors import Conflict, NotFound, Refused
 from workflow.models import Evidence, Measure, Plan
 from workflow.services import (
@@ -295,19 +295,29 @@ def _act(
     """Open the measure (refusal audited), run the service, answer the measure's new state."""
     ref = access.open_measure(zc.uow(), viewer.actor, measure_id, action=action)
     outcome = call(ref.ident)
-    after = access.open_measure(zc.uow(), viewer.actor, measure_id, action=action)
-    with zc.uow() as uow:
-        state = uow.session.scalar(select(Measure.state).where(Measure.id == measure_id))
+    state, version, rectification_due = _now(zc, measure_id)
     return ActionResult(
         id=ref.id,
         ident=ref.ident,
         action=outcome.action,
         from_state=outcome.from_state.value,
         to_state=outcome.to_state.value,
-        state=state.value if state else outcome.to_state.value,
-        version=after.version,
+        state=state.value,
+        state_label=progress.state_label(state, rectification_due),
+        version=version,
         message=outcome.message,
     )
+
+
+def _now(zc: App, measure_id: int) -> tuple[MeasureState, int, dt.date | None]:
+    """State and version as they are after the command (read together, in one query)."""
+    with zc.uow() as uow:
+        row = uow.session.execute(
+            select(Measure.state, Measure.version_id, Measure.rectification_due).where(
+                Measure.id == measure_id
+            )
+        ).one()
+        return row[0], row[1], row[2]
 
 
 @signed_in.post(
@@ -503,10 +513,9 @@ def add_evidence(
         files=_uploads(files), links=list(link or []), note=note, doc_date=doc_date
     )
     views = evidence.add_evidence(zc.uow(), zc.store, viewer.name, ref.ident, item=item, new=new)
-    after = access.open_measure(zc.uow(), viewer.actor, measure_id, action="evidence_add")
     return EvidenceAdded(
         measure_id=ref.id,
-        version=after.version,
+        version=_now(zc, measure_id)[1],
         evidence=[_evidence_meta(v, ref.id) for v in views],
     )
 
