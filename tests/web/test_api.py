@@ -527,3 +527,38 @@ def test_text_with_a_nul_character_is_a_422_not_a_database_error(
         f"/api/v1/measures/{mid}/evidence", data={"item": "1", "link": "https://a.cn/\x00"}
     )
     assert link.status_code == 422 and "link" in error_of(link)
+
+
+def test_a_self_check_is_withdrawn_before_review_and_the_worklist_is_the_units_own(
+    zc: App, api: Api
+) -> None:
+    market, economy = api(MARKET), api("经委王")
+    mid = measure_id(zc, JIADING, "3")  # 区市场监管局 leads, 区经委 co-operates
+    market.post(f"/api/v1/measures/{mid}/start")
+    market.post(
+        f"/api/v1/measures/{mid}/evidence",
+        data={"item": "1"},
+        files={"files": ("a.pdf", pdf_bytes("3"), "application/pdf")},
+    )
+    assert market.post(f"/api/v1/measures/{mid}/part", json={}).status_code == 200
+    waiting = market.post(f"/api/v1/measures/{mid}/self-check", json={"statement": "完成"})
+    assert waiting.status_code == 403 and "区经委" in error_of(waiting)
+    assert economy.post(f"/api/v1/measures/{mid}/part", json={"done": True}).status_code == 200
+    co_submit = economy.post(f"/api/v1/measures/{mid}/self-check", json={"statement": "完成"})
+    assert co_submit.status_code == 403 and "牵头单位" in error_of(co_submit)
+    submitted = market.post(f"/api/v1/measures/{mid}/self-check", json={"statement": "完成"})
+    assert submitted.json()["state"] == "self_checked"
+    withdrawn = market.post(
+        f"/api/v1/measures/{mid}/withdraw",
+        json={"expected_version": submitted.json()["version"]},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["state"] == "in_progress"
+    detail = market.get(f"/api/v1/measures/{mid}").json()
+    assert detail["self_checks"][0]["withdrawn_at"] and detail["can"]["submit"]
+
+    worklist = economy.get("/api/v1/worklist").json()
+    assert mid in {w["measure_id"] for w in worklist}
+    assert all("区经委" in w["units"] for w in worklist)
+    assert next(w for w in worklist if w["measure_id"] == mid)["role"] == "co"
+    assert api(REVIEWER_A).get("/api/v1/worklist").json() == []  # the office has no unit
