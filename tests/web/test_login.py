@@ -170,3 +170,9 @@ def test_changing_the_password_ends_open_sessions(login: Login, zc: App) -> None
     accounts.set_password(zc.uow(), ADMIN, MARKET, "a-brand-new-password")
     assert browser.get("/api/v1/me").status_code == 401
     sign_in(TestClient(browser.app, base_url="https://testserver", follow_redirects=False), MARKET, "a-brand-new-password")
+
+
+def test_a_missing_page_keeps_the_signed_in_header(login: Login) -> None:
+    response = login(MARKET).get("/no-such-page")
+    assert response.status_code == 404
+    assert "找不到该页面" in response.text and "退出登录" in response.text and MARKET in response.text

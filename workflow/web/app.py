@@ -28,6 +28,7 @@ from workflow.web.security import (
     NotSignedIn,
     SecurityHeaders,
     login_redirect_target,
+    optional_viewer,
 )
 from workflow.web.templating import render
 
@@ -106,6 +107,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405) and not _wants_json(request):
+            # No route ran, so nobody looked up the session: do it for the page's header.
+            await optional_viewer(request)
         messages = {
             404: "找不到该页面",
             405: "不支持该请求方式",

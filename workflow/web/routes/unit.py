@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -114,7 +114,13 @@ def unit_home(request: Request, zc: AppDep, viewer: ViewerDep) -> Response:
 
 
 @router.get("/measures/{measure_id}")
-def measure_page(request: Request, zc: AppDep, viewer: ViewerDep, measure_id: int) -> Response:
+def measure_page(
+    request: Request,
+    zc: AppDep,
+    viewer: ViewerDep,
+    measure_id: int,
+    uploaded: Annotated[int | None, Query(ge=1, le=1000)] = None,
+) -> Response:
     day = today()
     detail = worklist.measure_detail(zc.uow(), viewer.actor, measure_id, day)
     _title, history = progress.measure_history(zc.uow(), detail["ident"])
@@ -129,6 +135,7 @@ def measure_page(request: Request, zc: AppDep, viewer: ViewerDep, measure_id: in
         rating_labels=list(RATING_LABELS.values()),
         inline_types=worklist.INLINE_TYPES,
         today=day,
+        uploaded=uploaded,
     )
 
 

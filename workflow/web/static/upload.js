@@ -102,7 +102,8 @@
         });
       }, Promise.resolve()).then(function () {
         if (failures === 0) {
-          window.location.reload();
+          // The page confirms the count (a plain form post gets its notice the same way).
+          window.location.replace(window.location.pathname + "?uploaded=" + rows.length);
           return;
         }
         var again = el("button", "", "刷新页面查看已上传的材料");
