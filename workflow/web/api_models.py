@@ -404,8 +404,9 @@ class PartRequest(ActionRequest):
 
 class SelfCheckRequest(ActionRequest):
     statement: Text = Field(min_length=1, max_length=20_000, description="自查说明")
-    ratings: dict[int, RatingText] = Field(
+    ratings: dict[Annotated[int, Field(ge=1, le=9999)], RatingText] = Field(
         default_factory=dict,
+        json_schema_extra={"propertyNames": {"pattern": "^[1-9][0-9]{0,3}$"}},
         description="清单项序号 → 自评(完成/部分完成/未完成);未给出的项按有无佐证材料评定",
     )
 
