@@ -230,3 +230,17 @@ def test_a_missing_file_is_a_chinese_not_found(login: Login, zc: App, started: i
         response = browser.get(f"/evidence/{row.id}/{path}")
         assert response.status_code == 404
         assert "文件缺失" in response.text and "zonecheck evidence verify" in response.text
+
+
+def test_the_api_gets_its_413_as_json(small: tuple[App, TestClient], started: int) -> None:
+    _app, browser = small
+    huge = b"%PDF-1.4\n" + b"%" * ((1 << 20) + 20_000)
+    response = browser.post(
+        f"/api/v1/measures/{started}/evidence",
+        files={"files": ("巨大.pdf", huge, "application/pdf")},
+        data={"item": "1"},
+        headers={"Authorization": "Bearer not-needed-the-body-is-refused-first"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "http_413"
+    assert "请求过大" in response.json()["error"]["message"]

@@ -123,12 +123,20 @@ def start(
     return run_audited(uow, actor_name, Action.START.value, ident, work)
 
 
-def set_part(uow: UnitOfWork, actor_name: str | None, ident: str, *, done: bool = True) -> Outcome:
+def set_part(
+    uow: UnitOfWork,
+    actor_name: str | None,
+    ident: str,
+    *,
+    done: bool = True,
+    expected_version: int | None = None,
+) -> Outcome:
     """The acting person's unit marks its part of the measure done (or not done after all)."""
     action = "part_done" if done else "part_undone"
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
         measure = find_measure(session, ident)
+        check_version(measure, expected_version)
         _refuse_if_retired(measure)
         units = measure_units(session, measure)
         authorize(actor, Work.UNIT_WORK, units.responsibility)

@@ -111,6 +111,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             # No route ran, so nobody looked up the session: do it for the page's header.
             await optional_viewer(request)
         messages = {
+            400: "请求内容无法解析:应为有效的 JSON 或表单",
             404: "找不到该页面",
             405: "不支持该请求方式",
             413: "请求过大",

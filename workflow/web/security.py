@@ -6,6 +6,7 @@ The rules (passwords, throttling, who may see what) live in `workflow.services.a
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
@@ -60,7 +61,7 @@ def zc_app(request: Request) -> App:
     return app
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -73,7 +74,7 @@ async def optional_viewer(request: Request) -> Viewer | None:
     if hasattr(request.state, "viewer"):
         cached: Viewer | None = request.state.viewer
         return cached
-    token = _bearer(request)
+    token = bearer_token(request)
     via_cookie = token is None
     if token is None:
         token = request.cookies.get(SESSION_COOKIE)
@@ -192,8 +193,9 @@ class BodyLimit:
         kind = headers.get(b"content-type", b"")
         limit = self.upload_bytes if kind.startswith(b"multipart/form-data") else self.small
         declared = headers.get(b"content-length")
+        is_api = str(scope.get("path", "")).startswith("/api/")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _too_large(send, limit, is_api)
             return
         seen = 0
 
@@ -209,7 +211,7 @@ class BodyLimit:
         try:
             await self.app(scope, limited_receive, send)
         except BodyTooLarge:
-            await _too_large(send, limit)
+            await _too_large(send, limit, is_api)
 
 
 def too_large_message(limit: int) -> str:
@@ -224,14 +226,20 @@ class BodyTooLarge(HTTPException):
         self.limit = limit
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = too_large_message(limit).encode()
+async def _too_large(send: Send, limit: int, is_api: bool) -> None:
+    """Answered before the app sees the request, in the app's own error formats."""
+    message = too_large_message(limit)
+    if is_api:
+        error = {"error": {"code": "http_413", "message": message}}
+        body, kind = json.dumps(error, ensure_ascii=False).encode(), b"application/json"
+    else:
+        body, kind = message.encode(), b"text/plain; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

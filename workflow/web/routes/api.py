@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from workflow.bootstrap import App
 from workflow.domain import obligations
 from workflow.domain.states import MeasureState, Rating, parse_rating
-from workflow.errors import Conflict, NotFound, Refused
+from workflow.errors import NotFound, Refused
 from workflow.models import Evidence, Measure, Plan
 from workflow.services import (
     access,
@@ -67,7 +67,7 @@ from workflow.web.api_models import (
     WorkItemOut,
     error_responses,
 )
-from workflow.web.security import SESSION_COOKIE, AppDep, ViewerDep, _bearer
+from workflow.web.security import SESSION_COOKIE, AppDep, ViewerDep, bearer_token
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses(400, 422))
 
@@ -128,7 +128,7 @@ def open_session(body: SessionRequest, request: Request, zc: AppDep) -> Any:
 
 @signed_in.delete("/session", summary="退出登录(令牌作废)", status_code=204, response_class=Response)
 def close_session(request: Request, viewer: ViewerDep, zc: AppDep) -> Response:
-    token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
+    token = bearer_token(request) or request.cookies.get(SESSION_COOKIE)
     if token:
         accounts.sign_out(zc.uow(), token)
     return Response(status_code=204)
@@ -345,16 +345,9 @@ def start(measure_id: Id, viewer: ViewerDep, zc: AppDep, body: ActionRequest | N
 )
 def part(measure_id: Id, body: PartRequest, viewer: ViewerDep, zc: AppDep) -> Any:
     def call(ident: str) -> Outcome:
-        if body.expected_version is not None:
-            # set_part takes no expected_version; the version read here is compared before
-            # the call (the service's own transaction still guards against lost updates).
-            current = access.open_measure(zc.uow(), viewer.actor, measure_id, action="part")
-            if current.version != body.expected_version:
-                raise Conflict(
-                    f"{current.label}在您查看之后已被他人修改(版本 {body.expected_version} → "
-                    f"{current.version}),本次操作未生效;请重新查看后再试"
-                )
-        return measure_work.set_part(zc.uow(), viewer.name, ident, done=body.done)
+        return measure_work.set_part(
+            zc.uow(), viewer.name, ident, done=body.done, expected_version=body.expected_version
+        )
 
     return _act(zc, viewer, measure_id, "part_done" if body.done else "part_undone", call)
 

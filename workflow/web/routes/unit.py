@@ -163,12 +163,15 @@ def part(
     viewer: ViewerDep,
     measure_id: int,
     done: Annotated[int, Form(ge=0, le=1)] = 1,
+    version: VersionField = None,
 ) -> Response:
     ref = open_for(zc, viewer, measure_id, "part_done" if done else "part_undone")
     return act(
         request,
         measure_url(measure_id),
-        lambda: measure_work.set_part(zc.uow(), viewer.name, ref.ident, done=bool(done)).message,
+        lambda: measure_work.set_part(
+            zc.uow(), viewer.name, ref.ident, done=bool(done), expected_version=version
+        ).message,
     )
 
 
