@@ -29,7 +29,7 @@ from workflow.bootstrap import App
 from workflow.models import Evidence
 from workflow.services import measure_work
 from workflow.web.app import create_app
-from workflow.web.routes.files import content_disposition
+from workflow.web.downloads import content_disposition
 
 XHR = {"Accept": "application/json", "X-Requested-With": "XMLHttpRequest"}
 
@@ -177,13 +177,13 @@ def test_hostile_names_are_stored_sanitised_and_downloaded_safely(
 
 
 def test_content_disposition_never_breaks_the_header() -> None:
-    header = content_disposition("attachment", 'a"b\r\nX-Evil: 1;报告\\.pdf')
+    header = content_disposition('a"b\r\nX-Evil: 1;报告\\.pdf')
     assert header.isascii() and "\r" not in header and "\n" not in header
     assert header.startswith('attachment; filename="a_b_X-Evil: 1_')
     assert header.count('"') == 2
     assert unquote(header.split("filename*=UTF-8''")[1]) == 'a"b\r\nX-Evil: 1;报告\\.pdf'
-    assert content_disposition("inline", "报告.pdf").startswith('inline; filename="_.pdf"')
-    assert content_disposition("inline", "résumé.pdf").startswith('inline; filename="resume.pdf"')
+    assert content_disposition("报告.pdf", "inline").startswith('inline; filename="_.pdf"')
+    assert content_disposition("résumé.pdf", "inline").startswith('inline; filename="resume.pdf"')
 
 
 def test_view_and_download_headers(login: Login, zc: App, started: int) -> None:

@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Request, Security, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -39,6 +38,7 @@ from workflow.services import (
     worklist,
 )
 from workflow.services.measure_work import Outcome
+from workflow.web import downloads
 from workflow.web.api_models import (
     MAX_ID,
     NO_NUL,
@@ -80,18 +80,6 @@ signed_in = APIRouter(dependencies=[Security(bearer)], responses=error_responses
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="编号", examples=[3])]
 ItemNumber = Annotated[int, Path(ge=1, le=10_000, description="指标序号", examples=[1])]
 
-# What the store records (detected from the content) → the type a download is served as.
-MEDIA_TYPES = {
-    "pdf": "application/pdf",
-    "ofd": "application/ofd",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "zip": "application/zip",
-}
 OBJECT_ERRORS = error_responses(403, 404)
 ACTION_ERRORS = error_responses(400, 403, 404, 409)
 
@@ -537,38 +525,21 @@ def evidence_meta(evidence_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     return _evidence_meta(view, found.measure.id if found.measure else None)
 
 
-def content_disposition(file_name: str) -> str:
-    """`attachment` with an ASCII fallback and the real (Chinese) name per RFC 5987/6266."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in file_name
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
-
-
 @signed_in.get(
     "/evidence/{evidence_id}/file",
     summary="下载佐证文件",
     response_class=FileResponse,
     responses={
         200: {
-            "content": {t: {} for t in [*MEDIA_TYPES.values(), "application/octet-stream"]},
+            "content": {t: {} for t in [*downloads.EVIDENCE_MEDIA_TYPES.values(), downloads.OCTET_STREAM]},
             "description": "文件内容(类型按存储时识别的文件格式)",
         },
         **OBJECT_ERRORS,
     },
 )
-def evidence_file(evidence_id: Id, viewer: ViewerDep, zc: AppDep) -> FileResponse:
+def evidence_download(evidence_id: Id, viewer: ViewerDep, zc: AppDep) -> FileResponse:
     found = access.open_evidence(zc.uow(), viewer.actor, evidence_id)
-    if found.kind != "file" or not found.sha256:
-        raise NotFound(f"佐证材料#{found.id} 是链接或说明,没有可下载的文件")
-    path = zc.store.path_of(found.sha256)
-    if not path.is_file():
-        raise NotFound(f"佐证材料#{found.id} 的文件在存储中缺失,请联系管理员核查(evidence verify)")
-    return FileResponse(
-        path,
-        media_type=MEDIA_TYPES.get(found.media_type or "", "application/octet-stream"),
-        headers={"Content-Disposition": content_disposition(found.file_name or "未命名文件")},
-    )
+    return downloads.evidence_file(zc, found)
 
 
 # --------------------------------------------------------------------------------- indicators

@@ -14,7 +14,6 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
@@ -30,6 +29,7 @@ from workflow.bootstrap import App
 from workflow.errors import InputError, ZonecheckError
 from workflow.models import IssuedReport
 from workflow.services import progress
+from workflow.web.downloads import content_disposition
 from workflow.web.routes.office import OfficeDep, office_today, plan_key_of
 from workflow.web.security import AppDep
 from workflow.web.templating import redirect, render
@@ -43,14 +43,6 @@ MEDIA_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 LEDGER_TITLE = "工作台账"
-
-
-def content_disposition(name: str) -> str:
-    """`attachment` with the UTF-8 name (RFC 5987/6266) and a plain ASCII one for old clients."""
-    stem, dot, suffix = name.rpartition(".")
-    ascii_stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem if dot else name).strip("._") or "download"
-    fallback = f"{ascii_stem}.{suffix}" if dot and suffix.isascii() and suffix.isalnum() else ascii_stem
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _send(path: Path, folder: Path) -> Response:
