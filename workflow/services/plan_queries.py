@@ -156,6 +156,34 @@ def _phase_span(start: object, end: object) -> str:
     return f"{start or '?'} ~ {end or '?'}"
 
 
+# A measure's units and checklist, and with them its recorded work: what `measure_to_dict` reads.
+MEASURE_LOADS = (
+    selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
+    selectinload(Measure.checklist),
+    selectinload(Measure.section),
+)
+WORK_LOADS = (
+    selectinload(Measure.parts).options(
+        selectinload(MeasurePart.unit), selectinload(MeasurePart.done_by)
+    ),
+    selectinload(Measure.evidence).options(selectinload(Evidence.person), selectinload(Evidence.unit)),
+    selectinload(Measure.self_checks).options(
+        selectinload(SelfCheck.person),
+        selectinload(SelfCheck.unit),
+        selectinload(SelfCheck.reviews).selectinload(Review.person),
+    ),
+)
+
+
+def measure_with_work(session: Session, measure_id: int) -> Measure | None:
+    """One measure with its plan and everything `measure_to_dict` reads, in fixed queries."""
+    return session.scalar(
+        select(Measure)
+        .where(Measure.id == measure_id)
+        .options(selectinload(Measure.plan), *MEASURE_LOADS, *WORK_LOADS)
+    )
+
+
 def plan_measures(
     session: Session, plan: Plan, unit: str | None = None, *, with_work: bool = False
 ) -> list[Measure]:
@@ -168,26 +196,10 @@ def plan_measures(
         select(Measure)
         .where(Measure.plan_id == plan.id, Measure.retired_at.is_(None))
         .order_by(Measure.position)
-        .options(
-            selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
-            selectinload(Measure.checklist),
-            selectinload(Measure.section),
-        )
+        .options(*MEASURE_LOADS)
     )
     if with_work:
-        query = query.options(
-            selectinload(Measure.parts).options(
-                selectinload(MeasurePart.unit), selectinload(MeasurePart.done_by)
-            ),
-            selectinload(Measure.evidence).options(
-                selectinload(Evidence.person), selectinload(Evidence.unit)
-            ),
-            selectinload(Measure.self_checks).options(
-                selectinload(SelfCheck.person),
-                selectinload(SelfCheck.unit),
-                selectinload(SelfCheck.reviews).selectinload(Review.person),
-            ),
-        )
+        query = query.options(*WORK_LOADS)
     if unit is not None:
         found = find_unit(session, unit)
         query = query.where(Measure.unit_links.any(MeasureUnit.unit_id == found.id))

@@ -22,17 +22,15 @@ from workflow.domain.states import MeasureState, Verdict
 from workflow.errors import NotFound
 from workflow.models import (
     DEFAULT_REVIEW_LEVELS,
-    Evidence,
     Measure,
-    MeasurePart,
     MeasureUnit,
-    Review,
     SelfCheck,
 )
 from workflow.services.acting import measure_units, members_for
 
 # The same naming of a level as the verdicts use (a round may be past a shortened list).
 from workflow.services.measure_work import level_name, open_round
+from workflow.services.plan_queries import measure_with_work
 
 
 @dataclass(frozen=True)
@@ -145,27 +143,7 @@ def review_detail(uow: UnitOfWork, actor: Actor, measure_id: int) -> ReviewDetai
     """
     with uow:
         session = uow.session
-        measure = session.scalar(
-            select(Measure)
-            .where(Measure.id == measure_id)
-            .options(
-                selectinload(Measure.plan),
-                selectinload(Measure.section),
-                selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
-                selectinload(Measure.checklist),
-                selectinload(Measure.parts).options(
-                    selectinload(MeasurePart.unit), selectinload(MeasurePart.done_by)
-                ),
-                selectinload(Measure.evidence).options(
-                    selectinload(Evidence.person), selectinload(Evidence.unit)
-                ),
-                selectinload(Measure.self_checks).options(
-                    selectinload(SelfCheck.person),
-                    selectinload(SelfCheck.unit),
-                    selectinload(SelfCheck.reviews).selectinload(Review.person),
-                ),
-            )
-        )
+        measure = measure_with_work(session, measure_id)
         if measure is None:
             raise NotFound(f"找不到编号为 {measure_id} 的措施")
         members = members_for(session, [measure])

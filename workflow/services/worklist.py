@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from reports.export import measure_to_dict
 from workflow.db import UnitOfWork
@@ -28,11 +28,8 @@ from workflow.errors import Refused
 from workflow.models import (
     Evidence,
     Measure,
-    MeasurePart,
     MeasureUnit,
     Plan,
-    Review,
-    SelfCheck,
     UnitGroupMember,
 )
 from workflow.services import evidence as evidence_service
@@ -44,6 +41,7 @@ from workflow.services.measure_work import (
     plan_period,
     submission_request,
 )
+from workflow.services.plan_queries import measure_with_work
 from workflow.services.progress import plan_progress
 
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
@@ -197,27 +195,7 @@ def worklist_counts(items: list[WorkItem]) -> dict[str, int]:
 
 def _load(session: Session, measure_id: int) -> Measure:
     """The measure with everything `measure_to_dict` reads, in a fixed number of queries."""
-    measure = session.scalar(
-        select(Measure)
-        .where(Measure.id == measure_id)
-        .options(
-            selectinload(Measure.plan),
-            selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
-            selectinload(Measure.checklist),
-            selectinload(Measure.section),
-            selectinload(Measure.parts).options(
-                selectinload(MeasurePart.unit), selectinload(MeasurePart.done_by)
-            ),
-            selectinload(Measure.evidence).options(
-                selectinload(Evidence.person), selectinload(Evidence.unit)
-            ),
-            selectinload(Measure.self_checks).options(
-                selectinload(SelfCheck.person),
-                selectinload(SelfCheck.unit),
-                selectinload(SelfCheck.reviews).selectinload(Review.person),
-            ),
-        )
-    )
+    measure = measure_with_work(session, measure_id)
     assert measure is not None, "open_measure found it in this request"
     return measure
 
