@@ -23,6 +23,7 @@ import os
 import random
 import re
 import struct
+import sys
 import uuid
 import zlib
 from pathlib import Path
@@ -30,6 +31,10 @@ from typing import Any
 
 from locust import HttpUser, between, events, task
 from locust.stats import StatsEntry
+
+# The test suite's own well-formed PDF (locust runs this file as a script, from any folder).
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from tests.integration.workflow_helpers import pdf_bytes  # noqa: E402
 
 LOAD_DIR = Path(os.environ.get("ZONECHECK_LOAD_DIR", "."))
 USERS = json.loads((LOAD_DIR / "users.json").read_text("utf-8"))
@@ -88,32 +93,6 @@ def _summary(environment: Any, **_kwargs: Any) -> None:
         ],
     }
     (LOAD_DIR / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), "utf-8")
-
-
-def pdf_file(text: str) -> bytes:
-    """A small well-formed one-page PDF carrying `text` (so every file is different)."""
-    stream = f"BT /F1 12 Tf 72 720 Td <{text.encode().hex()}> Tj ET".encode("ascii")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def png_file(text: str) -> bytes:
@@ -195,7 +174,7 @@ class Member(Person):
         self.uploads += 1
         text = f"{self.name} {self.uploads} {uuid.uuid4()}"
         if self.uploads % 2:
-            name, data, media = f"佐证-{self.uploads}.pdf", pdf_file(text), "application/pdf"
+            name, data, media = f"佐证-{self.uploads}.pdf", pdf_bytes(text), "application/pdf"
         else:
             name, data, media = f"现场照片-{self.uploads}.png", png_file(text), "image/png"
         with self.client.post(
