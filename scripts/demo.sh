@@ -61,3 +61,6 @@ for plan in 000 001 002 004; do
     zc_run .venv/bin/zonecheck report rectification "$plan" -o "$REPORTS/$plan-整改通知.pdf"
 done
 zc_log "报告、台账与佐证材料汇编已生成在 $REPORTS"
+zc_log "网页服务:运行 make serve(或 .venv/bin/zonecheck serve),浏览器打开 http://127.0.0.1:8000/," \
+    "以 周主任(管理员)、黄志强(武汉方案审核人)或 张卫东(区市场监管局)等登录;" \
+    "演示数据中人员的密码均为 ${ZONECHECK_DEMO_PASSWORD:-zonecheck-demo}(zonecheck user list 查看全部人员)"

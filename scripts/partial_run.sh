@@ -58,6 +58,7 @@ esac
 
 PREFIXES=(000 001 002 004)
 ADMIN=周主任
+DEMO_PASSWORD="${ZONECHECK_DEMO_PASSWORD:-zonecheck-demo}"
 # Counts per state after the run: planned in_progress self_checked accepted rectifying
 # (in_progress includes the measures 整改中).
 declare -A EXPECTED=(
@@ -169,7 +170,12 @@ PYEOF
 
 BATCH=0
 m() { printf '%s/%s' "$KEY" "$1"; }
-person() { zc --as "$ADMIN" user add "$@"; }
+# Everybody gets the demo password, so the web pages (make serve) can be tried at once.
+passwd_of() { printf '%s\n' "$DEMO_PASSWORD" | zc --as "$ADMIN" user passwd "$1"; }
+person() {
+    zc --as "$ADMIN" user add "$@"
+    passwd_of "$1"
+}
 start() { zc --as "$1" start "$(m "$2")"; }
 part() { zc --as "$1" part done "$(m "$2")"; }
 
@@ -407,6 +413,7 @@ plan_004() {
 
 zc_log "1. 管理员"
 zc_show user add "$ADMIN" --role admin
+passwd_of "$ADMIN"
 
 zc_log "2. 四个方案同时推进(JOBS=$JOBS)"
 declare -A RUNNING=() # pid -> prefix

@@ -26,6 +26,7 @@ from support.demo_state import EXPECTED_STATES, build_demo_state, work_summary
 
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
+from workflow.services import accounts
 
 from .test_cli_errors import ok
 
@@ -92,6 +93,9 @@ def test_four_plans_reach_their_partial_state_through_the_cli(
     reference = make_app(f"sqlite:///{tmp_path}/reference.db", tmp_path / "reference")
     try:
         assert build_demo_state(reference, seeds_dir) == keys
+        # Everybody can sign in to the web pages with the demo password.
+        for name in ("周主任", "黄志强", "张卫东"):
+            assert accounts.sign_in(cli_app.uow(), name, "zonecheck-demo").actor.name == name
         before: dict[str, Any] = {}
         for prefix in PARTIAL:
             before[prefix] = work_summary(cli_app, keys[prefix])
