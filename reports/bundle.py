@@ -42,7 +42,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from checklists.catalog import EvidenceKind, MeasureKind
 from reports.output import atomic_output
-from reports.render import Renderer, report_zone
+from reports.render import Renderer
+from workflow.clock import office_zone
 from workflow.db import UnitOfWork
 from workflow.errors import InputError, ZonecheckError
 from workflow.evidence_store import EvidenceStore, sanitise_filename
@@ -570,7 +571,7 @@ def default_bundle_name(plan_key: str, day: dt.date) -> str:
 def _zip_time(value: dt.datetime | None) -> tuple[int, int, int, int, int, int]:
     """A ZIP timestamp (local time, no zone, 1980 at the earliest) in the office's time zone."""
     utc = _utc(value) or dt.datetime.now(dt.UTC)
-    local = utc.astimezone(report_zone())
+    local = utc.astimezone(office_zone())
     if local.year < 1980:
         return (1980, 1, 1, 0, 0, 0)
     return (local.year, local.month, local.day, local.hour, local.minute, local.second)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports.export import plan_to_dict
-from reports.render import report_zone
+from workflow.clock import office_zone
 from workflow.domain import obligations
 from workflow.domain.states import ACTION_LABELS, RECTIFYING_LABEL, STATE_LABELS, Action, Verdict
 from workflow.models import AuditEntry, IssuedReport, Measure, Plan
@@ -255,7 +255,7 @@ def plan_report(
 
 def _day_end(day: dt.date) -> dt.datetime:
     """The first instant after `day` in the office's time zone, in UTC."""
-    start_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=report_zone())
+    start_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=office_zone())
     return start_next.astimezone(dt.UTC)
 
 

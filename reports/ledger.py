@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from checklists.catalog import UnitRole
 from reports.output import atomic_output, check_output, write_failed
+from workflow.clock import office_now, office_zone
 from workflow.db import UnitOfWork
 from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, VERDICT_LABELS, MeasureState
 from workflow.models import Measure, Plan, Review, Section, Unit
@@ -31,7 +31,6 @@ from workflow.services.acting import measure_units, members_for
 from workflow.services.plan_queries import find_plan, plan_measures
 from workflow.services.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -298,15 +297,11 @@ def _indicator_records(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]
     ]
 
 
-def _beijing_now() -> dt.datetime:
-    return dt.datetime.now(BEIJING)
-
-
 def build_ledger(
     session: Session, plan: Plan, *, today: dt.date, now: dt.datetime | None = None
 ) -> tuple[Workbook, list[LedgerRow]]:
     """The workbook of `plan` on `today`, and the ledger rows it holds."""
-    now = (now or _beijing_now()).astimezone(BEIJING)
+    now = (now or office_now()).astimezone(office_zone())
     progress = load_progress(session, plan, today)
     rows = ledger_rows(session, plan, progress)
     wb = Workbook()
@@ -377,8 +372,8 @@ def write_ledger(
     now: dt.datetime | None = None,
 ) -> LedgerSummary:
     """Write the plan's 工作台账 to `out_path` (XLSX); `today` decides what is overdue."""
-    now = now or _beijing_now()
-    today = today or now.astimezone(BEIJING).date()
+    now = now or office_now()
+    today = today or now.astimezone(office_zone()).date()
     out_path = Path(out_path)
     check_output(out_path)  # before reading anything: a typo fails at once
     with uow:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -19,10 +18,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
+from workflow import clock
 from workflow.errors import InputError
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -42,22 +41,8 @@ MEDIA_LABELS = {
 KIND_LABELS = {"file": "文件", "link": "链接", "note": "文字说明"}
 
 
-def report_zone() -> dt.tzinfo:
-    """The office's time zone for printed times (ZONECHECK_TZ, default Asia/Shanghai)."""
-    try:
-        return ZoneInfo(os.environ.get("ZONECHECK_TZ") or "Asia/Shanghai")
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
 def local_time(value: dt.datetime | str | None) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:  # stored times are UTC
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(report_zone()).strftime("%Y-%m-%d %H:%M")
+    return clock.local_time(value, empty="—")
 
 
 def chinese_date(value: dt.date | str | None) -> str:

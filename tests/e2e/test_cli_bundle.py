@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from workflow.clock import office_today
 
 from .test_cli_errors import UNREACHABLE_DB, error_line, ok, run
 from .test_cli_workflow import PDF, PLAN
@@ -93,7 +94,7 @@ def test_the_default_name_is_plan_key_and_date_in_the_current_folder(
     here.mkdir()
     monkeypatch.chdir(here)
     ok("bundle", "plan")
-    assert [p.name for p in here.iterdir()] == [f"plan-佐证材料汇编-{dt.date.today().isoformat()}.zip"]
+    assert [p.name for p in here.iterdir()] == [f"plan-佐证材料汇编-{office_today().isoformat()}.zip"]
 
 
 def test_bundle_all_takes_replaced_files_in_their_own_folder(plan_home: Path, tmp_path: Path) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from workflow.clock import office_today
 
 from .test_cli_errors import error_line, ok, run
 from .test_cli_workflow import PLAN
@@ -75,5 +76,5 @@ def test_errors_are_one_chinese_line(plan_home: Path, tmp_path: Path) -> None:
 
 def test_stage_report_as_of_today(plan_home: Path, tmp_path: Path) -> None:
     out = tmp_path / "stage.pdf"
-    ok("report", "stage", "plan", "--as-of", dt.date.today().isoformat(), "-o", str(out))
+    ok("report", "stage", "plan", "--as-of", office_today().isoformat(), "-o", str(out))
     assert "启动:未启动→推进中" in text_of(out)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from reports.data import zone_of
 from reports.documents import ReportRequest, issue_report
 from reports.render import Renderer, harfbuzz_subset_available
+from workflow.clock import office_today
 from workflow.errors import InputError, NotFound
 from workflow.models import AuditEntry, IssuedReport
 from workflow.services.plan_queries import find_plan, plan_measures
@@ -138,7 +139,7 @@ def test_selfcheck_for_one_unit_lists_only_its_measures(demo: Demo, tmp_path: Pa
 
 
 def test_stage_report_starts_where_the_previous_one_ended(demo: Demo, tmp_path: Path) -> None:
-    today = dt.date.today()  # the audit trail holds real times: the demo was built today
+    today = office_today()  # the audit trail holds real times: the demo was built today
     first = issue(demo, "stage", "002", tmp_path / "stage-1.pdf", as_of=today - dt.timedelta(days=1))
     flat = squash(pdf_text(first))
     assert "本期无措施状态变化" in flat  # nothing had happened yet the day before

@@ -37,11 +37,11 @@ from tests.integration.workflow_helpers import (
 )
 from tests.web.conftest import Login, csrf_of
 from workflow.bootstrap import App
+from workflow.clock import office_today as today
 from workflow.domain.states import MeasureState
 from workflow.models import Evidence, Measure, MeasureUnit, SelfCheck, Unit
 from workflow.services import measure_work, people
 from workflow.services.evidence import NewEvidence, add_evidence
-from workflow.web.routes.unit import today
 
 S = MeasureState
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -14,6 +13,7 @@ import click
 from reports.bundle import BundleSummary, build_bundle, default_bundle_name
 from reports.render import HARFBUZZ_SUBSET_WARNING, Renderer, file_size, harfbuzz_subset_available
 from workflow.cli.main import cli, get_app
+from workflow.clock import office_today
 from workflow.services.plan_queries import find_plan
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def bundle_cmd(ctx: click.Context, plan: str, output: Path | None, include_old: 
     if output is None:
         with app.uow() as uow:
             key = find_plan(uow.session, plan).key
-        output = Path(default_bundle_name(key, dt.date.today()))
+        output = Path(default_bundle_name(key, office_today()))
     if not harfbuzz_subset_available():
         click.echo(HARFBUZZ_SUBSET_WARNING, err=True)
     renderer = Renderer(app.settings.home / "templates")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+
+from workflow import clock
 
 
 def width(text: str) -> int:
@@ -57,15 +57,5 @@ def echo_json(data: Any) -> None:
 
 
 def local_time(value: dt.datetime | str | None) -> str:
-    """A stored (UTC) time as the office reads it: in ZONECHECK_TZ, default Asia/Shanghai."""
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    try:
-        zone: dt.tzinfo = ZoneInfo(os.environ.get("ZONECHECK_TZ") or "Asia/Shanghai")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    """A stored (UTC) time as the office reads it (see workflow.clock); "-" when there is none."""
+    return clock.local_time(value, empty="-")

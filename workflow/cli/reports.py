@@ -20,6 +20,7 @@ from reports.render import (
     page_progress,
 )
 from workflow.cli.main import DATE, acting_user, cli, get_app
+from workflow.clock import office_today
 
 OUTPUT = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -122,7 +123,7 @@ def _echo(issued: Issued) -> None:
 
 
 def _request(kind: str, plan: str, today: dt.date | None, **kwargs: Any) -> ReportRequest:
-    return ReportRequest(kind=kind, plan=plan, today=today or dt.date.today(), **kwargs)
+    return ReportRequest(kind=kind, plan=plan, today=today or office_today(), **kwargs)
 
 
 @report_group.command("acceptance")

@@ -116,6 +116,16 @@ class Overdue:
     year: int | None  # the obligation year, for annual deadlines only
     text: str
 
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form the status, worklist and API answers share."""
+        return {
+            "kind": self.kind.value,
+            "due": self.due.isoformat(),
+            "days_late": self.days_late,
+            "year": self.year,
+            "text": self.text,
+        }
+
 
 def annual_due(year: int, month: int, day: int | None) -> dt.date:
     """The due date of ``year``'s part of an annual deadline; ``day`` None is the month's end.

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists.catalog import EvidenceKind
+from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import MeasureState
@@ -270,7 +271,7 @@ def add_evidence(
     today: dt.date | None = None,
 ) -> list[EvidenceView]:
     """A responsible unit adds evidence to one checklist item of a measure in progress."""
-    today = today or dt.date.today()
+    today = today or office_today()
     kinds = new.kinds()
     if not kinds:
         raise InputError("请给出佐证文件、--link 链接或 --note 说明中的至少一项")
@@ -322,7 +323,7 @@ def replace_evidence(
     today: dt.date | None = None,
 ) -> list[EvidenceView]:
     """Supersede a piece of evidence with a new one; both stay on record."""
-    today = today or dt.date.today()
+    today = today or office_today()
     kinds = new.kinds()
     if not kinds:
         raise InputError("请给出替换用的佐证文件、--link 链接或 --note 说明")

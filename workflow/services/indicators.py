@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import InputError, NotFound
@@ -70,7 +71,7 @@ def report_value(
     today: dt.date | None = None,
 ) -> dict[str, object]:
     """Record an indicator's actual value as of a date, with its evidence (files, links)."""
-    today = today or dt.date.today()
+    today = today or office_today()
     value = parse_value(value_text)
     as_of = as_of or today
     if as_of > today:

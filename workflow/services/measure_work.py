@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from checklists.catalog import DeadlineKind
+from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.lifecycle import ItemShortfall, Request, fire, wrong_state_message
@@ -215,7 +216,7 @@ def submit_self_check(
     expected_version: int | None = None,
 ) -> Outcome:
     """The lead unit submits the measure's self-check (自查) with its statement and ratings."""
-    today = today or dt.date.today()
+    today = today or office_today()
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
         measure = _measure_for(session, ident, actor, Work.SUBMIT, expected_version)
@@ -371,7 +372,7 @@ def return_for_rectification(
 ) -> Outcome:
     """A review level returns the self-check for rectification (退回整改) with a deadline."""
     _check_score(score)
-    today = today or dt.date.today()
+    today = today or office_today()
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
         measure = _measure_for(session, ident, actor, Work.REVIEW, expected_version)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists.catalog import Comparator
+from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, MeasureState, Verdict
@@ -187,7 +188,7 @@ def _counts(rows: list[MeasureRow]) -> dict[str, int]:
 
 def plan_status(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = None) -> dict[str, Any]:
     """Counts by state, section and unit; acceptance rate, average score, overdue and returned."""
-    today = today or dt.date.today()
+    today = today or office_today()
     with uow:
         plan = find_plan(uow.session, plan_ident)
         progress = plan_progress(uow.session, plan, today)
@@ -247,16 +248,7 @@ def overdue_by_unit(progress: PlanProgress) -> list[dict[str, Any]]:
                     entry
                     | {
                         "role": "lead" if unit in row.lead else "co",
-                        "reasons": [
-                            {
-                                "kind": o.kind.value,
-                                "due": o.due.isoformat(),
-                                "days_late": o.days_late,
-                                "year": o.year,
-                                "text": o.text,
-                            }
-                            for o in row.overdue
-                        ],
+                        "reasons": [o.as_dict() for o in row.overdue],
                     }
                 )
             elif row.due_soon is not None:
@@ -272,7 +264,7 @@ def overdue_by_unit(progress: PlanProgress) -> list[dict[str, Any]]:
 
 def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = None) -> dict[str, Any]:
     """The office's 督办 list: overdue (and due-soon) measures grouped by responsible unit."""
-    today = today or dt.date.today()
+    today = today or office_today()
     with uow:
         plan = find_plan(uow.session, plan_ident)
         progress = plan_progress(uow.session, plan, today)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from reports.export import measure_to_dict
+from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, refusal
 from workflow.domain.states import MeasureState, Verdict
@@ -62,7 +63,7 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
     A fixed number of queries, however many plans and measures: the measures with their
     plans, units, rounds and reviews, then the members of any unit groups.
     """
-    today = today or dt.date.today()
+    today = today or office_today()
     with uow:
         session = uow.session
         measures = list(

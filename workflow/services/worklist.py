@@ -209,16 +209,6 @@ def _accepted(check: Callable[[], None]) -> bool:
     return True
 
 
-def _overdue_dict(o: obligations.Overdue) -> dict[str, Any]:
-    return {
-        "kind": o.kind.value,
-        "due": o.due.isoformat(),
-        "days_late": o.days_late,
-        "year": o.year,
-        "text": o.text,
-    }
-
-
 def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.date) -> dict[str, Any]:
     """One measure as the export gives it, plus its lateness and what `actor` may do now.
 
@@ -296,7 +286,7 @@ def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.dat
             ],
             "unmapped_groups": list(units.unmapped_groups),
             "progress": {
-                "overdue": [_overdue_dict(o) for o in late],
+                "overdue": [o.as_dict() for o in late],
                 "due_soon": soon.isoformat() if soon else None,
             },
             "last_return": None

@@ -7,44 +7,24 @@ browser displays.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from reports.render import file_size
+from workflow import clock
 from workflow.web.security import CSRF_FIELD, Viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
 FLASH_COOKIE = "zc_flash"
 NOTICE_MAX = 350  # characters
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
-def _local_time(value: dt.datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(BEIJING).strftime(fmt)
-
-
-def _file_size(n: int | None) -> str:
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def make_environment() -> Environment:
@@ -55,8 +35,8 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["local_time"] = _local_time
-    env.filters["file_size"] = _file_size
+    env.filters["local_time"] = clock.local_time
+    env.filters["file_size"] = file_size
     env.globals["csrf_field"] = CSRF_FIELD
     return env
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from workflow.bootstrap import App
-from workflow.domain import obligations
+from workflow.clock import office_today
 from workflow.domain.states import MeasureState, Rating, parse_rating
 from workflow.errors import NotFound, Refused
 from workflow.models import Evidence, Measure, Plan
@@ -148,16 +148,6 @@ def _office_only(zc: App, viewer: ViewerDep, action: str, target: str, what: str
     raise Refused(reason)
 
 
-def _overdue(o: obligations.Overdue) -> dict[str, Any]:
-    return {
-        "kind": o.kind.value,
-        "due": o.due.isoformat(),
-        "days_late": o.days_late,
-        "year": o.year,
-        "text": o.text,
-    }
-
-
 @signed_in.get("/plans", summary="方案列表", response_model=list[PlanSummaryOut])
 def plans(viewer: ViewerDep, zc: AppDep) -> Any:
     with zc.uow() as uow:
@@ -171,7 +161,7 @@ def plans(viewer: ViewerDep, zc: AppDep) -> Any:
     responses=error_responses(404),
 )
 def plan_status(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    return progress.plan_status(zc.uow(), _plan_key(zc, plan_id), today=dt.date.today())
+    return progress.plan_status(zc.uow(), _plan_key(zc, plan_id), today=office_today())
 
 
 @signed_in.get(
@@ -186,7 +176,7 @@ def plan_measures(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
         plan = uow.session.get(Plan, plan_id)
         if plan is None:
             raise NotFound(f"找不到编号为 {plan_id} 的方案")
-        rows = progress.plan_progress(uow.session, plan, dt.date.today()).rows
+        rows = progress.plan_progress(uow.session, plan, office_today()).rows
         ids = {
             ref: (measure_id, version)
             for ref, measure_id, version in uow.session.execute(
@@ -200,7 +190,7 @@ def plan_measures(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     return [
         {
             **dataclasses.asdict(r),
-            "overdue": [_overdue(o) for o in r.overdue],
+            "overdue": [o.as_dict() for o in r.overdue],
             "id": ids[r.ref][0],
             "version": ids[r.ref][1],
         }
@@ -217,7 +207,7 @@ def plan_measures(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
 def plan_overdue(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     key = _plan_key(zc, plan_id)
     _office_only(zc, viewer, "view_overdue", key, "督办清单")
-    return progress.overdue_list(zc.uow(), key, today=dt.date.today())
+    return progress.overdue_list(zc.uow(), key, today=office_today())
 
 
 @signed_in.get(
@@ -226,9 +216,9 @@ def plan_overdue(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     response_model=list[WorkItemOut],
 )
 def unit_worklist(viewer: ViewerDep, zc: AppDep) -> Any:
-    items = worklist.unit_worklist(zc.uow(), viewer.actor, dt.date.today())
+    items = worklist.unit_worklist(zc.uow(), viewer.actor, office_today())
     return [
-        {**dataclasses.asdict(i), "overdue": [_overdue(o) for o in i.overdue]} for i in items
+        {**dataclasses.asdict(i), "overdue": [o.as_dict() for o in i.overdue]} for i in items
     ]
 
 
@@ -240,7 +230,7 @@ def unit_worklist(viewer: ViewerDep, zc: AppDep) -> Any:
 )
 def office_review_queue(viewer: ViewerDep, zc: AppDep) -> Any:
     _office_only(zc, viewer, "view_review_queue", "review-queue", "待审核清单")
-    rows = review_queue.review_queue(zc.uow(), viewer.actor, dt.date.today())
+    rows = review_queue.review_queue(zc.uow(), viewer.actor, office_today())
     return [dataclasses.asdict(r) for r in rows]
 
 
@@ -254,7 +244,7 @@ def office_review_queue(viewer: ViewerDep, zc: AppDep) -> Any:
     responses=OBJECT_ERRORS,
 )
 def measure(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    return worklist.measure_detail(zc.uow(), viewer.actor, measure_id, dt.date.today())
+    return worklist.measure_detail(zc.uow(), viewer.actor, measure_id, office_today())
 
 
 @signed_in.get(
@@ -556,7 +546,7 @@ def plan_indicators(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
         plan = uow.session.get(Plan, plan_id)
         if plan is None:
             raise NotFound(f"找不到编号为 {plan_id} 的方案")
-        return progress.plan_progress(uow.session, plan, dt.date.today()).indicators
+        return progress.plan_progress(uow.session, plan, office_today()).indicators
 
 
 @signed_in.post(

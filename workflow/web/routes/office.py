@@ -7,10 +7,8 @@ office_admin.py and office_reports.py; the helpers they share are here.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -18,6 +16,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from workflow.bootstrap import App
+from workflow.clock import office_today
 from workflow.domain.permissions import Work, refusal
 from workflow.domain.states import STATE_LABELS, MeasureState
 from workflow.errors import NotFound, Refused
@@ -27,14 +26,6 @@ from workflow.web.security import AppDep, Viewer, ViewerDep
 from workflow.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-BEIJING = ZoneInfo("Asia/Shanghai")
-
-
-def office_today() -> dt.date:
-    """The office works on Beijing time: deadlines and 督办 are counted in its days."""
-    return dt.datetime.now(BEIJING).date()
-
 
 async def require_office(request: Request, zc: AppDep, viewer: ViewerDep) -> Viewer:
     """The signed-in person, if they belong to the leading office (else Refused, audited)."""

@@ -26,11 +26,12 @@ from reports.documents import KIND_TITLES, ReportRequest, default_file_name, iss
 from reports.ledger import write_ledger
 from reports.render import Renderer
 from workflow.bootstrap import App
+from workflow.clock import office_today
 from workflow.errors import InputError, ZonecheckError
 from workflow.models import IssuedReport
 from workflow.services import progress
 from workflow.web.downloads import content_disposition
-from workflow.web.routes.office import OfficeDep, office_today, plan_key_of
+from workflow.web.routes.office import OfficeDep, plan_key_of
 from workflow.web.security import AppDep
 from workflow.web.templating import redirect, render
 

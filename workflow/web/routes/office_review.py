@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from workflow.clock import office_today
 from workflow.errors import ZonecheckError
 from workflow.services import access, measure_work
 from workflow.services.review_queue import review_detail, review_queue
-from workflow.web.routes.office import OfficeDep, office_today
+from workflow.web.routes.office import OfficeDep
 from workflow.web.security import AppDep
 from workflow.web.templating import redirect, render
 

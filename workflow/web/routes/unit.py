@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from workflow.bootstrap import App
+from workflow.clock import office_today
 from workflow.domain.states import (
     EVENT_LABELS,
     RATING_LABELS,
@@ -40,17 +40,10 @@ from workflow.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
-
 # Errors an action's service raises that the person can fix or should just read.
 ACTION_ERRORS = (Refused, InputError, Conflict)
 
 VersionField = Annotated[int | None, Form(ge=1)]
-
-
-def today() -> dt.date:
-    """The date in Beijing: deadlines are Chinese calendar days, whatever the server's zone."""
-    return dt.datetime.now(BEIJING).date()
 
 
 def wants_json(request: Request) -> bool:
@@ -101,7 +94,7 @@ def json_refusal(request: Request, exc: ZonecheckError) -> Response | None:
 def unit_home(request: Request, zc: AppDep, viewer: ViewerDep) -> Response:
     if viewer.is_office:
         return redirect("/office")
-    day = today()
+    day = office_today()
     items = worklist.unit_worklist(zc.uow(), viewer.actor, day)
     return render(
         request,
@@ -121,7 +114,7 @@ def measure_page(
     measure_id: int,
     uploaded: Annotated[int | None, Query(ge=1, le=1000)] = None,
 ) -> Response:
-    day = today()
+    day = office_today()
     detail = worklist.measure_detail(zc.uow(), viewer.actor, measure_id, day)
     _title, history = progress.measure_history(zc.uow(), detail["ident"])
     return render(
@@ -216,7 +209,7 @@ async def self_check(
             ref.ident,
             statement=statement,
             ratings=ratings,
-            today=today(),
+            today=office_today(),
             expected_version=version,
         ).message
 
