@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from checklists import amounts
 from checklists.catalog import EvidenceKind, MeasureKind
 from reports.output import atomic_output
 from reports.render import Renderer
@@ -448,7 +449,7 @@ class _Builder:
                         folder=folder,
                         indicator=number,
                         report={
-                            "value": format(report.value.normalize(), "f"),
+                            "value": amounts.plain(report.value),
                             "as_of": report.as_of.isoformat(),
                         },
                     )

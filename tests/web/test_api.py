@@ -463,7 +463,7 @@ def test_indicator_values_are_reported_with_evidence_and_met_follows_the_target(
         f"/api/v1/plans/{plan_id}/indicators/1/reports",
         data={"value": "很多", "link": "https://example.gov.cn/stat"},
     )
-    assert not_a_number.status_code == 400 and "不是数字" in error_of(not_a_number)
+    assert not_a_number.status_code == 422 and "不是数字" in error_of(not_a_number)
 
     reported = office.post(
         f"/api/v1/plans/{plan_id}/indicators/1/reports",

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reports.bundle import verify_bundle
-from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app
+from workflow.cli.main import AMOUNT, DATE, IntParam, acting_user, cli, get_app
 from workflow.cli.output import echo_json, table
 from workflow.errors import ZonecheckError
 from workflow.services import evidence as evidence_service
@@ -249,7 +249,7 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
             i["position"],
             i["text"],
             f"{i['comparator']} {i['target']}{i['unit']}",
-            "-" if i["reported"] is None else f"{i['reported']}{i['unit']}({i['as_of']})",
+            "-" if i["reported_text"] is None else f"{i['reported_text']}{i['unit']}({i['as_of']})",
             {None: "未填报", True: "达成", False: "未达成"}[i["met"]],
         ]
         for i in data
@@ -260,7 +260,7 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
 @indicator_group.command("report")
 @click.argument("plan", metavar="方案")
 @click.argument("number", type=IntParam(min=1), metavar="序号")
-@click.argument("value", metavar="实际值")
+@click.argument("value", type=AMOUNT, metavar="实际值")
 @click.option("--file", "files", multiple=True, metavar="文件", help="佐证文件(可多次)。")
 @LINKS
 @NOTE

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 import click
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from checklists import amounts
 from workflow.bootstrap import App, bootstrap
 from workflow.errors import DatabaseError, ZonecheckError
 
@@ -176,6 +177,24 @@ class IntParam(click.ParamType[int]):
         if self.max is not None:
             return f"不大于 {self.max} 的"
         return ""
+
+
+class AmountParam(click.ParamType[str]):
+    """An indicator value as typed (3600、8.2、6.8万), refused here when it is no amount; the
+    text itself is passed on, and the service reads it again."""
+
+    name = "amount"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        try:
+            amounts.parse(text, field="")
+        except amounts.AmountError as exc:
+            self.fail(f"应为数值:{exc}", param, ctx)
+        return text
+
+
+AMOUNT = AmountParam()
 
 
 @click.group(cls=ZonecheckGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from checklists import amounts
 from checklists.catalog import Comparator
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
@@ -166,6 +167,8 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
                 "target_max": _number(ind.value_max),
                 "unit": ind.unit,
                 "reported": _number(latest.value) if latest else None,
+                # For people: exact, and short even for a value no JSON number holds.
+                "reported_text": amounts.plain(latest.value) if latest else None,
                 "as_of": latest.as_of.isoformat() if latest else None,
                 "met": indicator_met(ind, latest.value) if latest else None,
             }
@@ -174,9 +177,7 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
 
 
 def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
+    return amounts.json_number(value)  # bounded even for a value stored before the bounds
 
 
 def _counts(rows: list[MeasureRow]) -> dict[str, int]:

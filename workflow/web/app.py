@@ -180,6 +180,8 @@ def validation_message(exc: RequestValidationError) -> str:
             what = "超出允许范围"
         elif kind.startswith("enum") or kind == "literal_error":
             what = "取值不在允许范围内"
+        elif kind == "value_error" and not str(error.get("ctx", {}).get("error", "")).isascii():
+            what = str(error["ctx"]["error"])  # our own validators explain in Chinese
         else:
             what = "格式不正确"
         parts.append(f"{where} {field}:{what}" if field else f"{where}:{what}")

@@ -21,6 +21,7 @@ from fastapi.security import HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from checklists import amounts
 from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.domain.states import MeasureState, Rating, parse_rating
@@ -45,6 +46,7 @@ from workflow.web.api_models import (
     AcceptRequest,
     ActionRequest,
     ActionResult,
+    AmountText,
     EvidenceAdded,
     EvidenceMeta,
     HistoryEntry,
@@ -560,7 +562,15 @@ def report_indicator(
     plan_id: Id,
     number: ItemNumber,
     value: Annotated[
-        str, Form(min_length=1, max_length=100, pattern=NO_NUL, description="数值,如 3600、8.2、6.8万")
+        AmountText,
+        Form(
+            min_length=1,
+            max_length=amounts.MAX_TEXT_LENGTH,
+            description=(
+                f"数值,如 3600、8.2、6.8万;整数部分最多 {amounts.MAX_INTEGER_DIGITS} 位,"
+                f"小数最多 {amounts.MAX_FRACTION_DIGITS} 位,有效数字最多 {amounts.MAX_SIGNIFICANT_DIGITS} 位"
+            ),
+        ),
     ],
     viewer: ViewerDep,
     zc: AppDep,
@@ -580,10 +590,11 @@ def report_indicator(
         as_of=as_of,
         evidence=evidence.NewEvidence(files=_uploads(files), links=list(link or []), note=note),
     )
-    reported = Decimal(str(result["value"]))
+    reported = result["value"]
+    assert isinstance(reported, Decimal)
     return IndicatorReported(
         metric=str(result["metric"]),
-        value=int(reported) if reported == reported.to_integral_value() else float(reported),
+        value=amounts.as_number(reported),
         unit=str(result["unit"]),
         met=bool(result["met"]),
     )
