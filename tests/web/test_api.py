@@ -200,7 +200,7 @@ def test_a_cookie_session_needs_the_csrf_header_for_unsafe_methods(
 
     # The token the pages embed in their forms; read from the session itself so the test
     # does not depend on any page.
-    session = accounts.session_of(zc.uow(), browser.cookies["zc_session"])
+    session = accounts.session_of(zc.uow(), browser.cookies["zc_session"], kind="browser")
     assert session is not None
     token = session.csrf_token
     started = browser.post(

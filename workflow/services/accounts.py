@@ -233,15 +233,20 @@ def _record_failure(
     return refusal
 
 
-def session_of(uow: UnitOfWork, token: str, *, now: dt.datetime | None = None) -> SessionInfo | None:
-    """Who holds `token`, or None when it is unknown, expired, idle too long or the person left."""
+def session_of(
+    uow: UnitOfWork, token: str, *, kind: str, now: dt.datetime | None = None
+) -> SessionInfo | None:
+    """Who holds `token` as a session of `kind` (a browser's cookie, an API client's bearer
+    token), or None when it is unknown, of another kind, expired, idle too long or the person
+    left. Kinds do not stand in for each other: a 30-day API token sent as the cookie would
+    escape the browser's idle limit."""
     if not token or len(token) > 100:
         return None
     now = now or utcnow()
     with uow:
         row = uow.session.scalar(
             select(WebSession)
-            .where(WebSession.token_sha256 == hash_token(token))
+            .where(WebSession.token_sha256 == hash_token(token), WebSession.kind == kind)
             .options(joinedload(WebSession.person).joinedload(Person.unit))
         )
         if row is None or not row.person.active:
