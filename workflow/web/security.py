@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request
@@ -82,7 +82,7 @@ async def optional_viewer(request: Request) -> Viewer | None:
         token = request.cookies.get(SESSION_COOKIE)
     viewer = None
     if token:
-        kind = "browser" if via_cookie else "api"
+        kind: Literal["browser", "api"] = "browser" if via_cookie else "api"
         info = await run_in_threadpool(accounts.session_of, zc_app(request).uow(), token, kind=kind)
         if info is not None:
             viewer = Viewer(actor=info.actor, csrf_token=info.csrf_token, via_cookie=via_cookie)

@@ -99,7 +99,9 @@ ACTION_ERRORS = error_responses(400, 403, 404, 409)
 def open_session(body: SessionRequest, request: Request, zc: AppDep) -> Any:
     client = request.client.host if request.client else ""
     try:
-        signed = accounts.sign_in(zc.uow(), body.name, body.password, kind="api", client=client)
+        signed = accounts.sign_in(
+            zc.uow(), body.name, body.password, kind="api", client=client, presented=[bearer_token(request)]
+        )
     except accounts.LoginRefused as refused:
         error = {"error": {"code": "login_refused", "message": str(refused)}}
         if refused.retry_after:
