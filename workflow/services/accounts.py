@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
+from workflow.clock import as_utc
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.storable import unstorable
@@ -165,9 +166,9 @@ def _trusting_token(
 
 
 def _alive(row: WebSession, now: dt.datetime) -> bool:
-    if _as_utc(row.expires_at) <= now:
+    if as_utc(row.expires_at) <= now:
         return False
-    return row.kind != "browser" or now - _as_utc(row.last_seen_at) <= BROWSER_IDLE
+    return row.kind != "browser" or now - as_utc(row.last_seen_at) <= BROWSER_IDLE
 
 
 def _open_session(
@@ -303,8 +304,8 @@ def session_of(
         )
         if row is None or not row.person.active:
             return None
-        last_seen = _as_utc(row.last_seen_at)
-        if _as_utc(row.expires_at) <= now or (row.kind == "browser" and now - last_seen > BROWSER_IDLE):
+        last_seen = as_utc(row.last_seen_at)
+        if as_utc(row.expires_at) <= now or (row.kind == "browser" and now - last_seen > BROWSER_IDLE):
             uow.session.delete(row)
             uow.commit()
             return None
@@ -331,8 +332,3 @@ def record_refusal(uow: UnitOfWork, actor: Actor, action: str, target: str, reas
     with uow:
         AuditChain(uow.session).append(actor, action, target, comment=reason, refused=True)
         uow.commit()
-
-
-def _as_utc(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from workflow.clock import as_utc
 from workflow.db import UnitOfWork
 from workflow.errors import Refused
 from workflow.models import LoginThrottle
@@ -156,8 +157,8 @@ def _locked_rows(session: Session, keys: list[str]) -> dict[str, LoginThrottle]:
 
 
 def _forget(row: LoginThrottle, after: dt.timedelta, now: dt.datetime) -> None:
-    locked = row.locked_until is not None and _as_utc(row.locked_until) > now
-    if row.last_failure_at is not None and now - _as_utc(row.last_failure_at) > after and not locked:
+    locked = row.locked_until is not None and as_utc(row.locked_until) > now
+    if row.last_failure_at is not None and now - as_utc(row.last_failure_at) > after and not locked:
         row.failures, row.locked_until = 0, None
 
 
@@ -167,35 +168,29 @@ def _wait(failures: int, free: int, cap: dt.timedelta) -> dt.timedelta:
     return min(dt.timedelta(seconds=2 ** min(failures - free + 1, _MAX_DOUBLINGS)), cap)
 
 
-def _seconds_until(ready: dt.datetime, now: dt.datetime) -> int:
-    return max(1, int((ready - now).total_seconds() + 0.999))
-
-
 def _name_block(row: LoginThrottle, now: dt.datetime) -> LoginRefused | None:
-    if row.locked_until is not None and _as_utc(row.locked_until) > now:
-        minutes = -(-int((_as_utc(row.locked_until) - now).total_seconds()) // 60)
+    if row.locked_until is not None and as_utc(row.locked_until) > now:
+        minutes = -(-int((as_utc(row.locked_until) - now).total_seconds()) // 60)
         return LoginRefused(
             f"该账号因连续 {row.failures} 次登录失败已被锁定,请 {minutes} 分钟后再试或联系管理员"
             "(在本浏览器中曾成功登录者不受此限)",
             retry_after=minutes * 60,
         )
-    if row.last_failure_at is not None:
-        ready = _as_utc(row.last_failure_at) + _wait(row.failures, FREE_FAILURES, MAX_WAIT)
-        if ready > now:
-            seconds = _seconds_until(ready, now)
-            return LoginRefused(f"登录失败次数过多,请 {seconds} 秒后再试", retry_after=seconds)
-    return None
+    return _wait_block(row, FREE_FAILURES, MAX_WAIT, "登录失败次数过多,请 {} 秒后再试", now)
 
 
 def _address_block(row: LoginThrottle, now: dt.datetime) -> LoginRefused | None:
-    if row.last_failure_at is not None:
-        ready = _as_utc(row.last_failure_at) + _wait(row.failures, ADDRESS_FREE, ADDRESS_MAX_WAIT)
-        if ready > now:
-            seconds = _seconds_until(ready, now)
-            return LoginRefused(f"从此网络地址登录失败次数过多,请 {seconds} 秒后再试", retry_after=seconds)
-    return None
+    message = "从此网络地址登录失败次数过多,请 {} 秒后再试"
+    return _wait_block(row, ADDRESS_FREE, ADDRESS_MAX_WAIT, message, now)
 
 
-def _as_utc(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+def _wait_block(
+    row: LoginThrottle, free: int, cap: dt.timedelta, message: str, now: dt.datetime
+) -> LoginRefused | None:
+    if row.last_failure_at is None:
+        return None
+    ready = as_utc(row.last_failure_at) + _wait(row.failures, free, cap)
+    if ready <= now:
+        return None
+    seconds = max(1, int((ready - now).total_seconds() + 0.999))
+    return LoginRefused(message.format(seconds), retry_after=seconds)
