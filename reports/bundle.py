@@ -46,7 +46,7 @@ from reports.render import Renderer
 from workflow.clock import office_zone
 from workflow.db import UnitOfWork
 from workflow.errors import InputError, ZonecheckError
-from workflow.evidence_store import EvidenceStore, sanitise_filename
+from workflow.evidence import EvidenceStore, sanitise_filename
 from workflow.models import (
     Evidence,
     Indicator,

@@ -23,7 +23,7 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import MeasureState
 from workflow.errors import InputError, NotFound, Refused
-from workflow.evidence_store import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
+from workflow.evidence import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
 from workflow.models import ChecklistItem, Evidence, Measure, utcnow
 from workflow.services.acting import find_measure, measure_units, run_audited
 from workflow.services.audit_log import AuditChain
@@ -230,7 +230,7 @@ def _rows(
             sha256=blob.sha256,
             size=blob.size,
             media_type=blob.media_type,
-            file_name=sanitise_filename(path.name),
+            file_name=blob.name,  # cleaned, with an extension that fits the detected type
             note=new.note.strip(),
             **common,
         )
@@ -242,7 +242,11 @@ def _rows(
     return rows
 
 
-def _audit_detail(rows: Sequence[Evidence], item: ChecklistItem | None) -> dict[str, object]:
+def _audit_detail(
+    rows: Sequence[Evidence], item: ChecklistItem | None, blobs: Sequence[StoredBlob] = ()
+) -> dict[str, object]:
+    # File rows come first, one per blob (_rows); a renamed file keeps its upload name here.
+    renamed = {id(r): b.original_name for r, b in zip(rows, blobs, strict=False) if b.renamed}
     return {
         "item": item.position if item else None,
         "evidence": [
@@ -255,6 +259,7 @@ def _audit_detail(rows: Sequence[Evidence], item: ChecklistItem | None) -> dict[
                 "type": r.media_type,
                 "doc_date": r.doc_date.isoformat(),
             }
+            | ({"original_name": renamed[id(r)]} if id(r) in renamed else {})
             for r in rows
         ],
     }
@@ -296,7 +301,7 @@ def add_evidence(
             measure.updated_at = utcnow()
             session.flush()
             target = f"{measure.plan.key}/{measure.ref}"
-            chain.append(actor, "evidence_add", target, comment=new.note, detail=_audit_detail(rows, checklist_item))
+            chain.append(actor, "evidence_add", target, comment=new.note, detail=_audit_detail(rows, checklist_item, blobs))
             return [view_of(r, target) for r in rows]
 
         return run_audited(uow, actor_name, "evidence_add", ident, work)
@@ -355,7 +360,7 @@ def replace_evidence(
             old.superseded_by_id = rows[0].id
             measure.updated_at = utcnow()
             measure_target = f"{measure.plan.key}/{measure.ref}"
-            detail = _audit_detail(rows, old.item) | {"replaces": evidence_id}
+            detail = _audit_detail(rows, old.item, blobs) | {"replaces": evidence_id}
             chain.append(actor, "evidence_replace", measure_target, comment=new.note, detail=detail)
             return [view_of(r, measure_target) for r in rows]
 
