@@ -311,8 +311,8 @@ def verify_bundle(path: Path) -> BundleCheck:
                 )
             count_entries(fh, directory, max_entries=MAX_ENTRIES)
         except TooManyEntries as exc:
-            count = f"超过 {exc.limit} 个" if exc.count == exc.limit + 1 else f"{exc.count} 个"
-            raise BundleInvalid(f"{_INVALID}{path} 含 {count}条目,超过上限 {MAX_ENTRIES} 个,不予校验") from None
+            count = f"{exc.count} 个条目" if exc.declared else f"超过 {exc.limit} 个条目"
+            raise BundleInvalid(f"{_INVALID}{path} 含{count},超过上限 {MAX_ENTRIES} 个,不予校验") from None
         except ZipDirectoryError:
             raise BundleInvalid(corrupt) from None
         try:

@@ -111,7 +111,7 @@ def _sniff_zip(path: Path) -> Sniffed:
         with open(path, "rb") as fh:
             directory = find_directory(fh)
             if directory.entries > MAX_ZIP_ENTRIES:
-                raise TooManyEntries(directory.entries, MAX_ZIP_ENTRIES)
+                raise TooManyEntries(directory.entries, MAX_ZIP_ENTRIES, declared=True)
             names = iter_entry_names(
                 fh, directory, max_entries=MAX_ZIP_ENTRIES, max_name_bytes=_LONGEST_MARKER
             )
@@ -131,7 +131,7 @@ def _sniff_zip(path: Path) -> Sniffed:
 
 
 def _too_many_entries(exc: TooManyEntries) -> str:
-    if exc.count == exc.limit + 1:  # counted while scanning, which stops there
+    if not exc.declared:  # counted while scanning, which stops past the limit
         return f"是条目超过 {exc.limit} 个的 ZIP 压缩包(上限 {exc.limit} 个)"
     return f"是含 {exc.count} 个条目的 ZIP 压缩包,超过上限 {exc.limit} 个"
 

@@ -45,12 +45,14 @@ class ZipDirectoryError(ValueError):
 
 
 class TooManyEntries(ZipDirectoryError):
-    """More entries than the caller's limit; `count` is what was seen, at least limit + 1."""
+    """More entries than the caller's limit: `count` as the end record declares it, or, when
+    `declared` is False, limit + 1, where the streamed scan stopped."""
 
-    def __init__(self, count: int, limit: int) -> None:
+    def __init__(self, count: int, limit: int, *, declared: bool) -> None:
         super().__init__(f"{count} entries, more than the limit of {limit}")
         self.count = count
         self.limit = limit
+        self.declared = declared
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def iter_entry_names(
             raise ZipDirectoryError("bad central directory header")
         count += 1
         if count > max_entries:
-            raise TooManyEntries(count, max_entries)
+            raise TooManyEntries(count, max_entries, declared=False)
         fields = _ENTRY.unpack(header)
         name_len, extra_len, comment_len = fields[12], fields[13], fields[14]
         name: bytes | None = None
@@ -153,5 +155,5 @@ def iter_entry_names(
 def count_entries(fh: BinaryIO, directory: Directory, *, max_entries: int) -> int:
     """How many headers the directory really holds (TooManyEntries past `max_entries`)."""
     if directory.entries > max_entries:
-        raise TooManyEntries(directory.entries, max_entries)
+        raise TooManyEntries(directory.entries, max_entries, declared=True)
     return sum(1 for _ in iter_entry_names(fh, directory, max_entries=max_entries, max_name_bytes=0))
