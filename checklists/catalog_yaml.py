@@ -50,14 +50,21 @@ class _Refused(MarkedYAMLError):
 
 
 class _BoundedComposer(Composer):
-    """Refuses anchors, aliases (and so `<<` merges) and nesting deeper than MAX_DEPTH while
-    the node tree is built, before the constructor could expand anything."""
+    """Refuses anchors, aliases (and so `<<` merges), explicit tags and nesting deeper than
+    MAX_DEPTH while the node tree is built, before the constructor could expand anything.
+    Tags are refused too: catalogs never need them, and `!!set` on a scalar, found by the
+    fuzz test, crashes ruamel.yaml's constructor with an AttributeError."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.parser.peek_event()
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
             raise _Refused(
                 problem="方案目录中不能使用 YAML 锚点(&)或别名(*),请把内容直接写出",
+                problem_mark=event.start_mark,
+            )
+        if getattr(event, "tag", None) is not None:
+            raise _Refused(
+                problem=f"方案目录中不能使用 YAML 标签({event.tag}),请去掉标签,直接写出内容",
                 problem_mark=event.start_mark,
             )
         self._catalog_depth = getattr(self, "_catalog_depth", 0) + 1

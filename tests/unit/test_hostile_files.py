@@ -327,6 +327,13 @@ def test_anchors_aliases_and_merges_are_refused_with_their_line(text: str, line:
         load_catalog(text, source="x.yaml")
 
 
+@pytest.mark.parametrize("text", ["!!set # 注释\n", "plan: !!binary aGVsbG8=\n", "plan: !custom x\n"])
+def test_explicit_tags_are_refused_with_their_line(text: str) -> None:
+    # `!!set` on a scalar crashed ruamel.yaml's constructor (AttributeError; found by fuzzing).
+    with pytest.raises(CatalogError, match=r"^x\.yaml 第 1 行: 方案目录中不能使用 YAML 标签"):
+        load_catalog(text, source="x.yaml")
+
+
 def test_nesting_past_the_limit_is_refused_with_its_line() -> None:
     text = "plan:\n  title: x\nmeasures: " + "[" * 100_000 + "]" * 100_000 + "\n"
     with pytest.raises(CatalogError, match=r"^x\.yaml 第 3 行: 嵌套超过 20 层,不是方案目录$"):
