@@ -182,7 +182,7 @@ class _Verifier:
         try:
             raw = self._read_bounded(info, MAX_MANIFEST_BYTES)
         except (OSError, *_READ_ERRORS) as exc:
-            raise BundleInvalid(f"{_INVALID}{MANIFEST} 无法读取({exc})") from None
+            raise self._invalid(f"中的 {MANIFEST} 无法读取({exc})") from None
         if len(raw) > MAX_MANIFEST_BYTES:
             raise self._invalid(f"中的 {MANIFEST} 解压后超过上限 {limit_text},不予校验")
         try:
