@@ -13,7 +13,6 @@ written is deleted at the end. Named bench_*.py so pytest does not collect it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import resource
 import subprocess
@@ -28,13 +27,6 @@ if str(REPO) not in sys.path:
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-ALIAS_BOMB = "\n".join(
-    ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
-)
-
-
 def max_rss_kib() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak
@@ -45,28 +37,14 @@ def max_rss_kib() -> int:
 
 def build(folder: Path, entries: int, inflate_gib: int) -> dict[str, Path]:
     from tests.support.hostile_zips import (
-        deflated,
+        ALIAS_BOMB,
+        bundle,
         deflated_stream,
+        listed,
         repeated,
         stored,
-        write_zip,
         zip_of_empty_entries,
     )
-
-    def bundle(name: str, files: list[tuple[object, dict[str, object]]], manifest: object = None) -> Path:
-        from reports.bundle.layout import checksums
-
-        listed = [{"kind": "file", "path": m.name, **e} for m, e in files]  # type: ignore[attr-defined]
-        index = {"kind": "index", "path": "目录.pdf", "sha256": hashlib.sha256(PDF).hexdigest(), "size": len(PDF)}
-        sums = checksums([*listed, index])
-        listed += [index, {"kind": "checksums", "path": "SHA256SUMS",
-                           "sha256": hashlib.sha256(sums).hexdigest(), "size": len(sums)}]  # fmt: skip
-        doc = json.dumps({"format": "zonecheck-evidence-bundle", "entries": listed}).encode()
-        members = [m for m, _ in files] + [stored("目录.pdf", PDF), deflated("SHA256SUMS", sums)]
-        return write_zip(folder / name, [*members, manifest or deflated("manifest.json", doc)])  # type: ignore[list-item]
-
-    def entry(data: bytes, size: int | None = None) -> dict[str, object]:
-        return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data) if size is None else size}
 
     files: dict[str, Path] = {}
     files["many-entries.zip"] = zip_of_empty_entries(folder / "many-entries.zip", entries)
@@ -74,15 +52,15 @@ def build(folder: Path, entries: int, inflate_gib: int) -> dict[str, Path]:
         folder / "many-entries-understated.zip", entries, declared=1
     )
     big_manifest = deflated_stream("manifest.json", repeated(b" ", GIB))
-    files["manifest-1gib.zip"] = bundle("manifest-1gib.zip", [], big_manifest)
+    files["manifest-1gib.zip"] = bundle(folder / "manifest-1gib.zip", [], manifest=big_manifest)
     big_manifest.file_size = 1000  # the header understates it
-    files["manifest-1gib-understated.zip"] = bundle("manifest-1gib-understated.zip", [], big_manifest)
+    files["manifest-1gib-understated.zip"] = bundle(folder / "manifest-1gib-understated.zip", [], manifest=big_manifest)
     bomb = deflated_stream("p/a.pdf", repeated(b"\x00", inflate_gib * GIB))
-    files["member-10b-declared.zip"] = bundle("member-10b-declared.zip", [(bomb, entry(b"0123456789"))])
+    files["member-10b-declared.zip"] = bundle(folder / "member-10b-declared.zip", [(bomb, listed(b"0123456789"))])
     bomb.file_size = 10
-    files["member-10b-header.zip"] = bundle("member-10b-header.zip", [(bomb, entry(b"\x00" * 10))])
+    files["member-10b-header.zip"] = bundle(folder / "member-10b-header.zip", [(bomb, listed(b"\x00" * 10))])
     link = stored("p/a.pdf", b"../../etc/passwd", mode=0o120777)
-    files["symlink.zip"] = bundle("symlink.zip", [(link, entry(b"../../etc/passwd"))])
+    files["symlink.zip"] = bundle(folder / "symlink.zip", [(link, listed(b"../../etc/passwd"))])
     (folder / "alias-bomb.yaml").write_text(ALIAS_BOMB, encoding="utf-8")
     files["alias-bomb.yaml"] = folder / "alias-bomb.yaml"
     return files

@@ -1,4 +1,4 @@
-"""ZIP files built byte by byte, for the hostile-input tests and benchmarks.
+"""ZIP files built byte by byte, bundles and catalogs, for the hostile-input tests and benchmarks.
 
 zipfile writes honest headers and needs seconds per hundred thousand entries; these helpers
 write any header (a size that lies, a symlink mode, millions of entries) in one pass.
@@ -6,13 +6,15 @@ write any header (a size that lies, a symlink mode, millions of entries) in one 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import stat
 import struct
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 _LOCAL = struct.Struct("<4s5H3L2H")
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
@@ -127,3 +129,33 @@ def zip_of_empty_entries(
             out.write(directory)
             out.write(_END.pack(b"PK\x05\x06", 0, 0, declared, declared, len(directory), start, 0))
     return path
+
+
+# ------------------------------------------------------------------ bundles and catalogs
+
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+# Eight levels of nine aliases each: 471 bytes that expand to 9**9 strings.
+ALIAS_BOMB = "\n".join(
+    ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+)
+
+
+def listed(data: bytes, media_type: str = "pdf") -> dict[str, Any]:
+    """A manifest entry's claims about `data`."""
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "media_type": media_type}
+
+
+def bundle(path: Path, files: list[tuple[Member, dict[str, Any]]], *, manifest: Member | None = None) -> Path:
+    """A bundle of `files` (each a member and its manifest entry) with an index, SHA256SUMS
+    and a manifest as the builder writes them, unless `manifest` replaces the manifest."""
+    from reports.bundle.layout import checksums
+
+    entries = [{"kind": "file", "path": m.name, **entry} for m, entry in files]
+    index = {"kind": "index", "path": "目录.pdf", **listed(PDF)}
+    sums = checksums([*entries, index])
+    entries += [index, {"kind": "checksums", "path": "SHA256SUMS", **listed(sums)}]
+    doc = {"format": "zonecheck-evidence-bundle", "format_version": 1, "entries": entries}
+    data = json.dumps(doc, ensure_ascii=False).encode()
+    members = [m for m, _ in files] + [stored("目录.pdf", PDF), deflated("SHA256SUMS", sums)]
+    return write_zip(path, [*members, manifest or deflated("manifest.json", data)])

@@ -7,7 +7,6 @@ as a bound that a regression would cross by orders of magnitude; no test times a
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -15,18 +14,21 @@ import re
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
 from checklists.catalog_yaml import MAX_CATALOG_BYTES, CatalogError, load_catalog, read_catalog
 from reports.bundle import BundleInvalid, verify_bundle
-from reports.bundle.layout import MAX_ENTRIES, MAX_MANIFEST_BYTES, checksums
+from reports.bundle.layout import MAX_ENTRIES, MAX_MANIFEST_BYTES
 from tests.support.hostile_zips import (
+    ALIAS_BOMB,
     DEFLATED,
-    Member,
+    PDF,
+    bundle,
     deflated,
     deflated_stream,
+    listed,
     repeated,
     stored,
     write_zip,
@@ -38,7 +40,6 @@ from workflow.evidence.filetypes import MAX_ZIP_ENTRIES
 
 T = TypeVar("T")
 MIB = 1024 * 1024
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
 def peak_bytes(action: Callable[[], T]) -> tuple[T | BaseException, int]:
@@ -152,38 +153,15 @@ def test_the_store_returns_the_stored_and_the_original_name(tmp_path: Path) -> N
 # --------------------------------------------------------------------------- bundles
 
 
-def _manifest(entries: list[dict[str, Any]]) -> bytes:
-    index = {"kind": "index", "path": "目录.pdf", "sha256": hashlib.sha256(PDF).hexdigest(), "size": len(PDF)}
-    sums = checksums([*entries, index])
-    listed = [*entries, index, {"kind": "checksums", "path": "SHA256SUMS",
-                                "sha256": hashlib.sha256(sums).hexdigest(), "size": len(sums)}]  # fmt: skip
-    doc = {"format": "zonecheck-evidence-bundle", "format_version": 1, "entries": listed}
-    return json.dumps(doc, ensure_ascii=False).encode()
-
-
-def _bundle(path: Path, files: list[tuple[Member, dict[str, Any]]], *, manifest: Member | None = None) -> Path:
-    """A bundle of `files` (each a member and its manifest entry) with a correct index,
-    SHA256SUMS and manifest unless `manifest` replaces it."""
-    entries = [{"kind": "file", "path": m.name, **entry} for m, entry in files]
-    data = _manifest(entries)
-    sums = checksums([*entries, {"path": "目录.pdf", "sha256": hashlib.sha256(PDF).hexdigest()}])
-    members = [m for m, _ in files] + [stored("目录.pdf", PDF), deflated("SHA256SUMS", sums)]
-    return write_zip(path, [*members, manifest or deflated("manifest.json", data)])
-
-
-def _entry(data: bytes, media_type: str = "pdf") -> dict[str, Any]:
-    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "media_type": media_type}
-
-
 def test_an_honest_handmade_bundle_passes(tmp_path: Path) -> None:
-    check = verify_bundle(_bundle(tmp_path / "ok.zip", [(stored("p/a.pdf", PDF), _entry(PDF))]))
+    check = verify_bundle(bundle(tmp_path / "ok.zip", [(stored("p/a.pdf", PDF), listed(PDF))]))
     assert check.ok, check.problems
     assert check.checked == 3
 
 
 def test_a_manifest_inflating_past_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
     big = deflated_stream("manifest.json", repeated(b" ", 64 * MIB))
-    path = _bundle(tmp_path / "m.zip", [], manifest=big)
+    path = bundle(tmp_path / "m.zip", [], manifest=big)
     assert path.stat().st_size < MIB
     result, peak = peak_bytes(lambda: verify_bundle(path))
     assert isinstance(result, BundleInvalid)
@@ -198,7 +176,7 @@ def test_a_manifest_whose_header_understates_it_is_read_no_further_than_stated(t
     # header says and the CRC then fails, at the cost of reading those 1000 bytes.
     lying = deflated_stream("manifest.json", repeated(b" ", 64 * MIB))
     lying.file_size = 1000
-    path = _bundle(tmp_path / "m.zip", [], manifest=lying)
+    path = bundle(tmp_path / "m.zip", [], manifest=lying)
     result, peak = peak_bytes(lambda: verify_bundle(path))
     assert isinstance(result, BundleInvalid)
     assert str(result).startswith(f"不是有效的佐证材料汇编:{path} 中的 manifest.json 无法读取(Bad CRC-32")
@@ -207,7 +185,7 @@ def test_a_manifest_whose_header_understates_it_is_read_no_further_than_stated(t
 
 def test_a_member_larger_than_the_manifest_says_is_not_inflated(tmp_path: Path) -> None:
     bomb = deflated_stream("p/a.pdf", repeated(b"\x00", 256 * MIB))  # header honest: 256 MiB
-    path = _bundle(tmp_path / "b.zip", [(bomb, _entry(b"0123456789"))])
+    path = bundle(tmp_path / "b.zip", [(bomb, listed(b"0123456789"))])
     result, peak = peak_bytes(lambda: verify_bundle(path))
     assert not isinstance(result, BaseException)
     assert result.problems == [f"被改动:p/a.pdf(大小 {256 * MIB} 字节,清单中为 10 字节)"]
@@ -217,7 +195,7 @@ def test_a_member_larger_than_the_manifest_says_is_not_inflated(tmp_path: Path) 
 def test_a_member_whose_header_understates_it_is_read_only_to_the_stated_size(tmp_path: Path) -> None:
     bomb = deflated_stream("p/a.pdf", repeated(b"\x00", 256 * MIB))
     bomb.file_size = 10  # header and manifest agree on 10 bytes; the stream says otherwise
-    path = _bundle(tmp_path / "b.zip", [(bomb, _entry(b"\x00" * 10))])
+    path = bundle(tmp_path / "b.zip", [(bomb, listed(b"\x00" * 10))])
     result, peak = peak_bytes(lambda: verify_bundle(path))
     assert not isinstance(result, BaseException)
     assert result.altered == ["p/a.pdf"] and "无法读取" in result.problems[0]
@@ -227,16 +205,16 @@ def test_a_member_whose_header_understates_it_is_read_only_to_the_stated_size(tm
 def test_a_header_claiming_more_than_deflate_can_reach_is_refused_unread(tmp_path: Path) -> None:
     forged = deflated("p/a.pdf", PDF + os.urandom(8192))  # about 8 KB deflated
     forged.file_size = 20 * MIB  # 2,500:1, within what the ZIP's size allows in total
-    path = _bundle(tmp_path / "f.zip", [(forged, {**_entry(PDF), "size": 20 * MIB})])
+    path = bundle(tmp_path / "f.zip", [(forged, {**listed(PDF), "size": 20 * MIB})])
     check = verify_bundle(path)
     assert check.refused == ["p/a.pdf"]
     assert check.problems[0].startswith(f"拒绝:汇编 {path.name} 中的 p/a.pdf 声明的压缩比")
 
 
 def test_declared_sizes_beyond_what_the_zip_could_hold_are_refused(tmp_path: Path) -> None:
-    members = [(stored(f"p/{i}.pdf", PDF), {**_entry(PDF), "size": 40 * MIB}) for i in range(3)]
+    members = [(stored(f"p/{i}.pdf", PDF), {**listed(PDF), "size": 40 * MIB}) for i in range(3)]
     with pytest.raises(BundleInvalid, match=r"声明的文件共 120\.0 MB,超过按汇编大小.*所能容纳的 64\.0 MB"):
-        verify_bundle(_bundle(tmp_path / "t.zip", members))
+        verify_bundle(bundle(tmp_path / "t.zip", members))
 
 
 @pytest.mark.parametrize(
@@ -249,7 +227,7 @@ def test_declared_sizes_beyond_what_the_zip_could_hold_are_refused(tmp_path: Pat
 def test_a_symlink_or_special_file_listed_in_the_manifest_is_refused(tmp_path: Path, mode: int, why: str) -> None:
     target = b"../../../../etc/passwd"
     link = stored("p/a.pdf", target, mode=mode)
-    path = _bundle(tmp_path / "l.zip", [(link, _entry(target))])
+    path = bundle(tmp_path / "l.zip", [(link, listed(target))])
     check = verify_bundle(path)
     assert not check.ok
     assert check.refused == ["p/a.pdf"]
@@ -258,8 +236,8 @@ def test_a_symlink_or_special_file_listed_in_the_manifest_is_refused(tmp_path: P
 
 def test_a_nested_archive_is_refused_unless_declared_as_a_zip_based_type(tmp_path: Path) -> None:
     inner = write_zip(tmp_path / "inner.zip", [stored("x.txt", b"x")]).read_bytes()
-    path = _bundle(tmp_path / "n.zip", [(stored("p/a.pdf", inner), _entry(inner, "pdf")),
-                                        (stored("p/b.zip", inner), _entry(inner, "zip"))])  # fmt: skip
+    path = bundle(tmp_path / "n.zip", [(stored("p/a.pdf", inner), listed(inner, "pdf")),
+                                        (stored("p/b.zip", inner), listed(inner, "zip"))])  # fmt: skip
     check = verify_bundle(path)
     assert check.refused == ["p/a.pdf"]
     assert check.problems == [f"拒绝:汇编 {path.name} 中的 p/a.pdf 是嵌套的压缩包,而清单中记为“pdf”"]
@@ -267,7 +245,7 @@ def test_a_nested_archive_is_refused_unless_declared_as_a_zip_based_type(tmp_pat
 
 def test_an_encrypted_member_is_refused_unread(tmp_path: Path) -> None:
     secret = stored("p/a.pdf", PDF, flags=0x801)
-    check = verify_bundle(_bundle(tmp_path / "e.zip", [(secret, _entry(PDF))]))
+    check = verify_bundle(bundle(tmp_path / "e.zip", [(secret, listed(PDF))]))
     assert check.refused == ["p/a.pdf"] and "已加密" in check.problems[0]
 
 
@@ -299,12 +277,6 @@ def test_the_manifest_limit_leaves_room_for_the_largest_bundle() -> None:
 
 
 # ------------------------------------------------------------------------ catalog YAML
-
-ALIAS_BOMB = "\n".join(
-    ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
-)
-
 
 def test_a_yaml_alias_bomb_is_refused_at_its_first_anchor() -> None:
     assert len(ALIAS_BOMB.encode()) < 600  # 9**9 = 387 million strings once expanded

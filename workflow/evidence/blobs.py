@@ -61,8 +61,8 @@ class StoredBlob:
     # The name to record: cleaned, no executable extension, an extension that fits the
     # detected type. The name as handed in (cleaned only) is kept beside it, so a renamed
     # file can be traced back to its upload (the evidence service puts it in the audit log).
-    name: str = ""
-    original_name: str = ""
+    name: str
+    original_name: str
 
     @property
     def renamed(self) -> bool:
