@@ -146,7 +146,7 @@ class _Demo:
         key = self.keys[self.plan]
         path = self.app.settings.catalog_dir / f"{key}.yaml"
         with self.app.uow() as uow:  # the catalog as imported (what `export --format yaml` gives)
-            catalog = catalog_from_plan(uow.session, find_plan(uow.session, key))
+            catalog = catalog_from_plan(uow.session, find_plan(uow.session, key, None))
         measures = []
         for m in catalog.measures:
             if m.ref in units:
@@ -479,7 +479,7 @@ def _jiading(d: _Demo) -> None:
 def _responsible(d: _Demo, ref: str) -> tuple[list[str], int]:
     """The measure's responsible units (groups expanded, a lead first) and its checklist size."""
     with d.app.uow() as uow:
-        measure = find_measure(uow.session, d.ident(ref))
+        measure = find_measure(uow.session, d.ident(ref), None)
         units = measure_units(uow.session, measure)
         lead = [n for i, n in units.unit_names.items() if i in units.responsibility.lead_unit_ids]
         names = lead[:1] + [n for n in units.unit_names.values() if n != lead[0]]
@@ -508,7 +508,7 @@ def _jiading_rectified(d: _Demo) -> None:
     first, second = JIADING_REVIEWERS
     d.give_back(second, "3", "区经委的佐证材料未体现重点产业知识产权对接活动,请补充后重新提交", due=dt.date(2024, 3, 31), today=dt.date(2024, 3, 5))
     economy = JIADING_MEMBERS["区经委"]
-    [old] = [e for e in list_evidence(d.app.uow(), d.ident("3")) if e.unit == "区经委"]
+    [old] = [e for e in list_evidence(d.app.uow(), None, d.ident("3")) if e.unit == "区经委"]
     replace_evidence(
         d.app.uow(),
         d.app.store,
