@@ -20,7 +20,7 @@ from checklists.parser import NotAPlanError, iter_warnings, parse_document
 from checklists.units import is_group, normalise_unit_name
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
-from workflow.errors import InputError
+from workflow.errors import Hidden, InputError, Refused
 from workflow.models import (
     ChecklistItem,
     Indicator,
@@ -35,9 +35,10 @@ from workflow.models import (
     Zone,
     utcnow,
 )
+from workflow.services.acting import record_refusal
 from workflow.services.audit_log import AuditChain
 from workflow.services.plan_queries import catalog_from_plan, measure_to_catalog
-from workflow.services.zones import default_zone, zone_path
+from workflow.services.zones import default_zone, find_zone, zone_path
 
 CATALOG_SUFFIXES = {".yaml", ".yml"}
 # Fields of a measure a revision may change, with the words used to list the change.
@@ -161,11 +162,14 @@ def import_documents(
         # Imports queue behind (and are recorded in) the same audit chain as the workflow, so a
         # revision never races a transition on the measures it rewrites.
         chain = None if dry_run else AuditChain(uow.session)
-        home = default_zone(uow.session, zone, actor, create=True)
-        if actor is not None:
-            authorize(actor, Work.ADMINISTER, zone_id=home.id)
+        target = _Target(uow.session, zone, actor)
         for src in sources:
-            result, merged = _load(uow.session, src, home, zone_named=zone is not None)
+            try:
+                result, merged = _load(uow.session, src, target)
+            except (Refused, Hidden) as exc:
+                if not dry_run:
+                    record_refusal(uow, actor, "plan_import", src.catalog.plan.key, exc)
+                raise
             results.append(result)
             if merged is not None and not src.from_catalog_file:
                 to_write.append(merged)
@@ -218,11 +222,40 @@ def _canonical(value: object) -> str:
 # --- loading -------------------------------------------------------------------------------
 
 
+class _Target:
+    """The zone new plans go to: the one named, else the actor's, else the only zone (an empty
+    deployment gets its 默认辖区). Decided when a new plan needs it, so that re-importing a
+    known plan's catalog needs no zone."""
+
+    def __init__(self, session: Session, named: str | None, actor: Actor | None) -> None:
+        self.session, self.actor = session, actor
+        self.named = find_zone(session, named) if named else None
+        self._home: Zone | None = self.named
+
+    def home(self) -> Zone:
+        if self._home is None:
+            self._home = default_zone(self.session, None, self.actor, create=True)
+        return self._home
+
+    def known_zone_id(self) -> int | None:
+        """Where to look for a plan by title: the zone new plans would go to, if known now."""
+        if self._home is not None:
+            return self._home.id
+        if self.actor is not None:
+            return self.actor.zone_id
+        ids = list(self.session.scalars(select(Zone.id).limit(2)))
+        return ids[0] if len(ids) == 1 else None
+
+    def check(self, actor_zone_id: int) -> None:
+        if self.actor is not None:
+            authorize(self.actor, Work.ADMINISTER, zone_id=actor_zone_id)
+
+
 def _load(
-    session: Session, src: SourceDocument, home: Zone, *, zone_named: bool
+    session: Session, src: SourceDocument, target: _Target
 ) -> tuple[ImportResult, Catalog | None]:
-    """Load one catalog into zone `home`; returns the result and, unless nothing changed, the
-    merged catalog. A plan already imported stays in its zone."""
+    """Load one catalog; returns the result and, unless nothing changed, the merged catalog.
+    A plan already imported stays in its zone; a new one goes to `target`'s."""
     catalog = src.catalog
     sha = catalog_sha(catalog)
     result = ImportResult(
@@ -235,11 +268,13 @@ def _load(
         note=src.note,
         catalog=catalog,
     )
-    plan = _find_existing(session, catalog, home)
-    if plan is not None and plan.zone_id != home.id and zone_named:
+    plan = _find_existing(session, catalog, target.known_zone_id())
+    if plan is not None and target.named is not None and plan.zone_id != target.named.id:
         raise InputError(
-            f"{src.path}:方案 {plan.key} 已属于辖区“{zone_path(plan.zone)}”,不能再导入到“{zone_path(home)}”"
+            f"{src.path}:方案 {plan.key} 已属于辖区“{zone_path(plan.zone)}”,"
+            f"不能再导入到“{zone_path(target.named)}”"
         )
+    target.check(plan.zone_id if plan is not None else target.home().id)
     same_document = (
         plan is not None
         and not src.from_catalog_file
@@ -252,6 +287,7 @@ def _load(
         result.plan_key = plan.key
         return result, None
     if plan is None:
+        home = target.home()
         plan = Plan(key=catalog.plan.key, title=catalog.plan.title, zone=home, zone_id=home.id)
         session.add(plan)
     else:
@@ -290,7 +326,7 @@ def _counts(catalog: Catalog) -> dict[str, int]:
     }
 
 
-def _find_existing(session: Session, catalog: Catalog, home: Zone) -> Plan | None:
+def _find_existing(session: Session, catalog: Catalog, zone_id: int | None) -> Plan | None:
     """The same plan: by key, else by title in the same zone when issuer and document number
     do not disagree (a revision keeps its title; two cities' plans may share a generic one)."""
     info = catalog.plan
@@ -301,8 +337,10 @@ def _find_existing(session: Session, catalog: Catalog, home: Zone) -> Plan | Non
     def agree(a: str, b: str) -> bool:
         return not a or not b or a == b
 
+    if zone_id is None:
+        return None  # several zones and none named: only the key identifies a plan
     for candidate in session.scalars(
-        select(Plan).where(Plan.title == info.title, Plan.zone_id == home.id)
+        select(Plan).where(Plan.title == info.title, Plan.zone_id == zone_id)
     ):
         if agree(candidate.doc_number, info.doc_number) and agree(candidate.issuer, info.issuer):
             return candidate
