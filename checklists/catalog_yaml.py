@@ -2,10 +2,10 @@
 
 A catalog file comes from an office's editor or an upload at /office/import, so reading one is
 bounded before any work grows with it: at most MAX_CATALOG_BYTES (checked before parsing), at
-most MAX_DEPTH levels of nesting, and no anchors or aliases at all. Catalogs never need them
-(the dumper writes none), and an alias is how a 471-byte file of eight nested anchors expands
-to billions of nodes (56 s and 2.5 GB before this check); refusing them while the document is
-composed stops such a file at its first anchor, before anything is expanded.
+most MAX_DEPTH levels of nesting, and no anchors, aliases or tags at all. Catalogs never need
+them (the dumper writes none), and an alias is how a 471-byte file of eight nested anchors
+expands to billions of nodes (56 s and 2.5 GB before this check); refusing them while the
+document is composed stops such a file at its first anchor, before anything is expanded.
 """
 
 from __future__ import annotations
@@ -55,6 +55,10 @@ class _BoundedComposer(Composer):
     Tags are refused too: catalogs never need them, and `!!set` on a scalar, found by the
     fuzz test, crashes ruamel.yaml's constructor with an AttributeError."""
 
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader=loader)
+        self._catalog_depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.parser.peek_event()
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
@@ -67,7 +71,7 @@ class _BoundedComposer(Composer):
                 problem=f"方案目录中不能使用 YAML 标签({event.tag}),请去掉标签,直接写出内容",
                 problem_mark=event.start_mark,
             )
-        self._catalog_depth = getattr(self, "_catalog_depth", 0) + 1
+        self._catalog_depth += 1
         try:
             if self._catalog_depth > MAX_DEPTH:
                 raise _Refused(

@@ -221,7 +221,8 @@ def test_declared_sizes_beyond_what_the_zip_could_hold_are_refused(tmp_path: Pat
     ("mode", "why"),
     [
         (0o120777, "是符号链接(汇编中只应有普通文件)"),
-        (0o010644, "是特殊文件(设备、管道或套接字;汇编中只应有普通文件)"),
+        (0o010644, "是特殊文件(目录、设备、管道或套接字;汇编中只应有普通文件)"),
+        (0o040755, "是特殊文件(目录、设备、管道或套接字;汇编中只应有普通文件)"),
     ],
 )
 def test_a_symlink_or_special_file_listed_in_the_manifest_is_refused(tmp_path: Path, mode: int, why: str) -> None:
