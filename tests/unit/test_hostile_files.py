@@ -12,11 +12,15 @@ import json
 import os
 import re
 import tracemalloc
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import pathvalidate
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checklists.catalog_yaml import MAX_CATALOG_BYTES, CatalogError, load_catalog, read_catalog
 from reports.bundle import BundleInvalid, verify_bundle
@@ -35,8 +39,13 @@ from tests.support.hostile_zips import (
     zip_of_empty_entries,
 )
 from workflow.evidence import EvidenceRefused, EvidenceStore, detect_type, stored_name
-from workflow.evidence.filenames import EXECUTABLE_EXTENSIONS
-from workflow.evidence.filetypes import MAX_ZIP_ENTRIES
+from workflow.evidence.filenames import (
+    EXECUTABLE_EXTENSIONS,
+    safe_component,
+    sanitise_filename,
+    split_extension,
+)
+from workflow.evidence.filetypes import EXTENSIONS, MAX_ZIP_ENTRIES
 
 T = TypeVar("T")
 MIB = 1024 * 1024
@@ -340,3 +349,22 @@ def test_deflated_member_helper_round_trips_through_zipfile(tmp_path: Path) -> N
         assert archive.read("a/b.txt") == b"hello" * 100
         assert archive.getinfo("a/b.txt").compress_type == DEFLATED
         assert archive.testzip() is None
+
+
+# ------------------------------------------------------------------------- any name at all
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(max_size=600) | st.sampled_from(["..", "CON", "a.pdf.exe", "\u202e", "COM¹.txt"]),
+    media_type=st.sampled_from(sorted(EXTENSIONS)),
+)
+def test_any_name_becomes_a_safe_one(name: str, media_type: str) -> None:
+    for clean in (sanitise_filename(name), stored_name(name, media_type), safe_component(name)):
+        assert clean and len(clean.encode("utf-8")) <= 255
+        assert not set(clean) & set('<>:"/\\|?*') and clean == clean.strip(" ")
+        assert not clean.startswith(".") and not clean.endswith(".")
+        assert all(unicodedata.category(ch) not in ("Cc", "Cf", "Cs") for ch in clean)
+        assert pathvalidate.is_valid_filename(clean, platform="universal"), clean
+    kept = stored_name(name, media_type)
+    assert split_extension(kept)[1].casefold() in EXTENSIONS[media_type]
