@@ -109,17 +109,13 @@ def _sniff_zip(path: Path) -> Sniffed:
     found: set[str] = set()
     try:
         with open(path, "rb") as fh:
-            directory = find_directory(fh)
-            if directory.entries > MAX_ZIP_ENTRIES:
-                raise TooManyEntries(directory.entries, MAX_ZIP_ENTRIES, declared=True)
             names = iter_entry_names(
-                fh, directory, max_entries=MAX_ZIP_ENTRIES, max_name_bytes=_LONGEST_MARKER
+                fh, find_directory(fh), max_entries=MAX_ZIP_ENTRIES, max_name_bytes=_LONGEST_MARKER
             )
             for name in names:
-                if name is None or len(name) < len(b"ofd.xml"):
-                    continue
-                lowered = name.lower()
-                found.update(kind for marker, kind in _ZIP_MARKERS if lowered == marker)
+                if name is not None:
+                    lowered = name.lower()
+                    found.update(kind for marker, kind in _ZIP_MARKERS if lowered == marker)
     except TooManyEntries as exc:
         raise ContentRefused(_too_many_entries(exc)) from None
     except ZipDirectoryError:

@@ -125,9 +125,12 @@ def iter_entry_names(
 ) -> Iterator[bytes | None]:
     """Each entry's raw name in directory order, or None for a name over `max_name_bytes`.
 
-    Streams the directory; raises TooManyEntries on entry `max_entries + 1`, whatever the end
-    record declared, and ZipDirectoryError on a header that does not parse.
+    Streams the directory; raises TooManyEntries before reading it when the end record declares
+    more than `max_entries`, and on entry `max_entries + 1` when it understated the count;
+    ZipDirectoryError on a header that does not parse.
     """
+    if directory.entries > max_entries:
+        raise TooManyEntries(directory.entries, max_entries, declared=True)
     fh.seek(directory.start)
     remaining = directory.size
     count = 0
@@ -154,6 +157,4 @@ def iter_entry_names(
 
 def count_entries(fh: BinaryIO, directory: Directory, *, max_entries: int) -> int:
     """How many headers the directory really holds (TooManyEntries past `max_entries`)."""
-    if directory.entries > max_entries:
-        raise TooManyEntries(directory.entries, max_entries, declared=True)
     return sum(1 for _ in iter_entry_names(fh, directory, max_entries=max_entries, max_name_bytes=0))
