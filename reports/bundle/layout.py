@@ -35,7 +35,6 @@ from checklists.catalog import EvidenceKind, MeasureKind
 from workflow.errors import ZonecheckError
 from workflow.evidence.filenames import (
     MAX_COMPONENT_BYTES,
-    UNNAMED,
     fit_bytes,
     safe_component,
     sanitise_filename,
@@ -113,7 +112,7 @@ def _safe_file_name(name: str, media_type: str | None) -> str:
     (stored before names were fitted to their type)."""
     if media_type in EXTENSIONS:
         return stored_name(name or "", media_type)
-    return sanitise_filename(name or "") or UNNAMED
+    return sanitise_filename(name or "")
 
 
 def _numbered(name: str, n: int, *, is_file: bool) -> str:
