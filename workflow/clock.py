@@ -28,11 +28,6 @@ def office_today() -> dt.date:
     return office_now().date()
 
 
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """A stored time as an aware UTC datetime (SQLite hands back naive ones; all are UTC)."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def local_time(value: dt.datetime | str | None, *, empty: str = "") -> str:
     """A stored time (UTC; naive from SQLite) as YYYY-MM-DD HH:MM in the office's zone."""
     if value is None or value == "":

@@ -22,7 +22,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
-from workflow.clock import as_utc
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.storable import unstorable
@@ -95,7 +94,7 @@ def set_password(uow: UnitOfWork, actor_name: str | None, name: str, password: s
     def work(session: Session, chain: AuditChain, actor: Actor) -> None:
         person = find_person(session, name)
         if person.id != actor.id:
-            authorize(actor, Work.ADMINISTER)
+            authorize(actor, Work.ADMINISTER, zone_id=person.zone_id)
         person.password_hash = hashed
         session.execute(delete(WebSession).where(WebSession.person_id == person.id))
         session.execute(delete(LoginThrottle).where(LoginThrottle.name == person.name))
@@ -166,9 +165,9 @@ def _trusting_token(
 
 
 def _alive(row: WebSession, now: dt.datetime) -> bool:
-    if as_utc(row.expires_at) <= now:
+    if row.expires_at <= now:
         return False
-    return row.kind != "browser" or now - as_utc(row.last_seen_at) <= BROWSER_IDLE
+    return row.kind != "browser" or now - row.last_seen_at <= BROWSER_IDLE
 
 
 def _open_session(
@@ -304,8 +303,8 @@ def session_of(
         )
         if row is None or not row.person.active:
             return None
-        last_seen = as_utc(row.last_seen_at)
-        if as_utc(row.expires_at) <= now or (row.kind == "browser" and now - last_seen > BROWSER_IDLE):
+        last_seen = row.last_seen_at
+        if row.expires_at <= now or (row.kind == "browser" and now - last_seen > BROWSER_IDLE):
             uow.session.delete(row)
             uow.commit()
             return None

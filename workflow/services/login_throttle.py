@@ -28,7 +28,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from workflow.clock import as_utc
 from workflow.db import UnitOfWork
 from workflow.errors import Refused
 from workflow.models import LoginThrottle
@@ -157,8 +156,8 @@ def _locked_rows(session: Session, keys: list[str]) -> dict[str, LoginThrottle]:
 
 
 def _forget(row: LoginThrottle, after: dt.timedelta, now: dt.datetime) -> None:
-    locked = row.locked_until is not None and as_utc(row.locked_until) > now
-    if row.last_failure_at is not None and now - as_utc(row.last_failure_at) > after and not locked:
+    locked = row.locked_until is not None and row.locked_until > now
+    if row.last_failure_at is not None and now - row.last_failure_at > after and not locked:
         row.failures, row.locked_until = 0, None
 
 
@@ -169,8 +168,8 @@ def _wait(failures: int, free: int, cap: dt.timedelta) -> dt.timedelta:
 
 
 def _name_block(row: LoginThrottle, now: dt.datetime) -> LoginRefused | None:
-    if row.locked_until is not None and as_utc(row.locked_until) > now:
-        minutes = -(-int((as_utc(row.locked_until) - now).total_seconds()) // 60)
+    if row.locked_until is not None and row.locked_until > now:
+        minutes = -(-int((row.locked_until - now).total_seconds()) // 60)
         return LoginRefused(
             f"该账号因连续 {row.failures} 次登录失败已被锁定,请 {minutes} 分钟后再试或联系管理员"
             "(在本浏览器中曾成功登录者不受此限)",
@@ -189,7 +188,7 @@ def _wait_block(
 ) -> LoginRefused | None:
     if row.last_failure_at is None:
         return None
-    ready = as_utc(row.last_failure_at) + _wait(row.failures, free, cap)
+    ready = row.last_failure_at + _wait(row.failures, free, cap)
     if ready <= now:
         return None
     seconds = max(1, int((ready - now).total_seconds() + 0.999))
