@@ -177,7 +177,7 @@ def checked_passwords(home: Path, db_url: str, name: str) -> tuple[int, int]:
                 select(AuditEntry).where(AuditEntry.action == "login", AuditEntry.target == name)
             ).all()
             total = uow.session.scalar(select(func.count()).select_from(AuditEntry))
-        checked = sum(1 for e in entries if e.detail.get("password_checked"))
+            checked = sum(1 for e in entries if e.detail.get("password_checked"))
         return checked, int(total or 0)
     finally:
         app.close()
@@ -242,7 +242,7 @@ def main() -> int:
 
         probe.phase = "logins"
         statuses: Counter[str] = Counter()
-        rounds = 0
+        rounds = first = 0
         deadline = time.monotonic() + args.seconds
         while time.monotonic() < deadline:
             rounds += 1
@@ -255,11 +255,14 @@ def main() -> int:
                 ),
             )  # fmt: skip
             statuses.update(str(a[0]) if isinstance(a, tuple) else type(a).__name__ for a in answers)
+            if rounds == 1:
+                first, _ = checked_passwords(home, db_url, TARGET)
             time.sleep(1)
         checked, _ = checked_passwords(home, db_url, TARGET)
         report.append(
-            f"login bursts: {rounds} x 40 parallel wrong passwords for one name, answers {dict(statuses)}, "
-            f"passwords checked {checked}; {probe.figures('logins')}"
+            f"login bursts: {rounds} x 40 parallel wrong passwords for one name, 1 s apart, answers "
+            f"{dict(statuses)}, passwords checked {first} in the first burst, {checked} in all "
+            f"(one more each time a wait has run out); {probe.figures('logins')}"
         )
 
         probe.phase = "numbers"
@@ -290,14 +293,15 @@ def main() -> int:
         )
 
         probe.phase = "uploads"
-        uploads = in_threads(4, lambda i: chunked_upload(host, port, "/api/v1/measures/1/evidence", 215))
+        uploads: list[Any] = []
+        deadline = time.monotonic() + args.seconds
+        while time.monotonic() < deadline:
+            uploads += in_threads(4, lambda i: chunked_upload(host, port, "/api/v1/measures/1/evidence", 215))
+        answered = [u for u in uploads if isinstance(u, tuple)]
         report.append(
-            "unauthenticated 215 MiB chunked uploads by 4 threads: "
-            + ", ".join(
-                f"{u[0]} after {u[1]} MiB in {u[2] * 1000:.0f} ms" if isinstance(u, tuple) else repr(u)
-                for u in uploads
-            )
-            + f"; {probe.figures('uploads')}"
+            f"unauthenticated 215 MiB chunked uploads, 4 threads, {len(uploads)} in all: answers "
+            f"{dict(Counter(u[0] for u in answered))}, at most {max(u[1] for u in answered)} MiB sent "
+            f"before the answer, slowest {max(u[2] for u in answered) * 1000:.0f} ms; {probe.figures('uploads')}"
         )
 
         probe.phase = "nul"
@@ -318,7 +322,11 @@ def main() -> int:
         probe.thread.join()
         _, entries = checked_passwords(home, db_url, TARGET)
         print()
-        print(f"== zonecheck serve under attack ({args.backend}, {args.workers} workers, {os.cpu_count()} cores)")
+        load = os.getloadavg()[0]
+        print(
+            f"== zonecheck serve under attack ({args.backend}, {args.workers} workers, "
+            f"{os.cpu_count()} cores, load average {load:.1f} at the end)"
+        )
         for line in report:
             print("  " + line)
         print(f"  audit entries written: {entries}")
