@@ -26,7 +26,7 @@ from checklists.indicators import extract_indicators
 from checklists.lines import TITLE_MAX
 from checklists.tables import merge_table, norm
 from checklists.text import split_sentences, split_top_level
-from checklists.units import parse_responsibility, trailing_clause
+from checklists.units import ClauseReader
 
 __all__ = ["build_measures", "build_phases", "context_indicators", "fill_section_text"]
 
@@ -40,7 +40,8 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
         section_by_title = {norm(s.title): s.ref for s in draft.sections}
         raw = merge_table(raw, draft, section_by_title)
 
-    clauses = {id(item): _clause(item) for item in raw}
+    reader = ClauseReader()
+    clauses = {id(item): _clause(item, reader) for item in raw}
     # Only in a plan that lists units is a measure without units worth a warning.
     plan_lists_units = any(
         clauses[id(item)] is not None for item in raw if item.kind is MeasureKind.MEASURE
@@ -53,7 +54,7 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
         assert item.kind is not None
         counters[item.kind] = counters.get(item.kind, 0) + 1
         number = item.number or str(counters[item.kind])
-        measure = _measure(item, number, clauses[id(item)], draft, plan_lists_units)
+        measure = _measure(item, number, clauses[id(item)], reader, draft, plan_lists_units)
         if measure.ref in seen:
             draft.warnings.append(
                 Warning_(line=item.lines[0], message=f"措施编号 {measure.ref} 重复,已跳过", text=item.text)
@@ -69,10 +70,10 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
     return measures, indicators
 
 
-def _clause(item: RawItem) -> tuple[str, str] | None:
+def _clause(item: RawItem, reader: ClauseReader) -> tuple[str, str] | None:
     """(text, clause): the trailing `(units;deadline)` clause, else the `责任单位:` lines."""
     text = item.text
-    split = trailing_clause(text)
+    split = reader.trailing_clause(text)
     if split is None and item.responsibility:
         split = text, ";".join(item.responsibility)
     return split
@@ -82,6 +83,7 @@ def _measure(
     item: RawItem,
     number: str,
     clause: tuple[str, str] | None,
+    reader: ClauseReader,
     draft: Draft,
     plan_lists_units: bool,
 ) -> Measure:
@@ -91,7 +93,7 @@ def _measure(
     units_text = ""
     if clause:
         text, units_text = clause
-        resp = parse_responsibility(units_text)
+        resp = reader.responsibility(units_text)
         units = resp.units
         deadline = resp.deadline or Deadline()
         for piece in resp.rest:
@@ -103,9 +105,11 @@ def _measure(
             Warning_(line=item.lines[0], message="该措施没有写明责任单位", text=text[:40])
         )
 
-    title, body = split_title(text)
-    sentences = split_sentences(body or text)
-    if not body:
+    sentences = split_sentences(text)
+    title, body = split_title(text, sentences)
+    if body:
+        sentences = split_sentences(body)
+    else:
         title = _short_title(title)
     checklist = [
         ChecklistItem(text=s.rstrip("。;!?").strip()) for s in sentences if s.rstrip("。;!? ")

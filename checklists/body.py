@@ -68,9 +68,13 @@ def section_kind(title: str) -> SectionKind:
     return SectionKind.TASKS
 
 
-def split_title(text: str) -> tuple[str, str]:
-    """`Title。Body` → (Title, Body) when the first sentence reads as a heading; else (text, "")."""
-    sentences = split_sentences(text)
+def split_title(text: str, sentences: list[str] | None = None) -> tuple[str, str]:
+    """`Title。Body` → (Title, Body) when the first sentence reads as a heading; else (text, "").
+
+    `sentences` is `split_sentences(text)` when the caller has it already.
+    """
+    if sentences is None:
+        sentences = split_sentences(text)
     if not sentences:
         return text, ""
     first = sentences[0].rstrip("。;")

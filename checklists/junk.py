@@ -19,6 +19,9 @@ JUNK = re.compile(
     r"([\u4e00-\u9fff]{2,8})\s*(?:\((?:中国|China)\))?\s*(?:官方网站|官网|娱乐城|娱乐平台|app下载)",
     re.IGNORECASE,
 )
+# The markers alone: a line without one cannot match JUNK, and this finds them in one C scan
+# where JUNK would try a name at every character.
+_MARKER = re.compile(r"官方网站|官网|娱乐城|娱乐平台|app下载", re.IGNORECASE)
 # Spans the office reads anyway, so spam in them is not worth a warning: all skipped
 # furniture except the page header with the notice (where the plan's issuer is named).
 _WARN_IN_SKIPPED = "网页页眉与印发通知"
@@ -26,7 +29,9 @@ _WARN_IN_SKIPPED = "网页页眉与印发通知"
 
 def flag_junk(lines: list[Line], skipped: list[Skipped]) -> list[Warning_]:
     """A warning for every line, outside the skipped spans, carrying an injected name."""
-    captured = {m.group(1) for ln in lines for m in JUNK.finditer(ln.text)}
+    captured = {
+        m.group(1) for ln in lines if _MARKER.search(ln.text) for m in JUNK.finditer(ln.text)
+    }
     # The capture may take words before the name ("提升XX"): keep the shortest form seen.
     names = {n for n in captured if not any(n[i:] in captured for i in range(1, len(n)))}
     if not names:

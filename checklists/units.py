@@ -15,7 +15,11 @@ more than `MAX_JOINERS` places to split at `及`/`和` is kept whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from checklists.catalog import Deadline, UnitRef, UnitRole
 from checklists.deadlines import parse_deadline
@@ -26,6 +30,7 @@ __all__ = [
     "Responsibility",
     "is_group",
     "looks_like_units",
+    "ClauseReader",
     "normalise_unit_name",
     "parse_responsibility",
     "trailing_clause",
@@ -117,9 +122,8 @@ _ORG_SUFFIXES = (
     "台",
 )
 
-_BRACKETS = str.maketrans(
-    {"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(", "】": ")", "﹝": "(", "﹞": ")"}
-)
+_BRACKETS = {"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(", "】": ")", "﹝": "(", "﹞": ")"}
+_BRACKET_RE = re.compile("[〔〕\\[\\]【】﹝﹞]")
 _SPACE_RE = re.compile(r"\s+")
 _BARE_YEAR_RE = re.compile(r"\d{4}年")
 
@@ -143,7 +147,12 @@ def normalise_unit_name(name: str) -> str:
 
     `各县〔市、区〕政府〔管委会〕` → `各县(市、区)政府(管委会)`.
     """
-    return _SPACE_RE.sub("", fold_width(name)).translate(_BRACKETS)
+    bare = _SPACE_RE.sub("", fold_width(name))
+    return _BRACKET_RE.sub(_round_bracket, bare) if _BRACKET_RE.search(bare) else bare
+
+
+def _round_bracket(m: re.Match[str]) -> str:
+    return _BRACKETS[m.group()]
 
 
 def is_group(name: str) -> bool:
@@ -314,11 +323,55 @@ def parse_responsibility(clause: str) -> Responsibility:
     return Responsibility(units=_assign_roles(unit_pieces), deadline=deadline, rest=rest)
 
 
-def trailing_clause(text: str) -> tuple[str, str] | None:
+def trailing_clause(
+    text: str, is_clause: Callable[[str], bool] | None = None
+) -> tuple[str, str] | None:
     """(text, clause) when the text ends in a `(units;deadline)` clause (of at most
-    `MAX_CLAUSE_CHARS`); None when it ends otherwise or in an aside such as `(试行)`."""
+    `MAX_CLAUSE_CHARS`); None when it ends otherwise or in an aside such as `(试行)`.
+
+    `is_clause` stands in for `looks_like_units` (a `ClauseReader` passes its remembering one).
+    """
     split = trailing_group(text, limit=MAX_CLAUSE_CHARS)
-    return split if split and looks_like_units(split[1]) else None
+    return split if split and (is_clause or looks_like_units)(split[1]) else None
+
+
+class ClauseReader:
+    """The clauses of one document, each distinct clause read once.
+
+    Plans repeat their clauses: seed 000 has 36 distinct ones for 70 measures, and a plan
+    ten times longer would add few. Each measure gets its own copies of the units and the
+    deadline, so a later edit to one measure never shows in another.
+    """
+
+    def __init__(self) -> None:
+        self._looks: dict[str, bool] = {}
+        self._read: dict[str, Responsibility] = {}
+
+    def looks_like_units(self, clause: str) -> bool:
+        if (known := self._looks.get(clause)) is None:
+            known = self._looks[clause] = looks_like_units(clause)
+        return known
+
+    def trailing_clause(self, text: str) -> tuple[str, str] | None:
+        return trailing_clause(text, self.looks_like_units)
+
+    def responsibility(self, clause: str) -> Responsibility:
+        if (read := self._read.get(clause)) is None:
+            read = self._read[clause] = parse_responsibility(clause)
+        return Responsibility(
+            units=[_fresh(unit) for unit in read.units],
+            deadline=_fresh(read.deadline) if read.deadline else None,
+            rest=list(read.rest),
+        )
+
+
+_Record = TypeVar("_Record", bound=BaseModel)
+
+
+def _fresh(record: _Record) -> _Record:
+    """A copy of a validated record whose fields are plain values, without validating again
+    (`model_copy` goes through `copy.copy` and costs several times more)."""
+    return type(record).model_construct(_fields_set=record.model_fields_set, **record.__dict__)
 
 
 def looks_like_units(clause: str) -> bool:
