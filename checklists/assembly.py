@@ -55,6 +55,11 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
         counters[item.kind] = counters.get(item.kind, 0) + 1
         number = item.number or str(counters[item.kind])
         measure = _measure(item, number, clauses[id(item)], reader, draft, plan_lists_units)
+        if measure is None:
+            draft.warnings.append(
+                Warning_(line=item.lines[0], message="该措施除责任单位外没有内容,已跳过", text=item.text[:40])
+            )
+            continue
         if measure.ref in seen:
             draft.warnings.append(
                 Warning_(line=item.lines[0], message=f"措施编号 {measure.ref} 重复,已跳过", text=item.text)
@@ -86,7 +91,9 @@ def _measure(
     reader: ClauseReader,
     draft: Draft,
     plan_lists_units: bool,
-) -> Measure:
+) -> Measure | None:
+    """The measure an item describes; None when nothing is left of it but punctuation and its
+    `(units;deadline)` clause (`12.(区市场监管局;持续推进)`)."""
     text = item.text
     units: list[UnitRef] = []
     deadline = Deadline()
@@ -115,6 +122,8 @@ def _measure(
         ChecklistItem(text=s.rstrip("。;!?").strip()) for s in sentences if s.rstrip("。;!? ")
     ]
     if not checklist:
+        if not title:
+            return None
         checklist = [ChecklistItem(text=title)]
     return Measure(
         kind=item.kind or MeasureKind.MEASURE,
@@ -135,7 +144,8 @@ def _short_title(sentence: str) -> str:
     sentence = sentence.rstrip("。;")
     if len(sentence) <= TITLE_MAX:
         return sentence
-    return split_top_level(sentence, ",;:")[0]
+    clauses = split_top_level(sentence, ",;:")
+    return clauses[0] if clauses else sentence[:TITLE_MAX]  # nothing but separators
 
 
 def build_phases(draft: Draft) -> list[Phase]:
