@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from workflow.bootstrap import App
 from workflow.errors import InputError, Refused
-from workflow.evidence_store import EvidenceRefused, EvidenceStore
+from workflow.evidence import EvidenceRefused, EvidenceStore
 from workflow.models import Evidence
 from workflow.services import evidence as evidence_service
 from workflow.services import measure_work
@@ -101,7 +101,7 @@ def test_files_are_stored_by_content_and_recorded_with_an_audit_entry(
         "通知与照片",
     )
     assert [e["sha256"] for e in entry.detail["evidence"]] == [v.sha256 for v in views]
-    assert [v.id for v in list_evidence(app.uow(), ident(plan, "10"))] == [v.id for v in views]
+    assert [v.id for v in list_evidence(app.uow(), None, ident(plan, "10"))] == [v.id for v in views]
 
 
 def test_a_full_disk_mid_file_leaves_no_row_no_blob_and_no_temp_file(
@@ -141,7 +141,7 @@ def test_a_database_failure_after_the_blobs_are_stored_discards_the_new_blob(
     stored: list[Path] = []
     real_detail = evidence_service._audit_detail
 
-    def fail_in_transaction(new_rows: Any, item: Any) -> Any:
+    def fail_in_transaction(new_rows: Any, item: Any, *rest: Any) -> Any:
         # The rows are flushed by now: the blob is on disk and the transaction is half done.
         stored.extend(store_files(app.settings.evidence_dir / "objects"))
         real_detail(new_rows, item)
@@ -271,8 +271,8 @@ def test_evidence_is_removed_only_before_the_first_self_check_then_only_replaced
     assert stored[first.id].removed_at is None
     assert stored[replacement.id].superseded_by_id is None
     assert blob_path(app, first.sha256).exists() and blob_path(app, replacement.sha256).exists()
-    assert [v.id for v in list_evidence(app.uow(), m10)] == [replacement.id]
-    assert [v.id for v in list_evidence(app.uow(), m10, include_old=True)] == [
+    assert [v.id for v in list_evidence(app.uow(), None, m10)] == [replacement.id]
+    assert [v.id for v in list_evidence(app.uow(), None, m10, include_old=True)] == [
         mistake.id,
         first.id,
         replacement.id,
@@ -341,7 +341,7 @@ def test_a_co_unit_cannot_replace_or_remove_another_units_evidence_but_the_lead_
 def test_evidence_verify_clears_the_temp_file_of_an_upload_killed_midway(
     app: App, plan: str, uploads: Path
 ) -> None:
-    from workflow.evidence_store import _TEMP_PREFIX, _TEMP_SUFFIX
+    from workflow.evidence.blobs import _TEMP_PREFIX, _TEMP_SUFFIX
 
     add(app, plan, write_file(uploads, "甲.pdf", pdf_bytes("a")))
     tmp = app.store.root / "tmp"

@@ -11,6 +11,7 @@ import click
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from workflow.bootstrap import App, bootstrap
+from workflow.domain.permissions import Actor
 from workflow.errors import DatabaseError, ZonecheckError
 
 
@@ -122,6 +123,14 @@ def acting_user(ctx: click.Context) -> str | None:
     """Who acts: the global --as, else ZONECHECK_USER."""
     name = ctx.find_root().meta.get("zonecheck.as")
     return name or get_app(ctx, schema=False).settings.user
+
+
+def viewer(ctx: click.Context) -> Actor | None:
+    """Who reads: the person of --as (or ZONECHECK_USER), whose zone and unit bound what they
+    see; None when nobody is named: the operator, who runs the deployment and sees everything."""
+    from workflow.services.zones import viewer_of
+
+    return viewer_of(get_app(ctx).uow(), acting_user(ctx))
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
