@@ -96,13 +96,13 @@ def _measure(
     `(units;deadline)` clause (`12.(区市场监管局;持续推进)`)."""
     text = item.text
     units: list[UnitRef] = []
-    deadline = Deadline()
+    deadline: Deadline | None = None
     units_text = ""
     if clause:
         text, units_text = clause
         resp = reader.responsibility(units_text)
         units = resp.units
-        deadline = resp.deadline or Deadline()
+        deadline = resp.deadline
         for piece in resp.rest:
             draft.warnings.append(
                 Warning_(line=item.lines[0], message="责任单位括号中有无法识别的内容", text=piece)
@@ -133,7 +133,7 @@ def _measure(
         text=text,
         units=units,
         units_text=units_text,
-        deadline=deadline,
+        deadline=deadline or Deadline(),
         checklist=checklist,
         lines=sorted(set(item.lines)),
     )

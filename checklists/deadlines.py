@@ -20,8 +20,10 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from checklists.catalog import Deadline, DeadlineKind
+from checklists.records import fresh_copy
 from checklists.text import fold_width
 
 __all__ = [
@@ -78,6 +80,7 @@ _ANNUAL_RE = re.compile(
 _FIXED_PREFIX_RE = re.compile(r"(?:于|在|到|截至|截止到|截止)")
 _FIXED_SUFFIX_RE = re.compile(r"(?:内)?(?:以前|之前|前|为止)?(?:完成|办结|落实)?")
 _TRIM = " \t\r\n。.;;,,、"
+_SPACES = re.compile(r"\s+")
 
 
 def month_end(year: int, month: int) -> dt.date:
@@ -185,8 +188,14 @@ def parse_deadline(text: str) -> Deadline | None:
     phrase as given, stripped. A bare span (`2023-2025年`) is not a deadline; callers that want
     its end use `parse_date_span`.
     """
-    stripped = text.strip()
-    key = re.sub(r"\s+", "", fold_width(stripped)).strip(_TRIM)
+    read = _read_deadline(text.strip())
+    return None if read is None else fresh_copy(read)
+
+
+# Plans repeat their deadline phrases (持续推进, 2025年12月底前完成) in clause after clause.
+@lru_cache(maxsize=4096)
+def _read_deadline(stripped: str) -> Deadline | None:
+    key = _SPACES.sub("", fold_width(stripped)).strip(_TRIM)
     if not key:
         return None
     if _ONGOING_RE.fullmatch(key):

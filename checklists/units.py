@@ -17,13 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
-
-from pydantic import BaseModel
+from functools import lru_cache
 
 from checklists.catalog import Deadline, UnitRef, UnitRole
 from checklists.deadlines import parse_deadline
 from checklists.limits import MAX_CLAUSE_CHARS, MAX_JOINERS
+from checklists.records import fresh_copy
 from checklists.text import depth_map, fold_width, split_top_level, trailing_group
 
 __all__ = [
@@ -126,6 +125,7 @@ _BRACKETS = {"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(", "】": ")",
 _BRACKET_RE = re.compile("[〔〕\\[\\]【】﹝﹞]")
 _SPACE_RE = re.compile(r"\s+")
 _BARE_YEAR_RE = re.compile(r"\d{4}年")
+_DUTY_MARK_RE = re.compile("负责|牵头")
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,13 @@ class Responsibility:
     rest: list[str] = field(default_factory=list)
 
 
+# Unit names and list pieces repeat across a plan's clauses (区市场监管局 in most of them), and
+# each is read twice (is it a clause? what does it say?): the pure readings below are kept
+# for the last few thousand distinct strings.
+_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=_REMEMBERED)
 def normalise_unit_name(name: str) -> str:
     """A unit name for comparison: width folded, no white space, every bracket as `(` `)`.
 
@@ -155,6 +162,7 @@ def _round_bracket(m: re.Match[str]) -> str:
     return _BRACKETS[m.group()]
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def is_group(name: str) -> bool:
     """True for a name standing for several units (`各成员单位`, `有关部门`, `各县(市、区)政府`).
 
@@ -180,6 +188,7 @@ def _base_name(name: str) -> str:
     return n[:end]
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def _looks_like_unit(name: str) -> bool:
     if is_group(name):
         return True
@@ -231,11 +240,12 @@ def _split_at(name: str, places: list[int], known: dict[str, list[str]]) -> list
 
 @dataclass(frozen=True)
 class _UnitPiece:
-    names: list[str]
+    names: tuple[str, ...]
     mark: UnitRole | None  # LEAD for `牵头`, CO for `配合`, None when unmarked
     had_duty_word: bool
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def _strip_marks(piece: str) -> _UnitPiece:
     """Take the duty words, `牵头` and `配合` off the end of a unit list and split it."""
     text = piece.strip()
@@ -266,7 +276,7 @@ def _strip_marks(piece: str) -> _UnitPiece:
                 mark = mark or role
     text = text[:end]
     names = [n for item in split_top_level(text, "、") for n in _split_joined(item)]
-    return _UnitPiece(names=names, mark=mark, had_duty_word=duty)
+    return _UnitPiece(names=tuple(names), mark=mark, had_duty_word=duty)
 
 
 def _rstrip_end(text: str, end: int) -> int:
@@ -358,20 +368,12 @@ class ClauseReader:
     def responsibility(self, clause: str) -> Responsibility:
         if (read := self._read.get(clause)) is None:
             read = self._read[clause] = parse_responsibility(clause)
+            return read  # the first reader takes the original, later ones copies
         return Responsibility(
-            units=[_fresh(unit) for unit in read.units],
-            deadline=_fresh(read.deadline) if read.deadline else None,
+            units=[fresh_copy(unit) for unit in read.units],
+            deadline=fresh_copy(read.deadline) if read.deadline else None,
             rest=list(read.rest),
         )
-
-
-_Record = TypeVar("_Record", bound=BaseModel)
-
-
-def _fresh(record: _Record) -> _Record:
-    """A copy of a validated record whose fields are plain values, without validating again
-    (`model_copy` goes through `copy.copy` and costs several times more)."""
-    return type(record).model_construct(_fields_set=record.model_fields_set, **record.__dict__)
 
 
 def looks_like_units(clause: str) -> bool:
@@ -385,7 +387,7 @@ def looks_like_units(clause: str) -> bool:
     if not folded:
         return False
     depths = depth_map(folded)
-    if any(depths[m.start()] == 0 for m in re.finditer("负责|牵头", folded)):
+    if any(depths[m.start()] == 0 for m in _DUTY_MARK_RE.finditer(folded)):
         return True
     pieces = split_top_level(clause, ";,")
     for piece in pieces:
