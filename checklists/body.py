@@ -102,6 +102,8 @@ def _number(label: str, line: Line) -> int:
 
 
 class _BodyReader:
+    """Where the reading stands: the sections and item open, and whether attachments began."""
+
     def __init__(self, draft: Draft) -> None:
         self.draft = draft
         self.top: Section | None = None

@@ -20,9 +20,9 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from checklists.catalog import Deadline, DeadlineKind
+from checklists.memo import remembered
 from checklists.records import fresh_copy
 from checklists.text import fold_width
 
@@ -192,8 +192,7 @@ def parse_deadline(text: str) -> Deadline | None:
     return None if read is None else fresh_copy(read)
 
 
-# Plans repeat their deadline phrases (持续推进, 2025年12月底前完成) in clause after clause.
-@lru_cache(maxsize=4096)
+@remembered  # plans repeat their deadline phrases (持续推进) in clause after clause
 def _read_deadline(stripped: str) -> Deadline | None:
     key = _SPACES.sub("", fold_width(stripped)).strip(_TRIM)
     if not key:

@@ -67,6 +67,8 @@ class TableTask:
 
 @dataclass
 class Draft:
+    """Everything read from one document, in document order, before assembly."""
+
     sections: list[Section] = field(default_factory=list)
     items: list[RawItem] = field(default_factory=list)
     # Paragraphs of context sections (指导思想, 目标…): (line, section ref, text).

@@ -17,19 +17,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from checklists.catalog import Deadline, UnitRef, UnitRole
 from checklists.deadlines import parse_deadline
 from checklists.limits import MAX_CLAUSE_CHARS, MAX_JOINERS
+from checklists.memo import remembered
 from checklists.records import fresh_copy
 from checklists.text import depth_map, fold_width, split_top_level, trailing_group
 
 __all__ = [
+    "ClauseReader",
     "Responsibility",
     "is_group",
     "looks_like_units",
-    "ClauseReader",
     "normalise_unit_name",
     "parse_responsibility",
     "trailing_clause",
@@ -142,13 +142,7 @@ class Responsibility:
     rest: list[str] = field(default_factory=list)
 
 
-# Unit names and list pieces repeat across a plan's clauses (区市场监管局 in most of them), and
-# each is read twice (is it a clause? what does it say?): the pure readings below are kept
-# for the last few thousand distinct strings.
-_REMEMBERED = 4096
-
-
-@lru_cache(maxsize=_REMEMBERED)
+@remembered
 def normalise_unit_name(name: str) -> str:
     """A unit name for comparison: width folded, no white space, every bracket as `(` `)`.
 
@@ -162,7 +156,7 @@ def _round_bracket(m: re.Match[str]) -> str:
     return _BRACKETS[m.group()]
 
 
-@lru_cache(maxsize=_REMEMBERED)
+@remembered
 def is_group(name: str) -> bool:
     """True for a name standing for several units (`各成员单位`, `有关部门`, `各县(市、区)政府`).
 
@@ -188,7 +182,7 @@ def _base_name(name: str) -> str:
     return n[:end]
 
 
-@lru_cache(maxsize=_REMEMBERED)
+@remembered
 def _looks_like_unit(name: str) -> bool:
     if is_group(name):
         return True
@@ -245,7 +239,7 @@ class _UnitPiece:
     had_duty_word: bool
 
 
-@lru_cache(maxsize=_REMEMBERED)
+@remembered
 def _strip_marks(piece: str) -> _UnitPiece:
     """Take the duty words, `牵头` and `配合` off the end of a unit list and split it."""
     text = piece.strip()

@@ -5,7 +5,7 @@ Run alone with `make bench` (or `pytest tests/bench --benchmark-only`); the norm
 executes each once as a smoke test (`--benchmark-disable` is not set, rounds are few).
 
 Long plans (`tests/support/plan_texts.py`): seed 000 grown to 5,000, 20,000 and 100,000 lines
-(its measures repeated, renumbered, in 99 sections), once as is and once with every
+(its measures repeated, renumbered 1-999, in sections of 20), once as is and once with every
 `(units;deadline)` clause made distinct (nothing read once is reused), and three
 pathological shapes (one measure over every line; thousands of small sections; a task
 table matched to as many paragraphs). `make test` parses the 5,000-line sizes only. CPU

@@ -8,7 +8,8 @@
   so nothing read once can be reused.
 * `long_paragraph(lines)`: one measure continued over every line, a target on each.
 * `long_lines(count, width)`: measures of `width` characters each, full of units and targets.
-* `many_sections(lines)`: context sections of 99 subsections, a paragraph in each (9,801 at most).
+* `many_sections(lines)`: context sections of 99 subsections, a paragraph in each (9,801
+  sections at most; the last one then takes the remaining paragraphs).
 * `task_table(lines)`: unnumbered paragraphs, then a task table listing each of them.
 * `schedule(lines)`: a schedule section of dated phases.
 
@@ -108,13 +109,12 @@ def many_sections(lines: int) -> str:
     out = [*HEADER, "一、指导思想"]
     top, sub = 1, 0
     while len(out) < lines:
-        if sub == 99:
-            if top == 99:
-                break
+        if sub == 99 and top < 99:
             top, sub = top + 1, 0
             out.append(f"{cn(top)}、指导思想")
-        sub += 1
-        out.append(f"({cn(sub)})坚持系统观念")
+        if sub < 99:  # past 99 x 99 sections, the last one takes the remaining paragraphs
+            sub += 1
+            out.append(f"({cn(sub)})坚持系统观念")
         target = f",到2025年专利拥有量达到{sub}件" if sub % 10 == 0 else ""
         out.append(f"坚持以习近平新时代中国特色社会主义思想为指导{target}。")
     return _text(out[:lines])

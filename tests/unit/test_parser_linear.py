@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from checklists import memo
 from checklists.parser import parse_document
 from tests.support import plan_texts
 
@@ -40,6 +41,7 @@ def work_to_parse(text: str) -> int:
         if event == "c_call":
             steps += 1
 
+    memo.forget()  # every reading done afresh, whatever ran before
     sys.settrace(trace)
     sys.setprofile(profile)
     try:
