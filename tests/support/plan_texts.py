@@ -129,7 +129,7 @@ def task_table(lines: int) -> str:
         f"类别{i // 50} | {i % 999 + 1}.完善第{i}类知识产权纠纷多元化调解机制,推进专利纠纷行政调解。 | 区司法局 |"
         for i in range(tasks)
     ]
-    return _text(out)
+    return _text(out + [""] * (lines - len(out)))  # a blank line to even the count
 
 
 def schedule(lines: int) -> str:
