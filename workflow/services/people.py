@@ -14,7 +14,7 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import ROLE_LABELS, Role
 from workflow.errors import InputError, NotFound, Refused
 from workflow.models import Person, Unit, UnitGroupMember, Zone
-from workflow.services.acting import run_audited
+from workflow.services.acting import NO_ACTOR, run_audited
 from workflow.services.audit_log import AuditChain
 from workflow.services.plan_queries import find_plan, find_unit
 from workflow.services.zones import ancestors, default_zone, find_zone, zone_path
@@ -92,7 +92,7 @@ def add_person(
         return run_audited(uow, actor_name, "user_add", name, create)
     # Setting up a zone: nobody to act as yet, so its first person must be an admin.
     if role is not Role.ADMIN:
-        raise Refused("未指定操作人(--as):只能为尚无管理员的辖区添加第一名管理员(--role admin)")
+        raise InputError(f"{NO_ACTOR};不指定操作人时只能为尚无管理员的辖区添加第一名管理员(--role admin)")
     with uow:
         chain = AuditChain(uow.session)
         # Checked under the chain lock: two set-ups at once must not both pass as "first",
