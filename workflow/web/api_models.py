@@ -25,7 +25,6 @@ NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 
-
 def _amount_text(text: str) -> str:
     amounts.parse(text, field="")  # AmountError is a ValueError: a 422 naming the field
     return text

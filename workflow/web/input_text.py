@@ -24,7 +24,6 @@ MULTILINE_FIELDS = frozenset({"comment", "levels", "note", "opinion", "reason", 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-
 Loc = tuple[str | int, ...]
 
 
@@ -54,7 +53,7 @@ async def _body_texts(request: Request) -> list[tuple[Loc, str]]:
         found: list[tuple[Loc, str]] = []
         for key, value in form.multi_items():
             found.append((("form", key), key))
-            text = value.filename or "" if isinstance(value, UploadFile) else value
+            text = (value.filename or "") if isinstance(value, UploadFile) else value
             found.append((("form", key), text))
         return found
     if kind.startswith("application/json"):
