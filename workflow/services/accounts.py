@@ -9,6 +9,7 @@ after many the name is locked for a while. Every failure and lock is in the audi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -41,8 +42,15 @@ API_MAX = dt.timedelta(days=30)
 TOUCH_EVERY = dt.timedelta(minutes=1)  # how stale last_seen may get before a request writes it
 
 _hasher = PasswordHasher()
-# Verified when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name costs as long as a wrong password.
+
+    Made on first use, not at import: a hash costs ~0.2 s, which every CLI command paid.
+    """
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class LoginRefused(Refused):
@@ -153,7 +161,7 @@ def sign_in(
             select(Person).where(Person.name == name).options(joinedload(Person.unit))
         )
         stored = person.password_hash if person is not None and person.active else None
-        ok = _verify(stored or _DUMMY_HASH, password) and stored is not None
+        ok = _verify(stored or _dummy_hash(), password) and stored is not None
         if not ok:
             refusal = _record_failure(uow, name, client, "用户名或密码错误", count=True, now=now)
             raise refusal
