@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from workflow import __version__
 from workflow.cli.lazy import LazyCommand, LazyGroup
 from workflow.errors import DatabaseError, ZonecheckError
 
@@ -231,7 +232,7 @@ COMMANDS: dict[str, LazyCommand] = {
     lazy_commands=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(package_name="zonecheck", message="zonecheck %(version)s")
+@click.version_option(__version__, prog_name="zonecheck", message="zonecheck %(version)s")
 @click.option(
     "--as",
     "as_user",
