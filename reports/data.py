@@ -205,7 +205,7 @@ def plan_report(
     progress = plan_progress(session, plan, today)
     rows = {r.ref: r for r in progress.rows}
     exported = plan_to_dict(session, plan, measures)
-    unit_name = find_unit(session, unit).name if unit else None
+    unit_name = find_unit(session, unit, plan.zone_id).name if unit else None
     items = [_enrich(m, rows[m["ref"]]) for m in exported["measures"]]
     if unit_name:
         items = [m for m in items if unit_name in m["unit_names"]]
@@ -458,7 +458,7 @@ def reminder_notices(
 ) -> list[dict[str, Any]]:
     """Per unit: its overdue and due-soon measures (督办通知). Units with neither are left out,
     and so are measures naming no unit (there is nobody to address)."""
-    wanted = find_unit(session, unit).name if unit else None
+    wanted = find_unit(session, unit, plan.zone_id).name if unit else None
     return [
         notice
         for notice in overdue_by_unit(plan_progress(session, plan, today))

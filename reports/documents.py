@@ -20,9 +20,9 @@ from reports import data
 from reports.output import check_output, write_atomically
 from reports.render import Renderer, RenderTimings
 from workflow.db import UnitOfWork
-from workflow.errors import InputError
+from workflow.errors import Hidden, InputError
 from workflow.models import IssuedReport, Plan
-from workflow.services.acting import actor_of, find_person
+from workflow.services.acting import actor_of, find_person, record_refusal
 from workflow.services.audit_log import AuditChain
 from workflow.services.plan_queries import find_plan, find_unit
 
@@ -147,9 +147,14 @@ def issue_report(
     with uow:
         session = uow.session
         with timings.stage("queries"):
-            plan = find_plan(session, request.plan)
-            unit = find_unit(session, request.unit) if request.unit else None
             person = find_person(session, actor_name) if actor_name else None
+            viewer = actor_of(person) if person else None
+            try:
+                plan = find_plan(session, request.plan, viewer)
+            except Hidden as exc:
+                record_refusal(uow, viewer, "report_issue", request.plan, exc)
+                raise
+            unit = find_unit(session, request.unit, plan.zone_id) if request.unit else None
             if on_stage:
                 on_stage("data")
             context, summary = _context(session, plan, request)
@@ -182,7 +187,7 @@ def issue_report(
             )
         )
         chain.append(
-            actor_of(person) if person else None,
+            viewer,
             "report_issue",
             plan.key,
             comment=f"{KIND_TITLES[request.kind]} {path.name}",

@@ -377,7 +377,8 @@ def write_ledger(
     out_path = Path(out_path)
     check_output(out_path)  # before reading anything: a typo fails at once
     with uow:
-        plan = find_plan(uow.session, plan_ident)
+        # The CLI and the pages have checked that the viewer may see the plan.
+        plan = find_plan(uow.session, plan_ident, None)
         wb, rows = build_ledger(uow.session, plan, today=today, now=now)
     save_atomically(wb, out_path)
     return LedgerSummary(

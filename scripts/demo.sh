@@ -22,7 +22,30 @@ shopt -u nullglob
 ((${#seed_files[@]} > 0)) || zc_die "no seed plans (*.txt) in $SEEDS"
 
 zc_run .venv/bin/zonecheck db upgrade
-zc_run .venv/bin/zonecheck import "${seed_files[@]}"
+# Each seed plan in its own zone (jurisdiction), as five offices would hold them in one deployment.
+declare -A SEED_ZONES=(
+    [000]=湖北省/武汉市/武汉市某区 [001]=江西省 [002]=河南省/许昌市 [003]=上海市/嘉定区 [004]=山东省/济南市
+)
+ZONES_NOW="$(.venv/bin/zonecheck zone list --json)"
+ensure_zone() { # PATH: add each missing level of an a/b/c path
+    local path="$1" parent="" name
+    IFS=/ read -r -a parts <<<"$path"
+    for name in "${parts[@]}"; do
+        if ! printf '%s' "$ZONES_NOW" | grep -q "\"path\": \"${parent:+$parent/}$name\""; then
+            zc_run .venv/bin/zonecheck zone add "$name" ${parent:+--parent "$parent"}
+            ZONES_NOW="$(.venv/bin/zonecheck zone list --json)"
+        fi
+        parent="${parent:+$parent/}$name"
+    done
+}
+for seed in "${seed_files[@]}"; do
+    prefix="$(basename "$seed")"
+    prefix="${prefix:0:3}"
+    zone="${SEED_ZONES[$prefix]:-}"
+    [[ -n "$zone" ]] || zc_die "no zone known for seed $seed (SEED_ZONES in scripts/demo.sh)"
+    ensure_zone "$zone"
+    zc_run .venv/bin/zonecheck import "$seed" --zone "$zone"
+done
 zc_run .venv/bin/zonecheck plans
 
 # The acceptance cycle, from import to a fully accepted plan, in a folder the demo owns.

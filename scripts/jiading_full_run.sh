@@ -8,19 +8,25 @@
 # and the generated evidence files FOLDER/材料. It never touches an existing data folder.
 #
 # What it does, in this order:
-#   1. db upgrade; import the seed; the office edits the catalog so that the 4 safeguards
-#      S1-S4 (no units in the document) go to 区知识产权联席会议办公室, and re-imports it;
-#   2. people: an admin and two reviewers of the office, a reviewer who belongs to
+#   1. db upgrade; zones 上海市 → 嘉定区; import the seed into 嘉定区; the office edits the
+#      catalog so that the 4 safeguards S1-S4 (no units in the document) go to
+#      区知识产权联席会议办公室, and re-imports it;
+#   2. people: an admin and two reviewers of the district's office, a reviewer who belongs to
 #      区市场监管局, and one member (“<单位>联络员”) per responsible unit; both unit groups
-#      (各成员单位 / 其他成员单位) mapped to the plan's units;
+#      (各成员单位 / 其他成员单位) mapped to the plan's units; the city (上海市) gets its own
+#      admin and reviewer, and the plan two review levels: 区级初审 by the district, 市级验收
+#      by the city's office;
 #   3. every measure, 22 tasks and the 4 safeguards: the lead unit starts it, each responsible
 #      unit adds a PDF per checklist item (成文日期 2023-10-15) and marks its part done, the lead
-#      submits the self-check, an office reviewer accepts it with a score. On the way:
+#      submits the self-check, a district reviewer passes 区级初审 and the city's reviewer
+#      accepts it (市级验收) with a score. On the way:
 #        - measure 3 is returned for rectification (--comment, --due), 区经委 replaces its
 #          evidence, the lead resubmits, and it is accepted;
 #        - 区法院's member tries to start measure 10 (not its unit's): refused, exit 1;
 #        - the reviewer from 区市场监管局 tries to accept measure 10 (its own unit's):
 #          refused for conflict of interest, exit 1;
+#        - a district reviewer tries to decide 市级验收 of measure 10: refused, it is the
+#          city's level, exit 1;
 #   4. status, audit verify, evidence verify, and the history of measure 3; a summary.
 #
 # Any step meant to succeed that fails stops the run (its output is shown); a step meant to be
@@ -63,6 +69,11 @@ RETURN_UNIT=区经委            # the co-responsible unit whose evidence was sh
 CROSS_REF=10                 # a measure of 区市场监管局 alone ...
 CROSS_UNIT=区法院             # ... that this unit's member may not touch
 OFFICE_UNIT=区知识产权联席会议办公室  # takes the safeguards; not itself a member of the groups
+CITY=上海市
+DISTRICT=嘉定区
+CITY_ADMIN=市管理员陈
+CITY_REVIEWER=市审核员林
+LEVELS=(区级初审 市级验收)   # the second is the city office's (--zone-of-level)
 ADMIN=王主任
 REVIEWER=李审核员
 REVIEWER2=周审核员
@@ -111,7 +122,9 @@ zc db status
 
 zc_log "1. 建库、导入方案、补充保障措施的责任单位"
 zc_show db upgrade
-zc_show import "$SEED"
+zc_show zone add "$CITY"
+zc_show zone add "$DISTRICT" --parent "$CITY"
+zc_show import "$SEED" --zone "$DISTRICT"
 CATALOG="$ZONECHECK_HOME/catalogs/$SEED_NAME.yaml"
 [[ -f "$CATALOG" ]] || zc_die "导入后没有方案目录文件 $CATALOG"
 
@@ -163,7 +176,10 @@ for line in "${UNIT_LINES[@]}"; do
 done
 ((${#UNITS[@]} > 0 && ${#UNIT_GROUPS[@]} == 2)) || zc_die "方案中的单位不符合预期:${UNIT_LINES[*]}"
 
-zc_show user add "$ADMIN" --role admin
+zc_show user add "$ADMIN" --zone "$DISTRICT" --role admin
+zc_show user add "$CITY_ADMIN" --zone "$CITY" --role admin
+zc --as "$CITY_ADMIN" user add "$CITY_REVIEWER" --role reviewer
+zc_show --as "$ADMIN" review levels "$PLAN" "${LEVELS[@]}" --zone-of-level "${LEVELS[1]}=$CITY"
 zc --as "$ADMIN" user add "$REVIEWER" --role reviewer
 zc --as "$ADMIN" user add "$REVIEWER2" --role reviewer
 zc --as "$ADMIN" user add "$CONFLICTED" --role reviewer --unit "$CONFLICTED_UNIT"
@@ -266,7 +282,11 @@ print(next(e["id"] for e in json.load(sys.stdin) if e["unit"] == unit and e["ite
             --date "$FIX_DATE" --note "补充重点产业知识产权对接活动记录"
         zc_show --as "$lead_member" selfcheck "$m" --statement "已按整改意见补充${RETURN_UNIT}的对接活动材料"
     fi
-    zc --as "$REVIEWER" review accept "$m" --score $((85 + index * 7 % 15)) --comment "材料齐全,同意验收"
+    zc --as "$REVIEWER" review accept "$m" --comment "区级初审:材料齐全"
+    if [[ "$ref" == "$CROSS_REF" ]]; then
+        expect_refusal "所在辖区不负责" --as "$REVIEWER2" review accept "$m" --score 95
+    fi
+    zc --as "$CITY_REVIEWER" review accept "$m" --score $((85 + index * 7 % 15)) --comment "市级验收:同意验收"
     printf '  %-4s %s:%d 个责任单位,清单 %s 项 → 已验收\n' "$ref" "$title" "${#units[@]}" "$items"
     printf '%d %d\n' "$CALLS" "$REFUSALS" >"$LOGS/$ref.count"
 }
@@ -344,7 +364,7 @@ cat <<EOF
 方案:嘉定区建设上海市知识产权保护示范区实施方案($PLAN)
 措施:共 $TOTAL 项(22 项任务 + 4 项保障措施),已验收 $ACCEPTED 项,验收率 $RATE,平均分 $AVERAGE
 退回整改:措施 $RETURN_REF 退回后由${RETURN_UNIT}替换材料、重新自查,已验收
-按规则拒绝:$REFUSALS 次(跨单位办理措施 $CROSS_REF;${CONFLICTED_UNIT}的审核人审核本单位措施,须回避)
+按规则拒绝:$REFUSALS 次(跨单位办理措施 $CROSS_REF;${CONFLICTED_UNIT}的审核人审核本单位措施,须回避;区审核人代行市级验收)
 审计日志与佐证材料校验均通过;共调用 zonecheck $CALLS 次,用时 ${SECONDS} 秒
 数据目录:$ZONECHECK_HOME${ZONECHECK_DB:+(数据库为 ZONECHECK_DB 所指的数据库)}
 继续查看:ZONECHECK_HOME=$ZONECHECK_HOME zonecheck status $PLAN${ZONECHECK_DB:+(同时设置同一 ZONECHECK_DB)}

@@ -10,6 +10,7 @@
 # Jiading (003) is left alone: scripts/jiading_full_run.sh takes it through the whole cycle.
 #
 # What it does, per plan (the plans are worked on side by side, see JOBS):
+#   - each plan's zone (as scripts/demo.sh imports them) gets its admin, who adds its people;
 #   - 000 武汉: people of five units; measure 7 (每年4月底前) evidenced for 2024 and 2025 and
 #     accepted, 13 accepted, 3 refused a self-check while 区司法局's part is open, then
 #     self-checked and returned for rectification (整改中), 12 self-checked, 24 in progress;
@@ -57,7 +58,8 @@ esac
 # --- the scenario (the same as tests/support/demo_state.py) -----------------------------------
 
 PREFIXES=(000 001 002 004)
-ADMIN=周主任
+# Each plan is in its own zone (see scripts/demo.sh), whose office has its own admin.
+declare -A ADMINS=([000]=周主任 [001]=程立新 [002]=许文博 [004]=孟庆国)
 DEMO_PASSWORD="${ZONECHECK_DEMO_PASSWORD:-zonecheck-demo}"
 # Counts per state after the run: planned in_progress self_checked accepted rectifying
 # (in_progress includes the measures 整改中).
@@ -90,16 +92,17 @@ zc_log "数据目录 $ZONECHECK_HOME${ZONECHECK_DB:+(数据库为 ZONECHECK_DB �
 
 # Only a freshly imported data folder: the four plans there, untouched, and nobody added yet.
 zc plans --json
-declare -A KEYS=()
-while IFS=$'\t' read -r prefix key fresh; do
+declare -A KEYS=() ZONES=()
+while IFS=$'\t' read -r prefix key fresh zone; do
     [[ "$fresh" == 1 ]] ||
         zc_die "方案 $key 已有办理记录;本脚本只用于刚导入种子方案的数据目录(重新开始:删除 $ZONECHECK_HOME 后运行 make demo)"
     KEYS[$prefix]="$key"
+    ZONES[$prefix]="$zone"
 done < <(printf '%s' "$OUT" | "$PY" -c '
 import json, sys
 for p in json.load(sys.stdin):
     if p["key"][:3] in sys.argv[1:]:
-        print(p["key"][:3], p["key"], int(set(p["states"]) == {"planned"}), sep="\t")
+        print(p["key"][:3], p["key"], int(set(p["states"]) == {"planned"}), p["zone"], sep="\t")
 ' "${PREFIXES[@]}")
 for prefix in "${PREFIXES[@]}"; do
     [[ -n "${KEYS[$prefix]:-}" ]] ||
@@ -411,9 +414,11 @@ plan_004() {
 
 # --- the people's office, then the four plans side by side -------------------------------------
 
-zc_log "1. 管理员"
-zc_show user add "$ADMIN" --role admin
-passwd_of "$ADMIN"
+zc_log "1. 各辖区的管理员"
+for prefix in "${PREFIXES[@]}"; do
+    zc_show user add "${ADMINS[$prefix]}" --zone "${ZONES[$prefix]}" --role admin
+    ADMIN="${ADMINS[$prefix]}" passwd_of "${ADMINS[$prefix]}"
+done
 
 zc_log "2. 四个方案同时推进(JOBS=$JOBS)"
 declare -A RUNNING=() # pid -> prefix
@@ -453,7 +458,7 @@ reap() {
 for prefix in "${PREFIXES[@]}"; do
     while ((${#RUNNING[@]} >= JOBS)); do reap; done
     (
-        CALLS=0 REFUSALS=0 PLAN="$prefix" KEY="${KEYS[$prefix]}"
+        CALLS=0 REFUSALS=0 PLAN="$prefix" KEY="${KEYS[$prefix]}" ADMIN="${ADMINS[$prefix]}"
         "plan_$prefix"
         printf '  共调用 zonecheck %d 次\n' "$CALLS"
         printf '%d %d\n' "$CALLS" "$REFUSALS" >"$LOGS/$prefix.count"

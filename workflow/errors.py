@@ -21,6 +21,15 @@ class NotFound(ZonecheckError):
     pass
 
 
+class Hidden(NotFound):
+    """An object of another zone: the person is told exactly what a missing object would say
+    (whether it exists is not theirs to learn), while the audit trail records `reason`."""
+
+    def __init__(self, public_message: str, reason: str) -> None:
+        super().__init__(public_message)
+        self.reason = reason
+
+
 class DatabaseError(ZonecheckError):
     exit_code = 3
 

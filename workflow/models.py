@@ -86,11 +86,31 @@ class Base(DeclarativeBase):
 DEFAULT_REVIEW_LEVELS = ("领导小组办公室审核",)
 
 
+class Zone(Base):
+    """A jurisdiction (示范区/辖区) in a tree: 上海市 → 嘉定区. Its leading office is its
+    reviewers and admins; plans, units and people each belong to one zone."""
+
+    __tablename__ = "zones"
+    # Names repeat across the country (朝阳区 is in Beijing and in Changchun), so a name is
+    # unique among its siblings only; the service keeps root names unique too.
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("zones.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Zone | None] = relationship(remote_side=[id])
+
+
 class Plan(Base):
     __tablename__ = "plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(100), unique=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(String(500))
     issuer: Mapped[str] = mapped_column(default="")
     doc_number: Mapped[str] = mapped_column(String(100), default="")
@@ -102,11 +122,16 @@ class Plan(Base):
     catalog_sha256: Mapped[str] = mapped_column(String(64), default="")
     # Review levels in order (初审, 专家评审, …); a measure is accepted when the last one passes.
     review_levels: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_REVIEW_LEVELS))
+    # Review level name → id of the (ancestor) zone whose office reviews that level
+    # (district self-check → city review → province acceptance); unlisted levels are the
+    # plan's own zone's.
+    level_zones: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Default rectification period when a return names no deadline.
     rectification_days: Mapped[int] = mapped_column(default=15)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    zone: Mapped[Zone] = relationship()
     sections: Mapped[list[Section]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="Section.position"
     )
@@ -154,12 +179,16 @@ class Unit(Base):
     """A responsible body (局, 院, 办 …) or a group of them (各成员单位)."""
 
     __tablename__ = "units"
+    # Every district has its 区市场监管局: a name is unique within its zone only.
+    __table_args__ = (UniqueConstraint("zone_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(unique=True)  # normalised
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str]  # normalised
     is_group: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+    zone: Mapped[Zone] = relationship()
     aliases: Mapped[list[UnitAlias]] = relationship(
         back_populates="unit", cascade="all, delete-orphan"
     )
@@ -169,10 +198,13 @@ class UnitAlias(Base):
     """Another spelling of a unit's name (as written in some document, or set by the office)."""
 
     __tablename__ = "unit_aliases"
+    __table_args__ = (UniqueConstraint("zone_id", "alias"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
-    alias: Mapped[str] = mapped_column(unique=True)
+    # The unit's zone, repeated so that an alias is unique within the zone (as names are).
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="RESTRICT"))
+    alias: Mapped[str]
 
     unit: Mapped[Unit] = relationship(back_populates="aliases")
 
@@ -392,6 +424,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "person_role"))
+    # Reviewers and admins work for this zone's leading office; members for a unit of it.
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="RESTRICT"), index=True)
     # None: the leading office itself. A reviewer may belong to a unit (and then must recuse).
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     # argon2 hash for the web login (`zonecheck user passwd`); the CLI identifies people by --as.
@@ -399,6 +433,7 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+    zone: Mapped[Zone] = relationship()
     unit: Mapped[Unit | None] = relationship()
 
 

@@ -186,7 +186,7 @@ def queries(app: App, key: str) -> Callable[[], Any]:
 
     def run() -> Any:
         with app.uow() as uow:
-            plan = find_plan(uow.session, key)
+            plan = find_plan(uow.session, key, None)
             return data.plan_report(uow.session, plan, today=TODAY)
 
     return run

@@ -155,7 +155,7 @@ def _start_plan_in_one_transaction(app: App, key: str, refs: list[str]) -> None:
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> None:
         for ref in refs:
-            measure = find_measure(session, f"{key}/{ref}")
+            measure = find_measure(session, f"{key}/{ref}", None)
             authorize(actor, Work.UNIT_WORK, measure_units(session, measure).responsibility)
             measure_work._transition(chain, actor, measure, Action.START, Request())
 

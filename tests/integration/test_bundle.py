@@ -80,7 +80,7 @@ class State:
 def _allow_links_and_notes(app: App, key: str, ref: str) -> None:
     """What an office does in its catalog: let item 1 of a measure take links and notes."""
     with app.uow() as uow:
-        catalog = catalog_from_plan(uow.session, find_plan(uow.session, key))
+        catalog = catalog_from_plan(uow.session, find_plan(uow.session, key, None))
     kinds = [EvidenceKind.FILE, EvidenceKind.LINK, EvidenceKind.NOTE]
     measures = [
         m.model_copy(update={"checklist": [i.model_copy(update={"evidence_kinds": kinds}) for i in m.checklist]})

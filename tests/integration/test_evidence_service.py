@@ -101,7 +101,7 @@ def test_files_are_stored_by_content_and_recorded_with_an_audit_entry(
         "通知与照片",
     )
     assert [e["sha256"] for e in entry.detail["evidence"]] == [v.sha256 for v in views]
-    assert [v.id for v in list_evidence(app.uow(), ident(plan, "10"))] == [v.id for v in views]
+    assert [v.id for v in list_evidence(app.uow(), None, ident(plan, "10"))] == [v.id for v in views]
 
 
 def test_a_full_disk_mid_file_leaves_no_row_no_blob_and_no_temp_file(
@@ -271,8 +271,8 @@ def test_evidence_is_removed_only_before_the_first_self_check_then_only_replaced
     assert stored[first.id].removed_at is None
     assert stored[replacement.id].superseded_by_id is None
     assert blob_path(app, first.sha256).exists() and blob_path(app, replacement.sha256).exists()
-    assert [v.id for v in list_evidence(app.uow(), m10)] == [replacement.id]
-    assert [v.id for v in list_evidence(app.uow(), m10, include_old=True)] == [
+    assert [v.id for v in list_evidence(app.uow(), None, m10)] == [replacement.id]
+    assert [v.id for v in list_evidence(app.uow(), None, m10, include_old=True)] == [
         mistake.id,
         first.id,
         replacement.id,

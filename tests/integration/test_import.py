@@ -25,7 +25,7 @@ def seed_path(seeds_dir: Path, prefix: str) -> Path:
 
 def export(app: App, ident: str) -> dict[str, Any]:
     with app.uow() as uow:
-        plan = find_plan(uow.session, ident)
+        plan = find_plan(uow.session, ident, None)
         return plan_to_dict(uow.session, plan, plan_measures(uow.session, plan, with_work=True))
 
 
@@ -42,7 +42,7 @@ def test_all_five_seeds_import_in_one_transaction(app: App, seeds_dir: Path) -> 
     results = run_import(app, *sorted(seeds_dir.glob("*.txt")))
     assert [r.status for r in results] == ["new"] * 5
     with app.uow() as uow:
-        summaries = {s.key[:3]: s for s in plan_summaries(uow.session)}
+        summaries = {s.key[:3]: s for s in plan_summaries(uow.session, None)}
     counts = {k: (s.measures, s.safeguards, s.outcomes, s.phases) for k, s in summaries.items()}
     assert counts == {
         "000": (70, 0, 0, 0),
@@ -162,7 +162,7 @@ def test_a_revised_document_updates_the_plan_and_lists_what_changed(
     assert [m["ref"] for m in data["measures"]][-1] == "71"
     assert count(app, Plan) == 1
     with app.uow() as uow:
-        plan = find_plan(uow.session, "000_53900fa8173cc0f4")
+        plan = find_plan(uow.session, "000_53900fa8173cc0f4", None)
         assert [len(i.changes) for i in plan.imports] == [0, len(result.changes)]
 
 
@@ -182,7 +182,7 @@ def test_a_revision_never_deletes_a_measure_with_recorded_work(
         kept = uow.session.scalar(select(Measure).where(Measure.ref == "70"))
         assert kept is not None and kept.retired_at is not None
         assert kept.state is MeasureState.IN_PROGRESS
-        listed = [m.ref for m in plan_measures(uow.session, find_plan(uow.session, "1"))]
+        listed = [m.ref for m in plan_measures(uow.session, find_plan(uow.session, "1", None))]
     assert "70" not in listed  # retired measures leave the working list but keep their record
     # The original document puts it back.
     [again] = run_import(app, original)

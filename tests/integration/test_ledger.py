@@ -259,7 +259,7 @@ def test_reading_the_ledger_takes_the_same_queries_however_much_work_there_is(
         event.listen(app.engine, "before_cursor_execute", seen)
         try:
             with app.uow() as uow:
-                build_ledger(uow.session, find_plan(uow.session, jiading), today=LEDGER_DAY)
+                build_ledger(uow.session, find_plan(uow.session, jiading, None), today=LEDGER_DAY)
         finally:
             event.remove(app.engine, "before_cursor_execute", seen)
         return len(statements)

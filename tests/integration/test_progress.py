@@ -75,7 +75,7 @@ def pdf(tmp_path: Path, name: str) -> Path:
 def test_a_fixed_deadline_is_overdue_after_its_day_and_due_soon_before(
     app: App, wuhan: str
 ) -> None:
-    late = progress.overdue_list(app.uow(), wuhan, today=dt.date(2026, 1, 15))
+    late = progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2026, 1, 15))
     market = overdue_refs(late, "区市场监管局")
     assert market["3"]["reasons"] == [
         {
@@ -90,10 +90,10 @@ def test_a_fixed_deadline_is_overdue_after_its_day_and_due_soon_before(
     assert overdue_refs(late, "区司法局")["3"]["role"] == "co"
     assert "2" not in market  # 持续推进: never late
 
-    early = progress.overdue_list(app.uow(), wuhan, today=dt.date(2025, 12, 1))
+    early = progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2025, 12, 1))
     assert "3" not in overdue_refs(early, "区市场监管局")
     assert overdue_refs(early, "区市场监管局", "due_soon")["3"]["due"] == "2025-12-31"
-    on_the_day = progress.overdue_list(app.uow(), wuhan, today=dt.date(2025, 12, 31))
+    on_the_day = progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2025, 12, 31))
     assert "3" not in overdue_refs(on_the_day, "区市场监管局")
 
 
@@ -107,7 +107,7 @@ def test_a_self_checked_fixed_deadline_measure_is_no_longer_overdue(
         new=NewEvidence(files=[pdf(tmp_path, "办法.pdf")], doc_date=dt.date(2025, 11, 1)),
     )  # fmt: skip
     assert "3" in overdue_refs(
-        progress.overdue_list(app.uow(), wuhan, today=dt.date(2026, 1, 15)), "区市场监管局"
+        progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2026, 1, 15)), "区市场监管局"
     )
     people.add_person(app.uow(), ADMIN, "司法局周", role=Role.MEMBER, unit="区司法局")
     measure_work.set_part(app.uow(), WUHAN_MARKET, m3)
@@ -115,7 +115,7 @@ def test_a_self_checked_fixed_deadline_measure_is_no_longer_overdue(
     measure_work.submit_self_check(
         app.uow(), WUHAN_MARKET, m3, statement="已完成", today=dt.date(2026, 1, 15)
     )
-    listing = progress.overdue_list(app.uow(), wuhan, today=dt.date(2026, 1, 15))
+    listing = progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2026, 1, 15))
     assert "3" not in overdue_refs(listing, "区市场监管局")
 
 
@@ -124,7 +124,7 @@ def test_an_annual_measure_lists_each_year_without_evidence(
 ) -> None:
     today = dt.date(2026, 1, 15)
     unit = "区知识产权工作领导小组办公室"
-    reasons = overdue_refs(progress.overdue_list(app.uow(), wuhan, today=today), unit)["7"][
+    reasons = overdue_refs(progress.overdue_list(app.uow(), None, wuhan, today=today), unit)["7"][
         "reasons"
     ]
     assert [(r["kind"], r["year"], r["due"]) for r in reasons] == [
@@ -140,7 +140,7 @@ def test_an_annual_measure_lists_each_year_without_evidence(
         new=NewEvidence(files=[pdf(tmp_path, "2024白皮书.pdf")], doc_date=dt.date(2024, 4, 20)),
         today=today,
     )  # fmt: skip
-    reasons = overdue_refs(progress.overdue_list(app.uow(), wuhan, today=today), unit)["7"][
+    reasons = overdue_refs(progress.overdue_list(app.uow(), None, wuhan, today=today), unit)["7"][
         "reasons"
     ]
     assert [r["year"] for r in reasons] == [2025]
@@ -156,7 +156,7 @@ def test_an_annual_measure_lists_each_year_without_evidence(
         new=NewEvidence(files=[pdf(tmp_path, "2025白皮书.pdf")], doc_date=dt.date(2025, 4, 25)),
         today=today,
     )  # fmt: skip
-    assert "7" not in overdue_refs(progress.overdue_list(app.uow(), wuhan, today=today), unit)
+    assert "7" not in overdue_refs(progress.overdue_list(app.uow(), None, wuhan, today=today), unit)
     measure_work.submit_self_check(app.uow(), OFFICE_MEMBER, m7, statement="已宣传", today=today)
 
 
@@ -196,9 +196,9 @@ def test_a_rectification_past_its_due_date_is_overdue(
         due=dt.date(2024, 3, 15),
         today=dt.date(2024, 3, 1),
     )
-    on_the_day = progress.overdue_list(app.uow(), jiading, today=dt.date(2024, 3, 15))
+    on_the_day = progress.overdue_list(app.uow(), None, jiading, today=dt.date(2024, 3, 15))
     assert overdue_refs(on_the_day, "区市场监管局") == {}
-    late = progress.overdue_list(app.uow(), jiading, today=dt.date(2024, 3, 20))
+    late = progress.overdue_list(app.uow(), None, jiading, today=dt.date(2024, 3, 20))
     entry = overdue_refs(late, "区市场监管局")["10"]
     assert entry["state_label"] == "整改中"
     assert entry["reasons"] == [
@@ -216,7 +216,7 @@ def test_a_rectification_past_its_due_date_is_overdue(
         app.uow(), MARKET, ident(jiading, "10"), statement="已补充", today=dt.date(2024, 3, 20)
     )
     assert (
-        progress.overdue_list(app.uow(), jiading, today=dt.date(2024, 3, 20))["overdue_measures"]
+        progress.overdue_list(app.uow(), None, jiading, today=dt.date(2024, 3, 20))["overdue_measures"]
         == 0
     )
 
@@ -243,7 +243,7 @@ def test_status_counts_by_state_section_and_unit_with_acceptance_rate_and_averag
     ready(app, tmp_path, jiading, "19")
     measure_work.start(app.uow(), MARKET, ident(jiading, "3"))
 
-    status = progress.plan_status(app.uow(), jiading, today=dt.date(2024, 3, 1))
+    status = progress.plan_status(app.uow(), None, jiading, today=dt.date(2024, 3, 1))
     assert status["total"] == 26  # 22 tasks and 4 safeguards
     assert status["by_state"] == {
         "planned": 21,
@@ -292,7 +292,7 @@ def xuchang(app: App, seeds_dir: Path) -> str:
 
 
 def indicators_of(app: App, plan: str) -> dict[str, dict[str, Any]]:
-    return {i["metric"]: i for i in progress.plan_status(app.uow(), plan)["indicators"]}
+    return {i["metric"]: i for i in progress.plan_status(app.uow(), None, plan)["indicators"]}
 
 
 def report(

@@ -22,7 +22,7 @@ from workflow.bootstrap import App
 from workflow.domain.lifecycle import Request, fire
 from workflow.domain.states import Action, MeasureState, Rating, Role, Verdict
 from workflow.errors import Conflict, InputError, NotFound, Refused
-from workflow.models import AuditEntry, AuditHead, Measure, Person, Review, SelfCheck
+from workflow.models import AuditEntry, AuditHead, Measure, Person, Review, SelfCheck, Zone
 from workflow.services import measure_work, people, progress
 from workflow.services.audit_log import verify_chain
 from workflow.services.evidence import NewEvidence, add_evidence
@@ -141,7 +141,7 @@ def test_the_first_person_must_be_an_admin_and_then_only_admins_add_people(
     import_seed(app, seeds_dir, "003")
     [imported] = audit_entries(app)
     assert imported.action == "plan_import"
-    with pytest.raises(Refused, match="系统中还没有管理员"):
+    with pytest.raises(Refused, match="只能为尚无管理员的辖区添加第一名管理员"):
         people.add_person(app.uow(), None, MARKET, role=Role.MEMBER, unit="区市场监管局")
     assert count(app, Person) == 0 and [e.seq for e in audit_entries(app)] == [imported.seq]
 
@@ -153,9 +153,9 @@ def test_the_first_person_must_be_an_admin_and_then_only_admins_add_people(
         ADMIN,
         False,
     )
-    assert first.detail == {"role": "admin", "unit": None}
+    assert first.detail == {"role": "admin", "unit": None, "zone": "默认辖区"}
 
-    with pytest.raises(InputError, match="请用 --as 姓名 指定操作人"):
+    with pytest.raises(Refused, match="辖区“默认辖区”已有管理员:请用 --as 指定该辖区的一名管理员"):
         people.add_person(app.uow(), None, "无名氏", role=Role.ADMIN, unit=None)
 
     people.add_person(app.uow(), ADMIN, REVIEWER_A, role=Role.REVIEWER, unit=None)
@@ -255,11 +255,11 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
     )
     assert outcome.to_state is S.IN_PROGRESS and "整改期限 2024-03-20" in outcome.message
     assert snapshot(app, plan, "3")["rectification_due"] == due
-    status = progress.plan_status(app.uow(), plan, today=TODAY)
+    status = progress.plan_status(app.uow(), None, plan, today=TODAY)
     assert status["by_state"]["rectifying"] == 1 and status["by_state"]["in_progress"] == 1
     market = next(u for u in status["by_unit"] if u["unit"] == "区市场监管局")
     assert market["returned"] == ["3"]
-    listed = progress.overdue_list(app.uow(), plan, today=TODAY)
+    listed = progress.overdue_list(app.uow(), None, plan, today=TODAY)
     soon = next(u for u in listed["units"] if u["unit"] == "区市场监管局")["due_soon"]
     assert [(e["ref"], e["state_label"], e["due"]) for e in soon] == [("3", "整改中", "2024-03-20")]
 
@@ -294,7 +294,7 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
         ("submit_self_check", "in_progress", "self_checked", False),
         ("accept", "self_checked", "accepted", False),
     ]
-    status = progress.plan_status(app.uow(), plan, today=TODAY)
+    status = progress.plan_status(app.uow(), None, plan, today=TODAY)
     assert status["by_state"]["accepted"] == 1 and status["by_state"]["rectifying"] == 0
     assert status["average_score"] == 92.0
     assert verify_chain_ok(app)
@@ -377,7 +377,7 @@ def test_two_review_levels_need_two_different_reviewers(
         "初审",
         "专家评审",
     ]
-    assert last_audit(app).detail == {"from": ["领导小组办公室审核"], "to": ["初审", "专家评审"]}
+    assert last_audit(app).detail == {"from": ["领导小组办公室审核"], "to": ["初审", "专家评审"], "zones": {}}
     ready_alone(app, tmp_path, plan, "10")
     submit(app, plan, "10")
 
@@ -836,12 +836,12 @@ def test_setting_up_refuses_a_second_first_admin_added_meanwhile(
     def someone_else_was_faster(session: Any) -> Any:
         # Between this call's "no admin yet" and its lock, another set-up commits an admin.
         with session_of(app) as other:
-            other.add(Person(name="先到的管理员", role=Role.ADMIN))
+            other.add(Person(name="先到的管理员", role=Role.ADMIN, zone=Zone(name="默认辖区")))
             other.commit()
         return real_chain(session)
 
     monkeypatch.setattr(people, "AuditChain", someone_else_was_faster)
-    with pytest.raises(Refused, match="系统中已有管理员"):
+    with pytest.raises(Refused, match="辖区“默认辖区”已有管理员"):
         people.add_person(app.uow(), None, ADMIN, role=Role.ADMIN, unit=None)
     with session_of(app) as session:
         assert session.scalars(select(Person.name)).all() == ["先到的管理员"]

@@ -28,7 +28,7 @@ def test_the_jiading_demo_bundle_holds_every_current_file_and_checks_out(demo: D
     manifest = json.loads((tmp_path / "x" / "manifest.json").read_text(encoding="utf-8"))
     listed = {e["evidence_id"]: e for e in manifest["entries"] if e.get("evidence_id")}
     with demo.app.uow() as uow:
-        measures = plan_measures(uow.session, find_plan(uow.session, demo.keys["003"]), with_work=True)
+        measures = plan_measures(uow.session, find_plan(uow.session, demo.keys["003"], None), with_work=True)
         current = [(m.ref, e.id, e.sha256, e.file_name) for m in measures for e in m.evidence if e.current and e.sha256]
     assert summary.files == len(current) > 20
     for ref, evidence_id, sha256, name in current:

@@ -58,7 +58,7 @@ def test_acceptance_report_names_every_measure_unit_state_and_evidence_hash(demo
     _, text = jiading_acceptance
     flat = squash(text)
     with demo.app.uow() as uow:
-        plan = find_plan(uow.session, demo.keys["003"])
+        plan = find_plan(uow.session, demo.keys["003"], None)
         measures = plan_measures(uow.session, plan, with_work=True)
         rows = {r.ref: r for r in plan_progress(uow.session, plan, TODAY).rows}
         assert len(measures) == 26
@@ -127,7 +127,7 @@ def test_selfcheck_for_one_unit_lists_only_its_measures(demo: Demo, tmp_path: Pa
     out = issue(demo, "selfcheck", "003", tmp_path / "court.pdf", unit="区法院")
     flat = squash(pdf_text(out))
     with demo.app.uow() as uow:
-        plan = find_plan(uow.session, demo.keys["003"])
+        plan = find_plan(uow.session, demo.keys["003"], None)
         rows = plan_progress(uow.session, plan, TODAY).rows
     mine = [r for r in rows if "区法院" in r.units]
     others = [r for r in rows if "区法院" not in r.units]
@@ -159,7 +159,7 @@ def test_reminders_list_each_units_overdue_measures(demo: Demo, tmp_path: Path) 
     out = issue(demo, "reminders", "003", tmp_path / "reminders.pdf", today=dt.date(2027, 6, 1), reply_by=dt.date(2027, 6, 10))
     flat = squash(pdf_text(out))
     with demo.app.uow() as uow:
-        plan = find_plan(uow.session, demo.keys["003"])
+        plan = find_plan(uow.session, demo.keys["003"], None)
         late = [r for r in plan_progress(uow.session, plan, dt.date(2027, 6, 1)).rows if r.overdue]
     assert late
     for r in late:
@@ -173,7 +173,7 @@ def test_rectification_notice_carries_the_return_comment_and_deadline(demo: Demo
     out = issue(demo, "rectification", "003", tmp_path / "rect.pdf")
     flat = squash(pdf_text(out))
     with demo.app.uow() as uow:
-        plan = find_plan(uow.session, demo.keys["003"])
+        plan = find_plan(uow.session, demo.keys["003"], None)
         returned = [m for m in plan_measures(uow.session, plan, with_work=True) if m.rectification_due and m.state.value == "in_progress"]
         assert returned
         for m in returned:
@@ -219,7 +219,7 @@ def test_every_seed_plan_renders(demo: Demo, tmp_path: Path, prefix: str) -> Non
     out = issue(demo, "acceptance", prefix, tmp_path / f"{prefix}.pdf")
     flat = squash(pdf_text(out))
     with demo.app.uow() as uow:
-        plan = find_plan(uow.session, demo.keys[prefix])
+        plan = find_plan(uow.session, demo.keys[prefix], None)
         titles = [m.title for m in plan_measures(uow.session, plan)]
         assert squash(plan.title) in flat
     assert all(squash(t) in flat for t in titles)
@@ -229,7 +229,7 @@ def test_indicator_values_and_verdicts_are_printed(demo: Demo, tmp_path: Path) -
     out = issue(demo, "acceptance", "002", tmp_path / "xuchang.pdf")
     flat = squash(pdf_text(out))
     with demo.app.uow() as uow:
-        plan = find_plan(uow.session, demo.keys["002"])
+        plan = find_plan(uow.session, demo.keys["002"], None)
         reported = [(i, i.reports[-1]) for i in plan.indicators if i.reports]
         assert reported
         for indicator, report in reported:

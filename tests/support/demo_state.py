@@ -54,7 +54,7 @@ from workflow.models import (
     Plan,
     SelfCheck,
 )
-from workflow.services import measure_work, people
+from workflow.services import measure_work, people, zones
 from workflow.services.acting import find_measure, measure_units
 from workflow.services.evidence import NewEvidence, add_evidence, list_evidence, replace_evidence
 from workflow.services.indicators import report_value
@@ -71,7 +71,17 @@ __all__ = [
 
 PLAN_PREFIXES = ("000", "001", "002", "003", "004")
 
-ADMIN = "周主任"  # the one administrator of the data folder (adds people, maps groups)
+ADMIN = "周主任"  # the administrator of 000's zone (adds people, maps groups)
+# Each plan in its own zone, as scripts/demo.sh imports them, with its own admin (the same
+# names as scripts/partial_run.sh gives them).
+ZONES = {
+    "000": "湖北省/武汉市/武汉市某区",
+    "001": "江西省",
+    "002": "河南省/许昌市",
+    "003": "上海市/嘉定区",
+    "004": "山东省/济南市",
+}
+ADMINS = {"000": ADMIN, "001": "程立新", "002": "许文博", "003": "王主任", "004": "孟庆国"}
 
 # What `progress.plan_status(...)["by_state"]` reports per plan (in_progress includes rectifying).
 EXPECTED_STATES: dict[str, dict[str, int]] = {
@@ -92,11 +102,21 @@ def build_demo_state(app: App, seeds_dir: Path) -> dict[str, str]:
     `app` must hold a migrated, empty database (no plans, no people). Returns plan prefix
     ("000" … "004") → plan key.
     """
-    seeds = [_seed(seeds_dir, prefix) for prefix in PLAN_PREFIXES]
-    results = import_documents(app.uow, seeds, catalog_dir=app.settings.catalog_dir)
-    keys = {r.plan_key[:3]: r.plan_key for r in results}
+    keys: dict[str, str] = {}
+    for prefix in PLAN_PREFIXES:
+        parent = None
+        for name in ZONES[prefix].split("/"):
+            path = f"{parent}/{name}" if parent else name
+            if path not in {z.path for z in zones.list_zones(app.uow(), None)}:
+                zones.add_zone(app.uow(), None, name, parent=parent)
+            parent = path
+        [result] = import_documents(
+            app.uow, [_seed(seeds_dir, prefix)], catalog_dir=app.settings.catalog_dir, zone=ZONES[prefix]
+        )
+        keys[prefix] = result.plan_key
     demo = _Demo(app, app.settings.home / "demo-uploads", keys)
-    people.add_person(app.uow(), None, ADMIN, role=Role.ADMIN, unit=None)
+    for prefix in PLAN_PREFIXES:
+        people.add_person(app.uow(), None, ADMINS[prefix], role=Role.ADMIN, unit=None, zone=ZONES[prefix])
     _wuhan(demo)
     _jiangxi(demo)
     _xuchang(demo)
@@ -138,7 +158,7 @@ class _Demo:
 
     def staff(self, *specs: tuple[str, Role, str | None]) -> None:
         for name, role, unit in specs:
-            people.add_person(self.app.uow(), ADMIN, name, role=role, unit=unit)
+            people.add_person(self.app.uow(), ADMINS[self.plan], name, role=role, unit=unit)
 
     def assign_units(self, units: Mapping[str, Units]) -> None:
         """What the office does for measures the document names no unit for: edit the catalog
@@ -146,7 +166,7 @@ class _Demo:
         key = self.keys[self.plan]
         path = self.app.settings.catalog_dir / f"{key}.yaml"
         with self.app.uow() as uow:  # the catalog as imported (what `export --format yaml` gives)
-            catalog = catalog_from_plan(uow.session, find_plan(uow.session, key))
+            catalog = catalog_from_plan(uow.session, find_plan(uow.session, key, None))
         measures = []
         for m in catalog.measures:
             if m.ref in units:
@@ -374,8 +394,8 @@ def _xuchang(d: _Demo) -> None:
     # fmt: off
     d.at("002", dt.date(2025, 1, 15))
     d.assign_units(XUCHANG_UNITS)
-    people.add_unit(d.app.uow(), ADMIN, XUCHANG_COUNTY)
-    people.set_group_members(d.app.uow(), ADMIN, XUCHANG_COUNTIES, add=[XUCHANG_COUNTY])
+    people.add_unit(d.app.uow(), ADMINS["002"], XUCHANG_COUNTY)
+    people.set_group_members(d.app.uow(), ADMINS["002"], XUCHANG_COUNTIES, add=[XUCHANG_COUNTY])
     reviewer, office, market, industry, science, county = "孙海涛", "周倩", "李红", "高峰", "杨帆", "郑凯"
     d.staff(
         (reviewer, R, None),
@@ -452,7 +472,7 @@ def _jiading(d: _Demo) -> None:
         *((name, M, unit) for unit, name in JIADING_MEMBERS.items()),
     )
     for group, members in JIADING_GROUPS.items():
-        people.set_group_members(d.app.uow(), ADMIN, group, add=members)
+        people.set_group_members(d.app.uow(), ADMINS["003"], group, add=members)
 
     d.refused("不是措施", lambda: d.start(JIADING_MEMBERS["区法院"], "10"))
     for n, ref in enumerate((*JIADING_ACCEPTED, *JIADING_SELF_CHECKED, "9")):
@@ -479,7 +499,7 @@ def _jiading(d: _Demo) -> None:
 def _responsible(d: _Demo, ref: str) -> tuple[list[str], int]:
     """The measure's responsible units (groups expanded, a lead first) and its checklist size."""
     with d.app.uow() as uow:
-        measure = find_measure(uow.session, d.ident(ref))
+        measure = find_measure(uow.session, d.ident(ref), None)
         units = measure_units(uow.session, measure)
         lead = [n for i, n in units.unit_names.items() if i in units.responsibility.lead_unit_ids]
         names = lead[:1] + [n for n in units.unit_names.values() if n != lead[0]]
@@ -508,7 +528,7 @@ def _jiading_rectified(d: _Demo) -> None:
     first, second = JIADING_REVIEWERS
     d.give_back(second, "3", "区经委的佐证材料未体现重点产业知识产权对接活动,请补充后重新提交", due=dt.date(2024, 3, 31), today=dt.date(2024, 3, 5))
     economy = JIADING_MEMBERS["区经委"]
-    [old] = [e for e in list_evidence(d.app.uow(), d.ident("3")) if e.unit == "区经委"]
+    [old] = [e for e in list_evidence(d.app.uow(), None, d.ident("3")) if e.unit == "区经委"]
     replace_evidence(
         d.app.uow(),
         d.app.store,

@@ -4,32 +4,92 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.domain.permissions import Actor, Responsibility, Work, authorize, refusal
+from workflow.domain.permissions import (
+    Actor,
+    Responsibility,
+    Work,
+    authorize,
+    level_refusal,
+    refusal,
+)
 from workflow.domain.states import Role
-from workflow.errors import Refused
+from workflow.domain.zones import PlanZones
+from workflow.errors import Hidden, Refused
 
 LEAD, CO, OTHER = 1, 2, 3
+# 上海市 (1) → 嘉定区 (2); 宝山区 (3) is 嘉定区's sibling.
+CITY, DISTRICT, SIBLING = 1, 2, 3
+JIADING = PlanZones(zone_id=DISTRICT, level_zone_ids=(DISTRICT, CITY))  # 区级初审 → 市级验收
 
 MEASURE = Responsibility(
-    label="措施 003/3", lead_unit_ids=frozenset({LEAD}), unit_ids=frozenset({LEAD, CO})
+    label="措施 003/3",
+    lead_unit_ids=frozenset({LEAD}),
+    unit_ids=frozenset({LEAD, CO}),
+    zones=JIADING,
 )
-NO_UNITS = Responsibility(label="措施 003/S1", lead_unit_ids=frozenset(), unit_ids=frozenset())
+NO_UNITS = Responsibility(
+    label="措施 003/S1", lead_unit_ids=frozenset(), unit_ids=frozenset(), zones=JIADING
+)
 UNMAPPED_GROUP = Responsibility(
     label="措施 003/1",
     lead_unit_ids=frozenset(),
     unit_ids=frozenset(),
+    zones=JIADING,
     unmapped_groups=("区知识产权联席会议各成员单位",),
 )
 
 
-def member(unit_id: int | None, name: str = "张三", unit_name: str = "区市场监管局") -> Actor:
-    return Actor(id=1, name=name, role=Role.MEMBER, unit_id=unit_id, unit_name=unit_name)
+def member(
+    unit_id: int | None, name: str = "张三", unit_name: str = "区市场监管局", zone: int = DISTRICT
+) -> Actor:
+    return Actor(id=1, name=name, role=Role.MEMBER, unit_id=unit_id, unit_name=unit_name, zone_id=zone)
 
 
 def office(
-    role: Role = Role.REVIEWER, unit_id: int | None = None, unit_name: str | None = None
+    role: Role = Role.REVIEWER,
+    unit_id: int | None = None,
+    unit_name: str | None = None,
+    zone: int = DISTRICT,
 ) -> Actor:
-    return Actor(id=9, name="李审核", role=role, unit_id=unit_id, unit_name=unit_name)
+    return Actor(id=9, name="李审核", role=role, unit_id=unit_id, unit_name=unit_name, zone_id=zone)
+
+
+def test_nobody_of_a_sibling_zone_sees_or_acts_on_a_measure_even_with_the_same_unit_id() -> None:
+    for person in (member(LEAD, zone=SIBLING), office(zone=SIBLING), office(Role.ADMIN, zone=SIBLING)):
+        for work in (Work.VIEW, Work.UNIT_WORK, Work.SUBMIT, Work.REVIEW):
+            assert refusal(person, work, MEASURE) is not None
+            with pytest.raises(Hidden) as caught:
+                authorize(person, work, MEASURE)
+            assert str(caught.value) == "找不到措施 003/3"  # what a missing measure would say
+            assert "无权查看或办理" in caught.value.reason  # what the audit trail records
+
+
+def test_the_office_of_a_zone_reviewing_a_level_sees_the_plan_but_does_no_unit_work() -> None:
+    city = office(zone=CITY)
+    assert refusal(city, Work.VIEW, MEASURE) is None
+    assert refusal(city, Work.REVIEW, MEASURE) is None
+    assert refusal(city, Work.UNIT_WORK, MEASURE) is not None
+    # A city member is not a unit of the district's plan.
+    with pytest.raises(Hidden):
+        authorize(member(LEAD, zone=CITY), Work.VIEW, MEASURE)
+
+
+def test_each_review_level_belongs_to_one_zones_office() -> None:
+    district, city = office(zone=DISTRICT), office(zone=CITY)
+    assert level_refusal(district, JIADING, "措施 003/3", 1, "区级初审") is None
+    assert level_refusal(city, JIADING, "措施 003/3", 2, "市级验收") is None
+    assert level_refusal(city, JIADING, "措施 003/3", 1, "区级初审") == (
+        "李审核(领导小组办公室审核人)所在辖区不负责措施 003/3的“区级初审”,该层级由其他辖区的办公室审核"
+    )
+    assert level_refusal(district, JIADING, "措施 003/3", 2, "市级验收") is not None
+
+
+def test_an_admin_administers_their_own_zone_only() -> None:
+    admin = office(Role.ADMIN, zone=DISTRICT)
+    assert refusal(admin, Work.ADMINISTER, zone_id=DISTRICT) is None
+    assert refusal(admin, Work.ADMINISTER, zone_id=CITY) == (
+        "李审核(领导小组办公室管理员)只能管理本辖区的人员、单位与方案"
+    )
 
 
 def test_a_lead_unit_member_may_do_unit_work_and_submit() -> None:
@@ -106,6 +166,7 @@ def test_a_unit_outside_a_partly_mapped_measure_hears_about_the_unmapped_group()
         label="措施 003/4",
         lead_unit_ids=frozenset({LEAD}),
         unit_ids=frozenset({LEAD}),
+        zones=JIADING,
         unmapped_groups=("区知识产权联席会议其他成员单位",),
     )
     reason = refusal(member(OTHER, "赵六", "区法院"), Work.UNIT_WORK, mixed)

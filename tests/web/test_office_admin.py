@@ -85,10 +85,10 @@ def test_admin_sets_group_members_and_review_levels(zc: App, login: Login) -> No
         data={"csrf_token": token, "group": group, "member": ["区法院", "区经委"]},
     )
     assert response.status_code == 303
-    [view] = [u for u in people.list_units(zc.uow()) if u.name == group]
+    [view] = [u for u in people.list_units(zc.uow(), None) if u.name == group]
     assert view.members == sorted(["区法院", "区经委"])
     admin.post("/office/people/group", data={"csrf_token": token, "group": group, "member": ["区法院"]})
-    [view] = [u for u in people.list_units(zc.uow()) if u.name == group]
+    [view] = [u for u in people.list_units(zc.uow(), None) if u.name == group]
     assert view.members == ["区法院"]
 
     admin.post("/office/people/levels", data={"csrf_token": token, "plan": JIADING, "levels": "初审\r\n专家评审\r\n"})

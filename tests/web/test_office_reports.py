@@ -26,7 +26,7 @@ from workflow.web.downloads import content_disposition
 
 def plan_id(app: App) -> int:
     with app.uow() as uow:
-        return find_plan(uow.session, JIADING).id
+        return find_plan(uow.session, JIADING, None).id
 
 
 def issued(app: App) -> list[IssuedReport]:

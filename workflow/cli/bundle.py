@@ -12,9 +12,9 @@ import click
 
 from reports.bundle import BundleSummary, build_bundle, default_bundle_name
 from reports.render import HARFBUZZ_SUBSET_WARNING, Renderer, file_size, harfbuzz_subset_available
-from workflow.cli.main import cli, get_app
+from workflow.cli.main import cli, get_app, viewer
 from workflow.clock import office_today
-from workflow.services.plan_queries import find_plan
+from workflow.services.access import open_plan
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -84,16 +84,15 @@ def bundle_cmd(ctx: click.Context, plan: str, output: Path | None, include_old: 
       zonecheck bundle 003 --all
     """
     app = get_app(ctx)
+    key = open_plan(app.uow(), viewer(ctx), plan, action="bundle").key
     if output is None:
-        with app.uow() as uow:
-            key = find_plan(uow.session, plan).key
         output = Path(default_bundle_name(key, office_today()))
     if not harfbuzz_subset_available():
         click.echo(HARFBUZZ_SUBSET_WARNING, err=True)
     renderer = Renderer(app.settings.home / "templates")
     with _progress() as on_file:
         summary = build_bundle(
-            app.uow(), app.store, renderer, plan, output,
+            app.uow(), app.store, renderer, key, output,
             include_superseded=include_old, on_file=on_file,
         )
     _echo(summary)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app
+from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app, viewer
 from workflow.cli.output import echo_json, table
 from workflow.errors import ZonecheckError
 from workflow.services import evidence as evidence_service
@@ -148,7 +148,7 @@ def list_cmd(ctx: click.Context, measure: str, include_old: bool, as_json: bool)
 
     示例: zonecheck evidence list 003/5 --all
     """
-    views = evidence_service.list_evidence(get_app(ctx).uow(), measure, include_old=include_old)
+    views = evidence_service.list_evidence(get_app(ctx).uow(), viewer(ctx), measure, include_old=include_old)
     if as_json:
         echo_json([v.__dict__ for v in views])
         return
@@ -238,7 +238,7 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
     """
     from workflow.services.progress import plan_status
 
-    data = plan_status(get_app(ctx).uow(), plan)["indicators"]
+    data = plan_status(get_app(ctx).uow(), viewer(ctx), plan)["indicators"]
     if as_json:
         echo_json(data)
         return

@@ -15,6 +15,7 @@ from workflow.errors import DatabaseError, ZonecheckError
 
 if TYPE_CHECKING:
     from workflow.bootstrap import App
+    from workflow.domain.permissions import Actor
 
 
 class UserFacingError(click.ClickException):
@@ -144,6 +145,14 @@ def acting_user(ctx: click.Context) -> str | None:
     return name or get_app(ctx, schema=False).settings.user
 
 
+def viewer(ctx: click.Context) -> Actor | None:
+    """Who reads: the person of --as (or ZONECHECK_USER), whose zone and unit bound what they
+    see; None when nobody is named: the operator, who runs the deployment and sees everything."""
+    from workflow.services.zones import viewer_of
+
+    return viewer_of(get_app(ctx).uow(), acting_user(ctx))
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
@@ -221,6 +230,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "indicator": LazyCommand("workflow.cli.evidence:indicator_group", "量化指标:查看目标与填报实际值。"),
     "user": LazyCommand("workflow.cli.people:user_group", "人员:添加与查看。第一位人员须为管理员;此后仅管理员可添加人员。"),
     "unit": LazyCommand("workflow.cli.people:unit_group", "责任单位与单位群体(如“各成员单位”)。"),
+    "zone": LazyCommand("workflow.cli.people:zone_group", "辖区(示范区):如 上海市 → 嘉定区。方案、单位与人员各属一个辖区。"),
     "report": LazyCommand("workflow.cli.reports:report_group", "生成 PDF 报告与通知(按 GB/T 9704 公文格式排版)。"),
     "bundle": LazyCommand("workflow.cli.bundle:bundle_cmd", "佐证材料汇编:把方案的全部佐证文件按章节、措施和清单项归档为一个 ZIP。"),
     "serve": LazyCommand("workflow.cli.serve:serve_cmd", "启动网页服务:各单位上传佐证材料、提交自查,办公室审核、查看进度、下载报告;另有 JSON 接口。"),

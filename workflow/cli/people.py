@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from workflow.cli.main import acting_user, cli, get_app
+from workflow.cli.main import acting_user, cli, get_app, viewer
 from workflow.cli.output import echo_json, table
 from workflow.domain.states import ROLE_LABELS, Role
-from workflow.services import accounts, people
+from workflow.services import accounts, people, zones
 
 
 @cli.group("user")
@@ -30,18 +30,22 @@ def user_group() -> None:
     show_default=True,
     help="member 单位成员 / reviewer 审核人 / admin 管理员。",
 )
+@click.option(
+    "--zone", default=None, metavar="辖区",
+    help="所在辖区(名称,或 上级/下级 路径;默认为操作人所在辖区,或系统中唯一的辖区)。",
+)
 @click.pass_context
-def user_add_cmd(ctx: click.Context, name: str, unit: str | None, role: str) -> None:
-    """添加人员。
+def user_add_cmd(ctx: click.Context, name: str, unit: str | None, role: str, zone: str | None) -> None:
+    """添加人员。每个辖区的第一位人员须为管理员(无需 --as);此后由该辖区的管理员添加本辖区人员。
 
     \b
     示例:
-      zonecheck user add 王主任 --role admin
+      zonecheck user add 王主任 --zone 嘉定区 --role admin
       zonecheck --as 王主任 user add 李四 --role reviewer
       zonecheck --as 王主任 user add 张三 --unit 区市场监管局 --role member
     """
-    view = people.add_person(get_app(ctx).uow(), acting_user(ctx), name, role=Role(role), unit=unit)
-    click.echo(f"已添加人员 {view.name}({view.unit or '领导小组办公室'},{view.role_label})")
+    view = people.add_person(get_app(ctx).uow(), acting_user(ctx), name, role=Role(role), unit=unit, zone=zone)
+    click.echo(f"已添加人员 {view.name}({view.zone} {view.unit or '领导小组办公室'},{view.role_label})")
 
 
 @user_group.command("passwd")
@@ -73,15 +77,18 @@ def user_list_cmd(ctx: click.Context, as_json: bool) -> None:
 
     示例: zonecheck user list
     """
-    views = people.list_people(get_app(ctx).uow())
+    views = people.list_people(get_app(ctx).uow(), viewer(ctx))
     if as_json:
         echo_json([v.__dict__ for v in views])
         return
     if not views:
         click.echo("尚无人员。示例:zonecheck user add 王主任 --role admin")
         return
-    rows = [[v.name, ROLE_LABELS[Role(v.role)], v.unit or "领导小组办公室", "在用" if v.active else "已停用"] for v in views]
-    click.echo(table(["姓名", "角色", "单位", "状态"], rows))
+    rows = [
+        [v.name, ROLE_LABELS[Role(v.role)], v.zone, v.unit or "领导小组办公室", "在用" if v.active else "已停用"]
+        for v in views
+    ]
+    click.echo(table(["姓名", "角色", "辖区", "单位", "状态"], rows))
 
 
 @cli.group("unit")
@@ -100,22 +107,28 @@ def unit_list_cmd(ctx: click.Context, as_json: bool) -> None:
 
     示例: zonecheck unit list --json
     """
-    views = people.list_units(get_app(ctx).uow())
+    views = people.list_units(get_app(ctx).uow(), viewer(ctx))
     if as_json:
         echo_json([v.__dict__ for v in views])
         return
     rows = [
-        [v.name, "群体" if v.is_group else "单位", "、".join(v.members) or ("(未指定成员)" if v.is_group else ""), v.people or ""]
+        [
+            v.zone,
+            v.name,
+            "群体" if v.is_group else "单位",
+            "、".join(v.members) or ("(未指定成员)" if v.is_group else ""),
+            v.people or "",
+        ]
         for v in views
     ]
-    click.echo(table(["名称", "类型", "成员单位", "人员"], rows, [30, 4, 60]))
+    click.echo(table(["辖区", "名称", "类型", "成员单位", "人员"], rows, [16, 30, 4, 60]))
 
 
 @unit_group.command("add")
 @click.argument("name", metavar="单位名称")
 @click.pass_context
 def unit_add_cmd(ctx: click.Context, name: str) -> None:
-    """添加方案中未出现的单位(如专家所在单位);仅限管理员。
+    """在本辖区添加方案中未出现的单位(如专家所在单位);仅限管理员。
 
     示例: zonecheck --as 王主任 unit add 区司法局
     """
@@ -137,3 +150,46 @@ def unit_group_cmd(ctx: click.Context, group: str, add: tuple[str, ...], remove:
     """
     view = people.set_group_members(get_app(ctx).uow(), acting_user(ctx), group, add=add, remove=remove)
     click.echo(f"{view.name} 的成员单位:{'、'.join(view.members) or '(无)'}")
+
+
+@cli.group("zone")
+def zone_group() -> None:
+    """辖区(示范区):如 上海市 → 嘉定区。方案、单位与人员各属一个辖区。
+
+    示例: zonecheck zone add 嘉定区 --parent 上海市
+    """
+
+
+@zone_group.command("add")
+@click.argument("name", metavar="名称")
+@click.option("--parent", default=None, metavar="上级辖区", help="上级辖区的名称或路径(如 上海市)。")
+@click.pass_context
+def zone_add_cmd(ctx: click.Context, name: str, parent: str | None) -> None:
+    """添加辖区。不指定 --as 时由系统运维人员添加;管理员只能在本辖区之下添加。
+
+    \b
+    示例:
+      zonecheck zone add 上海市
+      zonecheck zone add 嘉定区 --parent 上海市
+    """
+    view = zones.add_zone(get_app(ctx).uow(), acting_user(ctx), name, parent=parent)
+    click.echo(f"已添加辖区 {view.path}")
+
+
+@zone_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def zone_list_cmd(ctx: click.Context, as_json: bool) -> None:
+    """列出辖区及其方案、人员与管理员数(指定 --as 时只列出本辖区及其上下级)。
+
+    示例: zonecheck zone list
+    """
+    views = zones.list_zones(get_app(ctx).uow(), viewer(ctx))
+    if as_json:
+        echo_json([v.__dict__ for v in views])
+        return
+    if not views:
+        click.echo("尚无辖区。示例:zonecheck zone add 上海市")
+        return
+    rows = [[v.path, v.plans, v.people, v.admins] for v in views]
+    click.echo(table(["辖区", "方案", "人员", "管理员"], rows, [40]))

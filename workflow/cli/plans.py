@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 import click
 
 from reports.export import plan_to_dict
-from workflow.cli.main import DATE, cli, get_app
+from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
 from workflow.errors import InputError
 from workflow.models import STATE_LABELS, MeasureState
+from workflow.services.access import open_measure_ident, open_plan
 from workflow.services.acting import find_measure
 from workflow.services.plan_queries import (
     catalog_from_plan,
@@ -35,8 +36,12 @@ ROLE_MARK = {"lead": "(牵头)", "co": "", "group": "(群体)"}
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True, help="只显示将导入的内容,不写入数据库与目录文件。")
+@click.option(
+    "--zone", default=None, metavar="辖区",
+    help="新方案所属辖区(名称或 上级/下级 路径;系统中只有一个辖区时可省略)。",
+)
 @click.pass_context
-def import_cmd(ctx: click.Context, files: tuple[str, ...], dry_run: bool) -> None:
+def import_cmd(ctx: click.Context, files: tuple[str, ...], dry_run: bool, zone: str | None) -> None:
     """导入方案文件(UTF-8 文本)或已审核的方案目录(YAML)。
 
     文本文件会被解析为方案目录,写入数据目录的 catalogs/ 中供审核修改,并载入数据库。
@@ -45,6 +50,7 @@ def import_cmd(ctx: click.Context, files: tuple[str, ...], dry_run: bool) -> Non
     \b
     示例:
       zonecheck import ../shared/seeds/*.txt
+      zonecheck import 嘉定方案.txt --zone 嘉定区
       zonecheck import --dry-run 新方案.txt
       zonecheck import zonecheck-data/catalogs/方案.yaml
     """
@@ -52,7 +58,8 @@ def import_cmd(ctx: click.Context, files: tuple[str, ...], dry_run: bool) -> Non
 
     app = get_app(ctx)
     results = import_documents(
-        app.uow, [Path(f) for f in files], catalog_dir=app.settings.catalog_dir, dry_run=dry_run
+        app.uow, [Path(f) for f in files], catalog_dir=app.settings.catalog_dir, dry_run=dry_run,
+        zone=zone,
     )
     for result in results:
         _echo_result(result)
@@ -109,8 +116,9 @@ def plans_cmd(ctx: click.Context, as_json: bool) -> None:
     示例: zonecheck plans --json
     """
     app = get_app(ctx)
+    who = viewer(ctx)
     with app.uow() as uow:
-        summaries = plan_summaries(uow.session)
+        summaries = plan_summaries(uow.session, who)
     if as_json:
         echo_json([dataclasses.asdict(s) for s in summaries])
         return
@@ -118,7 +126,7 @@ def plans_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo("尚未导入任何方案。示例:zonecheck import 方案.txt")
         return
     for s in summaries:
-        click.echo(f"[{s.id}] {s.key}")
+        click.echo(f"[{s.id}] {s.key}  辖区:{s.zone}")
         click.echo(f"  {s.title}")
         meta = " · ".join(x for x in (s.issuer, s.doc_number, s.issued_on) if x)
         if meta:
@@ -148,8 +156,9 @@ def measures_cmd(ctx: click.Context, plan: str, unit: str | None, as_json: bool)
     示例: zonecheck measures 1 --unit 区市场监管局
     """
     app = get_app(ctx)
+    key = open_plan(app.uow(), viewer(ctx), plan, action="measures").key
     with app.uow() as uow:
-        found = find_plan(uow.session, plan)
+        found = find_plan(uow.session, key, None)  # checked just above
         measures = plan_measures(uow.session, found, unit, with_work=as_json)
         if as_json:
             echo_json(plan_to_dict(uow.session, found, measures)["measures"])
@@ -179,8 +188,12 @@ def measure_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
     示例: zonecheck measure 003/5
     """
     app = get_app(ctx)
+    who = viewer(ctx)
+    if who is not None:
+        ref = open_measure_ident(app.uow(), who, measure)
+        measure = ref.ident
     with app.uow() as uow:
-        found = find_measure(uow.session, measure)
+        found = find_measure(uow.session, measure, None)  # checked just above
         loaded = next(
             m for m in plan_measures(uow.session, found.plan, with_work=True) if m.id == found.id
         ) if found.retired_at is None else found
@@ -260,12 +273,14 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
     if fmt == "xlsx":
         if not output:
             raise InputError("导出 xlsx 需要用 -o 指定输出文件,例如:zonecheck export PLAN --format xlsx -o 工作台账.xlsx")
-        summary = write_ledger(get_app(ctx).uow(), plan, Path(output), today=today)
+        key = open_plan(get_app(ctx).uow(), viewer(ctx), plan, action="export").key
+        summary = write_ledger(get_app(ctx).uow(), key, Path(output), today=today)
         click.echo(f"已导出工作台账到 {output}({summary.rows} 行)")
         return
     app = get_app(ctx)
+    key = open_plan(app.uow(), viewer(ctx), plan, action="export").key
     with app.uow() as uow:
-        found = find_plan(uow.session, plan)
+        found = find_plan(uow.session, key, None)  # checked just above
         if fmt == "json":
             text = json.dumps(plan_to_dict(uow.session, found, plan_measures(uow.session, found, with_work=True)), ensure_ascii=False, indent=2) + "\n"
         else:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app
+from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
 from workflow.domain.states import (
     EVENT_LABELS,
@@ -220,16 +220,30 @@ def reopen_cmd(ctx: click.Context, measure: str, reason: str, expect_version: in
 @review_group.command("levels")
 @click.argument("plan", metavar="方案")
 @click.argument("levels", nargs=-1, required=True, metavar="层级名称...")
+@click.option(
+    "--zone-of-level", "zone_of_level", multiple=True, metavar="层级=辖区",
+    help="由上级辖区办公室负责的审核层级(可多次),如 市级验收=上海市;其余层级由方案所在辖区审核。",
+)
 @click.pass_context
-def levels_cmd(ctx: click.Context, plan: str, levels: tuple[str, ...]) -> None:
-    """设置方案的审核层级(按顺序),最后一级通过即为验收通过;仅限管理员。
+def levels_cmd(ctx: click.Context, plan: str, levels: tuple[str, ...], zone_of_level: tuple[str, ...]) -> None:
+    """设置方案的审核层级(按顺序),最后一级通过即为验收通过;仅限方案所在辖区的管理员。
 
-    示例: zonecheck --as 管理员 review levels 003 初审 专家评审
+    \b
+    示例:
+      zonecheck --as 管理员 review levels 003 初审 专家评审
+      zonecheck --as 管理员 review levels 003 区级初审 市级验收 --zone-of-level 市级验收=上海市
     """
     from workflow.services.people import set_review_levels
 
-    names = set_review_levels(get_app(ctx).uow(), acting_user(ctx), plan, levels)
-    click.echo(f"审核层级已设为:{' → '.join(names)}")
+    assigned: dict[str, str] = {}
+    for pair in zone_of_level:
+        level, sep, zone = pair.partition("=")
+        if not sep or not level.strip() or not zone.strip():
+            raise click.BadParameter(f"应为 层级=辖区 的形式,收到“{pair}”", param_hint="--zone-of-level")
+        assigned[level.strip()] = zone.strip()
+    names = set_review_levels(get_app(ctx).uow(), acting_user(ctx), plan, levels, level_zones=assigned)
+    where = "".join(f";{level} 由 {zone} 审核" for level, zone in assigned.items())
+    click.echo(f"审核层级已设为:{' → '.join(names)}{where}")
 
 
 @cli.command("status")
@@ -242,7 +256,7 @@ def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bo
 
     示例: zonecheck status 003 --json
     """
-    data = progress.plan_status(get_app(ctx).uow(), plan, today=today)
+    data = progress.plan_status(get_app(ctx).uow(), viewer(ctx), plan, today=today)
     if as_json:
         echo_json(data)
         return
@@ -307,7 +321,7 @@ def overdue_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: b
 
     示例: zonecheck overdue 003 --today 2024-05-01
     """
-    data = progress.overdue_list(get_app(ctx).uow(), plan, today=today)
+    data = progress.overdue_list(get_app(ctx).uow(), viewer(ctx), plan, today=today)
     if as_json:
         echo_json(data)
         return
@@ -334,7 +348,7 @@ def history_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
 
     示例: zonecheck history 003/5
     """
-    title, lines = progress.measure_history(get_app(ctx).uow(), measure)
+    title, lines = progress.measure_history(get_app(ctx).uow(), viewer(ctx), measure)
     if as_json:
         echo_json([line.__dict__ for line in lines])
         return

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from workflow.domain.states import ROLE_LABELS, Role
-from workflow.errors import Refused
+from workflow.domain.zones import PlanZones, sees_plan
+from workflow.errors import Hidden, Refused
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class Actor:
     role: Role
     unit_id: int | None
     unit_name: str | None
+    zone_id: int
+    zone_name: str = ""
 
     @property
     def is_office(self) -> bool:
@@ -31,6 +34,9 @@ class Actor:
         where = self.unit_name or "领导小组办公室"
         return f"{self.name}({where}{ROLE_LABELS[self.role]})"
 
+    def sees(self, plan: PlanZones) -> bool:
+        return sees_plan(self.zone_id, self.is_office, plan)
+
 
 @dataclass(frozen=True)
 class Responsibility:
@@ -39,6 +45,8 @@ class Responsibility:
     label: str  # how messages name the measure, e.g. 措施 003/5
     lead_unit_ids: frozenset[int]
     unit_ids: frozenset[int]  # every responsible unit, lead included
+    # The zones of the measure's plan: a person of another zone may not even see it.
+    zones: PlanZones
     # Groups (各成员单位) the office has not mapped to member units yet: their members cannot
     # be recognised, so a refusal must point at the mapping rather than at the catalog.
     unmapped_groups: tuple[str, ...] = ()
@@ -52,18 +60,42 @@ class Work(StrEnum):
     VIEW = "view"  # open the measure, its evidence and its history
 
 
-def authorize(actor: Actor, work: Work, measure: Responsibility | None = None) -> None:
-    """Raise `Refused` with the reason when `actor` may not do `work` (on `measure`)."""
-    reason = refusal(actor, work, measure)
+def authorize(
+    actor: Actor,
+    work: Work,
+    measure: Responsibility | None = None,
+    *,
+    zone_id: int | None = None,
+) -> None:
+    """Raise `Refused` with the reason when `actor` may not do `work` (on `measure`, or for
+    ADMINISTER in `zone_id`); `Hidden` when the measure is another zone's."""
+    if measure is not None and not actor.sees(measure.zones):
+        raise Hidden(
+            f"找不到{measure.label}",
+            f"{actor.describe()}不属于{measure.label}所在辖区或其审核辖区,无权查看或办理",
+        )
+    reason = refusal(actor, work, measure, zone_id=zone_id)
     if reason:
         raise Refused(reason)
 
 
-def refusal(actor: Actor, work: Work, measure: Responsibility | None = None) -> str | None:
+def refusal(
+    actor: Actor,
+    work: Work,
+    measure: Responsibility | None = None,
+    *,
+    zone_id: int | None = None,
+) -> str | None:
     who = actor.describe()
     if work is Work.ADMINISTER:
-        return None if actor.role is Role.ADMIN else f"{who}不是管理员,无权进行此项管理操作"
+        if actor.role is not Role.ADMIN:
+            return f"{who}不是管理员,无权进行此项管理操作"
+        if zone_id is not None and zone_id != actor.zone_id:
+            return f"{who}只能管理本辖区的人员、单位与方案"
+        return None
     assert measure is not None, "measure-level work needs the measure's responsibility"
+    if not actor.sees(measure.zones):
+        return f"{who}不属于{measure.label}所在辖区或其审核辖区,无权查看或办理"
     if work is Work.VIEW:
         # The office sees every measure; a unit sees only those it is responsible for.
         if actor.is_office or actor.unit_id in measure.unit_ids:
@@ -89,3 +121,12 @@ def refusal(actor: Actor, work: Work, measure: Responsibility | None = None) -> 
     if work is Work.SUBMIT and actor.unit_id not in measure.lead_unit_ids:
         return f"{who}所在单位不是{measure.label}的牵头单位,只有牵头单位可以提交或撤回自查"
     return None
+
+
+def level_refusal(
+    actor: Actor, zones: PlanZones, label: str, level: int, level_name: str
+) -> str | None:
+    """A review level belongs to one zone's office: the plan's own, or the one it was assigned to."""
+    if zones.level_zone_id(level) == actor.zone_id:
+        return None
+    return f"{actor.describe()}所在辖区不负责{label}的“{level_name}”,该层级由其他辖区的办公室审核"

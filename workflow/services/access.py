@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, selectinload
 
 from workflow.db import UnitOfWork
-from workflow.domain.permissions import Actor, Work, refusal
-from workflow.errors import NotFound, Refused
-from workflow.models import Evidence, IndicatorReport, Measure, MeasureUnit
-from workflow.services.acting import measure_units
-from workflow.services.audit_log import AuditChain
+from workflow.domain.permissions import Actor, Work, authorize, refusal
+from workflow.errors import Hidden, NotFound, Refused
+from workflow.models import Evidence, Indicator, IndicatorReport, Measure, MeasureUnit, Plan
+from workflow.services.acting import find_measure, measure_units, record_refusal, run_read
+from workflow.services.plan_queries import find_plan
+from workflow.services.visibility import require_plan
 
 
 @dataclass(frozen=True)
@@ -50,18 +51,69 @@ def _ref(measure: Measure) -> MeasureRef:
     )
 
 
-def _refuse(uow: UnitOfWork, actor: Actor, action: str, target: str, reason: str) -> Refused:
-    """Roll back what was read, record the refusal alone, and return it to raise."""
-    uow.rollback()
-    AuditChain(uow.session).append(actor, action, target, comment=reason, refused=True)
-    uow.commit()
-    return Refused(reason)
+@dataclass(frozen=True)
+class PlanRef:
+    id: int
+    key: str
+    title: str
+    zone_id: int
 
 
-def _check_measure(session: Session, uow: UnitOfWork, actor: Actor, measure: Measure, action: str) -> None:
+def open_plan(uow: UnitOfWork, viewer: Actor | None, ident: str, *, action: str = "view") -> PlanRef:
+    """The plan named `ident` (key, number, prefix or id), if `viewer` may see it; another
+    zone's plan is answered like a missing one, and the attempt audited."""
+
+    def read(session: Session) -> PlanRef:
+        plan = find_plan(session, ident, viewer)
+        return PlanRef(plan.id, plan.key, plan.title, plan.zone_id)
+
+    return run_read(uow, viewer, action, ident, read)
+
+
+def open_plan_id(uow: UnitOfWork, viewer: Actor, plan_id: int, *, action: str = "view") -> PlanRef:
+    """Plan number `plan_id` (the web's addresses), if `viewer` may see it; else NotFound
+    worded alike for a missing plan and another zone's (that one audited)."""
+    missing = f"找不到编号为 {plan_id} 的方案"
+
+    def read(session: Session) -> PlanRef:
+        plan = session.get(Plan, plan_id)
+        if plan is None:
+            raise NotFound(missing)
+        require_plan(viewer, plan, missing)
+        return PlanRef(plan.id, plan.key, plan.title, plan.zone_id)
+
+    return run_read(uow, viewer, action, f"plan/{plan_id}", read)
+
+
+def open_measure_ident(uow: UnitOfWork, viewer: Actor, ident: str, *, action: str = "view") -> MeasureRef:
+    """The measure named `PLAN/REF`, if `viewer` may see it (else NotFound/Refused, audited)."""
+
+    def read(session: Session) -> MeasureRef:
+        measure = find_measure(session, ident, viewer)
+        authorize(viewer, Work.VIEW, measure_units(session, measure).responsibility)
+        return _ref(measure)
+
+    return run_read(uow, viewer, action, ident, read)
+
+
+def _refuse(uow: UnitOfWork, actor: Actor, action: str, target: str, exc: Refused | Hidden) -> Refused | Hidden:
+    """Record the refusal alone (what was read is rolled back), and return it to raise."""
+    record_refusal(uow, actor, action, target, exc)
+    return exc
+
+
+def _check_measure(
+    session: Session, uow: UnitOfWork, actor: Actor, measure: Measure, action: str, missing: str
+) -> None:
+    """Another zone's measure is answered with `missing`, the words for an unknown number."""
+    target = f"{measure.plan.key}/{measure.ref}"
+    try:
+        require_plan(actor, measure.plan, missing)
+    except Hidden as exc:
+        raise _refuse(uow, actor, action, target, exc) from None
     reason = refusal(actor, Work.VIEW, measure_units(session, measure).responsibility)
     if reason:
-        raise _refuse(uow, actor, action, f"{measure.plan.key}/{measure.ref}", reason)
+        raise _refuse(uow, actor, action, target, Refused(reason))
 
 
 def open_measure(uow: UnitOfWork, actor: Actor, measure_id: int, *, action: str = "view") -> MeasureRef:
@@ -72,9 +124,10 @@ def open_measure(uow: UnitOfWork, actor: Actor, measure_id: int, *, action: str 
             measure_id,
             options=[selectinload(Measure.unit_links).selectinload(MeasureUnit.unit), selectinload(Measure.plan)],
         )
+        missing = f"找不到编号为 {measure_id} 的措施"
         if measure is None:
-            raise NotFound(f"找不到编号为 {measure_id} 的措施")
-        _check_measure(uow.session, uow, actor, measure, action)
+            raise NotFound(missing)
+        _check_measure(uow.session, uow, actor, measure, action, missing)
         return _ref(measure)
 
 
@@ -92,18 +145,29 @@ def open_evidence(
             options=[
                 selectinload(Evidence.measure).selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
                 selectinload(Evidence.measure).selectinload(Measure.plan),
-                selectinload(Evidence.indicator_report).selectinload(IndicatorReport.indicator),
+                selectinload(Evidence.indicator_report)
+                .selectinload(IndicatorReport.indicator)
+                .selectinload(Indicator.plan),
             ],
         )
+        missing = f"找不到编号为 {evidence_id} 的佐证材料"
         if evidence is None or evidence.removed_at is not None:
-            raise NotFound(f"找不到编号为 {evidence_id} 的佐证材料")
+            raise NotFound(missing)
         ref = None
         if evidence.measure is not None:
-            _check_measure(uow.session, uow, actor, evidence.measure, action)
+            _check_measure(uow.session, uow, actor, evidence.measure, action, missing)
             ref = _ref(evidence.measure)
-        elif not actor.is_office and evidence.unit_id != actor.unit_id:
-            reason = f"{actor.describe()}无权查看佐证材料#{evidence.id}(量化指标材料仅办公室与报送单位可见)"
-            raise _refuse(uow, actor, action, f"evidence/{evidence.id}", reason)
+        else:
+            assert evidence.indicator_report is not None
+            plan = evidence.indicator_report.indicator.plan
+            target = f"evidence/{evidence.id}"
+            try:
+                require_plan(actor, plan, missing)
+            except Hidden as exc:
+                raise _refuse(uow, actor, action, target, exc) from None
+            if not actor.is_office and evidence.unit_id != actor.unit_id:
+                reason = f"{actor.describe()}无权查看佐证材料#{evidence.id}(量化指标材料仅办公室与报送单位可见)"
+                raise _refuse(uow, actor, action, target, Refused(reason))
         return EvidenceFile(
             id=evidence.id,
             measure=ref,

@@ -101,7 +101,7 @@ def set_password(uow: UnitOfWork, actor_name: str | None, name: str, password: s
     def work(session: Session, chain: AuditChain, actor: Actor) -> None:
         person = find_person(session, name)
         if person.id != actor.id:
-            authorize(actor, Work.ADMINISTER)
+            authorize(actor, Work.ADMINISTER, zone_id=person.zone_id)
         person.password_hash = hashed
         session.execute(delete(WebSession).where(WebSession.person_id == person.id))
         session.execute(delete(LoginThrottle).where(LoginThrottle.name == person.name))

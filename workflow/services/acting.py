@@ -14,10 +14,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from checklists.catalog import UnitRole
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Responsibility
-from workflow.errors import Conflict, InputError, NotFound, Refused
+from workflow.errors import Conflict, Hidden, InputError, NotFound, Refused
 from workflow.models import Measure, MeasureUnit, Person, Unit, UnitGroupMember
 from workflow.services.audit_log import AuditChain
 from workflow.services.plan_queries import find_plan
+from workflow.services.visibility import zones_of
 
 T = TypeVar("T")
 
@@ -28,7 +29,9 @@ def find_person(session: Session, name: str | None) -> Person:
     if not name:
         raise InputError(NO_ACTOR)
     person = session.scalar(
-        select(Person).where(Person.name == name.strip()).options(joinedload(Person.unit))
+        select(Person)
+        .where(Person.name == name.strip())
+        .options(joinedload(Person.unit), joinedload(Person.zone))
     )
     if person is None:
         raise NotFound(f"找不到人员“{name}”;可用 zonecheck user list 查看,zonecheck user add 添加")
@@ -44,6 +47,8 @@ def actor_of(person: Person) -> Actor:
         role=person.role,
         unit_id=person.unit_id,
         unit_name=person.unit.name if person.unit else None,
+        zone_id=person.zone_id,
+        zone_name=person.zone.name,
     )
 
 
@@ -54,10 +59,10 @@ def split_measure_ident(ident: str) -> tuple[str, str]:
     return plan_ident, ref
 
 
-def find_measure(session: Session, ident: str) -> Measure:
-    """A measure named `PLAN/REF` (PLAN: id, key or document number)."""
+def find_measure(session: Session, ident: str, viewer: Actor | None) -> Measure:
+    """A measure named `PLAN/REF` (PLAN: id, key or document number) of a plan `viewer` sees."""
     plan_ident, ref = split_measure_ident(ident)
-    plan = find_plan(session, plan_ident)
+    plan = find_plan(session, plan_ident, viewer)
     measure = session.scalar(
         select(Measure)
         .where(Measure.plan_id == plan.id, Measure.ref == ref)
@@ -151,6 +156,7 @@ def measure_units(
             label=measure.label,
             lead_unit_ids=frozenset(lead),
             unit_ids=frozenset(names),
+            zones=zones_of(measure.plan),
             unmapped_groups=tuple(unmapped),
         ),
         unit_names=names,
@@ -176,12 +182,8 @@ def run_audited(
         try:
             result = work(uow.session, chain, actor)
             uow.session.flush()
-        except Refused as exc:
-            uow.rollback()
-            chain = AuditChain(uow.session)
-            target = _canonical_target(uow.session, target)
-            chain.append(actor, action, target, comment=str(exc), refused=True)
-            uow.commit()
+        except (Refused, Hidden) as exc:
+            record_refusal(uow, actor, action, _canonical_target(uow.session, target), exc)
             raise
         except StaleDataError:
             raise Conflict("该措施刚被他人修改,本次操作未生效;请重新查看后再试") from None
@@ -189,12 +191,39 @@ def run_audited(
         return result
 
 
+def record_refusal(
+    uow: UnitOfWork, actor: Actor | None, action: str, target: str, exc: Refused | Hidden
+) -> None:
+    """Roll back what the attempt did, then put the refusal alone on the audit trail."""
+    uow.rollback()
+    reason = exc.reason if isinstance(exc, Hidden) else str(exc)
+    AuditChain(uow.session).append(actor, action, target, comment=reason, refused=True)
+    uow.commit()
+
+
+def run_read(
+    uow: UnitOfWork,
+    viewer: Actor | None,
+    action: str,
+    target: str,
+    read: Callable[[Session], T],
+) -> T:
+    """Run a read in one transaction; a refusal (another unit's or zone's object) is put on
+    the audit trail like a refused change, and raised. `viewer` None is the operator."""
+    with uow:
+        try:
+            return read(uow.session)
+        except (Refused, Hidden) as exc:
+            record_refusal(uow, viewer, action, _canonical_target(uow.session, target), exc)
+            raise
+
+
 def _canonical_target(session: Session, target: str) -> str:
     """`003/5` as typed → `003_ae65…/5`, so a refusal shows in the measure's history."""
     if "/" not in target:
         return target
     try:
-        measure = find_measure(session, target)
+        measure = find_measure(session, target, None)  # the log names it whoever asked
     except (InputError, NotFound):
         return target
     return f"{measure.plan.key}/{measure.ref}"

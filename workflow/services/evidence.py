@@ -25,8 +25,9 @@ from workflow.domain.states import MeasureState
 from workflow.errors import InputError, NotFound, Refused
 from workflow.evidence_store import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
 from workflow.models import ChecklistItem, Evidence, Measure, utcnow
-from workflow.services.acting import find_measure, measure_units, run_audited
+from workflow.services.acting import find_measure, measure_units, run_audited, run_read
 from workflow.services.audit_log import AuditChain
+from workflow.services.visibility import require_plan
 
 T = TypeVar("T")
 
@@ -279,7 +280,7 @@ def add_evidence(
     doc_date = _doc_date(new.doc_date, today)
 
     def check(session: Session, chain: AuditChain, actor: Actor) -> None:
-        measure = find_measure(session, ident)
+        measure = find_measure(session, ident, actor)
         check_writable(session, actor, measure)
         _item(measure, item, kinds)
 
@@ -288,7 +289,7 @@ def add_evidence(
 
     def write(blobs: list[StoredBlob]) -> list[EvidenceView]:
         def work(session: Session, chain: AuditChain, actor: Actor) -> list[EvidenceView]:
-            measure = find_measure(session, ident)
+            measure = find_measure(session, ident, actor)
             check_writable(session, actor, measure)
             checklist_item = _item(measure, item, kinds)
             rows = _rows(new, blobs, actor=actor, doc_date=doc_date, measure=measure, item=checklist_item)
@@ -304,12 +305,14 @@ def add_evidence(
     return with_blobs(uow, store, new.files, write)
 
 
-def _find_evidence(session: Session, evidence_id: int) -> Evidence:
+def _find_evidence(session: Session, evidence_id: int, actor: Actor) -> Evidence:
     evidence = session.get(
         Evidence, evidence_id, options=[selectinload(Evidence.measure).selectinload(Measure.plan)]
     )
+    missing = f"找不到编号为 {evidence_id} 的措施佐证材料;可用 zonecheck evidence list 查看"
     if evidence is None or evidence.measure is None:
-        raise NotFound(f"找不到编号为 {evidence_id} 的措施佐证材料;可用 zonecheck evidence list 查看")
+        raise NotFound(missing)
+    require_plan(actor, evidence.measure.plan, missing)
     return evidence
 
 
@@ -332,7 +335,7 @@ def replace_evidence(
     target = f"佐证材料#{evidence_id}"
 
     def check(session: Session, chain: AuditChain, actor: Actor) -> Evidence:
-        old = _find_evidence(session, evidence_id)
+        old = _find_evidence(session, evidence_id, actor)
         assert old.measure is not None
         check_writable(session, actor, old.measure)
         check_own_evidence(session, actor, old)
@@ -369,7 +372,7 @@ def remove_evidence(uow: UnitOfWork, actor_name: str | None, evidence_id: int) -
     target = f"佐证材料#{evidence_id}"
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> EvidenceView:
-        evidence = _find_evidence(session, evidence_id)
+        evidence = _find_evidence(session, evidence_id, actor)
         measure = evidence.measure
         assert measure is not None
         check_writable(session, actor, measure)
@@ -389,11 +392,19 @@ def remove_evidence(uow: UnitOfWork, actor_name: str | None, evidence_id: int) -
     return run_audited(uow, actor_name, "evidence_remove", target, work)
 
 
-def list_evidence(uow: UnitOfWork, ident: str, *, include_old: bool = False) -> list[EvidenceView]:
-    with uow:
-        measure = find_measure(uow.session, ident)
+def list_evidence(
+    uow: UnitOfWork, viewer: Actor | None, ident: str, *, include_old: bool = False
+) -> list[EvidenceView]:
+    """A measure's evidence, for someone who may see the measure (None: the operator)."""
+
+    def read(session: Session) -> list[EvidenceView]:
+        measure = find_measure(session, ident, viewer)
+        if viewer is not None:
+            authorize(viewer, Work.VIEW, measure_units(session, measure).responsibility)
         target = f"{measure.plan.key}/{measure.ref}"
         return [view_of(e, target) for e in measure.evidence if include_old or e.current]
+
+    return run_read(uow, viewer, "evidence_list", ident, read)
 
 
 @dataclass(frozen=True)

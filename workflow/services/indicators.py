@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
-from workflow.errors import InputError, NotFound
+from workflow.errors import InputError, NotFound, Refused
 from workflow.evidence_store import EvidenceStore, StoredBlob
 from workflow.models import Indicator, IndicatorReport
 from workflow.services.acting import measure_units, run_audited
@@ -36,8 +36,8 @@ def parse_value(text: str) -> Decimal:
     return value
 
 
-def _find_indicator(session: Session, plan_ident: str, number: int) -> Indicator:
-    plan = find_plan(session, plan_ident)
+def _find_indicator(session: Session, plan_ident: str, number: int, actor: Actor) -> Indicator:
+    plan = find_plan(session, plan_ident, actor)
     indicator = session.scalar(
         select(Indicator).where(
             Indicator.plan_id == plan.id,
@@ -56,6 +56,8 @@ def _may_report(session: Session, actor: Actor, indicator: Indicator) -> None:
     report it, and the audit log says who did."""
     if indicator.measure is not None:
         authorize(actor, Work.UNIT_WORK, measure_units(session, indicator.measure).responsibility)
+    elif actor.zone_id != indicator.plan.zone_id:
+        raise Refused(f"{actor.describe()}不属于方案 {indicator.plan.key} 所在辖区,不能报送其量化指标")
 
 
 def report_value(
@@ -82,7 +84,7 @@ def report_value(
     target = f"{plan_ident}#指标{number}"
 
     def check(session: Session, chain: AuditChain, actor: Actor) -> Indicator:
-        indicator = _find_indicator(session, plan_ident, number)
+        indicator = _find_indicator(session, plan_ident, number, actor)
         _may_report(session, actor, indicator)
         return indicator
 

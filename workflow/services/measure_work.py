@@ -19,7 +19,7 @@ from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.lifecycle import ItemShortfall, Request, fire, wrong_state_message
-from workflow.domain.permissions import Actor, Work, authorize
+from workflow.domain.permissions import Actor, Work, authorize, level_refusal
 from workflow.domain.states import (
     ACTION_LABELS,
     STATE_LABELS,
@@ -32,6 +32,7 @@ from workflow.errors import InputError, Refused
 from workflow.models import Measure, MeasurePart, Plan, Review, SelfCheck, utcnow
 from workflow.services.acting import check_version, find_measure, measure_units, run_audited
 from workflow.services.audit_log import AuditChain
+from workflow.services.visibility import zones_of
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _measure_for(
     session: Session, ident: str, actor: Actor, work: Work, expected_version: int | None = None
 ) -> Measure:
     """The measure, if it is current, unchanged since the caller read it, and `actor` may act."""
-    measure = find_measure(session, ident)
+    measure = find_measure(session, ident, actor)
     check_version(measure, expected_version)
     _refuse_if_retired(measure)
     authorize(actor, work, measure_units(session, measure).responsibility)
@@ -136,7 +137,7 @@ def set_part(
     action = "part_done" if done else "part_undone"
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = find_measure(session, ident)
+        measure = find_measure(session, ident, actor)
         check_version(measure, expected_version)
         _refuse_if_retired(measure)
         units = measure_units(session, measure)
@@ -321,6 +322,7 @@ def accept(
                 "下一级审核须由其他审核人进行"
             )
         level = len(passed) + 1
+        _check_level(actor, measure, level, level_name(levels, level))
         review = Review(
             level=level,
             level_name=level_name(levels, level),
@@ -383,6 +385,7 @@ def return_for_rectification(
         levels = list(measure.plan.review_levels) or ["领导小组办公室审核"]
         level = sum(1 for r in current.reviews if r.verdict is Verdict.PASS) + 1
         this_level = level_name(levels, level)
+        _check_level(actor, measure, level, this_level)
         detail = {
             "level": level,
             "level_name": this_level,
@@ -433,11 +436,20 @@ def reopen(
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
         measure = _measure_for(session, ident, actor, Work.REVIEW, expected_version)
+        zones = zones_of(measure.plan)
+        if actor.zone_id not in (zones.zone_id, zones.level_zone_id(len(measure.plan.review_levels))):
+            raise Refused(f"{actor.describe()}所在辖区既非{measure.label}所属辖区,也不负责其最终审核,不能重新打开")
         return _transition(
             chain, actor, measure, Action.REOPEN, Request(comment=reason), comment=reason
         )
 
     return run_audited(uow, actor_name, Action.REOPEN.value, ident, work)
+
+
+def _check_level(actor: Actor, measure: Measure, level: int, name: str) -> None:
+    reason = level_refusal(actor, zones_of(measure.plan), measure.label, level, name)
+    if reason:
+        raise Refused(reason)
 
 
 def _check_score(score: int | None) -> None:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from checklists.units import is_group, normalise_unit_name
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import ROLE_LABELS, Role
-from workflow.errors import InputError, Refused
-from workflow.models import Person, Unit, UnitGroupMember
+from workflow.errors import InputError, NotFound, Refused
+from workflow.models import Person, Unit, UnitGroupMember, Zone
 from workflow.services.acting import run_audited
 from workflow.services.audit_log import AuditChain
 from workflow.services.plan_queries import find_plan, find_unit
+from workflow.services.zones import ancestors, default_zone, find_zone, zone_path
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class PersonView:
     role_label: str
     unit: str | None
     active: bool
+    zone: str
 
 
 def _view(person: Person) -> PersonView:
@@ -35,59 +37,85 @@ def _view(person: Person) -> PersonView:
         role_label=ROLE_LABELS[person.role],
         unit=person.unit.name if person.unit else None,
         active=person.active,
+        zone=zone_path(person.zone),
     )
 
 
 def add_person(
-    uow: UnitOfWork, actor_name: str | None, name: str, *, role: Role, unit: str | None
+    uow: UnitOfWork,
+    actor_name: str | None,
+    name: str,
+    *,
+    role: Role,
+    unit: str | None,
+    zone: str | None = None,
 ) -> PersonView:
-    """Add a person. The first admin may be added by nobody (setting up); after that, admins only."""
+    """Add a person to a zone (default: the admin's own, or the only one).
+
+    The first admin of a zone may be added by nobody (setting up); after that, that zone's
+    admins add its people, and only to units of that zone.
+    """
     name = name.strip()
     if not name:
         raise InputError("姓名不能为空")
+    if len(name) > 100:
+        raise InputError("姓名过长(不超过 100 个字符)")
     if role is Role.MEMBER and not unit:
         raise InputError("单位成员须用 --unit 指明所在单位")
-    with uow:
-        has_admin = uow.session.scalar(select(exists().where(Person.role == Role.ADMIN)))
 
     def create(session: Session, chain: AuditChain, actor: Actor | None) -> PersonView:
+        home = default_zone(session, zone, actor, create=actor is None)
         if actor is not None:
-            authorize(actor, Work.ADMINISTER)
+            authorize(actor, Work.ADMINISTER, zone_id=home.id)
         if session.scalar(select(Person).where(Person.name == name)):
             raise InputError(f"人员“{name}”已存在")
-        unit_row = find_unit(session, unit) if unit else None
+        try:
+            unit_row = find_unit(session, unit, home.id) if unit else None
+        except NotFound:
+            raise InputError(
+                f"辖区“{zone_path(home)}”中没有单位“{unit}”;单位须属于该人员所在辖区"
+                "(可用 zonecheck unit list 查看,zonecheck unit add 添加)"
+            ) from None
         if unit_row is not None and unit_row.is_group:
             raise InputError(f"“{unit_row.name}”是单位群体,请指定具体的成员单位")
-        person = Person(name=name, role=role, unit=unit_row)
+        person = Person(name=name, role=role, unit=unit_row, zone=home)
         session.add(person)
         chain.append(
             actor,
             "user_add",
             name,
-            detail={"role": role.value, "unit": unit_row.name if unit_row else None},
+            detail={"role": role.value, "unit": unit_row.name if unit_row else None, "zone": zone_path(home)},
         )
         return _view(person)
 
-    if has_admin:
+    if actor_name:
         return run_audited(uow, actor_name, "user_add", name, create)
-    # Setting up: nobody to act as yet, so the first person must be an admin.
+    # Setting up a zone: nobody to act as yet, so its first person must be an admin.
     if role is not Role.ADMIN:
-        raise Refused("系统中还没有管理员:请先添加一名管理员(--role admin)")
+        raise Refused("未指定操作人(--as):只能为尚无管理员的辖区添加第一名管理员(--role admin)")
     with uow:
         chain = AuditChain(uow.session)
-        # Checked again under the chain lock: two set-ups at once must not both pass as "first",
+        # Checked under the chain lock: two set-ups at once must not both pass as "first",
         # or an admin added meanwhile would let anybody add people without acting as one.
-        if uow.session.scalar(select(exists().where(Person.role == Role.ADMIN))):
-            raise Refused("系统中已有管理员:请用 --as 指定一名管理员来添加人员")
+        home = default_zone(uow.session, zone, None, create=True)
+        if uow.session.scalar(
+            select(exists().where(Person.role == Role.ADMIN, Person.zone_id == home.id))
+        ):
+            raise Refused(f"辖区“{zone_path(home)}”已有管理员:请用 --as 指定该辖区的一名管理员来添加人员")
         view = create(uow.session, chain, None)
         uow.commit()
         return view
 
 
-def list_people(uow: UnitOfWork) -> list[PersonView]:
+def list_people(uow: UnitOfWork, viewer: Actor | None) -> list[PersonView]:
+    """The people of the viewer's zone (every zone's for the operator)."""
     with uow:
-        people = uow.session.scalars(select(Person).order_by(Person.role, Person.name))
-        return [_view(p) for p in people]
+        query = select(Person).order_by(Person.role, Person.name).options(
+            selectinload(Person.unit), selectinload(Person.zone).selectinload(Zone.parent)
+        )
+        if viewer is not None:
+            query = query.where(Person.zone_id == viewer.zone_id)
+        return [_view(p) for p in uow.session.scalars(query)]
 
 
 @dataclass(frozen=True)
@@ -97,15 +125,24 @@ class UnitView:
     members: list[str]
     aliases: list[str]
     people: int
+    zone: str
 
 
-def list_units(uow: UnitOfWork) -> list[UnitView]:
+def list_units(uow: UnitOfWork, viewer: Actor | None) -> list[UnitView]:
+    """The units of the viewer's zone (every zone's for the operator)."""
     with uow:
         session = uow.session
-        units = list(session.scalars(select(Unit).order_by(Unit.is_group, Unit.name)))
+        query = select(Unit).order_by(Unit.zone_id, Unit.is_group, Unit.name).options(
+            selectinload(Unit.aliases), selectinload(Unit.zone).selectinload(Zone.parent)
+        )
+        people_units = select(Person.unit_id)
+        if viewer is not None:
+            query = query.where(Unit.zone_id == viewer.zone_id)
+            people_units = people_units.where(Person.zone_id == viewer.zone_id)
+        units = list(session.scalars(query))
         members = _members(session)
         counts: dict[int, int] = {}
-        for unit_id in session.scalars(select(Person.unit_id)):
+        for unit_id in session.scalars(people_units):
             if unit_id is not None:
                 counts[unit_id] = counts.get(unit_id, 0) + 1
         return [
@@ -115,6 +152,7 @@ def list_units(uow: UnitOfWork) -> list[UnitView]:
                 members=members.get(u.id, []),
                 aliases=sorted(a.alias for a in u.aliases),
                 people=counts.get(u.id, 0),
+                zone=zone_path(u.zone),
             )
             for u in units
         ]
@@ -140,12 +178,14 @@ def add_unit(uow: UnitOfWork, actor_name: str | None, name: str) -> UnitView:
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> UnitView:
         authorize(actor, Work.ADMINISTER)
-        if session.scalar(select(Unit).where(Unit.name == normalised)):
-            raise InputError(f"单位“{normalised}”已存在")
-        unit = Unit(name=normalised, is_group=is_group(normalised))
+        zone = session.get(Zone, actor.zone_id)
+        assert zone is not None
+        if session.scalar(select(Unit).where(Unit.name == normalised, Unit.zone_id == zone.id)):
+            raise InputError(f"辖区“{zone_path(zone)}”中已有单位“{normalised}”")
+        unit = Unit(name=normalised, is_group=is_group(normalised), zone=zone)
         session.add(unit)
-        chain.append(actor, "unit_add", normalised)
-        return UnitView(normalised, unit.is_group, [], [], 0)
+        chain.append(actor, "unit_add", normalised, detail={"zone": zone_path(zone)})
+        return UnitView(normalised, unit.is_group, [], [], 0, zone_path(zone))
 
     return run_audited(uow, actor_name, "unit_add", normalised, work)
 
@@ -162,7 +202,7 @@ def set_group_members(
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> UnitView:
         authorize(actor, Work.ADMINISTER)
-        group_unit = find_unit(session, group)
+        group_unit = find_unit(session, group, actor.zone_id)
         if not group_unit.is_group:
             group_unit.is_group = True  # the office knows better than the name
         current = {
@@ -173,7 +213,7 @@ def set_group_members(
         }
         added, removed = [], []
         for name in add:
-            member = find_unit(session, name)
+            member = find_unit(session, name, actor.zone_id)
             if member.is_group:
                 raise InputError(f"“{member.name}”本身是单位群体,不能作为成员")
             if member.id not in current:
@@ -181,7 +221,7 @@ def set_group_members(
                 current[member.id] = UnitGroupMember()
                 added.append(member.name)
         for name in remove:
-            member = find_unit(session, name)
+            member = find_unit(session, name, actor.zone_id)
             link = current.pop(member.id, None)
             if link is None:
                 raise InputError(f"“{member.name}”不是“{group_unit.name}”的成员")
@@ -192,28 +232,63 @@ def set_group_members(
         )
         session.flush()
         return UnitView(
-            group_unit.name, True, _members(session).get(group_unit.id, []), [], 0
+            group_unit.name, True, _members(session).get(group_unit.id, []), [], 0, actor.zone_name
         )
 
     return run_audited(uow, actor_name, "unit_group", group, work)
 
 
+MAX_REVIEW_LEVELS = 10
+
+
 def set_review_levels(
-    uow: UnitOfWork, actor_name: str | None, plan_ident: str, levels: Sequence[str]
+    uow: UnitOfWork,
+    actor_name: str | None,
+    plan_ident: str,
+    levels: Sequence[str],
+    *,
+    level_zones: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Set a plan's review levels in order (e.g. 初审 专家评审)."""
+    """Set a plan's review levels in order (e.g. 初审 专家评审), and which levels the office of
+    an enclosing zone reviews (`{"专家评审": "上海市"}`; the others are the plan's zone's)."""
     names = [level.strip() for level in levels if level.strip()]
     if not names:
         raise InputError("至少需要一个审核层级")
+    if len(names) > MAX_REVIEW_LEVELS or any(len(n) > 100 for n in names):
+        raise InputError(f"审核层级至多 {MAX_REVIEW_LEVELS} 个,每个名称不超过 100 个字符")
     if len(set(names)) != len(names):
         raise InputError("审核层级名称不能重复")
+    unknown = sorted(set(level_zones or {}) - set(names))
+    if unknown:
+        raise InputError(f"指定了辖区的审核层级“{'、'.join(unknown)}”不在所列层级之中")
 
     def work(session: Session, chain: AuditChain, actor: Actor) -> list[str]:
-        authorize(actor, Work.ADMINISTER)
-        plan = find_plan(session, plan_ident)
-        old = list(plan.review_levels)
+        plan = find_plan(session, plan_ident, actor)
+        authorize(actor, Work.ADMINISTER, zone_id=plan.zone_id)
+        enclosing = {plan.zone_id: plan.zone, **{z.id: z for z in ancestors(plan.zone)}}
+        assigned: dict[str, int] = {}
+        for level, zone_name in (level_zones or {}).items():
+            zone = find_zone(session, zone_name)
+            if zone.id not in enclosing:
+                raise InputError(
+                    f"审核层级“{level}”只能由方案所在辖区“{zone_path(plan.zone)}”或其上级辖区审核,"
+                    f"“{zone_path(zone)}”不是"
+                )
+            if zone.id != plan.zone_id:
+                assigned[level] = zone.id
+        old = {"levels": list(plan.review_levels), "zones": dict(plan.level_zones or {})}
         plan.review_levels = names
-        chain.append(actor, "review_levels", plan.key, detail={"from": old, "to": names})
+        plan.level_zones = assigned
+        chain.append(
+            actor,
+            "review_levels",
+            plan.key,
+            detail={
+                "from": old["levels"],
+                "to": names,
+                "zones": {level: zone_path(enclosing[z]) for level, z in assigned.items()},
+            },
+        )
         return names
 
     return run_audited(uow, actor_name, "review_levels", plan_ident, work)

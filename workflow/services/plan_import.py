@@ -19,8 +19,8 @@ from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, wr
 from checklists.parser import NotAPlanError, iter_warnings, parse_document
 from checklists.units import is_group, normalise_unit_name
 from workflow.db import UnitOfWork
-from workflow.domain.permissions import Actor
-from workflow.errors import InputError
+from workflow.domain.permissions import Actor, Work, authorize
+from workflow.errors import Hidden, InputError, Refused
 from workflow.models import (
     ChecklistItem,
     Indicator,
@@ -32,10 +32,13 @@ from workflow.models import (
     Section,
     Unit,
     UnitAlias,
+    Zone,
     utcnow,
 )
+from workflow.services.acting import record_refusal
 from workflow.services.audit_log import AuditChain
 from workflow.services.plan_queries import catalog_from_plan, measure_to_catalog
+from workflow.services.zones import default_zone, find_zone, zone_path
 
 CATALOG_SUFFIXES = {".yaml", ".yml"}
 # Fields of a measure a revision may change, with the words used to list the change.
@@ -138,10 +141,13 @@ def import_documents(
     catalog_dir: Path,
     dry_run: bool = False,
     actor: Actor | None = None,
+    zone: str | None = None,
 ) -> list[ImportResult]:
     """Import every file in one transaction: all of them land, or none does.
 
-    `actor` is who imports, for the audit trail (the web's admin); the CLI's import names nobody.
+    `actor` is who imports, for the audit trail (the web's admin, who imports into their own
+    zone); the CLI's import names nobody. New plans go to `zone` (a name or path), else the
+    actor's, else the only zone there is (an empty deployment gets its 默认辖区).
     """
     sources = [read_source(p) for p in paths]  # fails before anything is written
     keys: dict[str, Path] = {}
@@ -156,8 +162,14 @@ def import_documents(
         # Imports queue behind (and are recorded in) the same audit chain as the workflow, so a
         # revision never races a transition on the measures it rewrites.
         chain = None if dry_run else AuditChain(uow.session)
+        target = _Target(uow.session, zone, actor)
         for src in sources:
-            result, merged = _load(uow.session, src)
+            try:
+                result, merged = _load(uow.session, src, target)
+            except (Refused, Hidden) as exc:
+                if not dry_run:
+                    record_refusal(uow, actor, "plan_import", src.catalog.plan.key, exc)
+                raise
             results.append(result)
             if merged is not None and not src.from_catalog_file:
                 to_write.append(merged)
@@ -210,8 +222,40 @@ def _canonical(value: object) -> str:
 # --- loading -------------------------------------------------------------------------------
 
 
-def _load(session: Session, src: SourceDocument) -> tuple[ImportResult, Catalog | None]:
-    """Load one catalog; returns the result and, unless nothing changed, the merged catalog."""
+class _Target:
+    """The zone new plans go to: the one named, else the actor's, else the only zone (an empty
+    deployment gets its 默认辖区). Decided when a new plan needs it, so that re-importing a
+    known plan's catalog needs no zone."""
+
+    def __init__(self, session: Session, named: str | None, actor: Actor | None) -> None:
+        self.session, self.actor = session, actor
+        self.named = find_zone(session, named) if named else None
+        self._home: Zone | None = self.named
+
+    def home(self) -> Zone:
+        if self._home is None:
+            self._home = default_zone(self.session, None, self.actor, create=True)
+        return self._home
+
+    def known_zone_id(self) -> int | None:
+        """Where to look for a plan by title: the zone new plans would go to, if known now."""
+        if self._home is not None:
+            return self._home.id
+        if self.actor is not None:
+            return self.actor.zone_id
+        ids = list(self.session.scalars(select(Zone.id).limit(2)))
+        return ids[0] if len(ids) == 1 else None
+
+    def check(self, actor_zone_id: int) -> None:
+        if self.actor is not None:
+            authorize(self.actor, Work.ADMINISTER, zone_id=actor_zone_id)
+
+
+def _load(
+    session: Session, src: SourceDocument, target: _Target
+) -> tuple[ImportResult, Catalog | None]:
+    """Load one catalog; returns the result and, unless nothing changed, the merged catalog.
+    A plan already imported stays in its zone; a new one goes to `target`'s."""
     catalog = src.catalog
     sha = catalog_sha(catalog)
     result = ImportResult(
@@ -224,7 +268,13 @@ def _load(session: Session, src: SourceDocument) -> tuple[ImportResult, Catalog 
         note=src.note,
         catalog=catalog,
     )
-    plan = _find_existing(session, catalog)
+    plan = _find_existing(session, catalog, target.known_zone_id())
+    if plan is not None and target.named is not None and plan.zone_id != target.named.id:
+        raise InputError(
+            f"{src.path}:方案 {plan.key} 已属于辖区“{zone_path(plan.zone)}”,"
+            f"不能再导入到“{zone_path(target.named)}”"
+        )
+    target.check(plan.zone_id if plan is not None else target.home().id)
     same_document = (
         plan is not None
         and not src.from_catalog_file
@@ -237,7 +287,8 @@ def _load(session: Session, src: SourceDocument) -> tuple[ImportResult, Catalog 
         result.plan_key = plan.key
         return result, None
     if plan is None:
-        plan = Plan(key=catalog.plan.key, title=catalog.plan.title)
+        home = target.home()
+        plan = Plan(key=catalog.plan.key, title=catalog.plan.title, zone=home, zone_id=home.id)
         session.add(plan)
     else:
         result.status = "updated"
@@ -275,9 +326,9 @@ def _counts(catalog: Catalog) -> dict[str, int]:
     }
 
 
-def _find_existing(session: Session, catalog: Catalog) -> Plan | None:
-    """The same plan: by key, else by title when issuer and document number do not disagree
-    (a revision keeps its title; two cities' plans may share a generic one)."""
+def _find_existing(session: Session, catalog: Catalog, zone_id: int | None) -> Plan | None:
+    """The same plan: by key, else by title in the same zone when issuer and document number
+    do not disagree (a revision keeps its title; two cities' plans may share a generic one)."""
     info = catalog.plan
     plan = session.scalar(select(Plan).where(Plan.key == info.key))
     if plan is not None:
@@ -286,7 +337,11 @@ def _find_existing(session: Session, catalog: Catalog) -> Plan | None:
     def agree(a: str, b: str) -> bool:
         return not a or not b or a == b
 
-    for candidate in session.scalars(select(Plan).where(Plan.title == info.title)):
+    if zone_id is None:
+        return None  # several zones and none named: only the key identifies a plan
+    for candidate in session.scalars(
+        select(Plan).where(Plan.title == info.title, Plan.zone_id == zone_id)
+    ):
         if agree(candidate.doc_number, info.doc_number) and agree(candidate.issuer, info.issuer):
             return candidate
     return None
@@ -305,9 +360,12 @@ class _Loader:
         # the units, deadline and checklist the office may have refined in the catalog.
         self.keep_office_edits = keep_office_edits
         self.changes: list[str] = []
-        # All units up front: one query instead of one (and an autoflush) per unit named.
+        # The plan's zone's units up front: one query instead of one (and an autoflush) per
+        # unit named. Names resolve in the plan's zone only: every district has its 区市场监管局.
         self._units: dict[str, Unit] = {}
-        for unit in session.scalars(select(Unit).options(selectinload(Unit.aliases))):
+        for unit in session.scalars(
+            select(Unit).where(Unit.zone_id == plan.zone_id).options(selectinload(Unit.aliases))
+        ):
             self._units[unit.name] = unit
             for alias in unit.aliases:
                 self._units.setdefault(alias.alias, unit)
@@ -469,11 +527,11 @@ class _Loader:
         name = normalise_unit_name(written)
         unit = self._units.get(name) or self._units.get(written)
         if unit is None:
-            unit = Unit(name=name, is_group=is_group(name))
+            unit = Unit(name=name, is_group=is_group(name), zone_id=self.plan.zone_id)
             self.session.add(unit)
             self._units[name] = unit
         if written != unit.name and written not in self._units:
-            unit.aliases.append(UnitAlias(alias=written))
+            unit.aliases.append(UnitAlias(alias=written, zone_id=self.plan.zone_id))
             self._units[written] = unit
         return unit
 

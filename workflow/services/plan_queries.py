@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists.catalog import (
@@ -32,6 +32,7 @@ from checklists.catalog import (
     Section as CatalogSection,
 )
 from checklists.units import normalise_unit_name
+from workflow.domain.permissions import Actor
 from workflow.errors import NotFound
 from workflow.models import (
     Evidence,
@@ -45,48 +46,80 @@ from workflow.models import (
     Unit,
     UnitAlias,
 )
+from workflow.services.visibility import require_plan, visible_plan_ids
 
 
-def find_plan(session: Session, ident: str) -> Plan:
-    """A plan by key, document number, unique key prefix (`003` for `003_ae65…`) or id.
+def find_plan(session: Session, ident: str, viewer: Actor | None) -> Plan:
+    """A plan by key, document number, unique key prefix (`003` for `003_ae65…`) or id,
+    among the plans `viewer` may see (None: the operator, every plan).
 
     The prefix comes before the id: in a database of the five seeds, `003` must be Jiading's
-    plan (key 003_…), not the plan that happens to have id 3.
+    plan (key 003_…), not the plan that happens to have id 3. Another zone's plan is answered
+    like a missing one (`Hidden`).
     """
     ident = ident.strip()
+    missing = f"找不到方案“{ident}”;可用 zonecheck plans 查看已导入的方案"
+    visible = visible_plan_ids(session, viewer)
+
+    def among_visible(query: Select[Plan]) -> Select[Plan]:
+        return query if visible is None else query.where(Plan.id.in_(visible))
+
     plan = session.scalars(
-        select(Plan).where(or_(Plan.key == ident, Plan.doc_number == ident)).order_by(Plan.id)
+        among_visible(select(Plan).where(or_(Plan.key == ident, Plan.doc_number == ident)))
+        .order_by(Plan.id)
     ).first()
     if plan is None and ident:
         by_prefix = list(
-            session.scalars(select(Plan).where(Plan.key.startswith(ident, autoescape=True)).limit(2))
+            session.scalars(
+                among_visible(select(Plan).where(Plan.key.startswith(ident, autoescape=True))).limit(2)
+            )
         )
         if len(by_prefix) > 1:
             raise NotFound(f"“{ident}”对应多个方案,请写出完整的方案编号;可用 zonecheck plans 查看")
         plan = by_prefix[0] if by_prefix else None
-    if plan is None and ident.isdigit():
+    if plan is None and ident.isdigit() and len(ident) <= 18:
         plan = session.get(Plan, int(ident))
     if plan is None:
-        raise NotFound(f"找不到方案“{ident}”;可用 zonecheck plans 查看已导入的方案")
-    return plan
+        # Recognised but not visible: refused (and audited) in the words of a missing plan.
+        hidden = session.scalars(
+            select(Plan).where(or_(Plan.key == ident, Plan.doc_number == ident)).limit(1)
+        ).first() or session.scalars(
+            select(Plan).where(Plan.key.startswith(ident, autoescape=True)).limit(1)
+        ).first()
+        if hidden is not None and ident:
+            require_plan(viewer, hidden, missing)  # raises Hidden: audited by the caller
+        raise NotFound(missing)
+    return require_plan(viewer, plan, missing)
 
 
-def find_unit(session: Session, name: str) -> Unit:
+def find_unit(session: Session, name: str, zone_id: int | None) -> Unit:
+    """A unit of `zone_id` by its name or an alias (None: any zone, if the name is unique)."""
     normalised = normalise_unit_name(name)
-    unit = session.scalar(select(Unit).where(Unit.name == normalised))
-    if unit is None:
-        unit = session.scalar(
-            select(Unit).join(UnitAlias).where(UnitAlias.alias.in_([name, normalised]))
+
+    def in_zone(query: Select[Unit]) -> Select[Unit]:
+        return query if zone_id is None else query.where(Unit.zone_id == zone_id)
+
+    units = list(session.scalars(in_zone(select(Unit).where(Unit.name == normalised)).limit(2)))
+    if not units:
+        units = list(
+            session.scalars(
+                in_zone(
+                    select(Unit).join(UnitAlias).where(UnitAlias.alias.in_([name, normalised]))
+                ).limit(2)
+            )
         )
-    if unit is None:
+    if len(units) > 1:
+        raise NotFound(f"多个辖区都有责任单位“{name}”,请以该辖区人员身份(--as)操作")
+    if not units:
         raise NotFound(f"找不到责任单位“{name}”")
-    return unit
+    return units[0]
 
 
 @dataclass
 class PlanSummary:
     id: int
     key: str
+    zone: str
     title: str
     issuer: str
     doc_number: str
@@ -101,10 +134,13 @@ class PlanSummary:
     acceptance_phase: str | None
 
 
-def plan_summaries(session: Session) -> list[PlanSummary]:
-    plans = session.scalars(
-        select(Plan).order_by(Plan.id).options(selectinload(Plan.phases))
-    ).all()
+def plan_summaries(session: Session, viewer: Actor | None) -> list[PlanSummary]:
+    """The plans `viewer` may see, with their counts."""
+    query = select(Plan).order_by(Plan.id).options(selectinload(Plan.phases), selectinload(Plan.zone))
+    visible = visible_plan_ids(session, viewer)
+    if visible is not None:
+        query = query.where(Plan.id.in_(visible))
+    plans = session.scalars(query).all()
     kinds = Counter(
         (plan_id, kind)
         for plan_id, kind in session.execute(
@@ -135,6 +171,7 @@ def plan_summaries(session: Session) -> list[PlanSummary]:
             PlanSummary(
                 id=plan.id,
                 key=plan.key,
+                zone=plan.zone.name,
                 title=plan.title,
                 issuer=plan.issuer,
                 doc_number=plan.doc_number,
@@ -201,7 +238,7 @@ def plan_measures(
     if with_work:
         query = query.options(*WORK_LOADS)
     if unit is not None:
-        found = find_unit(session, unit)
+        found = find_unit(session, unit, plan.zone_id)
         query = query.where(Measure.unit_links.any(MeasureUnit.unit_id == found.id))
     return list(session.scalars(query))
 

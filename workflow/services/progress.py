@@ -15,6 +15,7 @@ from checklists.catalog import Comparator
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
+from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, MeasureState, Verdict
 from workflow.models import (
     AuditEntry,
@@ -26,7 +27,7 @@ from workflow.models import (
     Review,
     SelfCheck,
 )
-from workflow.services.acting import find_measure, measure_units, members_for
+from workflow.services.acting import find_measure, measure_units, members_for, run_read
 from workflow.services.measure_work import plan_period
 from workflow.services.plan_queries import find_plan
 
@@ -186,45 +187,50 @@ def _counts(rows: list[MeasureRow]) -> dict[str, int]:
     return counts
 
 
-def plan_status(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = None) -> dict[str, Any]:
+def plan_status(
+    uow: UnitOfWork, viewer: Actor | None, plan_ident: str, *, today: dt.date | None = None
+) -> dict[str, Any]:
     """Counts by state, section and unit; acceptance rate, average score, overdue and returned."""
     today = today or office_today()
-    with uow:
-        plan = find_plan(uow.session, plan_ident)
-        progress = plan_progress(uow.session, plan, today)
-        rows = progress.rows
-        by_section: dict[str, list[MeasureRow]] = defaultdict(list)
-        by_unit: dict[str, list[MeasureRow]] = defaultdict(list)
-        for row in rows:
-            by_section[row.section or "(未分节)"].append(row)
-            for unit in row.units or [NO_UNIT]:
-                by_unit[unit].append(row)
-        accepted = sum(1 for r in rows if r.state == MeasureState.ACCEPTED.value)
-        return {
-            "plan": {"id": plan.id, "key": plan.key, "title": plan.title, "doc_number": plan.doc_number},
-            "today": today.isoformat(),
-            "review_levels": list(plan.review_levels),
-            "total": len(rows),
-            "by_state": _counts(rows),
-            "acceptance_rate": round(accepted / len(rows), 4) if rows else 0.0,
-            "average_score": progress.average_score,
-            "overdue": sum(1 for r in rows if r.overdue),
-            "by_section": [
-                {"section": name, "total": len(items), "by_state": _counts(items)}
-                for name, items in by_section.items()
-            ],
-            "by_unit": [
-                {
-                    "unit": name,
-                    "total": len(items),
-                    "by_state": _counts(items),
-                    "overdue": [r.ref for r in items if r.overdue],
-                    "returned": [r.ref for r in items if r.rectification_due is not None and r.state == "in_progress"],
-                }
-                for name, items in sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-            ],
-            "indicators": progress.indicators,
-        }
+    return run_read(uow, viewer, "plan_status", plan_ident, lambda s: _status(s, viewer, plan_ident, today))
+
+
+def _status(session: Session, viewer: Actor | None, plan_ident: str, today: dt.date) -> dict[str, Any]:
+    plan = find_plan(session, plan_ident, viewer)
+    progress = plan_progress(session, plan, today)
+    rows = progress.rows
+    by_section: dict[str, list[MeasureRow]] = defaultdict(list)
+    by_unit: dict[str, list[MeasureRow]] = defaultdict(list)
+    for row in rows:
+        by_section[row.section or "(未分节)"].append(row)
+        for unit in row.units or [NO_UNIT]:
+            by_unit[unit].append(row)
+    accepted = sum(1 for r in rows if r.state == MeasureState.ACCEPTED.value)
+    return {
+        "plan": {"id": plan.id, "key": plan.key, "title": plan.title, "doc_number": plan.doc_number},
+        "today": today.isoformat(),
+        "review_levels": list(plan.review_levels),
+        "total": len(rows),
+        "by_state": _counts(rows),
+        "acceptance_rate": round(accepted / len(rows), 4) if rows else 0.0,
+        "average_score": progress.average_score,
+        "overdue": sum(1 for r in rows if r.overdue),
+        "by_section": [
+            {"section": name, "total": len(items), "by_state": _counts(items)}
+            for name, items in by_section.items()
+        ],
+        "by_unit": [
+            {
+                "unit": name,
+                "total": len(items),
+                "by_state": _counts(items),
+                "overdue": [r.ref for r in items if r.overdue],
+                "returned": [r.ref for r in items if r.rectification_due is not None and r.state == "in_progress"],
+            }
+            for name, items in sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ],
+        "indicators": progress.indicators,
+    }
 
 
 def overdue_by_unit(progress: PlanProgress) -> list[dict[str, Any]]:
@@ -262,14 +268,18 @@ def overdue_by_unit(progress: PlanProgress) -> list[dict[str, Any]]:
     ]
 
 
-def overdue_list(uow: UnitOfWork, plan_ident: str, *, today: dt.date | None = None) -> dict[str, Any]:
+def overdue_list(
+    uow: UnitOfWork, viewer: Actor | None, plan_ident: str, *, today: dt.date | None = None
+) -> dict[str, Any]:
     """The office's 督办 list: overdue (and due-soon) measures grouped by responsible unit."""
     today = today or office_today()
-    with uow:
-        plan = find_plan(uow.session, plan_ident)
-        progress = plan_progress(uow.session, plan, today)
+
+    def read(session: Session) -> tuple[dict[str, str], PlanProgress]:
+        plan = find_plan(session, plan_ident, viewer)
         # Read now: leaving the unit of work rolls back, which expires the plan's attributes.
-        plan_info = {"key": plan.key, "title": plan.title}
+        return {"key": plan.key, "title": plan.title}, plan_progress(session, plan, today)
+
+    plan_info, progress = run_read(uow, viewer, "overdue", plan_ident, read)
     return {
         "plan": plan_info,
         "today": today.isoformat(),
@@ -293,19 +303,26 @@ class HistoryLine:
     seq: int
 
 
-def measure_history(uow: UnitOfWork, ident: str) -> tuple[str, list[HistoryLine]]:
+def measure_history(
+    uow: UnitOfWork, viewer: Actor | None, ident: str
+) -> tuple[str, list[HistoryLine]]:
     """Every audited event of one measure, oldest first (refusals included)."""
-    with uow:
-        measure = find_measure(uow.session, ident)
-        target = f"{measure.plan.key}/{measure.ref}"
-        entries = uow.session.scalars(
-            select(AuditEntry).where(AuditEntry.target == target).order_by(AuditEntry.seq)
+    return run_read(uow, viewer, "history", ident, lambda s: _history(s, viewer, ident))
+
+
+def _history(session: Session, viewer: Actor | None, ident: str) -> tuple[str, list[HistoryLine]]:
+    measure = find_measure(session, ident, viewer)
+    if viewer is not None:
+        authorize(viewer, Work.VIEW, measure_units(session, measure).responsibility)
+    target = f"{measure.plan.key}/{measure.ref}"
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.target == target).order_by(AuditEntry.seq)
+    )
+    lines = [
+        HistoryLine(
+            e.at, e.actor, e.role, e.unit, e.action, e.from_state, e.to_state, e.comment, dict(e.detail), e.refused, e.seq
         )
-        lines = [
-            HistoryLine(
-                e.at, e.actor, e.role, e.unit, e.action, e.from_state, e.to_state, e.comment, dict(e.detail), e.refused, e.seq
-            )
-            for e in entries
-        ]
-        return f"{measure.label} {measure.title}", lines
+        for e in entries
+    ]
+    return f"{measure.label} {measure.title}", lines
 

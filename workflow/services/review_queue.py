@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from reports.export import measure_to_dict
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
-from workflow.domain.permissions import Actor, Work, refusal
+from workflow.domain.permissions import Actor, Work, level_refusal, refusal
 from workflow.domain.states import MeasureState, Verdict
 from workflow.errors import NotFound
 from workflow.models import (
@@ -32,6 +32,7 @@ from workflow.services.acting import measure_units, members_for
 # The same naming of a level as the verdicts use (a round may be past a shortened list).
 from workflow.services.measure_work import level_name, open_round
 from workflow.services.plan_queries import measure_with_work
+from workflow.services.visibility import visible_plan_ids
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class QueueRow:
 
 
 def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) -> list[QueueRow]:
-    """Self-checked measures of every plan awaiting review, oldest submission first.
+    """Self-checked measures awaiting a review level that `actor`'s zone's office reviews,
+    oldest submission first.
 
     A fixed number of queries, however many plans and measures: the measures with their
     plans, units, rounds and reviews, then the members of any unit groups.
@@ -66,10 +68,16 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
     today = today or office_today()
     with uow:
         session = uow.session
+        visible = visible_plan_ids(session, actor)
+        assert visible is not None
         measures = list(
             session.scalars(
                 select(Measure)
-                .where(Measure.state == MeasureState.SELF_CHECKED, Measure.retired_at.is_(None))
+                .where(
+                    Measure.state == MeasureState.SELF_CHECKED,
+                    Measure.retired_at.is_(None),
+                    Measure.plan_id.in_(visible),
+                )
                 .options(
                     selectinload(Measure.plan),
                     selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
@@ -87,6 +95,8 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
             levels = list(m.plan.review_levels) or list(DEFAULT_REVIEW_LEVELS)
             passed = [r for r in current.reviews if r.verdict is Verdict.PASS]
             level = len(passed) + 1
+            if units.responsibility.zones.level_zone_id(level) != actor.zone_id:
+                continue  # this level is another zone's office's to review
             reason = refusal(actor, Work.REVIEW, units.responsibility)
             submitted = current.submitted_at
             if submitted.tzinfo is None:  # SQLite hands back naive UTC
@@ -171,7 +181,12 @@ def review_detail(uow: UnitOfWork, actor: Actor, measure_id: int) -> ReviewDetai
             rectification_days=measure.plan.rectification_days,
             level=level,
             level_name=level_name(levels, level) if level else None,
-            recuse_reason=refusal(actor, Work.REVIEW, units.responsibility),
+            recuse_reason=refusal(actor, Work.REVIEW, units.responsibility)
+            or (
+                level_refusal(actor, units.responsibility.zones, measure.label, level, level_name(levels, level))
+                if level
+                else None
+            ),
             passed_by_me=reviewable and any(r.person_id == actor.id for r in passed),
             reviewable=reviewable,
         )

@@ -90,8 +90,8 @@ class WorkItem:
         return self.state
 
 
-def _plans_of_unit(session: Session, unit_id: int) -> list[Plan]:
-    """Plans with a measure naming the unit directly or through a group it belongs to."""
+def _plans_of_unit(session: Session, unit_id: int, zone_id: int) -> list[Plan]:
+    """The zone's plans with a measure naming the unit directly or through a group it belongs to."""
     groups = select(UnitGroupMember.group_id).where(UnitGroupMember.member_id == unit_id)
     named = (
         select(Measure.plan_id)
@@ -101,7 +101,11 @@ def _plans_of_unit(session: Session, unit_id: int) -> list[Plan]:
             or_(MeasureUnit.unit_id == unit_id, MeasureUnit.unit_id.in_(groups)),
         )
     )
-    return list(session.scalars(select(Plan).where(Plan.id.in_(named)).order_by(Plan.id)))
+    return list(
+        session.scalars(
+            select(Plan).where(Plan.id.in_(named), Plan.zone_id == zone_id).order_by(Plan.id)
+        )
+    )
 
 
 def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkItem]:
@@ -116,7 +120,7 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
     items: list[WorkItem] = []
     with uow:
         session = uow.session
-        for plan_index, plan in enumerate(_plans_of_unit(session, actor.unit_id)):
+        for plan_index, plan in enumerate(_plans_of_unit(session, actor.unit_id, actor.zone_id)):
             progress = plan_progress(session, plan, today)
             ids: dict[str, int] = {
                 ref: mid

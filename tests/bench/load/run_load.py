@@ -108,7 +108,7 @@ def evidence_days(app: App, ident: str) -> list[dt.date]:
     measure, one inside the plan's period for an ongoing one, else today."""
     today = dt.date.today()
     with app.uow() as uow:
-        measure = find_measure(uow.session, ident)
+        measure = find_measure(uow.session, ident, None)
         facts = submission_request(uow.session, measure, "", today)
         period = plan_period(uow.session, measure.plan)
     if facts.missing_years:

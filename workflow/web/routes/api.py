@@ -67,7 +67,7 @@ from workflow.web.api_models import (
     WorkItemOut,
     error_responses,
 )
-from workflow.web.security import SESSION_COOKIE, AppDep, ViewerDep, bearer_token
+from workflow.web.security import SESSION_COOKIE, AppDep, Viewer, ViewerDep, bearer_token
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses(400, 422))
 
@@ -131,12 +131,9 @@ async def me(viewer: ViewerDep) -> Me:
 # -------------------------------------------------------------------------------------- plans
 
 
-def _plan_key(zc: App, plan_id: int) -> str:
-    with zc.uow() as uow:
-        plan = uow.session.get(Plan, plan_id)
-        if plan is None:
-            raise NotFound(f"找不到编号为 {plan_id} 的方案")
-        return plan.key
+def _plan_key(zc: App, viewer: Viewer, plan_id: int) -> str:
+    """Plan number `plan_id`'s key, if the viewer may see it (another zone's: 404, audited)."""
+    return access.open_plan_id(zc.uow(), viewer.actor, plan_id).key
 
 
 def _office_only(zc: App, viewer: ViewerDep, action: str, target: str, what: str) -> None:
@@ -151,7 +148,7 @@ def _office_only(zc: App, viewer: ViewerDep, action: str, target: str, what: str
 @signed_in.get("/plans", summary="方案列表", response_model=list[PlanSummaryOut])
 def plans(viewer: ViewerDep, zc: AppDep) -> Any:
     with zc.uow() as uow:
-        return [dataclasses.asdict(s) for s in plan_queries.plan_summaries(uow.session)]
+        return [dataclasses.asdict(s) for s in plan_queries.plan_summaries(uow.session, viewer.actor)]
 
 
 @signed_in.get(
@@ -161,7 +158,7 @@ def plans(viewer: ViewerDep, zc: AppDep) -> Any:
     responses=error_responses(404),
 )
 def plan_status(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    return progress.plan_status(zc.uow(), _plan_key(zc, plan_id), today=office_today())
+    return progress.plan_status(zc.uow(), viewer.actor, _plan_key(zc, viewer, plan_id), today=office_today())
 
 
 @signed_in.get(
@@ -172,10 +169,10 @@ def plan_status(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
 )
 def plan_measures(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     actor = viewer.actor
+    _plan_key(zc, viewer, plan_id)
     with zc.uow() as uow:
         plan = uow.session.get(Plan, plan_id)
-        if plan is None:
-            raise NotFound(f"找不到编号为 {plan_id} 的方案")
+        assert plan is not None  # found just above
         rows = progress.plan_progress(uow.session, plan, office_today()).rows
         ids = {
             ref: (measure_id, version)
@@ -205,9 +202,9 @@ def plan_measures(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     responses=error_responses(403, 404),
 )
 def plan_overdue(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    key = _plan_key(zc, plan_id)
+    key = _plan_key(zc, viewer, plan_id)
     _office_only(zc, viewer, "view_overdue", key, "督办清单")
-    return progress.overdue_list(zc.uow(), key, today=office_today())
+    return progress.overdue_list(zc.uow(), viewer.actor, key, today=office_today())
 
 
 @signed_in.get(
@@ -255,7 +252,7 @@ def measure(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
 )
 def measure_history(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     ref = access.open_measure(zc.uow(), viewer.actor, measure_id, action="view_history")
-    title, lines = progress.measure_history(zc.uow(), ref.ident)
+    title, lines = progress.measure_history(zc.uow(), viewer.actor, ref.ident)
     return MeasureHistory(
         id=ref.id,
         measure=title,
@@ -542,10 +539,10 @@ def evidence_download(evidence_id: Id, viewer: ViewerDep, zc: AppDep) -> FileRes
     responses=error_responses(404),
 )
 def plan_indicators(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
+    _plan_key(zc, viewer, plan_id)
     with zc.uow() as uow:
         plan = uow.session.get(Plan, plan_id)
-        if plan is None:
-            raise NotFound(f"找不到编号为 {plan_id} 的方案")
+        assert plan is not None  # found just above
         return progress.plan_progress(uow.session, plan, office_today()).indicators
 
 
@@ -569,7 +566,7 @@ def report_indicator(
     note: Note = "",
     link: Links = None,
 ) -> Any:
-    key = _plan_key(zc, plan_id)
+    key = _plan_key(zc, viewer, plan_id)
     result = indicators.report_value(
         zc.uow(),
         zc.store,

@@ -19,9 +19,9 @@ from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.domain.permissions import Work, refusal
 from workflow.domain.states import STATE_LABELS, MeasureState
-from workflow.errors import NotFound, Refused
+from workflow.errors import Refused
 from workflow.models import Measure, Plan
-from workflow.services import accounts, plan_queries, progress
+from workflow.services import access, accounts, plan_queries, progress
 from workflow.web.security import AppDep, Viewer, ViewerDep
 from workflow.web.templating import render
 
@@ -55,13 +55,10 @@ async def require_admin(request: Request, zc: AppDep, viewer: OfficeDep) -> View
 AdminDep = Annotated[Viewer, Depends(require_admin)]
 
 
-def plan_key_of(zc: App, plan_id: int) -> str:
-    """The key of plan number `plan_id`: services find plans by key, never by a guessable prefix."""
-    with zc.uow() as uow:
-        key = uow.session.scalar(select(Plan.key).where(Plan.id == plan_id))
-    if key is None:
-        raise NotFound(f"找不到编号为 {plan_id} 的方案")
-    return key
+def plan_key_of(zc: App, viewer: Viewer, plan_id: int) -> str:
+    """The key of plan number `plan_id`, if the viewer may see it (else NotFound, alike for a
+    missing plan and another zone's): services find plans by key, never by a guessable prefix."""
+    return access.open_plan_id(zc.uow(), viewer.actor, plan_id).key
 
 
 def measure_ids(zc: App, plan_id: int) -> dict[str, int]:
@@ -121,14 +118,14 @@ def bar_context() -> dict[str, Any]:
 @router.get("/office")
 def office_home(request: Request, zc: AppDep, viewer: OfficeDep) -> Response:
     with zc.uow() as uow:
-        plans = plan_queries.plan_summaries(uow.session)
+        plans = plan_queries.plan_summaries(uow.session, viewer.actor)
     return render(request, "office_home.html", viewer, plans=plans, **bar_context())
 
 
 @router.get("/office/plans/{plan_id}")
 def office_plan(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
-    key = plan_key_of(zc, plan_id)
-    status = progress.plan_status(zc.uow(), key, today=office_today())
+    key = plan_key_of(zc, viewer, plan_id)
+    status = progress.plan_status(zc.uow(), viewer.actor, key, today=office_today())
     with zc.uow() as uow:
         plan = uow.session.get(Plan, plan_id)
         assert plan is not None
@@ -150,10 +147,10 @@ def office_plan(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -
 def office_measures(
     request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int, state: str = ""
 ) -> Response:
-    key = plan_key_of(zc, plan_id)
+    key = plan_key_of(zc, viewer, plan_id)
     today = office_today()
     with zc.uow() as uow:
-        plan = plan_queries.find_plan(uow.session, key)
+        plan = plan_queries.find_plan(uow.session, key, viewer.actor)
         rows = progress.plan_progress(uow.session, plan, today).rows
         title = plan.title
     ids = measure_ids(zc, plan_id)
@@ -183,8 +180,8 @@ def _row_state(row: progress.MeasureRow) -> str:
 
 @router.get("/office/plans/{plan_id}/overdue")
 def office_overdue(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
-    key = plan_key_of(zc, plan_id)
-    listing = progress.overdue_list(zc.uow(), key, today=office_today())
+    key = plan_key_of(zc, viewer, plan_id)
+    listing = progress.overdue_list(zc.uow(), viewer.actor, key, today=office_today())
     return render(
         request,
         "office_overdue.html",

@@ -17,17 +17,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from starlette.concurrency import run_in_threadpool
 
 from workflow.bootstrap import App
+from workflow.domain.permissions import Actor
 from workflow.domain.states import ROLE_LABELS, Role
 from workflow.errors import InputError, NotFound, Refused, ZonecheckError
 from workflow.models import Plan
 from workflow.services import accounts, people
 from workflow.services.plan_import import ImportResult, import_documents
 from workflow.web.routes.office import AdminDep
-from workflow.web.security import AppDep
+from workflow.web.security import AppDep, Viewer
 from workflow.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,17 +44,23 @@ def _fail(url: str, exc: ZonecheckError) -> Response:
     return redirect(url, str(exc), kind="error")
 
 
+def _own_zone_plans(viewer: Viewer) -> Select[Plan]:
+    """The plans an admin administers: their own zone's (a parent zone's office reviews some
+    levels of a district's plan, but the district's admins set them)."""
+    return select(Plan).where(Plan.zone_id == viewer.actor.zone_id).order_by(Plan.id)
+
+
 # -------------------------------------------------------------------------------------- people
 
 
 @router.get(PEOPLE)
 def people_page(request: Request, zc: AppDep, viewer: AdminDep) -> Response:
-    persons = people.list_people(zc.uow())
-    units = people.list_units(zc.uow())
+    persons = people.list_people(zc.uow(), viewer.actor)
+    units = people.list_units(zc.uow(), viewer.actor)
     with zc.uow() as uow:
         plans = [
             {"id": p.id, "key": p.key, "title": p.title, "levels": list(p.review_levels)}
-            for p in uow.session.scalars(select(Plan).order_by(Plan.id))
+            for p in uow.session.scalars(_own_zone_plans(viewer))
         ]
     return render(
         request,
@@ -122,11 +129,12 @@ async def set_group(request: Request, zc: AppDep, viewer: AdminDep) -> Response:
     chosen = {str(v) for v in form.getlist("member") if str(v).strip()}
     if not group:
         return redirect(PEOPLE, "单位群体:请选择要设置成员的群体", kind="error")
-    return await run_in_threadpool(_set_group, zc, viewer.name, group, chosen)
+    return await run_in_threadpool(_set_group, zc, viewer.actor, group, chosen)
 
 
-def _set_group(zc: App, actor: str, group: str, chosen: set[str]) -> Response:
-    current = next((set(u.members) for u in people.list_units(zc.uow()) if u.name == group), None)
+def _set_group(zc: App, viewer: Actor, group: str, chosen: set[str]) -> Response:
+    actor = viewer.name
+    current = next((set(u.members) for u in people.list_units(zc.uow(), viewer) if u.name == group), None)
     if current is None:
         return redirect(PEOPLE, f"单位群体:找不到“{group}”", kind="error")
     add = sorted(chosen - current)
@@ -209,7 +217,7 @@ def import_page(request: Request, zc: AppDep, viewer: AdminDep) -> Response:
     with zc.uow() as uow:
         plans = [
             {"id": p.id, "key": p.key, "title": p.title, "source_file": p.source_file, "updated_at": p.updated_at}
-            for p in uow.session.scalars(select(Plan).order_by(Plan.id))
+            for p in uow.session.scalars(_own_zone_plans(viewer))
         ]
     return render(request, "office_import.html", viewer, plans=plans, preview=None, token=None)
 
@@ -243,7 +251,7 @@ def import_preview(
             encoding="utf-8",
         )
         [result] = import_documents(
-            zc.uow, [path], catalog_dir=zc.settings.catalog_dir, dry_run=True
+            zc.uow, [path], catalog_dir=zc.settings.catalog_dir, dry_run=True, actor=viewer.actor
         )
     except ZonecheckError as exc:
         shutil.rmtree(folder, ignore_errors=True)

@@ -72,9 +72,9 @@ def _date(text: str, field: str) -> dt.date | None:
 
 @router.get("/office/plans/{plan_id}/reports")
 def reports_page(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
-    key = plan_key_of(zc, plan_id)
+    key = plan_key_of(zc, viewer, plan_id)
     today = office_today()
-    status = progress.plan_status(zc.uow(), key, today=today)
+    status = progress.plan_status(zc.uow(), viewer.actor, key, today=today)
     units = [u["unit"] for u in status["by_unit"] if u["unit"] != progress.NO_UNIT]
     with zc.uow() as uow:
         issued = [
@@ -116,7 +116,7 @@ def download_bundle(
     plan_id: int,
     include_old: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    key = plan_key_of(zc, plan_id)
+    key = plan_key_of(zc, viewer, plan_id)
     folder = Path(tempfile.mkdtemp(prefix="zc-bundle-"))
     try:
         path = folder / default_bundle_name(key, office_today())
@@ -134,7 +134,7 @@ def download_bundle(
 
 @router.post("/office/plans/{plan_id}/reports/ledger")
 def download_ledger(zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
-    key = plan_key_of(zc, plan_id)
+    key = plan_key_of(zc, viewer, plan_id)
     today = office_today()
     folder = Path(tempfile.mkdtemp(prefix="zc-ledger-"))
     try:
@@ -166,7 +166,7 @@ def download_report(
     back = f"/office/plans/{plan_id}/reports"
     if kind not in PDF_KINDS:
         return redirect(back, f"报告类型:没有“{kind}”这种报告", kind="error")
-    key = plan_key_of(zc, plan_id)
+    key = plan_key_of(zc, viewer, plan_id)
     today = office_today()
     folder = Path(tempfile.mkdtemp(prefix="zc-report-"))
     try:

@@ -116,7 +116,7 @@ def measure_page(
 ) -> Response:
     day = office_today()
     detail = worklist.measure_detail(zc.uow(), viewer.actor, measure_id, day)
-    _title, history = progress.measure_history(zc.uow(), detail["ident"])
+    _title, history = progress.measure_history(zc.uow(), viewer.actor, detail["ident"])
     return render(
         request,
         "measure.html",
