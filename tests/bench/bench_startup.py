@@ -3,12 +3,13 @@
     python tests/bench/bench_startup.py [--runs 7] [--seeds DIR] [--jiading] [--jiading-jobs N]
 
 Imports the five seed plans into a temporary data folder (SQLite), then runs each command below
---runs times as a child process of its own and prints the median, fastest and slowest wall time
-and the peak RSS of each. Peak RSS is read per child with os.wait4 (RUSAGE_CHILDREN would give
-the largest child of the whole benchmark). `python -c pass` and `alembic --version` from the same
-venv are printed beside them as the floor a Python command cannot go under.
+--runs times as a child process of its own and prints, for each, the median, fastest and slowest
+wall time, the median CPU time (user + system: less disturbed than wall time by other load on a
+shared machine) and the peak RSS. Peak RSS is read per child with os.wait4 (RUSAGE_CHILDREN would
+give the largest child of the whole benchmark). `python -c pass` is the floor of any Python
+command; `alembic --version` from the same venv is the reference issue 11 compares with.
 
---jiading also times scripts/jiading_full_run.sh (319 CLI calls) once, on SQLite.
+--jiading also times scripts/jiading_full_run.sh (some 320 CLI calls) once, on SQLite.
 
 Figures only: nothing here passes or fails on time (the machine is shared; compare runs on the
 same machine). Named bench_*.py so pytest does not collect it; `make bench` runs it.
@@ -34,6 +35,7 @@ ZONECHECK = VENV_BIN / "zonecheck"
 @dataclass(frozen=True)
 class Sample:
     seconds: float
+    cpu_seconds: float  # user + system: less disturbed than wall time by others' load
     peak_rss_kib: int
 
 
@@ -53,7 +55,7 @@ def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> Sample:
             raise SystemExit(
                 f"{' '.join(argv)} exited {proc.returncode}:\n{out.read().decode(errors='replace')}"
             )
-    return Sample(seconds, usage.ru_maxrss)  # KiB on Linux
+    return Sample(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)  # KiB on Linux
 
 
 def measure(argv: list[str], env: dict[str, str], cwd: Path, runs: int) -> list[Sample]:
@@ -63,10 +65,11 @@ def measure(argv: list[str], env: dict[str, str], cwd: Path, runs: int) -> list[
 
 def row(label: str, samples: list[Sample]) -> str:
     times = [s.seconds for s in samples]
+    cpu = [s.cpu_seconds for s in samples]
     rss = [s.peak_rss_kib / 1024 for s in samples]
     return (
         f"{label:<34} {statistics.median(times):>8.3f} {min(times):>8.3f} {max(times):>8.3f}"
-        f" {statistics.median(rss):>10.1f} {max(rss):>10.1f}"
+        f" {statistics.median(cpu):>8.3f} {statistics.median(rss):>10.1f} {max(rss):>10.1f}"
     )
 
 
@@ -143,7 +146,8 @@ def main() -> None:
             f"zonecheck start-up, {args.runs} runs each after a warm-up, {os.cpu_count()} CPUs, load average {load:.2f}"
         )
         print(
-            f"{'command':<34} {'median s':>8} {'min s':>8} {'max s':>8} {'RSS MiB':>10} {'max MiB':>10}"
+            f"{'command':<34} {'median s':>8} {'min s':>8} {'max s':>8} {'CPU s':>8}"
+            f" {'RSS MiB':>10} {'max MiB':>10}"
         )
         for label, argv in commands:
             print(row(label, measure(argv, env, cwd, args.runs)), flush=True)
