@@ -259,10 +259,6 @@ def _day_end(day: dt.date) -> dt.datetime:
     return start_next.astimezone(dt.UTC)
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _transitions(session: Session, plan: Plan) -> list[AuditEntry]:
     """Every state change of the plan's measures, oldest first (refusals excluded)."""
     return list(
@@ -282,7 +278,7 @@ def _states_at(entries: list[AuditEntry], moment: dt.datetime) -> dict[str, str]
     """Display state of each measure (by ref) at `moment`; measures not listed were planned."""
     states: dict[str, str] = {}
     for e in entries:
-        if _utc(e.at) >= moment:
+        if e.at >= moment:
             break
         ref = e.target.split("/", 1)[1]
         rectifying = e.action == Action.RETURN_FOR_RECTIFICATION.value
@@ -339,7 +335,7 @@ def stage_report(
         dates = tuple(
             e.doc_date
             for e in m.evidence
-            if _utc(e.uploaded_at) < end and e.removed_at is None and (e.superseded_by is None or _utc(e.superseded_by.uploaded_at) >= end)
+            if e.uploaded_at < end and e.removed_at is None and (e.superseded_by is None or e.superseded_by.uploaded_at >= end)
         )
         md = obligations.MeasureDates(
             deadline_kind=m.deadline_kind,
@@ -372,7 +368,7 @@ def stage_report(
 
     moved = []
     for e in entries:
-        at = _utc(e.at)
+        at = e.at
         if at >= end or (start is not None and at < start):
             continue
         ref = e.target.split("/", 1)[1]
@@ -395,7 +391,7 @@ def stage_report(
     new_evidence: dict[str, int] = defaultdict(int)
     for m in measures:
         for piece in m.evidence:
-            at = _utc(piece.uploaded_at)
+            at = piece.uploaded_at
             if at < end and (start is None or at >= start):
                 new_evidence[piece.unit.name if piece.unit else "(领导小组办公室)"] += 1
     then = tally("上期", [then_states.get(m.ref, "planned") for m in measures])
@@ -425,7 +421,7 @@ def _rectification_due_at(measure: Measure, end: dt.datetime) -> dt.date | None:
     due = None
     for sc in measure.self_checks:
         for r in sc.reviews:
-            if r.verdict is Verdict.RETURN and _utc(r.reviewed_at) < end:
+            if r.verdict is Verdict.RETURN and r.reviewed_at < end:
                 due = r.rectification_due
     return due
 

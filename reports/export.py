@@ -26,11 +26,9 @@ def _number(value: Decimal | None) -> int | float | None:
 
 
 def _when(value: dt.datetime | None) -> str | None:
-    """UTC with offset on both backends (SQLite hands back naive UTC datetimes)."""
+    """UTC with its offset (stored times come back aware: models.UtcDateTime)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 

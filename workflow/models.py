@@ -55,6 +55,25 @@ class DecimalText(TypeDecorator[Decimal]):
         return None if value is None else Decimal(value)
 
 
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Every stored time is UTC and comes back aware, on every backend: SQLite keeps no zone
+    and hands back naive datetimes, which would otherwise need patching wherever one is read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 def _enum(cls: type[StrEnum], name: str) -> Enum:
     # Stored as VARCHAR with a CHECK constraint: portable, and readable in a raw SQL dump.
     return Enum(
@@ -75,7 +94,7 @@ def utcnow() -> dt.datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {
-        dt.datetime: DateTime(timezone=True),
+        dt.datetime: UtcDateTime(),
         dt.date: Date(),
         str: String(200),
         dict[str, Any]: JSON(),

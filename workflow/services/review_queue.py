@@ -99,8 +99,6 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
                 continue  # this level is another zone's office's to review
             reason = refusal(actor, Work.REVIEW, units.responsibility)
             submitted = current.submitted_at
-            if submitted.tzinfo is None:  # SQLite hands back naive UTC
-                submitted = submitted.replace(tzinfo=dt.UTC)
             rows.append(
                 QueueRow(
                     measure_id=m.id,

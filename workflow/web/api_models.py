@@ -7,19 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 # Largest id a path may carry: PostgreSQL's `integer`. Beyond it the driver would fail.
 MAX_ID = 2**31 - 1
 
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    # Every stored time is UTC, but SQLite hands it back naive; RFC 3339 needs the offset.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+# Stored times come back aware in UTC on every backend (models.UtcDateTime), as RFC 3339 needs.
+UtcDateTime = dt.datetime
 
 # Text that is stored: PostgreSQL text cannot hold NUL, so it is refused here as a 422
 # instead of failing in the database driver.

@@ -1,0 +1,114 @@
+"""Two zones in one database, for the cross-zone tests of the pages, the API and the CLI.
+
+嘉定区 (under 上海市) holds Jiading's plan; 武汉市某区 holds Wuhan's plan and Xuchang's targets.
+Both zones have a unit named 区市场监管局, a member of it, a reviewer and an admin. Zone B's
+measure 13 is self-checked with a file, and a Xuchang target is reported with a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.integration.workflow_helpers import (
+    make_app,
+    measure_id,
+    pdf_bytes,
+    seed_path,
+    session_of,
+    write_file,
+)
+from workflow.bootstrap import App
+from workflow.domain.states import Role
+from workflow.models import Evidence, IndicatorReport, Measure, Person, Plan, Unit
+from workflow.services import indicators, measure_work, people, zones
+from workflow.services.evidence import NewEvidence, add_evidence
+from workflow.services.plan_import import import_documents
+
+JIADING = "003_ae6539458f46096d"
+WUHAN = "000_53900fa8173cc0f4"
+XUCHANG = "002_6c8dfd04ca7988e4"
+ZONE_A, ZONE_B = "上海市/嘉定区", "武汉市某区"
+A_MEMBER, A_REVIEWER, A_ADMIN = "嘉定监管局张", "嘉定审核人", "嘉定管理员"
+B_MEMBER, B_REVIEWER, B_ADMIN = "武汉监管局李", "武汉审核人", "武汉管理员"
+B_REF = "13"  # Wuhan: 区市场监管局 alone
+B_GROUP = "区知识产权工作领导小组各成员单位"  # a group only Wuhan's plan names
+B_ONLY_UNIT = "区知识产权工作领导小组办公室"  # a unit only zone B has
+MISSING = 999_999
+
+
+@dataclass(frozen=True)
+class World:
+    app: App
+    plan_b: int
+    xuchang: int
+    measure_b: int
+    evidence_b: int
+    indicator_evidence_b: int
+
+
+def build_world(app: App, seeds_dir: Path, uploads: Path) -> World:
+    """Two zones as the module docstring says, in `app`'s empty, migrated database."""
+    zones.add_zone(app.uow(), None, "上海市", parent=None)
+    zones.add_zone(app.uow(), None, "嘉定区", parent="上海市")
+    zones.add_zone(app.uow(), None, ZONE_B, parent=None)
+    for prefix, zone in (("003", ZONE_A), ("000", ZONE_B), ("002", ZONE_B)):
+        import_documents(app.uow, [seed_path(seeds_dir, prefix)], catalog_dir=app.settings.catalog_dir, zone=zone)
+    for admin, zone, staff in (
+        (A_ADMIN, ZONE_A, [(A_MEMBER, Role.MEMBER, "区市场监管局"), (A_REVIEWER, Role.REVIEWER, None)]),
+        (B_ADMIN, ZONE_B, [(B_MEMBER, Role.MEMBER, "区市场监管局"), (B_REVIEWER, Role.REVIEWER, None)]),
+    ):
+        people.add_person(app.uow(), None, admin, role=Role.ADMIN, unit=None, zone=zone)
+        for name, role, unit in staff:
+            people.add_person(app.uow(), admin, name, role=role, unit=unit)
+
+    # Zone B's work: measure 13 self-checked with a file; a Xuchang target reported with a file.
+    ident = f"{WUHAN}/{B_REF}"
+    measure_work.start(app.uow(), B_MEMBER, ident)
+    upload = write_file(uploads, "武汉台账.pdf", pdf_bytes("wuhan-secret"))
+    add_evidence(
+        app.uow(), app.store, B_MEMBER, ident, item=1,
+        new=NewEvidence(files=[upload], doc_date=dt.date(2025, 6, 30)),
+    )
+    measure_work.set_part(app.uow(), B_MEMBER, ident)
+    measure_work.submit_self_check(app.uow(), B_MEMBER, ident, statement="已完成", today=dt.date(2025, 12, 10))
+    indicators.report_value(
+        app.uow(), app.store, B_MEMBER, XUCHANG, 1, "3700", evidence=NewEvidence(files=[upload])
+    )
+    with session_of(app) as s:
+        plan_b = s.scalars(select(Plan.id).where(Plan.key == WUHAN)).one()
+        xuchang = s.scalars(select(Plan.id).where(Plan.key == XUCHANG)).one()
+        mid = measure_id(app, WUHAN, B_REF)
+        eid = s.scalars(select(Evidence.id).where(Evidence.measure_id == mid)).one()
+        ind_eid = s.scalars(
+            select(Evidence.id).where(Evidence.indicator_report_id.is_not(None))
+        ).one()
+    return World(app, plan_b, xuchang, mid, eid, ind_eid)
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
+    app = make_app(db_url, tmp_path / "home")
+    yield build_world(app, seeds_dir, tmp_path / "up")
+    app.close()
+
+
+def fingerprint(app: App) -> dict[str, Any]:
+    """What any attempt could have changed, anywhere."""
+    with session_of(app) as s:
+        return {
+            "measures": sorted(s.execute(select(Measure.id, Measure.state, Measure.version_id)).all()),
+            "evidence": sorted(s.execute(select(Evidence.id, Evidence.superseded_by_id, Evidence.removed_at)).all()),
+            "indicator_reports": s.scalar(select(func.count()).select_from(IndicatorReport)),
+            "people": sorted(s.execute(select(Person.name, Person.zone_id, Person.password_hash)).all()),
+            "units": s.scalar(select(func.count()).select_from(Unit)),
+            "plans": sorted(s.execute(select(Plan.id, Plan.review_levels)).all()),
+        }
+
+
