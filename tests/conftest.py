@@ -431,12 +431,20 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"zonecheck PostgreSQL: {where}{required}"
 
 
+# Test files that drive the CLI through whole scenarios or a browser: minutes each.
+SLOW_FIRST = ("tests/e2e/test_jiading_full_run.py", "tests/browser/", "tests/e2e/test_partial_run.py")
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under xdist, the tests sharing a module-scoped fixture form one group (one per parameter,
     e.g. per backend), which ``--dist loadgroup`` runs on one worker."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The longest tests first (whole files, so module fixtures stay together): xdist hands
+        # out tests in this order, and a 5-minute test handed out last would end the run alone.
+        items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
     for item in items:
         shared = _module_scoped_fixtures(item)
         if not shared:
