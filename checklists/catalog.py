@@ -16,9 +16,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 
 class Strict(BaseModel):
-    """Base for catalog records: unknown fields are errors, so a typo in YAML is caught."""
+    """Base for catalog records: unknown fields are errors, so a typo in YAML is caught.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    The validators are built on first use (defer_build): every command imports these models
+    through the database models' enums, few of them validate a catalog.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class MeasureKind(StrEnum):

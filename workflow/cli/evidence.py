@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from reports.bundle import verify_bundle
 from workflow.cli.main import AMOUNT, DATE, IntParam, acting_user, cli, get_app, viewer
 from workflow.cli.output import echo_json, table
 from workflow.errors import ZonecheckError
@@ -207,6 +206,8 @@ def verify_cmd(ctx: click.Context, bundle: Path | None) -> None:
 
 
 def _verify_bundle(path: Path) -> None:
+    from reports.bundle import verify_bundle  # WeasyPrint and Jinja2: only bundles need them
+
     check = verify_bundle(path)
     if check.ok:
         click.echo(f"汇编完整:{check.checked} 个文件与清单一致")

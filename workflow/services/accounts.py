@@ -11,6 +11,7 @@ Tries are throttled per name and per address before the password is checked
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -47,8 +48,15 @@ DEVICE_MAX = dt.timedelta(days=90)
 DEVICES_PER_PERSON = 10
 
 _hasher = PasswordHasher()
-# Verified when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name costs as long as a wrong password.
+
+    Made on first use, not at import: a hash costs ~0.2 s, which every CLI command paid.
+    """
+    return _hasher.hash(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,7 @@ def sign_in(
         person = uow.session.scalar(select(Person).where(Person.name == name))
         stored = person.password_hash if person is not None and person.active else None
     # Outside any transaction: argon2 takes ~0.2 s, and no lock is held meanwhile.
-    ok = _verify(stored or _DUMMY_HASH, password) and stored is not None
+    ok = _verify(stored or _dummy_hash(), password) and stored is not None
     if not ok:
         refusal = login_throttle.failure_refusal(reservation)
         _audit_failure(uow, name, client, refusal, checked=True, now=now, spend=trusted_by)
