@@ -119,7 +119,8 @@ def test_jiading_from_import_to_fully_accepted(
         "return_for_rectification",
         "evidence_replace",
         "submit_self_check",
-        "accept",
+        "review_pass",  # 区级初审
+        "accept",  # 市级验收, the last level
     ]
     [export] = [
         m for m in json_of("export", PLAN, "--format", "json")["measures"] if m["ref"] == "3"
