@@ -11,6 +11,7 @@ import click
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from workflow.bootstrap import App, bootstrap
+from workflow.cli.hints import cli_message
 from workflow.domain.permissions import Actor
 from workflow.errors import DatabaseError, ZonecheckError
 
@@ -27,7 +28,7 @@ class UserFacingError(click.ClickException):
 
 
 def fail(error: ZonecheckError) -> NoReturn:
-    raise UserFacingError(str(error), error.exit_code) from None
+    raise UserFacingError(cli_message(error), error.exit_code) from None
 
 
 def _param_name(param: click.Parameter | None) -> str:

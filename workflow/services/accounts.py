@@ -22,7 +22,7 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import InputError, Refused
 from workflow.models import LoginThrottle, Person, WebSession, utcnow
-from workflow.services.acting import actor_of, find_person, run_audited
+from workflow.services.acting import actor_of, find_person, person_required, run_audited
 from workflow.services.audit_log import AuditChain
 
 MIN_PASSWORD_LENGTH = 8
@@ -47,6 +47,8 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 class LoginRefused(Refused):
     """Wrong name or password, or too many tries; `retry_after` seconds when throttled."""
+
+    code = "login_refused"
 
     def __init__(self, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
@@ -85,21 +87,23 @@ def check_password_rules(password: str) -> None:
         raise InputError("密码首尾不能有空格或换行")
 
 
-def set_password(uow: UnitOfWork, actor_name: str | None, name: str, password: str) -> None:
-    """An admin sets anyone's password; a person may set their own. Ends their sessions."""
+def set_password(uow: UnitOfWork, actor: Actor | None, name: str, password: str) -> None:
+    """An admin sets the password of anyone of their zone; a person may set their own. Ends
+    their sessions. `name` is the login name, the one identity the pages and the CLI share."""
+    acting = person_required(actor)
     check_password_rules(password)
     hashed = hash_password(password)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> None:
+    def work(session: Session, chain: AuditChain) -> None:
         person = find_person(session, name)
-        if person.id != actor.id:
-            authorize(actor, Work.ADMINISTER, zone_id=person.zone_id)
+        if person.id != acting.id:
+            authorize(acting, Work.ADMINISTER, zone_id=person.zone_id)
         person.password_hash = hashed
         session.execute(delete(WebSession).where(WebSession.person_id == person.id))
         session.execute(delete(LoginThrottle).where(LoginThrottle.name == person.name))
-        chain.append(actor, "password_set", person.name)
+        chain.append(acting, "password_set", person.name)
 
-    run_audited(uow, actor_name, "password_set", name.strip(), work)
+    run_audited(uow, acting, "password_set", name.strip(), work)
 
 
 def _wait_message(seconds: int) -> str:
