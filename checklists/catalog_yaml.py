@@ -1,4 +1,12 @@
-"""Catalog ⇄ YAML. Errors in an edited catalog name the file, the line and the field."""
+"""Catalog ⇄ YAML. Errors in an edited catalog name the file, the line and the field.
+
+A catalog file comes from an office's editor or an upload at /office/import, so reading one is
+bounded before any work grows with it: at most MAX_CATALOG_BYTES (checked before parsing), at
+most MAX_DEPTH levels of nesting, and no anchors, aliases or tags at all. Catalogs never need
+them (the dumper writes none), and an alias is how a 471-byte file of eight nested anchors
+expands to billions of nodes (56 s and 2.5 GB before this check); refusing them while the
+document is composed stops such a file at its first anchor, before anything is expanded.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +20,10 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.representer import RoundTripRepresenter
 
 from checklists.catalog import Catalog
@@ -25,8 +35,52 @@ HEADER = """\
 """
 
 
+# The seed catalogs are 27-51 KB for 20-70 measures; 5 MB is a hundred times the largest.
+MAX_CATALOG_BYTES = 5 * 1024 * 1024
+# A catalog nests six levels (plan → measures → measure → checklist → item → kinds).
+MAX_DEPTH = 20
+
+
 class CatalogError(ValueError):
     """A catalog file that cannot be read; the message is for the user, in Chinese."""
+
+
+class _Refused(MarkedYAMLError):
+    """A construct catalogs never use, refused where it starts (the message is Chinese)."""
+
+
+class _BoundedComposer(Composer):
+    """Refuses anchors, aliases (and so `<<` merges), explicit tags and nesting deeper than
+    MAX_DEPTH while the node tree is built, before the constructor could expand anything.
+    Tags are refused too: catalogs never need them, and `!!set` on a scalar, found by the
+    fuzz test, crashes ruamel.yaml's constructor with an AttributeError."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader=loader)
+        self._catalog_depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(
+                problem="方案目录中不能使用 YAML 锚点(&)或别名(*),请把内容直接写出",
+                problem_mark=event.start_mark,
+            )
+        if getattr(event, "tag", None) is not None:
+            raise _Refused(
+                problem=f"方案目录中不能使用 YAML 标签({event.tag}),请去掉标签,直接写出内容",
+                problem_mark=event.start_mark,
+            )
+        self._catalog_depth += 1
+        try:
+            if self._catalog_depth > MAX_DEPTH:
+                raise _Refused(
+                    problem=f"嵌套超过 {MAX_DEPTH} 层,不是方案目录",
+                    problem_mark=event.start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._catalog_depth -= 1
 
 
 class _Constructor(RoundTripConstructor):
@@ -51,6 +105,7 @@ _Representer.add_representer(Decimal, _Representer.represent_decimal)
 
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Composer = _BoundedComposer
     yaml.Constructor = _Constructor
     yaml.Representer = _Representer
     yaml.allow_unicode = True
@@ -99,8 +154,15 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 
 def load_catalog(text: str, *, source: str) -> Catalog:
+    """Parse and validate a catalog; CatalogError (naming `source`, line and field) if not one."""
+    # Characters never outnumber UTF-8 bytes, so the cheap length check comes first.
+    if len(text) > MAX_CATALOG_BYTES or len(text.encode("utf-8")) > MAX_CATALOG_BYTES:
+        raise CatalogError(_too_large(source))
     try:
         data = _yaml().load(text)
+    except _Refused as exc:
+        line = f" 第 {exc.problem_mark.line + 1} 行" if exc.problem_mark is not None else ""
+        raise CatalogError(f"{source}{line}: {exc.problem}") from None
     except MarkedYAMLError as exc:
         raise CatalogError(_syntax_error(exc, source)) from None
     except YAMLError as exc:
@@ -129,8 +191,22 @@ def _syntax_error(exc: MarkedYAMLError, source: str) -> str:
     return f"{source}{where}: YAML 格式错误: {detail}"
 
 
+def _too_large(source: str) -> str:
+    return f"{source}: 文件超过 {MAX_CATALOG_BYTES // (1024 * 1024)} MB,不是方案目录(方案目录通常不足 100 KB)"
+
+
 def read_catalog(path: Path) -> Catalog:
-    return load_catalog(path.read_text(encoding="utf-8"), source=str(path))
+    """Read a catalog file, refusing one over MAX_CATALOG_BYTES before reading it whole."""
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_CATALOG_BYTES + 1)
+    if len(data) > MAX_CATALOG_BYTES:
+        raise CatalogError(_too_large(str(path)))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError(f"{path} 第 {line} 行: 不是 UTF-8 编码的文本") from None
+    return load_catalog(text, source=str(path))
 
 
 def _to_builtin(value: Any) -> Any:

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 
 from checklists.catalog import Deadline, DeadlineKind
+from checklists.memo import remembered
+from checklists.records import fresh_copy
 from checklists.text import fold_width
 
 __all__ = [
@@ -68,8 +70,9 @@ _SPAN_END_CHARS = tuple("0123456789年月日号底末旬度")
 _BEFORE_RE = re.compile(r"\s*(?:以前|之前|前)")
 
 _ONGOING_RE = re.compile(r"(?:持续|长期|常态化)(?:推进|坚持|开展|实施|落实)?")
-# What may join a fixed date to an ongoing tail: `2024年6月底前完成并持续推进`.
-_THEN_RE = re.compile(r"(?:并且|并|之后|以后|后|且|,|、)*$")
+# What may join a fixed date to an ongoing tail: `2024年6月底前完成并持续推进`. Two-character
+# words first, so `之后` is not read as `后` with a stray `之` left behind.
+_THEN_WORDS = ("并且", "之后", "以后", "并", "后", "且", ",", "、")
 _ANNUAL_RE = re.compile(
     r"每年(?:度)?(?:(?P<m>\d{1,2})月份?(?:(?P<d>\d{1,2})[日号])?(?:底|末)?|(?P<ye>年底|年末|底|末))"
     r"(?:以前|之前|前)?(?:完成)?"
@@ -77,6 +80,7 @@ _ANNUAL_RE = re.compile(
 _FIXED_PREFIX_RE = re.compile(r"(?:于|在|到|截至|截止到|截止)")
 _FIXED_SUFFIX_RE = re.compile(r"(?:内)?(?:以前|之前|前|为止)?(?:完成|办结|落实)?")
 _TRIM = " \t\r\n。.;;,,、"
+_SPACES = re.compile(r"\s+")
 
 
 def month_end(year: int, month: int) -> dt.date:
@@ -184,8 +188,13 @@ def parse_deadline(text: str) -> Deadline | None:
     phrase as given, stripped. A bare span (`2023-2025年`) is not a deadline; callers that want
     its end use `parse_date_span`.
     """
-    stripped = text.strip()
-    key = re.sub(r"\s+", "", fold_width(stripped)).strip(_TRIM)
+    read = _read_deadline(text.strip())
+    return None if read is None else fresh_copy(read)
+
+
+@remembered  # plans repeat their deadline phrases (持续推进) in clause after clause
+def _read_deadline(stripped: str) -> Deadline | None:
+    key = _SPACES.sub("", fold_width(stripped)).strip(_TRIM)
     if not key:
         return None
     if _ONGOING_RE.fullmatch(key):
@@ -197,12 +206,23 @@ def parse_deadline(text: str) -> Deadline | None:
     for ongoing in _ONGOING_RE.finditer(key):
         if ongoing.end() != len(key) or ongoing.start() == 0:
             continue
-        head = key[: ongoing.start()]
-        joint = _THEN_RE.search(head)
-        head = head[: joint.start()] if joint else head
+        head = _without_then(key[: ongoing.start()])
         if due := _parse_fixed(head):
             return Deadline(kind=DeadlineKind.FIXED_THEN_ONGOING, text=stripped, due=due)
     return None
+
+
+def _without_then(head: str) -> str:
+    """`head` less the joining words at its end (`完成并` → `完成`), taken off one at a time
+    from the end, so a long run of them costs its length and not its square."""
+    end = len(head)
+    while True:
+        for word in _THEN_WORDS:
+            if head.endswith(word, 0, end):
+                end -= len(word)
+                break
+        else:
+            return head[:end]
 
 
 def _annual(match: re.Match[str], text: str) -> Deadline | None:
@@ -297,11 +317,18 @@ def find_target_dates(text: str) -> list[tuple[int, dt.date]]:
         if point is None:
             continue
         prefix = _OPEN_START_RE.search(s, max(0, i - 8), i)
-        if prefix is not None and not s[: prefix.start()].rstrip().endswith(_SPAN_END_CHARS):
+        if prefix is not None and not _ends_a_date(s, prefix.start()):
             found.append((prefix.start(), point.end))
         elif _BEFORE_RE.match(s, point.stop):
             found.append((i, point.end))
     return found
+
+
+def _ends_a_date(s: str, end: int) -> bool:
+    """Whether `s[:end]`, white space aside, ends like a date (`2023年9月` before `至`)."""
+    while end and s[end - 1].isspace():
+        end -= 1
+    return end > 0 and s[end - 1] in _SPAN_END_CHARS
 
 
 def parse_target_date(text: str) -> dt.date | None:

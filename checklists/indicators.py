@@ -12,19 +12,21 @@ subjects (`全市`), adverbs (`力争`) and verbs (`达到`); or the noun after 
 its own (`较2022年增长20%`) borrows the metric of the sentence's previous target.
 
 All reading is done on width-folded text, which keeps offsets, so the `text` of an indicator is
-cut from the paragraph as given.
+cut from the paragraph as given. Each clause and sentence is examined once, whatever number of
+numbers it holds, so a paragraph costs time in proportion to its length.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
 from checklists.catalog import Comparator, Indicator
 from checklists.deadlines import find_target_dates
-from checklists.text import depth_map, fold_width
+from checklists.text import depth_map, fold_width, top_level_offsets
 
 __all__ = ["extract_indicators"]
 
@@ -186,8 +188,8 @@ _LE_WORDS = ("不超过", "不高于", "低于", "控制在")
 _COMPARISON_RE = re.compile(r"^(?:较|比|同比|相比|年均|增长|提高|提升|下降|减少)")
 # Framing phrases: `围绕16个重点产业链` names a scope, not a target.
 _FRAMING = ("围绕", "聚焦", "依托", "按照", "根据", "针对", "结合")
-_LEADING_DATE_RE = re.compile(
-    r"^(?:到|至|截至|截止到|截止)?\d{4}年(?:年底|年末|底|末|\d{1,2}月(?:底|末)?)?(?:以前|之前|前)?"
+_LEADING_DATE_RE = re.compile(  # used with match() at an offset, hence no `^`
+    r"(?:到|至|截至|截止到|截止)?\d{4}年(?:年底|年末|底|末|\d{1,2}月(?:底|末)?)?(?:以前|之前|前)?"
 )
 _CLAUSE_STOPS = ",;。!?:\n"
 _SENTENCE_STOPS = ";。!?\n"
@@ -221,46 +223,54 @@ def _amount(number: str, magnitude: str | None) -> Decimal:
 
 def _stops(text: str, stops: str) -> list[int]:
     """Offsets of top-level stop characters, with -1 and len(text) as sentinels."""
-    depths = depth_map(text)
-    inner = [i for i, ch in enumerate(text) if ch in stops and depths[i] == 0]
-    return [-1, *inner, len(text)]
+    return [-1, *top_level_offsets(text, stops), len(text)]
 
 
 def _enclosing(bounds: list[int], pos: int) -> tuple[int, int]:
     """The (start, end) of the piece between stops that contains offset `pos`."""
-    for left, right in zip(bounds, bounds[1:], strict=False):
-        if left < pos < right:
-            return left + 1, right
+    k = bisect_right(bounds, pos)
+    if 0 < k < len(bounds) and bounds[k - 1] < pos:
+        return bounds[k - 1] + 1, bounds[k]
     return 0, bounds[-1]
 
 
+def _trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """`text[start:end].strip(_EDGE_TRIM)` as offsets."""
+    while start < end and text[start] in _EDGE_TRIM:
+        start += 1
+    while end > start and text[end - 1] in _EDGE_TRIM:
+        end -= 1
+    return start, end
+
+
 def _strip_leading(text: str) -> str:
-    changed = True
-    while changed:
-        changed = False
-        text = text.strip(_EDGE_TRIM)
-        if (date := _LEADING_DATE_RE.match(text)) and date.end():
-            text, changed = text[date.end() :], True
+    # Offsets move instead of the text being copied at each word taken off.
+    start, end = 0, len(text)
+    while True:
+        start, end = _trim_edges(text, start, end)
+        if (date := _LEADING_DATE_RE.match(text, start, end)) and date.end() > start:
+            start = date.end()
             continue
         for word in _LEADING_WORDS:
-            if text.startswith(word) and len(text) > len(word):
-                text, changed = text[len(word) :], True
-                break
-            if text == word:
-                return ""
-    return text
+            if text.startswith(word, start, end):
+                if end - start > len(word):
+                    start += len(word)
+                    break
+                return ""  # the text is the word itself
+        else:
+            return text[start:end]
 
 
 def _strip_trailing(text: str) -> str:
-    changed = True
-    while changed:
-        changed = False
-        text = text.strip(_EDGE_TRIM)
+    start, end = 0, len(text)
+    while True:
+        start, end = _trim_edges(text, start, end)
         for word in _TRAILING_WORDS:
-            if text.endswith(word):
-                text, changed = text[: -len(word)], True
+            if text.endswith(word, start, end):
+                end -= len(word)
                 break
-    return text
+        else:
+            return text[start:end]
 
 
 def _comparator(before: str, match: re.Match[str]) -> Comparator:
@@ -310,6 +320,7 @@ def extract_indicators(
     """
     folded = fold_width(text)
     targets = find_target_dates(folded)
+    target_offsets = [pos for pos, _ in targets]  # increasing: dates are found left to right
     clause_bounds = _stops(folded, _CLAUSE_STOPS)
     sentence_bounds = _stops(folded, _SENTENCE_STOPS)
 
@@ -320,9 +331,13 @@ def extract_indicators(
     indicators: list[Indicator] = []
     # The last metric read in each sentence, for clauses without a subject of their own.
     sentence_metric: dict[tuple[int, int], str] = {}
+    target_sentence: dict[tuple[int, int], bool] = {}
     for (c_start, c_end), numbers in by_clause.items():
         sentence = _enclosing(sentence_bounds, c_start)
         clause_text = text[c_start:c_end].strip(_EDGE_TRIM)
+        # Read once per clause, compared with each number's offsets below.
+        verb_end = _first_verb_end(folded, c_start, c_end)
+        clause_last = c_start + len(folded[c_start:c_end].rstrip(_EDGE_TRIM))
         seg_start = c_start
         for k, number in enumerate(numbers):
             seg_end = numbers[k + 1].start if k + 1 < len(numbers) else c_end
@@ -334,12 +349,14 @@ def extract_indicators(
             elif after:
                 seg_start = seg_end  # the noun after this number is used up here
 
-            has_verb = any(v in folded[c_start : number.start] for v in _TARGET_VERBS)
+            has_verb = verb_end <= number.start  # a target verb between clause start and number
             lead = _strip_leading(before)
             if not has_verb:
-                closes_clause = not folded[number.end : c_end].strip(_EDGE_TRIM)
+                closes_clause = number.end >= clause_last  # only stops and spaces after it
                 framed = lead.startswith(_FRAMING)
-                in_target = _is_target_sentence(folded[sentence[0] : sentence[1]])
+                if sentence not in target_sentence:
+                    target_sentence[sentence] = _is_target_sentence(folded[slice(*sentence)])
+                in_target = target_sentence[sentence]
                 if not (closes_clause and lead and in_target and not framed):
                     continue
 
@@ -354,7 +371,7 @@ def extract_indicators(
             value_max = _amount(match.group("b"), match.group("mag")) if match.group("b") else None
             if value_max is not None and value_max < value:
                 value, value_max = value_max, value
-            earlier = [d for pos, d in targets if pos < number.start]
+            earlier = bisect_left(target_offsets, number.start)  # targets before the number
             indicators.append(
                 Indicator(
                     text=clause_text,
@@ -363,12 +380,22 @@ def extract_indicators(
                     value=value,
                     value_max=value_max,
                     unit=match.group("unit") or "",
-                    due=earlier[-1] if earlier else due,
+                    due=targets[earlier - 1][1] if earlier else due,
                     measure=measure,
                     line=line,
                 )
             )
     return indicators
+
+
+def _first_verb_end(folded: str, start: int, end: int) -> int:
+    """Where the first target verb wholly inside `folded[start:end]` ends; `end + 1` if none."""
+    first = end + 1
+    for verb in _TARGET_VERBS:
+        at = folded.find(verb, start, end)
+        if at >= 0:
+            first = min(first, at + len(verb))
+    return first
 
 
 def _metric(lead: str, after: str, previous: str | None) -> str | None:

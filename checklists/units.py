@@ -7,23 +7,32 @@ split on top-level `、` and on `及`/`以及`/`和` where they join two unit na
 
 Splitting is bracket-aware (`各县〔市、区〕政府〔管委会〕`, `区委办(区委外办)` stay whole) and is
 computed on width-folded text but cut from the text as given, so names come back as written.
+
+Bounds (`checklists.limits`): a clause is at most `MAX_CLAUSE_CHARS` long, and an item with
+more than `MAX_JOINERS` places to split at `及`/`和` is kept whole.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from checklists.catalog import Deadline, UnitRef, UnitRole
 from checklists.deadlines import parse_deadline
-from checklists.text import depth_map, fold_width, split_top_level
+from checklists.limits import MAX_CLAUSE_CHARS, MAX_JOINERS
+from checklists.memo import remembered
+from checklists.records import fresh_copy
+from checklists.text import depth_map, fold_width, split_top_level, trailing_group
 
 __all__ = [
+    "ClauseReader",
     "Responsibility",
     "is_group",
     "looks_like_units",
     "normalise_unit_name",
     "parse_responsibility",
+    "trailing_clause",
 ]
 
 # Words after a unit list that say how the units share the work. Longest first, so
@@ -58,6 +67,7 @@ _DEADLINE_LABEL_RE = re.compile(r"^(?:完成时限|完成时间|时间节点|时
 
 # Words that join two unit names. `以及` before `及`, so `以及` is not read as `以` + `及`.
 _JOINERS = ("以及", "及", "和")
+_JOINER_AT = re.compile("(?=以及|及|和)")  # every place one starts, overlapping ones too
 
 _GROUP_WORDS = (
     "成员单位",
@@ -111,12 +121,11 @@ _ORG_SUFFIXES = (
     "台",
 )
 
-_BRACKETS = str.maketrans(
-    {"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(", "】": ")", "﹝": "(", "﹞": ")"}
-)
+_BRACKETS = {"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(", "】": ")", "﹝": "(", "﹞": ")"}
+_BRACKET_RE = re.compile("[〔〕\\[\\]【】﹝﹞]")
 _SPACE_RE = re.compile(r"\s+")
-_TRAILING_ASIDE_RE = re.compile(r"\([^()]*\)$")
 _BARE_YEAR_RE = re.compile(r"\d{4}年")
+_DUTY_MARK_RE = re.compile("负责|牵头")
 
 
 @dataclass(frozen=True)
@@ -133,14 +142,21 @@ class Responsibility:
     rest: list[str] = field(default_factory=list)
 
 
+@remembered
 def normalise_unit_name(name: str) -> str:
     """A unit name for comparison: width folded, no white space, every bracket as `(` `)`.
 
     `各县〔市、区〕政府〔管委会〕` → `各县(市、区)政府(管委会)`.
     """
-    return _SPACE_RE.sub("", fold_width(name)).translate(_BRACKETS)
+    bare = _SPACE_RE.sub("", fold_width(name))
+    return _BRACKET_RE.sub(_round_bracket, bare) if _BRACKET_RE.search(bare) else bare
 
 
+def _round_bracket(m: re.Match[str]) -> str:
+    return _BRACKETS[m.group()]
+
+
+@remembered
 def is_group(name: str) -> bool:
     """True for a name standing for several units (`各成员单位`, `有关部门`, `各县(市、区)政府`).
 
@@ -151,13 +167,22 @@ def is_group(name: str) -> bool:
 
 
 def _base_name(name: str) -> str:
-    """The name without trailing asides: `区委办(区委外办)` → `区委办`."""
+    """The name without trailing asides: `区委办(区委外办)` → `区委办`.
+
+    An aside is a last `(...)` with no bracket inside; asides are taken off one by one, but
+    never the whole name.
+    """
     n = normalise_unit_name(name)
-    while (shorter := _TRAILING_ASIDE_RE.sub("", n)) != n and shorter:
-        n = shorter
-    return n
+    end = len(n)
+    while end and n[end - 1] == ")":
+        opened = n.rfind("(", 0, end - 1)
+        if opened <= 0 or n.find(")", opened, end - 1) != -1:
+            break
+        end = opened
+    return n[:end]
 
 
+@remembered
 def _looks_like_unit(name: str) -> bool:
     if is_group(name):
         return True
@@ -174,31 +199,47 @@ def _split_joined(name: str) -> list[str]:
     """Split `区检察院及区知识产权联席会议其他成员单位` at `及`; keep `市自然资源和规划局` whole.
 
     A joiner splits only when the text before it is a unit name and the text after it reads as
-    one or more unit names.
+    one or more unit names. Every place is tried, each tail split once (remembered), and a
+    name with more than `MAX_JOINERS` places is kept whole.
     """
-    depths = depth_map(fold_width(name))
-    for i in range(1, len(name)):
-        if depths[i] != 0:
-            continue
+    places = [m.start() for m in _JOINER_AT.finditer(name, 1)]
+    if places:
+        depths = depth_map(fold_width(name))
+        places = [i for i in places if depths[i] == 0]
+    if len(places) > MAX_JOINERS:
+        return [name]
+    return _split_at(name, places, {})
+
+
+def _split_at(name: str, places: list[int], known: dict[str, list[str]]) -> list[str]:
+    if (done := known.get(name)) is not None:
+        return done
+    result = [name]
+    for i in places:
         for joiner in _JOINERS:
             if not name.startswith(joiner, i):
                 continue
             left, right = name[:i].strip(), name[i + len(joiner) :].strip()
             if left and right and _looks_like_unit(left):
-                rest = _split_joined(right)
+                cut = len(name) - len(name[i + len(joiner) :].lstrip())
+                rest = _split_at(right, [p - cut for p in places if p > cut], known)
                 if all(_looks_like_unit(r) for r in rest):
-                    return [left, *rest]
+                    result = [left, *rest]
             break  # `以及` failed: do not retry the same place as `及`
-    return [name]
+        if len(result) > 1:
+            break
+    known[name] = result
+    return result
 
 
 @dataclass(frozen=True)
 class _UnitPiece:
-    names: list[str]
+    names: tuple[str, ...]
     mark: UnitRole | None  # LEAD for `牵头`, CO for `配合`, None when unmarked
     had_duty_word: bool
 
 
+@remembered
 def _strip_marks(piece: str) -> _UnitPiece:
     """Take the duty words, `牵头` and `配合` off the end of a unit list and split it."""
     text = piece.strip()
@@ -214,19 +255,29 @@ def _strip_marks(piece: str) -> _UnitPiece:
         text = text[label.end() :]
     if text.startswith("由"):
         text = text[1:]
+    # Words come off the end one at a time; `end` moves instead of the text being copied.
+    end = len(text)
     changed = True
     while changed:
         changed = False
         for suffix in _DUTY_SUFFIXES:
-            if text.endswith(suffix) and len(text) > len(suffix):
-                text, changed, duty = text[: -len(suffix)].rstrip(), True, True
+            if end > len(suffix) and text.endswith(suffix, 0, end):
+                end, changed, duty = _rstrip_end(text, end - len(suffix)), True, True
                 break
         for word, role in ((_LEAD_MARK, UnitRole.LEAD), (_CO_MARK, UnitRole.CO)):
-            if text.endswith(word) and len(text) > len(word):
-                text, changed, duty = text[: -len(word)].rstrip(), True, True
+            if end > len(word) and text.endswith(word, 0, end):
+                end, changed, duty = _rstrip_end(text, end - len(word)), True, True
                 mark = mark or role
+    text = text[:end]
     names = [n for item in split_top_level(text, "、") for n in _split_joined(item)]
-    return _UnitPiece(names=names, mark=mark, had_duty_word=duty)
+    return _UnitPiece(names=tuple(names), mark=mark, had_duty_word=duty)
+
+
+def _rstrip_end(text: str, end: int) -> int:
+    """The end of `text[:end].rstrip()`."""
+    while end and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def _assign_roles(pieces: list[_UnitPiece]) -> list[UnitRef]:
@@ -276,6 +327,49 @@ def parse_responsibility(clause: str) -> Responsibility:
     return Responsibility(units=_assign_roles(unit_pieces), deadline=deadline, rest=rest)
 
 
+def trailing_clause(
+    text: str, is_clause: Callable[[str], bool] | None = None
+) -> tuple[str, str] | None:
+    """(text, clause) when the text ends in a `(units;deadline)` clause (of at most
+    `MAX_CLAUSE_CHARS`); None when it ends otherwise or in an aside such as `(试行)`.
+
+    `is_clause` stands in for `looks_like_units` (a `ClauseReader` passes its remembering one).
+    """
+    split = trailing_group(text, limit=MAX_CLAUSE_CHARS)
+    return split if split and (is_clause or looks_like_units)(split[1]) else None
+
+
+class ClauseReader:
+    """The clauses of one document, each distinct clause read once.
+
+    Plans repeat their clauses: seed 000 has 36 distinct ones for 70 measures, and a plan
+    ten times longer would add few. Each measure gets its own copies of the units and the
+    deadline, so a later edit to one measure never shows in another.
+    """
+
+    def __init__(self) -> None:
+        self._looks: dict[str, bool] = {}
+        self._read: dict[str, Responsibility] = {}
+
+    def looks_like_units(self, clause: str) -> bool:
+        if (known := self._looks.get(clause)) is None:
+            known = self._looks[clause] = looks_like_units(clause)
+        return known
+
+    def trailing_clause(self, text: str) -> tuple[str, str] | None:
+        return trailing_clause(text, self.looks_like_units)
+
+    def responsibility(self, clause: str) -> Responsibility:
+        if (read := self._read.get(clause)) is None:
+            read = self._read[clause] = parse_responsibility(clause)
+            return read  # the first reader takes the original, later ones copies
+        return Responsibility(
+            units=[fresh_copy(unit) for unit in read.units],
+            deadline=fresh_copy(read.deadline) if read.deadline else None,
+            rest=list(read.rest),
+        )
+
+
 def looks_like_units(clause: str) -> bool:
     """Whether a trailing parenthetical is a responsibility clause, not an aside.
 
@@ -287,7 +381,7 @@ def looks_like_units(clause: str) -> bool:
     if not folded:
         return False
     depths = depth_map(folded)
-    if any(depths[m.start()] == 0 for m in re.finditer("负责|牵头", folded)):
+    if any(depths[m.start()] == 0 for m in _DUTY_MARK_RE.finditer(folded)):
         return True
     pieces = split_top_level(clause, ";,")
     for piece in pieces:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from workflow.config import Settings
 from workflow.db import UnitOfWork, make_engine, schema_status
 from workflow.errors import DatabaseError
-from workflow.evidence_store import EvidenceStore
+from workflow.evidence import EvidenceStore
 
 
 @dataclass

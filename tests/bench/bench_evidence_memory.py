@@ -48,7 +48,7 @@ def child(source: Path, root: Path, chunk_kib: int) -> None:
     repo = Path(__file__).resolve().parents[2]
     if str(repo) not in sys.path:
         sys.path.insert(0, str(repo))
-    from workflow.evidence_store import EvidenceStore
+    from workflow.evidence import EvidenceStore
 
     size = source.stat().st_size
     store = EvidenceStore(root, max_bytes=size, chunk_size=chunk_kib * 1024)

@@ -75,8 +75,9 @@ def test_jiading_from_import_to_fully_accepted(
 
     assert "嘉定区全流程演示:完成" in proc.stdout
     assert "已验收 26 项,验收率 100.0%" in proc.stdout
-    assert "按规则拒绝:2 次" in proc.stdout
+    assert "按规则拒绝:3 次" in proc.stdout
     assert "所在单位不是措施" in proc.stdout and "须回避" in proc.stdout  # the refusals, as shown
+    assert "所在辖区不负责" in proc.stdout  # the district deciding the city's level
     assert "Traceback" not in output
 
     # Read the result back through the CLI, against the same data folder and database.
@@ -126,15 +127,25 @@ def test_jiading_from_import_to_fully_accepted(
     first, second = export["self_checks"]
     assert [r["verdict"] for r in first["reviews"]] == ["return"]
     assert first["reviews"][0]["rectification_due"] == "2024-03-31"
-    assert [r["verdict"] for r in second["reviews"]] == ["pass"]
+    # Two levels: the district's 区级初审, then 上海市's 市级验收 with the score.
+    assert [(r["level_name"], r["verdict"]) for r in second["reviews"]] == [
+        ("区级初审", "pass"),
+        ("市级验收", "pass"),
+    ]
+    assert status["review_levels"] == ["区级初审", "市级验收"]
+    zones = {z["path"]: z for z in json_of("zone", "list", "--json")}
+    assert set(zones) == {"上海市", "上海市/嘉定区"}
+    assert zones["上海市/嘉定区"]["plans"] == 1 and zones["上海市"]["admins"] == 1
 
-    # Measure 10: the two refusals are on record, and nothing else was refused anywhere.
+    # Measure 10: the three refusals are on record, and nothing else was refused anywhere.
     refused = [e for e in json_of("history", f"{PLAN}/10", "--json") if e["refused"]]
     assert [(e["actor"], e["unit"], e["action"]) for e in refused] == [
         ("区法院联络员", "区法院", "start"),
         ("钱审核员", "区市场监管局", "accept"),
+        ("周审核员", "", "accept"),
     ]
     assert "不是措施" in refused[0]["comment"] and "须回避" in refused[1]["comment"]
+    assert "所在辖区不负责" in refused[2]["comment"] and "市级验收" in refused[2]["comment"]
     assert "[被拒绝] 启动" in ok("history", f"{PLAN}/10").stdout
     for m in measures:
         if m["ref"] != "10":

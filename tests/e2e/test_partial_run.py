@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from integration.workflow_helpers import make_app
-from support.demo_state import EXPECTED_STATES, build_demo_state, work_summary
+from support.demo_state import EXPECTED_STATES, ZONES, build_demo_state, work_summary
 
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
@@ -60,7 +60,18 @@ def test_four_plans_reach_their_partial_state_through_the_cli(
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZONECHECK_") and k != "VERBOSE"}
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env["ZONECHECK_HOME"] = str(data)
-    for args in (["db", "upgrade"], ["import", *map(str, sorted(seeds_dir.glob("*.txt")))]):
+    # As `make demo` leaves it: each seed plan imported into its own zone.
+    steps: list[list[str]] = [["db", "upgrade"]]
+    made: set[str] = set()
+    for prefix, path in sorted(ZONES.items()):
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            if "/".join(parts[:depth]) not in made:
+                made.add("/".join(parts[:depth]))
+                parent = ["--parent", "/".join(parts[: depth - 1])] if depth > 1 else []
+                steps.append(["zone", "add", parts[depth - 1], *parent])
+        steps.append(["import", str(next(seeds_dir.glob(f"{prefix}_*.txt"))), "--zone", path])
+    for args in steps:
         done = run("zonecheck", *args, env=env, cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from workflow.bootstrap import App
 from workflow.errors import InputError, Refused
-from workflow.evidence_store import EvidenceRefused, EvidenceStore
+from workflow.evidence import EvidenceRefused, EvidenceStore
 from workflow.models import Evidence
 from workflow.services import evidence as evidence_service
 from workflow.services import measure_work
@@ -142,7 +142,7 @@ def test_a_database_failure_after_the_blobs_are_stored_discards_the_new_blob(
     stored: list[Path] = []
     real_detail = evidence_service._audit_detail
 
-    def fail_in_transaction(new_rows: Any, item: Any) -> Any:
+    def fail_in_transaction(new_rows: Any, item: Any, *rest: Any) -> Any:
         # The rows are flushed by now: the blob is on disk and the transaction is half done.
         stored.extend(store_files(app.settings.evidence_dir / "objects"))
         real_detail(new_rows, item)
@@ -341,7 +341,7 @@ def test_a_co_unit_cannot_replace_or_remove_another_units_evidence_but_the_lead_
 def test_evidence_verify_clears_the_temp_file_of_an_upload_killed_midway(
     app: App, plan: str, uploads: Path
 ) -> None:
-    from workflow.evidence_store import _TEMP_PREFIX, _TEMP_SUFFIX
+    from workflow.evidence.blobs import _TEMP_PREFIX, _TEMP_SUFFIX
 
     add(app, plan, write_file(uploads, "甲.pdf", pdf_bytes("a")))
     tmp = app.store.root / "tmp"

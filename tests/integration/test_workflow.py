@@ -143,7 +143,7 @@ def test_the_first_person_must_be_an_admin_and_then_only_admins_add_people(
     import_seed(app, seeds_dir, "003")
     [imported] = audit_entries(app)
     assert imported.action == "plan_import"
-    with pytest.raises(Refused, match="只能为尚无管理员的辖区添加第一名管理员"):
+    with pytest.raises(InputError, match="只能为尚无管理员的辖区添加第一名管理员"):
         people.add_person(app.uow(), None, MARKET, role=Role.MEMBER, unit="区市场监管局")
     assert count(app, Person) == 0 and [e.seq for e in audit_entries(app)] == [imported.seq]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports.bundle import MAX_COMPONENT_BYTES, _Names, safe_component
+from reports.bundle.layout import MAX_COMPONENT_BYTES, Names, safe_component
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ def test_a_long_title_is_cut_visibly_and_within_the_byte_limit() -> None:
 
 
 def test_the_same_name_twice_in_a_folder_is_numbered_and_the_first_keeps_its_name() -> None:
-    names = _Names()
+    names = Names()
     assert names.file("plan/m/清单项 1", "通报.pdf") == "plan/m/清单项 1/通报.pdf"
     assert names.file("plan/m/清单项 1", "通报.pdf") == "plan/m/清单项 1/通报 (2).pdf"
     assert names.file("plan/m/清单项 1", "通报.pdf") == "plan/m/清单项 1/通报 (3).pdf"
@@ -46,7 +46,7 @@ def test_the_same_name_twice_in_a_folder_is_numbered_and_the_first_keeps_its_nam
 
 
 def test_names_differing_only_in_case_or_unicode_form_count_as_the_same() -> None:
-    names = _Names()
+    names = Names()
     assert names.file("f", "Report.PDF") == "f/Report.PDF"
     assert names.file("f", "report.pdf") == "f/report (2).pdf"
     assert names.file("f", "Cafe\u0301.pdf") == "f/Cafe\u0301.pdf"
@@ -54,14 +54,14 @@ def test_names_differing_only_in_case_or_unicode_form_count_as_the_same() -> Non
 
 
 def test_a_numbered_name_that_was_already_taken_moves_on_to_the_next_number() -> None:
-    names = _Names()
+    names = Names()
     names.file("f", "通报 (2).pdf")
     names.file("f", "通报.pdf")
     assert names.file("f", "通报.pdf") == "f/通报 (3).pdf"
 
 
 def test_a_numbered_long_name_stays_within_the_byte_limit_and_keeps_its_extension() -> None:
-    names = _Names()
+    names = Names()
     long = "长" * 83 + ".pdf"  # 253 bytes
     assert len(long.encode("utf-8")) <= MAX_COMPONENT_BYTES
     names.file("f", long)
@@ -71,7 +71,7 @@ def test_a_numbered_long_name_stays_within_the_byte_limit_and_keeps_its_extensio
 
 
 def test_a_file_never_takes_the_name_of_a_folder_and_a_folder_is_reused() -> None:
-    names = _Names()
+    names = Names()
     assert names.folder("item", "已替换") == "item/已替换"
     assert names.folder("item", "已替换") == "item/已替换"
     assert names.file("item", "已替换") == "item/已替换 (2)"

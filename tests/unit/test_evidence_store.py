@@ -20,14 +20,14 @@ from typing import Any
 
 import pytest
 
-from workflow import evidence_store
 from workflow.errors import InputError
-from workflow.evidence_store import (
+from workflow.evidence import (
     DEFAULT_MAX_BYTES,
     MEDIA_LABELS,
     EvidenceRefused,
     EvidenceStore,
     StoredBlob,
+    blobs,
     detect_type,
     sanitise_filename,
 )
@@ -297,7 +297,9 @@ def test_other_content_is_refused_with_what_it_looks_like(
 def test_a_blob_is_stored_read_only_under_its_sha256(store: EvidenceStore) -> None:
     blob = store.put(io.BytesIO(PDF), name="a.pdf")
     digest = hashlib.sha256(PDF).hexdigest()
-    assert blob == StoredBlob(sha256=digest, size=len(PDF), media_type="pdf", created=True)
+    assert blob == StoredBlob(
+        sha256=digest, size=len(PDF), media_type="pdf", created=True, name="a.pdf", original_name="a.pdf"
+    )
     path = store.path_of(digest)
     assert path == store.root / "objects" / digest[:2] / digest[2:4] / digest
     assert stat.S_IMODE(path.stat().st_mode) == 0o444
@@ -510,7 +512,7 @@ def test_a_file_without_read_permission_is_refused_as_unreadable(
     def denied(file: Any, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError(errno.EACCES, "Permission denied", str(file))
 
-    monkeypatch.setattr(evidence_store, "open", denied, raising=False)
+    monkeypatch.setattr(blobs, "open", denied, raising=False)
     with pytest.raises(EvidenceRefused) as refused:
         store.put_path(path)
     assert str(refused.value) == f"无法读取文件“{path}”:没有访问权限"

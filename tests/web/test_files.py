@@ -68,9 +68,9 @@ def test_the_type_comes_from_the_content_not_the_name(login: Login, zc: App, sta
     response = upload(browser, started, ("扫描件.pdf", png_bytes()), xhr=True)
     assert response.status_code == 200  # type: ignore[attr-defined]
     body = response.json()  # type: ignore[attr-defined]
-    assert body["ok"] is True and "扫描件.pdf" in body["message"]
+    assert body["ok"] is True and "扫描件.png" in body["message"]  # named after its content
     [row] = evidence_rows(zc, started)
-    assert (row.file_name, row.media_type) == ("扫描件.pdf", "png")
+    assert (row.file_name, row.media_type) == ("扫描件.png", "png")
     download = browser.get(f"/evidence/{row.id}/file")
     assert download.status_code == 200
     assert download.headers["content-type"] == "image/png"
@@ -147,7 +147,7 @@ def test_a_request_over_the_body_limit_gets_413_in_chinese(small: tuple[App, Tes
 @pytest.mark.parametrize(
     ("sent", "stored"),
     [
-        ("../../etc/passwd", "passwd"),
+        ("../../etc/passwd", "passwd.pdf"),  # the extension of its content
         ("报告 (终稿).pdf", "报告 (终稿).pdf"),
         ('a"b\r\nX-Evil: 1.pdf', None),  # how the client escapes it varies; checked below
     ],

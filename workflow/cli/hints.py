@@ -37,7 +37,7 @@ HINTS: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "indicator_missing": ";可用 zonecheck indicator list {plan} 查看",
     "indicator_evidence": "(文件用 --file,链接用 --link)",
     "member_without_unit": "(用 --unit 指明)",
-    "first_person_not_admin": "(请用 --as 指定操作人;第一名管理员用 --role admin 添加)",
+    "first_person_not_admin": "(请用 --as 姓名 指定操作人,或设置环境变量 ZONECHECK_USER;第一名管理员用 --role admin 添加)",
     "zone_has_admin": ":请用 --as 指定该辖区的一名管理员",
     "zone_missing": ";可用 zonecheck zone list 查看,zonecheck zone add 添加",
     "zone_ambiguous": ":请用 --zone 指定辖区(可用 zonecheck zone list 查看)",

@@ -23,7 +23,7 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import MeasureState
 from workflow.errors import InputError, NotFound, Refused
-from workflow.evidence_store import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
+from workflow.evidence import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
 from workflow.models import ChecklistItem, Evidence, Indicator, IndicatorReport, Measure, utcnow
 from workflow.services.acting import (
     evidence_target,
@@ -243,7 +243,7 @@ def _rows(
             sha256=blob.sha256,
             size=blob.size,
             media_type=blob.media_type,
-            file_name=sanitise_filename(path.name),
+            file_name=blob.name,  # cleaned, with an extension that fits the detected type
             note=new.note.strip(),
             **common,
         )
@@ -255,7 +255,11 @@ def _rows(
     return rows
 
 
-def _audit_detail(rows: Sequence[Evidence], item: ChecklistItem | None) -> dict[str, object]:
+def _audit_detail(
+    rows: Sequence[Evidence], item: ChecklistItem | None, blobs: Sequence[StoredBlob] = ()
+) -> dict[str, object]:
+    # File rows come first, one per blob (_rows); a renamed file keeps its upload name here.
+    renamed = {id(r): b.original_name for r, b in zip(rows, blobs, strict=False) if b.renamed}
     return {
         "item": item.position if item else None,
         "evidence": [
@@ -268,6 +272,7 @@ def _audit_detail(rows: Sequence[Evidence], item: ChecklistItem | None) -> dict[
                 "type": r.media_type,
                 "doc_date": r.doc_date.isoformat(),
             }
+            | ({"original_name": renamed[id(r)]} if id(r) in renamed else {})
             for r in rows
         ],
     }
@@ -314,7 +319,8 @@ def add_evidence(
             measure.updated_at = utcnow()
             session.flush()
             name = target_of(measure)
-            chain.append(person, "evidence_add", name, comment=new.note, detail=_audit_detail(rows, checklist_item))
+            detail = _audit_detail(rows, checklist_item, blobs)
+            chain.append(person, "evidence_add", name, comment=new.note, detail=detail)
             return [view_of(r, name) for r in rows]
 
         return run_audited(uow, person, "evidence_add", target, work)
@@ -389,7 +395,7 @@ def replace_evidence(
             old.superseded_by_id = rows[0].id
             measure.updated_at = utcnow()
             name = target_of(measure)
-            detail = _audit_detail(rows, old.item) | {"replaces": evidence_id}
+            detail = _audit_detail(rows, old.item, blobs) | {"replaces": evidence_id}
             chain.append(person, "evidence_replace", name, comment=new.note, detail=detail)
             return [view_of(r, name) for r in rows]
 

@@ -12,7 +12,7 @@ from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import InputError, NotFound, Refused
-from workflow.evidence_store import EvidenceStore, StoredBlob
+from workflow.evidence import EvidenceStore, StoredBlob
 from workflow.models import Indicator, IndicatorReport
 from workflow.services.acting import measure_units, person_required, plan_target, run_audited
 from workflow.services.audit_log import AuditChain
@@ -109,7 +109,7 @@ def report_value(
             session.add_all(rows)
             session.flush()
             met = indicator_met(indicator, value)
-            detail = _audit_detail(rows, None) | {
+            detail = _audit_detail(rows, None, blobs) | {
                 "indicator": number,
                 "metric": indicator.metric,
                 "value": format(value.normalize(), "f"),

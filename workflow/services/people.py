@@ -93,7 +93,9 @@ def add_person(
         return run_audited(uow, actor, "user_add", name, create)
     # Setting up a zone: nobody to act as yet, so its first person must be an admin.
     if role is not Role.ADMIN:
-        raise Refused("未指定操作人:只能为尚无管理员的辖区添加第一名管理员", code="first_person_not_admin")
+        raise InputError(
+            "未指定操作人;不指定操作人时只能为尚无管理员的辖区添加第一名管理员", code="first_person_not_admin"
+        )
     with uow:
         chain = AuditChain(uow.session)
         # Checked under the chain lock: two set-ups at once must not both pass as "first",

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from checklists.catalog import Catalog, MeasureKind
 from checklists.catalog import Measure as CatalogMeasure
 from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, write_text_atomically
-from checklists.parser import NotAPlanError, iter_warnings, parse_document
+from checklists.limits import MAX_TEXT_BYTES
+from checklists.parser import NotAPlanError, PlanTooLarge, iter_warnings, parse_document
 from checklists.units import is_group, normalise_unit_name
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
@@ -97,6 +98,9 @@ def read_source(path: Path) -> SourceDocument:
         raise InputError(f"文件不存在:{path}")
     if not path.is_file():
         raise InputError(f"不是文件:{path}")
+    if path.suffix.lower() not in CATALOG_SUFFIXES and path.stat().st_size > MAX_TEXT_BYTES:
+        # Refused before it is read into memory; the parser checks the decoded text again.
+        raise InputError(f"{path}:文件过大,超过方案文本 {MAX_TEXT_BYTES // (1024 * 1024)} MB 的上限")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -116,6 +120,8 @@ def read_source(path: Path) -> SourceDocument:
             raise InputError(str(exc)) from None
     try:
         catalog = parse_document(text, source_name=path.name)
+    except PlanTooLarge as exc:
+        raise InputError(str(exc)) from None
     except NotAPlanError as exc:
         raise InputError(f"{path}:不是可识别的方案文件。{exc}") from None
     return SourceDocument(path, catalog, False, note)

@@ -5,7 +5,7 @@ so the same file uploaded twice is stored once and any later change to a blob is
 Files are streamed in fixed-size chunks through a temporary file in ``root/tmp`` and only then
 linked into place, so memory use does not grow with the file and a reader never sees a partial
 blob. This module keeps no records of its own: which blob belongs to which item is the
-database's business.
+database's business. What a file is comes from filetypes, what it is called from filenames.
 """
 
 from __future__ import annotations
@@ -19,26 +19,21 @@ import re
 import stat
 import tempfile
 import time
-import unicodedata
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import olefile
-
 from workflow.errors import InputError
+from workflow.evidence.filenames import sanitise_filename, stored_name
+from workflow.evidence.filetypes import ALLOWED_TYPES_TEXT, ContentRefused, sniff
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
-    "MEDIA_LABELS",
     "EvidenceRefused",
     "EvidenceStore",
     "StoredBlob",
     "VerifyReport",
-    "detect_type",
-    "sanitise_filename",
 ]
 
 
@@ -46,59 +41,12 @@ class EvidenceRefused(InputError):
     """A file the store will not take; message is one complete Chinese sentence naming the file."""
 
 
-MEDIA_LABELS: dict[str, str] = {
-    "pdf": "PDF",
-    "ofd": "OFD",
-    "doc": "Word 文档(DOC)",
-    "docx": "Word 文档(DOCX)",
-    "xls": "Excel 表格(XLS)",
-    "xlsx": "Excel 表格(XLSX)",
-    "wps": "WPS 文字",
-    "jpg": "JPEG 图片",
-    "png": "PNG 图片",
-    "zip": "ZIP 压缩包",
-}
-ALLOWED_TYPES_TEXT = "PDF、OFD、DOC/DOCX、XLS/XLSX、WPS、JPG、PNG、ZIP"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 # Temp names carry a fixed prefix so sweep_temp never deletes a file it did not make.
 _TEMP_PREFIX = "put-"
 _TEMP_SUFFIX = ".part"
-# Enough for every signature below and for telling text from binary.
-_SNIFF_BYTES = 8192
-
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
-# Formats people commonly try to upload: named in the refusal so they know what to convert.
-_REFUSED_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"MZ", "可执行文件"),
-    (b"\x7fELF", "可执行文件"),
-    (b"\xcf\xfa\xed\xfe", "可执行文件"),
-    (b"\xca\xfe\xba\xbe", "可执行文件"),
-    (b"#!", "可执行文件"),
-    (b"Rar!\x1a\x07", "RAR 压缩包"),
-    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
-    (b"GIF87a", "GIF 图片"),
-    (b"GIF89a", "GIF 图片"),
-    (b"II*\x00", "TIFF 图片"),
-    (b"MM\x00*", "TIFF 图片"),
-)
-
-_UNNAMED = "未命名文件"
-_MAX_NAME_CHARS = 120
-_MAX_NAME_BYTES = 255  # NAME_MAX of common Linux file systems, so an export can use the name
-_MAX_EXT_CHARS = 16
-_WINDOWS_ILLEGAL = frozenset('<>:"/\\|?*')
-_WINDOWS_RESERVED = frozenset(
-    ["CON", "PRN", "AUX", "NUL"]
-    + [f"COM{i}" for i in range(1, 10)]
-    + [f"LPT{i}" for i in range(1, 10)]
-)
-_WHITESPACE_RUN = re.compile(r"\s+")
-_LAYOUT_CONTROLS = str.maketrans(dict.fromkeys("\t\n\r\v\f", " "))
-_EXTENSION = re.compile(rf"\.[^.\s]{{1,{_MAX_EXT_CHARS}}}$")
 
 _KIB = 1024
 _MIB = 1024 * 1024
@@ -110,6 +58,15 @@ class StoredBlob:
     size: int
     media_type: str
     created: bool
+    # The name to record: cleaned, no executable extension, an extension that fits the
+    # detected type. The name as handed in (cleaned only) is kept beside it, so a renamed
+    # file can be traced back to its upload (the evidence service puts it in the audit log).
+    name: str
+    original_name: str
+
+    @property
+    def renamed(self) -> bool:
+        return self.name != self.original_name
 
 
 @dataclass
@@ -142,7 +99,8 @@ class EvidenceStore:
     # ---------------------------------------------------------------------------------- put
 
     def put(self, source: BinaryIO, *, name: str) -> StoredBlob:
-        """Store what ``source`` yields until EOF; ``name`` only appears in error messages.
+        """Store what ``source`` yields until EOF; ``name`` appears in error messages and,
+        its last component cleaned and fitted to the detected type, as the blob's name.
 
         Raises EvidenceRefused for an empty, oversized or disallowed file and for any I/O
         failure; whatever happens, no temporary or partial file is left behind.
@@ -157,14 +115,24 @@ class EvidenceStore:
             if size == 0:
                 raise EvidenceRefused(f"文件“{name}”是空文件,未保存")
             # Zip and OLE need random access, so the type is decided on the complete file.
-            media_type, label = _sniff(tmp_path)
+            try:
+                media_type, label = sniff(tmp_path)
+            except ContentRefused as exc:
+                raise EvidenceRefused(f"文件“{name}”{exc.reason},未保存") from None
             if media_type is None:
                 raise EvidenceRefused(
                     f"文件“{name}”的类型不在允许范围内(检测为:{label}),"
                     f"允许的类型:{ALLOWED_TYPES_TEXT}"
                 )
             created = self._commit(fd, tmp_path, self.path_of(sha256), size)
-            return StoredBlob(sha256=sha256, size=size, media_type=media_type, created=created)
+            return StoredBlob(
+                sha256=sha256,
+                size=size,
+                media_type=media_type,
+                created=created,
+                name=stored_name(name, media_type),
+                original_name=sanitise_filename(name),
+            )
         except OSError as exc:
             raise _refusal_for_os_error(exc, name) from exc
         finally:
@@ -338,133 +306,6 @@ class EvidenceStore:
                 continue  # another sweeper got there first
             removed += 1
         return removed
-
-
-# ------------------------------------------------------------------------------ detection
-
-
-def detect_type(path: Path) -> str | None:
-    """The MEDIA_LABELS key for the file's content (its name is ignored), or None."""
-    return _sniff(Path(path))[0]
-
-
-def _sniff(path: Path) -> tuple[str | None, str]:
-    """(media type, label) where the label says what a refused file looks like instead."""
-    with open(path, "rb") as fh:
-        head = fh.read(_SNIFF_BYTES)
-    if head.startswith(b"%PDF-"):
-        return "pdf", MEDIA_LABELS["pdf"]
-    if head.startswith(_PNG_MAGIC):
-        return "png", MEDIA_LABELS["png"]
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg", MEDIA_LABELS["jpg"]
-    if head.startswith(_ZIP_MAGICS):
-        return _sniff_zip(path)
-    if head.startswith(_OLE_MAGIC):
-        return _sniff_ole(path)
-    for magic, label in _REFUSED_SIGNATURES:
-        if head.startswith(magic):
-            return None, label
-    return None, _text_or_unknown(head)
-
-
-def _sniff_zip(path: Path) -> tuple[str | None, str]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = {info.filename.casefold() for info in archive.infolist()}
-    except Exception:  # any malformed archive, whatever the zipfile module raises for it
-        return None, "损坏的 ZIP 压缩包"
-    if "word/document.xml" in names:
-        return "docx", MEDIA_LABELS["docx"]
-    if "xl/workbook.xml" in names:
-        return "xlsx", MEDIA_LABELS["xlsx"]
-    if "ofd.xml" in names:
-        return "ofd", MEDIA_LABELS["ofd"]
-    return "zip", MEDIA_LABELS["zip"]
-
-
-def _sniff_ole(path: Path) -> tuple[str | None, str]:
-    """Tell apart the OLE2 compound files by their top-level stream names.
-
-    Kingsoft WPS 文字 .wps files extend the DOC format and carry a WordDocument stream, so most
-    are recorded as "doc" (fine: the same programs open both). WPS Office's own secured
-    container keeps the document in a WpsContent stream; that is what is recorded as "wps".
-    """
-    try:
-        ole = olefile.OleFileIO(str(path))
-    except Exception:  # olefile raises assorted errors for malformed input
-        return None, "损坏的 Office 文档"
-    try:
-        has = {n.casefold() for n in (e[0] for e in ole.listdir(streams=True, storages=True))}
-    except Exception:
-        return None, "损坏的 Office 文档"
-    finally:
-        ole.close()
-    if "wpscontent" in has:
-        return "wps", MEDIA_LABELS["wps"]
-    if "worddocument" in has:
-        return "doc", MEDIA_LABELS["doc"]
-    if "workbook" in has or "book" in has:
-        return "xls", MEDIA_LABELS["xls"]
-    if "encryptedpackage" in has:
-        # Password-protected DOCX/XLSX are OLE wrappers; their content cannot be checked.
-        return None, "加密的 Office 文档"
-    if "powerpoint document" in has:
-        return None, "PowerPoint 演示文稿"
-    return None, "无法识别的 Office 文档"
-
-
-def _text_or_unknown(head: bytes) -> str:
-    if head[:2] == b"BM" and head[6:10] == b"\x00\x00\x00\x00":
-        return "BMP 图片"  # checked here, not by prefix alone: plenty of text starts with "BM"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "文本"  # UTF-16 with a BOM, where NUL bytes are expected
-    if not head or b"\x00" in head:
-        return "未知"
-    truncated = len(head) == _SNIFF_BYTES
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            text = head.decode(encoding)
-        except UnicodeDecodeError as exc:
-            # A head cut from a longer file may end inside a multi-byte character.
-            if not (truncated and exc.start >= len(head) - 3):
-                continue
-            text = head[: exc.start].decode(encoding)
-        if text.lstrip("\ufeff \t\r\n").casefold().startswith(("<!doctype html", "<html")):
-            return "网页(HTML)"
-        return "文本"
-    return "未知"
-
-
-# ---------------------------------------------------------------------------- file names
-
-
-def sanitise_filename(name: str) -> str:
-    """A display/export name safe on Windows and Linux, keeping Chinese text and the extension."""
-    base = next((p for p in reversed(re.split(r"[/\\]", name)) if p), "")
-    base = unicodedata.normalize("NFC", base)
-    # Tabs and line breaks become spaces rather than vanishing like other control characters.
-    base = base.translate(_LAYOUT_CONTROLS)
-    base = "".join(
-        ch
-        for ch in base
-        if ch not in _WINDOWS_ILLEGAL and unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
-    )
-    base = _WHITESPACE_RUN.sub(" ", base)
-
-    match = _EXTENSION.search(base)
-    stem, ext = (base[: match.start()], match.group(0)) if match else (base, "")
-    stem = stem.strip(" .")
-    if not stem:
-        return _UNNAMED + ext if ext else _UNNAMED
-    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
-        stem = "_" + stem
-
-    room = _MAX_NAME_CHARS - len(ext)
-    ext_bytes = len(ext.encode("utf-8"))
-    while len(stem) > room or len(stem.encode("utf-8")) + ext_bytes > _MAX_NAME_BYTES:
-        stem = stem[: min(room, len(stem) - 1)]
-    return (stem.rstrip(" .") or _UNNAMED) + ext
 
 
 # ------------------------------------------------------------------------------- helpers

@@ -1,0 +1,202 @@
+"""From what the readers collected (`Draft`) to the parts of a catalog.
+
+Measures get their responsibility (trailing clause, `责任单位:` lines or the task table's
+units cell), title, checklist and numeric targets; schedule items become phases with their
+periods; context paragraphs become section text and may hold targets too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from checklists.body import split_title
+from checklists.catalog import (
+    ChecklistItem,
+    Deadline,
+    Indicator,
+    Measure,
+    MeasureKind,
+    Phase,
+    UnitRef,
+    Warning_,
+)
+from checklists.deadlines import find_date_span
+from checklists.draft import Draft, RawItem
+from checklists.indicators import extract_indicators
+from checklists.lines import TITLE_MAX
+from checklists.tables import merge_table, norm
+from checklists.text import split_sentences, split_top_level
+from checklists.units import ClauseReader
+
+__all__ = ["build_measures", "build_phases", "context_indicators", "fill_section_text"]
+
+ACCEPTANCE_WORDS = ("验收", "评审", "自查", "评估")
+
+
+def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
+    """Measures, safeguards and outcomes in document order, with the targets they state."""
+    raw = [item for item in draft.items if item.kind is not None]
+    if draft.table:
+        section_by_title = {norm(s.title): s.ref for s in draft.sections}
+        raw = merge_table(raw, draft, section_by_title)
+
+    reader = ClauseReader()
+    clauses = {id(item): _clause(item, reader) for item in raw}
+    # Only in a plan that lists units is a measure without units worth a warning.
+    plan_lists_units = any(
+        clauses[id(item)] is not None for item in raw if item.kind is MeasureKind.MEASURE
+    )
+    counters: dict[MeasureKind, int] = {}
+    measures: list[Measure] = []
+    indicators: list[Indicator] = []
+    seen: set[str] = set()
+    for item in raw:
+        assert item.kind is not None
+        counters[item.kind] = counters.get(item.kind, 0) + 1
+        number = item.number or str(counters[item.kind])
+        measure = _measure(item, number, clauses[id(item)], reader, draft, plan_lists_units)
+        if measure is None:
+            draft.warnings.append(
+                Warning_(line=item.lines[0], message="该措施除责任单位外没有内容,已跳过", text=item.text[:40])
+            )
+            continue
+        if measure.ref in seen:
+            draft.warnings.append(
+                Warning_(line=item.lines[0], message=f"措施编号 {measure.ref} 重复,已跳过", text=item.text)
+            )
+            continue
+        seen.add(measure.ref)
+        measures.append(measure)
+        indicators.extend(
+            extract_indicators(
+                measure.text, due=measure.deadline.due, line=item.lines[0], measure=measure.ref
+            )
+        )
+    return measures, indicators
+
+
+def _clause(item: RawItem, reader: ClauseReader) -> tuple[str, str] | None:
+    """(text, clause): the trailing `(units;deadline)` clause, else the `责任单位:` lines."""
+    text = item.text
+    split = reader.trailing_clause(text)
+    if split is None and item.responsibility:
+        split = text, ";".join(item.responsibility)
+    return split
+
+
+def _measure(
+    item: RawItem,
+    number: str,
+    clause: tuple[str, str] | None,
+    reader: ClauseReader,
+    draft: Draft,
+    plan_lists_units: bool,
+) -> Measure | None:
+    """The measure an item describes; None when nothing is left of it but punctuation and its
+    `(units;deadline)` clause (`12.(区市场监管局;持续推进)`)."""
+    text = item.text
+    units: list[UnitRef] = []
+    deadline: Deadline | None = None
+    units_text = ""
+    if clause:
+        text, units_text = clause
+        resp = reader.responsibility(units_text)
+        units = resp.units
+        deadline = resp.deadline
+        for piece in resp.rest:
+            draft.warnings.append(
+                Warning_(line=item.lines[0], message="责任单位括号中有无法识别的内容", text=piece)
+            )
+    elif item.kind is MeasureKind.MEASURE and plan_lists_units:
+        draft.warnings.append(
+            Warning_(line=item.lines[0], message="该措施没有写明责任单位", text=text[:40])
+        )
+
+    sentences = split_sentences(text)
+    title, body = split_title(text, sentences)
+    if body:
+        sentences = split_sentences(body)
+    else:
+        title = _short_title(title)
+    checklist = [
+        ChecklistItem(text=s.rstrip("。;!?").strip()) for s in sentences if s.rstrip("。;!? ")
+    ]
+    if not checklist:
+        if not title:
+            return None
+        checklist = [ChecklistItem(text=title)]
+    return Measure(
+        kind=item.kind or MeasureKind.MEASURE,
+        number=number,
+        section=item.section,
+        title=title,
+        text=text,
+        units=units,
+        units_text=units_text,
+        deadline=deadline or Deadline(),
+        checklist=checklist,
+        lines=sorted(set(item.lines)),
+    )
+
+
+def _short_title(sentence: str) -> str:
+    """A title for a measure written as one long sentence: its first clause."""
+    sentence = sentence.rstrip("。;")
+    if len(sentence) <= TITLE_MAX:
+        return sentence
+    clauses = split_top_level(sentence, ",;:")
+    return clauses[0] if clauses else sentence[:TITLE_MAX]  # nothing but separators
+
+
+def build_phases(draft: Draft) -> list[Phase]:
+    """The schedule's phases, each with its period; a phase without dates gets a warning."""
+    phases: list[Phase] = []
+    for item in draft.items:
+        if item.kind is not None:
+            continue
+        text = item.text
+        span = find_date_span(text)
+        start, end = (span.start, span.end) if span else (None, None)
+        name = _phase_name(text, span.stop if span else 0)
+        phases.append(
+            Phase(
+                name=name,
+                text=text,
+                start=start,
+                end=end,
+                acceptance=any(word in text for word in ACCEPTANCE_WORDS),
+                line=item.lines[0],
+            )
+        )
+        if span is None:
+            draft.warnings.append(
+                Warning_(line=item.lines[0], message="进度安排中未找到起止时间", text=text[:40])
+            )
+    return phases
+
+
+def _phase_name(text: str, span_end: int) -> str:
+    """`制定方案。2023年4月至5月,...` → 制定方案; `2024年8月,建立协调机制,...` → 建立协调机制."""
+    head, body = split_title(text)
+    if body and not find_date_span(head):
+        return head
+    rest = text[span_end:].lstrip(",: ")
+    first = split_top_level(rest, ",。;")
+    return first[0] if first else text[:TITLE_MAX]
+
+
+def context_indicators(draft: Draft) -> list[Indicator]:
+    """Targets stated in the paragraphs of context sections (建设目标…)."""
+    found: list[Indicator] = []
+    for line_no, _, paragraph in draft.context:
+        found.extend(extract_indicators(paragraph, line=line_no))
+    return found
+
+
+def fill_section_text(draft: Draft) -> None:
+    """Each section's own paragraphs (those of context sections), joined by new lines."""
+    paragraphs: dict[str | None, list[str]] = defaultdict(list)
+    for _, ref, text in draft.context:
+        paragraphs[ref].append(text)
+    for section in draft.sections:
+        section.text = "\n".join(paragraphs.get(section.ref, ()))

@@ -1,0 +1,182 @@
+"""The lines above a plan's first section: page chrome, the notice that issues the plan, the
+plan's title and its preamble.
+
+Read from them: the title (the short lines right above the preamble), the issuing body and
+date (the notice's signature, else the page's metadata), the document number (a metadata
+field or a line of its own, never a document the notice cites) and the preamble.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from checklists.catalog import Skipped
+from checklists.draft import Draft
+from checklists.lines import (
+    ATTACHMENT,
+    FULL_DATE,
+    ISO_DATE,
+    METADATA_KEY,
+    TITLE_MAX,
+    Line,
+    could_be_title,
+)
+from checklists.text import depth_map
+
+__all__ = ["Header", "read_header"]
+
+DOC_NUMBER = re.compile(
+    r"([\u4e00-\u9fff]{1,12})\s*[〔\[(【]\s*(\d{4})\s*[〕\])】]\s*(\d{1,4})\s*号"
+)
+NOTICE_TITLE = re.compile(r"^(?P<issuer>.*?)关于印发\s*[《<](?P<title>.+)[》>]\s*的?通知$")
+# The end NOTICE_TITLE needs; tested first, so a long line without it costs one scan, not
+# one scan per `关于印发《` in it.
+_NOTICE_END = re.compile(r"[》>]\s*的?通知$")
+_SPACES = re.compile(r"\s+")
+_SIGNATURE_CUT = re.compile(r"[。:;]")
+
+
+@dataclass
+class Header:
+    title: str = ""
+    issuer: str = ""
+    doc_number: str = ""
+    issued_on: dt.date | None = None
+    preamble: str = ""
+
+
+def read_header(lines: list[Line], draft: Draft) -> Header:
+    """Title, issuer, date and document number from the notice and page chrome above the body."""
+    header = Header()
+    nonblank = [ln for ln in lines if ln.text]
+    fields = _metadata_fields(nonblank)
+
+    # Title: the short lines right above the preamble (or the first heading), joined.
+    idx = len(nonblank) - 1
+    while idx >= 0 and nonblank[idx].text.endswith("。") and len(nonblank[idx].text) > TITLE_MAX:
+        idx -= 1
+    title_end = idx
+    while idx >= 0 and could_be_title(nonblank[idx].text):
+        idx -= 1
+    title_lines = nonblank[idx + 1 : title_end + 1]
+    header.title = "".join(ln.text for ln in title_lines)
+    above = nonblank[: idx + 1]
+
+    notice = next((m for ln in nonblank if (m := _notice_title(ln.text))), None)
+    if not header.title and notice:
+        header.title = notice["title"]
+
+    header.issued_on, header.issuer = _signature(above)
+    if header.issued_on is None:
+        header.issued_on = _date_field(fields, "成文日期", "发文日期", "发布日期")
+    if not header.issuer:
+        header.issuer = fields.get("发文机关") or (notice["issuer"].strip() if notice else "")
+    header.doc_number = _doc_number(nonblank, fields)
+
+    if nonblank:
+        end = title_lines[0].no - 1 if title_lines else nonblank[-1].no
+        if end >= nonblank[0].no:
+            draft.skipped.append(Skipped(start=nonblank[0].no, end=end, reason="网页页眉与印发通知"))
+        if title_lines:
+            draft.skipped.append(
+                Skipped(start=title_lines[0].no, end=title_lines[-1].no, reason="方案标题")
+            )
+            preamble = nonblank[title_end + 1 :]
+            if preamble:
+                header.preamble = "\n".join(ln.text for ln in preamble)
+                draft.skipped.append(
+                    Skipped(start=preamble[0].no, end=preamble[-1].no, reason="方案引言")
+                )
+    return header
+
+
+def _notice_title(text: str) -> re.Match[str] | None:
+    return NOTICE_TITLE.match(text) if _NOTICE_END.search(text) else None
+
+
+def _metadata_fields(lines: list[Line]) -> dict[str, str]:
+    """`key: value` pairs of the page's metadata block, inline, in `|` tables or on the next line."""
+    fields: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        cells = [c.strip() for c in line.text.split("|")] if "|" in line.text else [line.text]
+        for j, cell in enumerate(cells):
+            m = METADATA_KEY.search(cell)
+            if not m:
+                continue
+            name = _SPACES.sub("", m.group(1))
+            value = cell[m.end() :].strip()
+            if not value and "|" in line.text and j + 1 < len(cells):
+                value = cells[j + 1]
+            if not value and "|" not in line.text and i + 1 < len(lines):
+                following = lines[i + 1].text
+                if not METADATA_KEY.search(following):
+                    value = following
+            fields.setdefault(name, value)
+    return fields
+
+
+def _date_field(fields: dict[str, str], *names: str) -> dt.date | None:
+    for name in names:
+        value = fields.get(name, "")
+        m = FULL_DATE.search(value) or ISO_DATE.search(value)
+        if m:
+            return _date(m)
+    return None
+
+
+def _date(m: re.Match[str]) -> dt.date | None:
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _signature(lines: list[Line]) -> tuple[dt.date | None, str]:
+    """The issuing body and date that close the notice: the last full date outside brackets."""
+    for i in range(len(lines) - 1, -1, -1):
+        text = lines[i].text
+        dates = list(FULL_DATE.finditer(text))
+        if not dates:
+            continue
+        depths = depth_map(text)
+        matches = [m for m in dates if depths[m.start()] == 0]
+        if not matches or METADATA_KEY.search(text):
+            continue
+        m = matches[-1]
+        issued = _date(m)
+        before = text[: m.start()].strip()
+        if before:
+            # "...组织实施。 济南市人民政府 2024年8月3日": the signature shares the line.
+            issuer = _SIGNATURE_CUT.split(before)[-1].strip()
+            return issued, issuer
+        signature: list[str] = []
+        j = i - 1
+        while j >= 0 and len(signature) < 3 and _could_be_signature(lines[j].text):
+            signature.insert(0, lines[j].text)
+            j -= 1
+        return issued, "".join(signature)
+    return None, ""
+
+
+def _could_be_signature(text: str) -> bool:
+    return (
+        0 < len(text) <= 40
+        and not text.endswith(("。", ":", ","))
+        and not METADATA_KEY.search(text)
+        and "|" not in text
+        and not ATTACHMENT.match(text)
+        and not FULL_DATE.search(text)
+    )
+
+
+def _doc_number(lines: list[Line], fields: dict[str, str]) -> str:
+    """The plan's own document number: a metadata field or a line standing alone, never a citation."""
+    candidates = [fields.get("发文字号", ""), fields.get("文号", "")]
+    candidates += [ln.text for ln in lines if DOC_NUMBER.fullmatch(ln.text)]
+    for text in candidates:
+        m = DOC_NUMBER.search(text)
+        if m:
+            return f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号"
+    return ""
