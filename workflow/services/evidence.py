@@ -347,8 +347,10 @@ def _find_evidence(session: Session, evidence_id: int, actor: Actor) -> Evidence
     if evidence.measure is None:
         assert evidence.indicator_report is not None
         require_plan(actor, evidence.indicator_report.indicator.plan, missing)
-        raise missing
-    open_measure_by_id(session, actor, evidence.measure.id)
+        raise missing  # an indicator's evidence is not replaced or removed on its own
+    # In the words of missing evidence: not even the measure's number is another zone's to learn.
+    require_plan(actor, evidence.measure.plan, missing)
+    authorize(actor, Work.VIEW, measure_units(session, evidence.measure).responsibility)
     return evidence
 
 
