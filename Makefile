@@ -13,8 +13,10 @@ test:
 setup:
 	bash scripts/setup.sh --test
 
+# The benchmarks in one process (timing needs the machine to itself), then the CLI's start-up.
 bench:
 	bash scripts/test.sh tests/bench --benchmark-only -q
+	.venv/bin/python tests/bench/bench_startup.py --jiading
 
 # 50 simulated people for 60 s against `zonecheck serve --workers 4` on a throwaway PostgreSQL.
 load:

@@ -10,14 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 
 class Strict(BaseModel):
-    """Base for catalog records: unknown fields are errors, so a typo in YAML is caught."""
+    """Base for catalog records: unknown fields are errors, so a typo in YAML is caught.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    The validators are built on first use (defer_build): every command imports these models
+    through the database models' enums, few of them validate a catalog.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class MeasureKind(StrEnum):
@@ -122,12 +127,33 @@ class Phase(Strict):
     line: int | None = None
 
 
+# A target an office writes into the YAML keeps its digits (the loader never goes through
+# float), but it must fit the database column as written out there: `value: 1e999990` would be a
+# million digits. Looser than a reported value's bounds (checklists.amounts), which the parser's
+# own targets always meet; a target outside those prints in E notation.
+MAX_TARGET_TEXT = 40  # characters, sign and point included: the width of the column
+
+
+def _bounded(value: Decimal) -> Decimal:
+    # adjusted() first: it is O(1), and it keeps format() below from writing out a huge number.
+    if not (
+        value.is_finite()
+        and abs(value.adjusted()) < MAX_TARGET_TEXT
+        and len(format(value.normalize(), "f")) <= MAX_TARGET_TEXT
+    ):
+        raise ValueError(f"目标值超出范围:写出来最多 {MAX_TARGET_TEXT} 个字符(含符号与小数点)")
+    return value
+
+
+Target = Annotated[Decimal, AfterValidator(_bounded)]
+
+
 class Indicator(Strict):
     text: str = Field(min_length=1)  # the source phrase
     metric: str = Field(min_length=1)
     comparator: Comparator = Comparator.EQ
-    value: Decimal
-    value_max: Decimal | None = None
+    value: Target
+    value_max: Target | None = None
     unit: str = ""
     due: dt.date | None = None
     measure: str | None = None  # ref of the measure it belongs to, if any

@@ -22,8 +22,9 @@ import datetime as dt
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
+from checklists import amounts
 from checklists.catalog import Comparator, Indicator
 from checklists.deadlines import find_target_dates
 from checklists.text import depth_map, fold_width, top_level_offsets
@@ -298,8 +299,20 @@ def _numbers(folded: str) -> list[_Number]:
             continue
         if depths[m.start()] != 0:
             continue
+        if not _within_bounds(m):
+            continue  # an ID or account number, not a target; and int() of it could take minutes
         found.append(_Number(m))
     return found
+
+
+def _within_bounds(m: re.Match[str]) -> bool:
+    digits = len(m.group("a")) + len(m.group("b") or "")
+    if digits > amounts.MAX_TEXT_LENGTH:
+        return False
+    scale = _MAGNITUDES.get(m.group("mag") or "", 1)
+    with localcontext(prec=2 * amounts.MAX_TEXT_LENGTH):  # exact: no rounding into bounds
+        values = [Decimal(n) * scale for n in (m.group("a"), m.group("b")) if n]
+    return all(amounts.problem(v) is None for v in values)
 
 
 def _is_target_sentence(sentence: str) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from checklists import amounts
 from checklists.catalog import UnitRole
 from workflow.domain.states import RATING_LABELS, VERDICT_LABELS, Rating
 from workflow.models import Evidence, Measure, Plan, Unit
@@ -20,9 +21,7 @@ def _iso(value: dt.date | None) -> str | None:
 
 
 def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
+    return amounts.json_number(value)  # bounded even for a value stored before the bounds
 
 
 def _when(value: dt.datetime | None) -> str | None:

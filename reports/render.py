@@ -21,6 +21,7 @@ from typing import Any
 
 import jinja2
 
+from checklists import amounts
 from workflow import clock
 from workflow.errors import InputError
 
@@ -72,9 +73,7 @@ def number(value: Any) -> str:
     if isinstance(value, float):
         value = Decimal(str(value))
     if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return f"{int(value)}"
-        return format(value.normalize(), "f")
+        return amounts.plain(value)
     return str(value)
 
 

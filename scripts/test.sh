@@ -8,6 +8,7 @@
 #   ZONECHECK_TEST_PG_URL=...  use this PostgreSQL server instead of starting a throwaway one
 #   ZONECHECK_PG_BINDIR=...    PostgreSQL bin folder holding initdb/pg_ctl (default: newest found)
 #   ZONECHECK_SEEDS=...        folder of seed plans (default: ../shared/seeds)
+#   ZONECHECK_TEST_WORKERS=N   pytest-xdist workers (default: auto, one per CPU; 0: one process)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -20,8 +21,22 @@ zc_run .venv/bin/ruff check . || lint_rc=$?
 # Strict typing at the core (checklists/, workflow/; configured in pyproject.toml).
 zc_run .venv/bin/mypy || lint_rc=$?
 
+# In parallel (pytest-xdist): most of the suite's time is spent waiting on CLI subprocesses,
+# the database and WeasyPrint, so one worker per core keeps both cores busy. loadgroup keeps the
+# tests sharing a module-scoped fixture on one worker (tests/conftest.py marks them). Benchmarks
+# only smoke-run here (--benchmark-disable: once each, no timing rounds); `make bench`
+# (--benchmark-only) and a run given its own -n stay in one process.
+workers="${ZONECHECK_TEST_WORKERS:-auto}"
+parallel=(-n "$workers" --dist loadgroup --benchmark-disable)
+for arg in "$@"; do
+    case "$arg" in
+        --benchmark-only | -n | -n[0-9]* | --numprocesses | --numprocesses=*) parallel=() ;;
+    esac
+done
+[[ "$workers" == 0 ]] && parallel=()
+
 test_rc=0
-zc_run .venv/bin/python -m pytest "$@" || test_rc=$?
+zc_run .venv/bin/python -m pytest "${parallel[@]}" "$@" || test_rc=$?
 
 if ((lint_rc != 0)); then
     zc_log "FAILED: ruff or mypy reported errors (exit $lint_rc)"

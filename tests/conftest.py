@@ -17,6 +17,12 @@ Environment:
   ``/usr/lib/postgresql/*/bin``, else ``pg_config --bindir``, else ``PATH``).
 * ``ZONECHECK_REQUIRE_PG=1``: a missing PostgreSQL is an error, not a skip (CI sets it).
 * ``ZONECHECK_SEEDS``: folder of seed plans (default ``../shared/seeds`` beside the repo).
+
+In parallel (pytest-xdist, ``scripts/test.sh`` runs ``-n 2 --dist loadgroup``) every worker
+starts its own throwaway server: on two cores that costs one more ``initdb`` (a few seconds of a
+run of minutes) and needs no cross-process lock or teardown. Database names are random per test.
+Tests that share a module-scoped fixture (a demo database, a live server) are kept on one worker
+(see ``pytest_collection_modifyitems``), so that fixture is built once.
 """
 
 from __future__ import annotations
@@ -229,7 +235,8 @@ class ThrowawayPostgres:
     def start(self) -> PgServer:
         atexit.register(self.stop)  # backstop if the session is torn down abnormally
         tmp_root = "/tmp" if os.path.isdir("/tmp") else None  # short socket path, root-proof
-        self.base = Path(tempfile.mkdtemp(prefix="zonecheck-pg-", dir=tmp_root))
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, … under xdist
+        self.base = Path(tempfile.mkdtemp(prefix=f"zonecheck-pg-{worker}-", dir=tmp_root))
         os.chmod(self.base, 0o755)
         if self._run_as is not None:
             os.chown(self.base, self._run_as.pw_uid, self._run_as.pw_gid)
@@ -424,18 +431,65 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"zonecheck PostgreSQL: {where}{required}"
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    if _PgStatus.skip_reason is None:
+# Test files that drive the CLI through whole scenarios or a browser: minutes each.
+SLOW_FIRST = ("tests/e2e/test_jiading_full_run.py", "tests/browser/", "tests/e2e/test_partial_run.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the tests sharing a module-scoped fixture form one group (one per parameter,
+    e.g. per backend), which ``--dist loadgroup`` runs on one worker."""
+    if not config.pluginmanager.hasplugin("xdist"):
         return
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The longest tests first (whole files, so module fixtures stay together): xdist hands
+        # out tests in this order, and a 5-minute test handed out last would end the run alone.
+        items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
+    for item in items:
+        shared = _module_scoped_fixtures(item)
+        if not shared:
+            continue
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        key = ",".join(f"{name}={params[name]}" for name in shared if name in params)
+        item.add_marker(pytest.mark.xdist_group(f"{item.nodeid.split('::')[0]}[{key}]"))
+
+
+def _module_scoped_fixtures(item: pytest.Item) -> list[str]:
+    # pytest keeps the resolved fixture definitions of an item in _fixtureinfo (no public API).
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return []
+    return sorted(
+        name
+        for name, defs in info.name2fixturedefs.items()
+        if defs and defs[-1].scope in ("module", "class")
+    )
+
+
+def _pg_skip_reason(skipped: list[Any]) -> str | None:
+    """Why the PostgreSQL tests were skipped, read from the reports (under xdist the controller
+    never ran the ``pg_server`` fixture, the workers did)."""
+    for rep in skipped:
+        longrepr = rep.longrepr
+        if isinstance(longrepr, tuple | list) and len(longrepr) == 3:
+            message = str(longrepr[2]).removeprefix("Skipped: ")
+            if message.startswith("PostgreSQL not available"):
+                return message.split(" See the warning", 1)[0]
+    return None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     skipped = [
         rep
         for rep in terminalreporter.stats.get("skipped", [])
         if "postgres" in getattr(rep, "keywords", {})
     ]
+    reason = _PgStatus.skip_reason or _pg_skip_reason(skipped)
+    if reason is None:
+        return
     tr = terminalreporter
     tr.write_sep("!", "PostgreSQL TESTS WERE SKIPPED", red=True, bold=True)
-    tr.write_line(
-        f"{len(skipped)} PostgreSQL test(s) did not run. {_PgStatus.skip_reason}", red=True
-    )
+    tr.write_line(f"{len(skipped)} PostgreSQL test(s) did not run. {reason}", red=True)
     tr.write_line(HOW_TO_ENABLE_PG, red=True)
     tr.write_sep("!", red=True, bold=True)

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from checklists import amounts
 from checklists.catalog import EvidenceKind, MeasureKind
 from workflow.errors import ZonecheckError
 from workflow.evidence.filenames import (
@@ -399,7 +400,7 @@ class _Builder:
                         folder=folder,
                         indicator=number,
                         report={
-                            "value": format(report.value.normalize(), "f"),
+                            "value": amounts.plain(report.value),
                             "as_of": report.as_of.isoformat(),
                         },
                     )

@@ -2,8 +2,10 @@
 
 The server is set up the way an office would do it, with the CLI: `db upgrade`, `import` of
 Jiading's plan (003), `user add`, and `user passwd` fed on standard input (so that command is
-tested too). It listens on a free port of 127.0.0.1 and runs once per module and backend
-(SQLite, and a database on the suite's throwaway PostgreSQL server).
+tested too). Those commands run in this process through click's CliRunner (the same commands,
+without a Python start-up each; the real process and its start-up are tested by the server
+itself and by tests/e2e). The server listens on a free port of 127.0.0.1 and runs once per module
+and backend (SQLite, and a database on the suite's throwaway PostgreSQL server).
 
 Environment:
 
@@ -23,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 import urllib.error
 import urllib.request
 import uuid
@@ -32,10 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from psycopg import sql
 
 from tests.conftest import PgServer
 from tests.integration.workflow_helpers import ADMIN, ECONOMY, MARKET, REVIEWER_A, seed_path
+from workflow.cli import cli as zonecheck_cli
 
 CHROMIUM = Path(os.environ.get("ZONECHECK_CHROMIUM") or "/usr/bin/chromium")
 ENV_REQUIRE_BROWSER = "ZONECHECK_REQUIRE_BROWSER"
@@ -83,21 +88,18 @@ class LiveServer:
     env: dict[str, str] = field(repr=False)
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
-    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run the zonecheck CLI on the server's data; fails the test with its output."""
-        done = subprocess.run(
-            [str(ZONECHECK), *args],
-            env=self.env,
-            cwd=self.home.parent,
-            input=stdin if stdin is not None else "",
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0:
+    def cli(self, *args: str, stdin: str | None = None) -> Result:
+        """Run a zonecheck command on the server's data, in this process; fails the test with
+        its output."""
+        # The server's ZONECHECK_* settings, and none of this process's own for the invocation.
+        env: dict[str, str | None] = {k: v for k, v in self.env.items() if k.startswith("ZONECHECK_")}
+        env.update({k: None for k in os.environ if k.startswith("ZONECHECK_") and k not in env})
+        done = CliRunner().invoke(zonecheck_cli, list(args), input=stdin or "", env=env)
+        if done.exit_code != 0:
+            crash = done.exception if not isinstance(done.exception, SystemExit) else None
+            trace = "".join(traceback.format_exception(crash)) if crash else ""
             pytest.fail(
-                f"zonecheck {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+                f"zonecheck {' '.join(args)} exited {done.exit_code}:\n{done.stdout}\n{done.stderr}{trace}"
             )
         return done
 

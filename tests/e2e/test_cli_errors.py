@@ -421,7 +421,10 @@ def test_an_exported_catalog_edited_and_imported_updates_only_that_measure(home:
 
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     yield prefix
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the root group imports its commands on demand
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             yield from _command_paths(command, (*prefix, name))
         else:

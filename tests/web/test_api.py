@@ -208,7 +208,7 @@ def test_a_cookie_session_needs_the_csrf_header_for_unsafe_methods(
 
     # The token the pages embed in their forms; read from the session itself so the test
     # does not depend on any page.
-    session = accounts.session_of(zc.uow(), browser.cookies["zc_session"])
+    session = accounts.session_of(zc.uow(), browser.cookies["zc_session"], kind="browser")
     assert session is not None
     token = session.csrf_token
     started = browser.post(
@@ -507,7 +507,7 @@ def test_indicator_values_are_reported_with_evidence_and_met_follows_the_target(
         f"/api/v1/plans/{plan_id}/indicators/1/reports",
         data={"value": "很多", "link": "https://example.gov.cn/stat"},
     )
-    assert not_a_number.status_code == 400 and "不是数字" in error_of(not_a_number)
+    assert not_a_number.status_code == 422 and "不是数字" in error_of(not_a_number)
 
     reported = office.post(
         f"/api/v1/plans/{plan_id}/indicators/1/reports",

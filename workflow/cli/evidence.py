@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from reports.bundle import verify_bundle
-from workflow.cli.main import DATE, IntParam, cli, get_app, viewer
+from workflow.cli.main import AMOUNT, DATE, IntParam, cli, get_app, viewer
 from workflow.cli.output import echo_json, table
 from workflow.cli.resolve import acting, measure_of, plan_of
 from workflow.errors import ZonecheckError
@@ -212,6 +211,8 @@ def verify_cmd(ctx: click.Context, bundle: Path | None) -> None:
 
 
 def _verify_bundle(path: Path) -> None:
+    from reports.bundle import verify_bundle  # WeasyPrint and Jinja2: only bundles need them
+
     check = verify_bundle(path)
     if check.ok:
         click.echo(f"汇编完整:{check.checked} 个文件与清单一致")
@@ -256,7 +257,7 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
             i["position"],
             i["text"],
             f"{i['comparator']} {i['target']}{i['unit']}",
-            "-" if i["reported"] is None else f"{i['reported']}{i['unit']}({i['as_of']})",
+            "-" if i["reported_text"] is None else f"{i['reported_text']}{i['unit']}({i['as_of']})",
             {None: "未填报", True: "达成", False: "未达成"}[i["met"]],
         ]
         for i in data
@@ -267,7 +268,7 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
 @indicator_group.command("report")
 @click.argument("plan", metavar="方案")
 @click.argument("number", type=IntParam(min=1), metavar="序号")
-@click.argument("value", metavar="实际值")
+@click.argument("value", type=AMOUNT, metavar="实际值")
 @click.option("--file", "files", multiple=True, metavar="文件", help="佐证文件(可多次)。")
 @LINKS
 @NOTE

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from workflow.bootstrap import App, bootstrap
-from workflow.cli.hints import cli_message
-from workflow.domain.permissions import Actor
+from checklists import amounts
+from workflow import __version__
+from workflow.cli.lazy import LazyCommand, LazyGroup
 from workflow.errors import DatabaseError, ZonecheckError
+
+if TYPE_CHECKING:
+    from workflow.bootstrap import App
+    from workflow.domain.permissions import Actor
 
 
 class UserFacingError(click.ClickException):
@@ -28,6 +31,8 @@ class UserFacingError(click.ClickException):
 
 
 def fail(error: ZonecheckError) -> NoReturn:
+    from workflow.cli.hints import cli_message  # what to type next: only once something failed
+
     raise UserFacingError(cli_message(error), error.exit_code) from None
 
 
@@ -80,7 +85,7 @@ def _is_help(exc: click.UsageError) -> bool:
     return type(exc).__name__ == "NoArgsIsHelpError"
 
 
-class ZonecheckGroup(click.Group):
+class ZonecheckGroup(LazyGroup):
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
@@ -100,17 +105,34 @@ class ZonecheckGroup(click.Group):
             raise UserFacingError(usage_message(exc), exc.exit_code) from None
         except ZonecheckError as exc:
             fail(exc)
-        except OperationalError as exc:
-            app = ctx.obj if isinstance(ctx.obj, App) else None
-            url = app.engine.url if app else "(未知)"
-            fail(DatabaseError.unreachable(url, exc))
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-            fail(DatabaseError(f"数据库操作失败,未写入任何内容:{reason}"))
+        except Exception as exc:
+            error = _database_error(ctx, exc)
+            if error is None:
+                raise
+            fail(error)
+
+
+def _database_error(ctx: click.Context, exc: Exception) -> DatabaseError | None:
+    """A SQLAlchemy error as a Chinese one; None for any other exception."""
+    if "sqlalchemy" not in sys.modules:
+        return None  # never imported (start-up stays light), so nothing of it was raised
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    if isinstance(exc, OperationalError):
+        from workflow.bootstrap import App
+
+        app = ctx.obj if isinstance(ctx.obj, App) else None
+        return DatabaseError.unreachable(app.engine.url if app else "(未知)", exc)
+    if isinstance(exc, SQLAlchemyError):
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        return DatabaseError(f"数据库操作失败,未写入任何内容:{reason}")
+    return None
 
 
 def get_app(ctx: click.Context, *, schema: bool = True) -> App:
     """The wired application, created on first use; checks the schema is migrated."""
+    from workflow.bootstrap import App, bootstrap  # SQLAlchemy only for commands that need it
+
     root = ctx.find_root()
     if not isinstance(root.obj, App):
         root.obj = bootstrap()
@@ -188,8 +210,61 @@ class IntParam(click.ParamType[int]):
         return ""
 
 
-@click.group(cls=ZonecheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="zonecheck", message="zonecheck %(version)s")
+class AmountParam(click.ParamType[str]):
+    """An indicator value as typed (3600、8.2、6.8万), refused here when it is no amount; the
+    text itself is passed on, and the service reads it again."""
+
+    name = "amount"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        try:
+            amounts.parse(text, field="")
+        except amounts.AmountError as exc:
+            self.fail(f"应为数值:{exc}", param, ctx)
+        return text
+
+
+AMOUNT = AmountParam()
+
+
+
+# Every command of `zonecheck`: where it lives and the first line of its docstring, which
+# `zonecheck --help` lists without importing the module (tests/unit/test_cli_registry.py keeps
+# both true). A command's module is imported only when it runs or its own --help is asked for.
+COMMANDS: dict[str, LazyCommand] = {
+    "db": LazyCommand("workflow.cli.db:db_group", "数据库管理:创建、升级数据库结构,查看结构版本。"),
+    "import": LazyCommand("workflow.cli.plans:import_cmd", "导入方案文件(UTF-8 文本)或已审核的方案目录(YAML)。"),
+    "plans": LazyCommand("workflow.cli.plans:plans_cmd", "列出已导入的方案及其概况。"),
+    "measures": LazyCommand("workflow.cli.plans:measures_cmd", "列出方案的措施:编号、责任单位、时限、清单条数与状态。"),
+    "measure": LazyCommand("workflow.cli.plans:measure_cmd", "查看一项措施:原文、责任单位及其部分完成情况、时限、状态、清单与佐证材料、自查与审核。"),
+    "export": LazyCommand("workflow.cli.plans:export_cmd", "导出方案:JSON(供其他系统使用)、YAML 方案目录,或 XLSX 工作台账。"),
+    "start": LazyCommand("workflow.cli.work:start_cmd", "启动措施(未启动 → 推进中),由责任单位成员操作。"),
+    "part": LazyCommand("workflow.cli.work:part_group", "本单位在措施中负责部分的完成标记。"),
+    "selfcheck": LazyCommand("workflow.cli.work:selfcheck_cmd", "提交措施自查(推进中 → 已自查),由牵头单位成员操作。"),
+    "withdraw": LazyCommand("workflow.cli.work:withdraw_cmd", "撤回已提交、尚未审核的自查(已自查 → 推进中),由牵头单位操作。"),
+    "review": LazyCommand("workflow.cli.work:review_group", "领导小组办公室的审核:通过、退回整改、重新打开、设置审核层级。"),
+    "status": LazyCommand("workflow.cli.work:status_cmd", "方案进展汇总:按状态、章节、单位统计,验收率、平均分、逾期与退回整改情况。"),
+    "overdue": LazyCommand("workflow.cli.work:overdue_cmd", "督办清单:按责任单位列出逾期和即将到期(30 天内)的措施。"),
+    "history": LazyCommand("workflow.cli.work:history_cmd", "措施的全部记录(审计日志中与该措施有关的每一条,含被拒绝的操作)。"),
+    "audit": LazyCommand("workflow.cli.work:audit_group", "审计日志:校验哈希链。"),
+    "evidence": LazyCommand("workflow.cli.evidence:evidence_group", "佐证材料:提交、替换、删除、查看与校验。"),
+    "indicator": LazyCommand("workflow.cli.evidence:indicator_group", "量化指标:查看目标与填报实际值。"),
+    "user": LazyCommand("workflow.cli.people:user_group", "人员:添加与查看。第一位人员须为管理员;此后仅管理员可添加人员。"),
+    "unit": LazyCommand("workflow.cli.people:unit_group", "责任单位与单位群体(如“各成员单位”)。"),
+    "zone": LazyCommand("workflow.cli.people:zone_group", "辖区(示范区):如 上海市 → 嘉定区。方案、单位与人员各属一个辖区。"),
+    "report": LazyCommand("workflow.cli.reports:report_group", "生成 PDF 报告与通知(按 GB/T 9704 公文格式排版)。"),
+    "bundle": LazyCommand("workflow.cli.bundle:bundle_cmd", "佐证材料汇编:把方案的全部佐证文件按章节、措施和清单项归档为一个 ZIP。"),
+    "serve": LazyCommand("workflow.cli.serve:serve_cmd", "启动网页服务:各单位上传佐证材料、提交自查,办公室审核、查看进度、下载报告;另有 JSON 接口。"),
+}
+
+
+@click.group(
+    cls=ZonecheckGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, prog_name="zonecheck", message="zonecheck %(version)s")
 @click.option(
     "--as",
     "as_user",
@@ -228,13 +303,4 @@ def main() -> None:
     cli(prog_name="zonecheck")
 
 
-from workflow.cli import bundle as _bundle  # noqa: E402
-from workflow.cli import db as _db  # noqa: E402  (commands register on the group)
-from workflow.cli import evidence as _evidence  # noqa: E402
-from workflow.cli import people as _people  # noqa: E402
-from workflow.cli import plans as _plans  # noqa: E402
-from workflow.cli import reports as _reports  # noqa: E402
-from workflow.cli import serve as _serve  # noqa: E402
-from workflow.cli import work as _work  # noqa: E402
-
-__all__ = ["cli", "main", "get_app", "acting_user", "_db", "_plans", "_work", "_evidence", "_people", "_reports", "_bundle", "_serve"]
+__all__ = ["cli", "main", "get_app", "acting_user", "COMMANDS"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from checklists import amounts
 from workflow import clock
 
 
@@ -46,7 +47,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], limits: Sequenc
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return amounts.json_number(value)
     if isinstance(value, dt.date):  # datetimes too
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")

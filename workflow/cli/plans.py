@@ -6,19 +6,16 @@ import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from checklists.catalog import Catalog
-from checklists.catalog_yaml import dump_catalog, write_text_atomically
 from reports.export import plan_to_dict
-from reports.ledger import write_ledger
 from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
 from workflow.errors import InputError
 from workflow.models import STATE_LABELS, Measure, MeasureState
 from workflow.services.access import open_measure_ident, open_plan
-from workflow.services.plan_import import ImportResult, import_documents
 from workflow.services.plan_queries import (
     catalog_from_plan,
     find_plan,
@@ -26,6 +23,10 @@ from workflow.services.plan_queries import (
     plan_summaries,
 )
 from workflow.services.progress import state_label
+
+if TYPE_CHECKING:
+    from checklists.catalog import Catalog
+    from workflow.services.plan_import import ImportResult
 
 DEADLINE_LABELS = {"fixed": "限期", "ongoing": "持续", "annual": "每年", "fixed_then_ongoing": "限期后持续", "none": "-"}
 ROLE_MARK = {"lead": "(牵头)", "co": "", "group": "(群体)"}
@@ -52,6 +53,8 @@ def import_cmd(ctx: click.Context, files: tuple[str, ...], dry_run: bool, zone: 
       zonecheck import --dry-run 新方案.txt
       zonecheck import zonecheck-data/catalogs/方案.yaml
     """
+    from workflow.services.plan_import import import_documents  # the parser: only here
+
     app = get_app(ctx)
     results = import_documents(
         app.uow, [Path(f) for f in files], catalog_dir=app.settings.catalog_dir, dry_run=dry_run,
@@ -260,6 +263,10 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
       zonecheck export 1 --format json -o plan.json
       zonecheck export 003 --format xlsx -o 工作台账.xlsx
     """
+    # openpyxl and ruamel.yaml: only this command needs them.
+    from checklists.catalog_yaml import dump_catalog, write_text_atomically
+    from reports.ledger import write_ledger
+
     if fmt == "xlsx":
         if not output:
             raise InputError("导出 xlsx 需要用 -o 指定输出文件,例如:zonecheck export PLAN --format xlsx -o 工作台账.xlsx")

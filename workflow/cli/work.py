@@ -323,7 +323,7 @@ def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bo
                         i["position"],
                         i["metric"],
                         f"{i['comparator']} {i['target']}{i['unit']}",
-                        "-" if i["reported"] is None else f"{i['reported']}{i['unit']}",
+                        "-" if i["reported_text"] is None else f"{i['reported_text']}{i['unit']}",
                         {None: "未填报", True: "达成", False: "未达成"}[i["met"]],
                     ]
                     for i in data["indicators"]

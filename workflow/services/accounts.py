@@ -1,17 +1,22 @@
-"""Passwords, sign-in with throttling, and sessions for the web application and its API.
+"""Passwords, sign-in, and sessions for the web application and its API.
 
 Tokens handed to browsers (cookie) and other systems (bearer) are random 256-bit strings; only
-their SHA-256 is stored. Failed sign-ins are counted per login name in the database, so every
-worker process sees the same count: after a few failures each next try must wait longer, and
-after many the name is locked for a while. Every failure and lock is in the audit trail.
+their SHA-256 is stored. Each kind is accepted only as what it is (`session_of`). A browser that
+signs in also gets a device token (kind "device", 90 days, sent only to the login page): proof
+of an earlier sign-in as that person, which lets it past a name lock that strangers caused.
+Tries are throttled per name and per address before the password is checked
+(`workflow.services.login_throttle`); every refused try is in the audit trail.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,39 +25,38 @@ from sqlalchemy.orm import Session, joinedload
 
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
-from workflow.errors import InputError, Refused
+from workflow.domain.storable import unstorable
+from workflow.errors import InputError
 from workflow.models import LoginThrottle, Person, WebSession, utcnow
+from workflow.services import login_throttle
 from workflow.services.acting import actor_of, find_person, person_required, run_audited
 from workflow.services.audit_log import AuditChain
+from workflow.services.login_throttle import FREE_FAILURES as FREE_FAILURES
+from workflow.services.login_throttle import LOCK_AFTER as LOCK_AFTER
+from workflow.services.login_throttle import LOCK_FOR as LOCK_FOR
+from workflow.services.login_throttle import MAX_WAIT as MAX_WAIT
+from workflow.services.login_throttle import LoginRefused as LoginRefused
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a megabyte "password" is an attack
-
-# Throttling: the first FREE_FAILURES failures cost nothing; each further one doubles the wait
-# before the next try (2, 4, 8 … seconds, at most MAX_WAIT); LOCK_AFTER failures lock the name.
-FREE_FAILURES = 3
-MAX_WAIT = dt.timedelta(seconds=60)
-LOCK_AFTER = 10
-LOCK_FOR = dt.timedelta(minutes=15)
 
 BROWSER_IDLE = dt.timedelta(hours=2)
 BROWSER_MAX = dt.timedelta(hours=12)
 API_MAX = dt.timedelta(days=30)
 TOUCH_EVERY = dt.timedelta(minutes=1)  # how stale last_seen may get before a request writes it
+DEVICE_MAX = dt.timedelta(days=90)
+DEVICES_PER_PERSON = 10
 
 _hasher = PasswordHasher()
-# Verified when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
-class LoginRefused(Refused):
-    """Wrong name or password, or too many tries; `retry_after` seconds when throttled."""
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name costs as long as a wrong password.
 
-    code = "login_refused"
-
-    def __init__(self, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    Made on first use, not at import: a hash costs ~0.2 s, which every CLI command paid.
+    """
+    return _hasher.hash(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class SignedIn:
     csrf_token: str
     actor: Actor
     expires_at: dt.datetime
+    device_token: str | None = None  # for the browser's device cookie; never stored
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,8 @@ def check_password_rules(password: str) -> None:
         raise InputError(f"密码不能超过 {MAX_PASSWORD_LENGTH} 个字符")
     if password.strip() != password:
         raise InputError("密码首尾不能有空格或换行")
+    if unstorable(password):
+        raise InputError("密码不能含换行、制表符或其他控制字符")
 
 
 def set_password(uow: UnitOfWork, actor: Actor | None, name: str, password: str) -> None:
@@ -106,33 +113,6 @@ def set_password(uow: UnitOfWork, actor: Actor | None, name: str, password: str)
     run_audited(uow, acting, "password_set", name.strip(), work)
 
 
-def _wait_message(seconds: int) -> str:
-    return f"登录失败次数过多,请 {seconds} 秒后再试"
-
-
-def _as_utc(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _throttled(row: LoginThrottle | None, now: dt.datetime) -> LoginRefused | None:
-    if row is None:
-        return None
-    if row.locked_until is not None and _as_utc(row.locked_until) > now:
-        minutes = -(-int((_as_utc(row.locked_until) - now).total_seconds()) // 60)
-        return LoginRefused(
-            f"该账号因连续 {row.failures} 次登录失败已被锁定,请 {minutes} 分钟后再试或联系管理员",
-            retry_after=minutes * 60,
-        )
-    if row.failures >= FREE_FAILURES and row.last_failure_at is not None:
-        wait = min(dt.timedelta(seconds=2 ** (row.failures - FREE_FAILURES + 1)), MAX_WAIT)
-        ready = _as_utc(row.last_failure_at) + wait
-        if ready > now:
-            seconds = max(1, int((ready - now).total_seconds() + 0.999))
-            return LoginRefused(_wait_message(seconds), retry_after=seconds)
-    return None
-
-
 def sign_in(
     uow: UnitOfWork,
     name: str,
@@ -140,32 +120,91 @@ def sign_in(
     *,
     kind: str = "browser",
     client: str = "",
+    presented: Sequence[str | None] = (),
     now: dt.datetime | None = None,
 ) -> SignedIn:
-    """Check name and password; open a session. Raises LoginRefused (audited) otherwise."""
+    """Check name and password; open a session. Raises LoginRefused (audited) otherwise.
+
+    `presented`: the tokens the client sent along (its session cookie, bearer token, device
+    cookie). One that is a live session or device token of this very person makes the client
+    trusted: the name's wait and lock do not apply to it (see login_throttle).
+    """
     now = now or utcnow()
     name = name.strip()[:100]
     if not name or not password or len(password) > MAX_PASSWORD_LENGTH:
         raise LoginRefused("请输入用户名和密码")
+    if unstorable(name) or unstorable(password):
+        raise LoginRefused("用户名或密码中有不能识别的字符")  # nothing stored: NUL cannot be
+    trusted_by = _trusting_token(uow, name, presented, now)
+    try:
+        reservation = login_throttle.reserve(uow, name, client, trusted=trusted_by is not None, now=now)
+    except LoginRefused as blocked:
+        _audit_failure(uow, name, client, blocked, checked=False, now=now)
+        raise
     with uow:
-        throttle = uow.session.get(LoginThrottle, name)
-        blocked = _throttled(throttle, now)
-        if blocked is not None:
-            _record_failure(uow, name, client, str(blocked), count=False, now=now)
-            raise blocked
+        person = uow.session.scalar(select(Person).where(Person.name == name))
+        stored = person.password_hash if person is not None and person.active else None
+    # Outside any transaction: argon2 takes ~0.2 s, and no lock is held meanwhile.
+    ok = _verify(stored or _dummy_hash(), password) and stored is not None
+    if not ok:
+        refusal = login_throttle.failure_refusal(reservation)
+        _audit_failure(uow, name, client, refusal, checked=True, now=now, spend=trusted_by)
+        raise refusal
+    assert stored is not None
+    rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(stored) else None
+    return _open_session(uow, name, stored, rehashed, kind, client, reservation, trusted_by, now)
+
+
+def _trusting_token(
+    uow: UnitOfWork, name: str, presented: Sequence[str | None], now: dt.datetime
+) -> WebSession | None:
+    """A live session or device token of the person named, among those the client sent."""
+    hashes = [hash_token(t) for t in presented if t and len(t) <= 100]
+    if not hashes:
+        return None
+    with uow:
+        rows = uow.session.scalars(
+            select(WebSession)
+            .join(Person, WebSession.person_id == Person.id)
+            .where(WebSession.token_sha256.in_(hashes), Person.name == name, Person.active.is_(True))
+        ).all()
+        alive = [row for row in rows if _alive(row, now)]
+        for row in alive:
+            uow.session.expunge(row)
+        return alive[0] if alive else None
+
+
+def _alive(row: WebSession, now: dt.datetime) -> bool:
+    if row.expires_at <= now:
+        return False
+    return row.kind != "browser" or now - row.last_seen_at <= BROWSER_IDLE
+
+
+def _open_session(
+    uow: UnitOfWork,
+    name: str,
+    verified_hash: str,
+    rehashed: str | None,
+    kind: str,
+    client: str,
+    reservation: login_throttle.Reservation,
+    trusted_by: WebSession | None,
+    now: dt.datetime,
+) -> SignedIn:
+    with uow:
+        # The audit head first, as every writer takes it: then the throttle rows.
+        chain = AuditChain(uow.session)
         person = uow.session.scalar(
             select(Person).where(Person.name == name).options(joinedload(Person.unit))
         )
-        stored = person.password_hash if person is not None and person.active else None
-        ok = _verify(stored or _DUMMY_HASH, password) and stored is not None
-        if not ok:
-            refusal = _record_failure(uow, name, client, "用户名或密码错误", count=True, now=now)
+        if person is None or not person.active or person.password_hash != verified_hash:
+            uow.rollback()  # the password was changed, or the person left, while it was checked
+            refusal = login_throttle.failure_refusal(reservation)
+            _audit_failure(uow, name, client, refusal, checked=True, now=now)
             raise refusal
-        assert person is not None and stored is not None
-        if _hasher.check_needs_rehash(stored):
-            person.password_hash = _hasher.hash(password)
-        if throttle is not None:
-            uow.session.delete(throttle)
+        login_throttle.give_back(uow.session, reservation)
+        if rehashed is not None:
+            person.password_hash = rehashed
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         lifetime = API_MAX if kind == "api" else BROWSER_MAX
@@ -183,11 +222,42 @@ def sign_in(
         uow.session.execute(
             delete(WebSession).where(WebSession.person_id == person.id, WebSession.expires_at < now)
         )
+        device = None
+        if kind == "browser" and not (trusted_by is not None and trusted_by.kind == "device"):
+            device = _new_device(uow.session, person.id, now)
         actor = actor_of(person)
-        chain = AuditChain(uow.session)
-        chain.append(actor, "login", person.name, detail={"kind": kind, "client": client})
+        detail = {"kind": kind, "client": client, "trusted": trusted_by is not None}
+        chain.append(actor, "login", person.name, detail=detail, at=now)
         uow.commit()
-        return SignedIn(token=token, csrf_token=csrf, actor=actor, expires_at=session_row.expires_at)
+        return SignedIn(
+            token=token, csrf_token=csrf, actor=actor, expires_at=session_row.expires_at, device_token=device
+        )
+
+
+def _new_device(session: Session, person_id: int, now: dt.datetime) -> str:
+    """A device token for the browser that just signed in; the oldest beyond the cap go."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            token_sha256=hash_token(token),
+            person_id=person_id,
+            kind="device",
+            csrf_token="",  # never a session: session_of does not take this kind
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + DEVICE_MAX,
+        )
+    )
+    session.flush()
+    older = session.scalars(
+        select(WebSession.token_sha256)
+        .where(WebSession.person_id == person_id, WebSession.kind == "device")
+        .order_by(WebSession.created_at.desc(), WebSession.token_sha256)
+        .offset(DEVICES_PER_PERSON)
+    ).all()
+    if older:
+        session.execute(delete(WebSession).where(WebSession.token_sha256.in_(older)))
+    return token
 
 
 def _verify(stored: str, password: str) -> bool:
@@ -197,61 +267,54 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
-def _record_failure(
-    uow: UnitOfWork, name: str, client: str, reason: str, *, count: bool, now: dt.datetime
-) -> LoginRefused:
-    """Count the failure (unless the try was refused unread) and audit it; commit."""
-    uow.rollback()
-    chain = AuditChain(uow.session)  # also serialises the read-modify-write of the counter
-    row = uow.session.get(LoginThrottle, name, populate_existing=True)
-    refusal = LoginRefused(reason)
-    if count:
-        if row is None:
-            row = LoginThrottle(name=name, failures=0)
-            uow.session.add(row)
-        row.failures += 1
-        row.last_failure_at = now
-        if row.failures >= LOCK_AFTER:
-            row.locked_until = now + LOCK_FOR
-            minutes = int(LOCK_FOR.total_seconds() // 60)
-            refusal = LoginRefused(
-                f"连续 {row.failures} 次登录失败,该账号已被锁定 {minutes} 分钟",
-                retry_after=minutes * 60,
-            )
-        elif row.failures >= FREE_FAILURES:
-            wait = min(2 ** (row.failures - FREE_FAILURES + 1), int(MAX_WAIT.total_seconds()))
-            refusal = LoginRefused(
-                f"{reason},请 {wait} 秒后再试(再失败 {LOCK_AFTER - row.failures} 次账号将被锁定)",
-                retry_after=wait,
-            )
-    chain.append(
-        None,
-        "login",
-        name,
-        comment=str(refusal),
-        detail={"client": client, "failures": row.failures if row else 0},
-        refused=True,
-        at=now,
-    )
-    uow.commit()
-    return refusal
+def _audit_failure(
+    uow: UnitOfWork,
+    name: str,
+    client: str,
+    refusal: LoginRefused,
+    *,
+    checked: bool,
+    now: dt.datetime,
+    spend: WebSession | None = None,
+) -> None:
+    """Audit a refused try (`checked`: its password was verified); a device token that vouched
+    for a wrong password is spent. The count itself was taken when the try was reserved."""
+    with uow:
+        chain = AuditChain(uow.session)
+        if spend is not None and spend.kind == "device":
+            uow.session.execute(delete(WebSession).where(WebSession.token_sha256 == spend.token_sha256))
+        chain.append(
+            None,
+            "login",
+            name,
+            comment=str(refusal),
+            detail={"client": client, "password_checked": checked},
+            refused=True,
+            at=now,
+        )
+        uow.commit()
 
 
-def session_of(uow: UnitOfWork, token: str, *, now: dt.datetime | None = None) -> SessionInfo | None:
-    """Who holds `token`, or None when it is unknown, expired, idle too long or the person left."""
+def session_of(
+    uow: UnitOfWork, token: str, *, kind: Literal["browser", "api"], now: dt.datetime | None = None
+) -> SessionInfo | None:
+    """Who holds `token` as a session of `kind` (a browser's cookie, an API client's bearer
+    token), or None when it is unknown, of another kind, expired, idle too long or the person
+    left. Kinds do not stand in for each other: a 30-day API token sent as the cookie would
+    escape the browser's idle limit."""
     if not token or len(token) > 100:
         return None
     now = now or utcnow()
     with uow:
         row = uow.session.scalar(
             select(WebSession)
-            .where(WebSession.token_sha256 == hash_token(token))
+            .where(WebSession.token_sha256 == hash_token(token), WebSession.kind == kind)
             .options(joinedload(WebSession.person).joinedload(Person.unit))
         )
         if row is None or not row.person.active:
             return None
-        last_seen = _as_utc(row.last_seen_at)
-        if _as_utc(row.expires_at) <= now or (row.kind == "browser" and now - last_seen > BROWSER_IDLE):
+        last_seen = row.last_seen_at
+        if row.expires_at <= now or (row.kind == "browser" and now - last_seen > BROWSER_IDLE):
             uow.session.delete(row)
             uow.commit()
             return None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from checklists import amounts
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
@@ -22,18 +23,11 @@ from workflow.services.progress import indicator_met
 
 
 def parse_value(text: str) -> Decimal:
-    cleaned = text.strip().replace(",", "").replace(",", "")
-    scale = Decimal(1)
-    for suffix, factor in (("万", Decimal(10_000)), ("亿", Decimal(100_000_000))):
-        if cleaned.endswith(suffix):
-            cleaned, scale = cleaned[: -len(suffix)], factor
+    """An amount within the bounds of `checklists.amounts` (checked here too, not only at the edges)."""
     try:
-        value = Decimal(cleaned) * scale
-    except InvalidOperation:
-        raise InputError(f"指标值“{text}”不是数字(可写 3600、8.2、6.8万)") from None
-    if not value.is_finite():
-        raise InputError(f"指标值“{text}”不是有限的数字")
-    return value
+        return amounts.parse(text)
+    except amounts.AmountError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _find_indicator(session: Session, plan_id: int, number: int, actor: Actor) -> Indicator:
@@ -112,7 +106,7 @@ def report_value(
             detail = _audit_detail(rows, None, blobs) | {
                 "indicator": number,
                 "metric": indicator.metric,
-                "value": format(value.normalize(), "f"),
+                "value": amounts.plain(value),
                 "met": met,
             }
             chain.append(person, "indicator_report", f"{indicator.plan.key}#指标{number}", detail=detail)

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from checklists import amounts
 from checklists.catalog import Catalog, MeasureKind
 from checklists.catalog import Measure as CatalogMeasure
 from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, write_text_atomically
@@ -219,7 +220,7 @@ def catalog_sha(catalog: Catalog) -> str:
 
 def _canonical(value: object) -> str:
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")  # 6.8E+4 and 68000 are the same target
+        return amounts.plain(value)  # 6.8E+4 and 68000 are the same target
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(type(value).__name__)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from checklists import amounts
 from checklists.catalog import Comparator
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
@@ -184,6 +185,8 @@ def indicator_table(session: Session, plan: Plan) -> list[dict[str, Any]]:
                 "target_max": _number(ind.value_max),
                 "unit": ind.unit,
                 "reported": _number(latest.value) if latest else None,
+                # For people: exact, and short even for a value no JSON number holds.
+                "reported_text": amounts.plain(latest.value) if latest else None,
                 "as_of": latest.as_of.isoformat() if latest else None,
                 "met": indicator_met(ind, latest.value) if latest else None,
             }
@@ -192,9 +195,7 @@ def indicator_table(session: Session, plan: Plan) -> list[dict[str, Any]]:
 
 
 def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
+    return amounts.json_number(value)  # bounded even for a value stored before the bounds
 
 
 def _counts(rows: list[MeasureRow]) -> dict[str, int]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from checklists import amounts
 
 # Largest id a path may carry: PostgreSQL's `integer`. Beyond it the driver would fail.
 MAX_ID = 2**31 - 1
@@ -21,6 +23,15 @@ UtcDateTime = dt.datetime
 # instead of failing in the database driver.
 NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
+
+
+def _amount_text(text: str) -> str:
+    amounts.parse(text, field="")  # AmountError is a ValueError: a 422 naming the field
+    return text
+
+
+# An indicator value as typed (3600、8.2、6.8万), within the bounds of checklists.amounts.
+AmountText = Annotated[str, AfterValidator(_amount_text)]
 
 RatingText = Literal["完成", "部分完成", "未完成", "done", "partial", "not_done"]
 

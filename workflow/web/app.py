@@ -11,9 +11,9 @@ import logging
 import secrets
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,12 +22,14 @@ from workflow.bootstrap import App, bootstrap
 from workflow.config import Settings
 from workflow.errors import Conflict, DatabaseError, InputError, NotFound, Refused, ZonecheckError
 from workflow.web import routes
+from workflow.web.input_text import refuse_unstorable_text
 from workflow.web.security import (
     BodyLimit,
     CsrfRejected,
     NotSignedIn,
     SecurityHeaders,
-    login_redirect_target,
+    SignInFirst,
+    not_signed_in,
     optional_viewer,
 )
 from workflow.web.templating import render
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, *, zc: App | None = None) -> Fa
     zc.require_current_schema()
     app = FastAPI(
         title="zonecheck",
+        dependencies=[Depends(refuse_unstorable_text)],
         summary="知识产权保护示范区建设方案:任务清单、自查与验收",
         version="1",
         openapi_url=f"{API_PREFIX}/openapi.json",
@@ -75,8 +78,10 @@ def create_app(settings: Settings | None = None, *, zc: App | None = None) -> Fa
         redoc_url=None,
     )
     app.state.zc = zc
+    # Outermost last: headers on every answer, then the session, then the body's size.
     app.add_middleware(BodyLimit, upload_bytes=zc.settings.max_upload_bytes)
-    app.add_middleware(SecurityHeaders, hsts=False)
+    app.add_middleware(SignInFirst)
+    app.add_middleware(SecurityHeaders, hsts=False, secure_cookies=zc.settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in routes.ROUTERS:
         app.include_router(router)
@@ -86,14 +91,8 @@ def create_app(settings: Settings | None = None, *, zc: App | None = None) -> Fa
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
-    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
-        if _wants_json(request):
-            return JSONResponse(
-                {"error": {"code": "not_signed_in", "message": "未登录或登录已过期,请先登录"}},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return RedirectResponse(login_redirect_target(request), status_code=303)
+    async def not_signed_in_handler(request: Request, exc: NotSignedIn) -> Response:
+        return not_signed_in(request)
 
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
@@ -182,6 +181,10 @@ def validation_message(exc: RequestValidationError) -> str:
             what = "超出允许范围"
         elif kind.startswith("enum") or kind == "literal_error":
             what = "取值不在允许范围内"
+        elif kind == "unstorable_text":
+            what = str(error.get("msg", ""))
+        elif kind == "value_error" and not str(error.get("ctx", {}).get("error", "")).isascii():
+            what = str(error["ctx"]["error"])  # our own validators explain in Chinese
         else:
             what = "格式不正确"
         parts.append(f"{where} {field}:{what}" if field else f"{where}:{what}")

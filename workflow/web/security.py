@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workflow.bootstrap import App
@@ -80,10 +82,9 @@ async def optional_viewer(request: Request) -> Viewer | None:
         token = request.cookies.get(SESSION_COOKIE)
     viewer = None
     if token:
-        from starlette.concurrency import run_in_threadpool
-
-        info = await run_in_threadpool(accounts.session_of, zc_app(request).uow(), token)
-        if info is not None and (via_cookie or info.kind == "api"):
+        kind: Literal["browser", "api"] = "browser" if via_cookie else "api"
+        info = await run_in_threadpool(accounts.session_of, zc_app(request).uow(), token, kind=kind)
+        if info is not None:
             viewer = Viewer(actor=info.actor, csrf_token=info.csrf_token, via_cookie=via_cookie)
     request.state.viewer = viewer
     return viewer
@@ -138,11 +139,14 @@ def safe_next(target: str | None) -> str:
 
 
 class SecurityHeaders:
-    """Adds the headers every answer carries, unless a route set its own (inline evidence)."""
+    """Adds the headers every answer carries, unless a route set its own (inline evidence),
+    and marks every cookie Secure unless the settings say plain HTTP (a test rig): set here, so
+    a cookie set anywhere (the one-shot notice, a future one) cannot go out without it."""
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool, secure_cookies: bool) -> None:
         self.app = app
         self.hsts = hsts
+        self.secure_cookies = secure_cookies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,10 +170,58 @@ class SecurityHeaders:
                 if b"cache-control" not in present:
                     defaults.append((b"cache-control", b"no-store"))
                 headers += [(k, v) for k, v in defaults if k not in present]
+                if self.secure_cookies:
+                    headers = [(k, _secure_cookie(v) if k.lower() == b"set-cookie" else v) for k, v in headers]
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _secure_cookie(value: bytes) -> bytes:
+    attributes = {part.strip().lower() for part in value.split(b";")[1:]}
+    return value if b"secure" in attributes else value + b"; Secure"
+
+
+# Unsafe requests anyone may send: signing in. Every other one needs a session first.
+PUBLIC_WRITES = frozenset({("POST", "/login"), ("POST", "/api/v1/session")})
+
+
+def not_signed_in(request: Request) -> Response:
+    """Pages send the browser to the login page; the API answers 401."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(
+            {"error": {"code": "not_signed_in", "message": "未登录或登录已过期,请先登录"}},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return RedirectResponse(login_redirect_target(request), status_code=303)
+
+
+class SignInFirst:
+    """Answers an unsafe request without a valid session before a byte of its body is read.
+
+    FastAPI reads (and spools to disk) a route's whole form before its dependencies run, so
+    without this anyone could make the server take in a 200 MB upload only to be told to sign
+    in. The session found is kept for the route (`optional_viewer` reads it from the state).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in UNSAFE_METHODS
+            or (scope["method"], scope["path"]) in PUBLIC_WRITES
+        ):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)  # no receive: the body stays unread
+        if await optional_viewer(request) is None:
+            await not_signed_in(request)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

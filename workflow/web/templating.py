@@ -25,8 +25,6 @@ FLASH_COOKIE = "zc_flash"
 NOTICE_MAX = 350  # characters
 
 
-
-
 def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -73,6 +71,7 @@ def redirect(url: str, message: str | None = None, *, kind: str = "ok") -> Redir
         # Percent-encoded Chinese takes 9 bytes a character; browsers drop cookies over ~4 KB.
         text = message if len(message) <= NOTICE_MAX else message[: NOTICE_MAX - 1] + "…"
         value = quote(json.dumps({"kind": kind, "text": text}, ensure_ascii=False))
+        # Marked Secure on its way out, like every cookie (SecurityHeaders, from the settings).
         response.set_cookie(FLASH_COOKIE, value, max_age=60, path="/", httponly=True, samesite="lax")
     return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Annotated
 
@@ -24,6 +25,8 @@ from workflow.web.templating import redirect, render
 router = APIRouter(include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "zc_login_csrf"
+# Proof of an earlier sign-in in this browser (accounts.DEVICE_MAX); only the login form sees it.
+DEVICE_COOKIE = "zc_device"
 
 
 def client_of(request: Request) -> str:
@@ -76,7 +79,14 @@ async def login_submit(
         raise CsrfRejected()
     try:
         signed = await run_in_threadpool(
-            accounts.sign_in, zc.uow(), name, password, client=client_of(request)
+            functools.partial(
+                accounts.sign_in,
+                zc.uow(),
+                name,
+                password,
+                client=client_of(request),
+                presented=[request.cookies.get(DEVICE_COOKIE), request.cookies.get(SESSION_COOKIE)],
+            )
         )
     except accounts.LoginRefused as exc:
         response = login_form(
@@ -98,6 +108,16 @@ async def login_submit(
         httponly=True,
         samesite="lax",
     )
+    if signed.device_token is not None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            signed.device_token,
+            max_age=int(accounts.DEVICE_MAX.total_seconds()),
+            path="/login",
+            secure=zc.settings.cookie_secure,
+            httponly=True,
+            samesite="strict",
+        )
     return response
 
 

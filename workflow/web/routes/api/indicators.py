@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import Form
 
+from checklists import amounts
 from workflow.services import indicators, progress
 from workflow.services.evidence import NewEvidence
-from workflow.web.api_models import NO_NUL, IndicatorOut, IndicatorReported, error_responses
+from workflow.web.api_models import AmountText, IndicatorOut, IndicatorReported, error_responses
 from workflow.web.routes.api.common import Files, Id, ItemNumber, Links, Note, signed_in, uploads
 from workflow.web.security import AppDep, ViewerDep
 
@@ -38,7 +39,15 @@ def report_indicator(
     plan_id: Id,
     number: ItemNumber,
     value: Annotated[
-        str, Form(min_length=1, max_length=100, pattern=NO_NUL, description="数值,如 3600、8.2、6.8万")
+        AmountText,
+        Form(
+            min_length=1,
+            max_length=amounts.MAX_TEXT_LENGTH,
+            description=(
+                f"数值,如 3600、8.2、6.8万;整数部分最多 {amounts.MAX_INTEGER_DIGITS} 位,"
+                f"小数最多 {amounts.MAX_FRACTION_DIGITS} 位,有效数字最多 {amounts.MAX_SIGNIFICANT_DIGITS} 位"
+            ),
+        ),
     ],
     viewer: ViewerDep,
     zc: AppDep,
@@ -57,10 +66,11 @@ def report_indicator(
         as_of=as_of,
         evidence=NewEvidence(files=uploads(files), links=list(link or []), note=note),
     )
-    reported = Decimal(str(result["value"]))
+    reported = result["value"]
+    assert isinstance(reported, Decimal)
     return IndicatorReported(
         metric=str(result["metric"]),
-        value=int(reported) if reported == reported.to_integral_value() else float(reported),
+        value=amounts.as_number(reported),
         unit=str(result["unit"]),
         met=bool(result["met"]),
     )

@@ -26,7 +26,9 @@ router = signed_in()
 def open_session(body: SessionRequest, request: Request, zc: AppDep) -> Any:
     client = request.client.host if request.client else ""
     try:
-        signed = accounts.sign_in(zc.uow(), body.name, body.password, kind="api", client=client)
+        signed = accounts.sign_in(
+            zc.uow(), body.name, body.password, kind="api", client=client, presented=[bearer_token(request)]
+        )
     except accounts.LoginRefused as refused:
         error = {"error": {"code": refused.code, "message": str(refused)}}
         if refused.retry_after:
