@@ -22,9 +22,7 @@ from workflow.services.acting import (
     evidence_target,
     find_measure,
     ident_target,
-    measure_target,
     measure_units,
-    open_measure_by_id,
     plan_target,
     run_read,
     target_of,
@@ -117,16 +115,6 @@ def open_measure_ident(
         return _ref(measure)
 
     return run_read(uow, viewer, action, ident_target(ident), read)
-
-
-def open_measure(uow: UnitOfWork, actor: Actor, measure_id: int, *, action: str = "view") -> MeasureRef:
-    """The measure numbered `measure_id`, if `actor` may open it (else Refused, audited)."""
-
-    def read(session: Session) -> MeasureRef:
-        measure, _ = open_measure_by_id(session, actor, measure_id)
-        return _ref(measure)
-
-    return run_read(uow, actor, action, measure_target(measure_id), read)
 
 
 def open_evidence(

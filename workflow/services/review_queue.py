@@ -108,7 +108,7 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
             rows.append(
                 QueueRow(
                     measure_id=m.id,
-                    ident=f"{m.plan.key}/{m.ref}",
+                    ident=target_of(m),
                     version=m.version_id,
                     plan_id=m.plan_id,
                     plan_key=m.plan.key,
