@@ -16,7 +16,6 @@ from tests.integration.workflow_helpers import (
     ADMIN,
     REVIEWER_A,
     XUCHANG,
-    actor,
     count,
     import_seed,
     pdf_bytes,
@@ -69,7 +68,7 @@ def test_the_service_refuses_the_same_values_on_its_own(zc: App, xuchang: int) -
     for value in ("1e999990", "1e999999999", "1000000000000000"):
         with pytest.raises(InputError, match="指标值"):
             indicators.report_value(
-                zc.uow(), zc.store, actor(zc, REVIEWER_A), xuchang, 2, value,
+                zc.uow(), zc.store, REVIEWER_A, XUCHANG, 2, value,
                 evidence=NewEvidence(links=["https://example.gov.cn/tj"]),
             )  # fmt: skip
     assert count(zc, IndicatorReport) == 0
