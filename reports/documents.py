@@ -20,9 +20,10 @@ from reports import data
 from reports.output import check_output, write_atomically
 from reports.render import Renderer, RenderTimings
 from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor
 from workflow.errors import Hidden, InputError
 from workflow.models import IssuedReport, Plan
-from workflow.services.acting import actor_of, find_person, record_refusal
+from workflow.services.acting import record_refusal
 from workflow.services.audit_log import AuditChain
 from workflow.services.plan_queries import find_plan, find_unit
 
@@ -86,9 +87,11 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
         return ctx, f"{len(ctx['measures'])} 项措施,佐证材料 {ctx['evidence_count']} 份"
     if kind == "stage":
         if request.as_of is None:
-            raise InputError("阶段性报告需要用 --as-of 指定截至日期")
+            raise InputError("阶段性报告需要指定截至日期", code="stage_without_as_of")
         if request.since and request.since >= request.as_of:
-            raise InputError(f"--since {request.since} 应早于 --as-of {request.as_of}")
+            raise InputError(
+                f"起始日期 {request.since} 应早于截至日期 {request.as_of}", code="since_not_before_as_of"
+            )
         ctx = data.stage_report(
             session,
             plan,
@@ -138,7 +141,7 @@ def issue_report(
     request: ReportRequest,
     output: Path | None,
     *,
-    actor_name: str | None = None,
+    actor: Actor | None = None,
     html: bool = False,
     on_stage: Callable[[str], None] | None = None,
     on_estimate: Callable[[int], None] | None = None,
@@ -147,12 +150,10 @@ def issue_report(
     with uow:
         session = uow.session
         with timings.stage("queries"):
-            person = find_person(session, actor_name) if actor_name else None
-            viewer = actor_of(person) if person else None
             try:
-                plan = find_plan(session, request.plan, viewer)
+                plan = find_plan(session, request.plan, actor)
             except Hidden as exc:
-                record_refusal(uow, viewer, "report_issue", request.plan, exc)
+                record_refusal(uow, actor, "report_issue", request.plan, exc)
                 raise
             unit = find_unit(session, request.unit, plan.zone_id) if request.unit else None
             if on_stage:
@@ -183,11 +184,11 @@ def issue_report(
                 sha256=digest,
                 size=len(pdf),
                 pages=pages,
-                person_id=person.id if person else None,
+                person_id=actor.id if actor else None,
             )
         )
         chain.append(
-            viewer,
+            actor,
             "report_issue",
             plan.key,
             comment=f"{KIND_TITLES[request.kind]} {path.name}",

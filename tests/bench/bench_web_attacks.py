@@ -40,7 +40,11 @@ from sqlalchemy import func, select
 
 from tests.bench.load.run_load import Server, log
 from tests.conftest import ThrowawayPostgres, find_pg_bindir
-from tests.integration.workflow_helpers import pdf_bytes, seed_path
+from tests.integration.workflow_helpers import (
+    actor,
+    pdf_bytes,
+    seed_path,
+)
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
 from workflow.db import upgrade
@@ -210,9 +214,9 @@ def main() -> int:
         try:
             import_documents(app.uow, [seed_path(seeds, "002")], catalog_dir=app.settings.catalog_dir)
             people.add_person(app.uow(), None, ADMIN, role=Role.ADMIN, unit=None)
-            people.add_person(app.uow(), ADMIN, TARGET, role=Role.REVIEWER, unit=None)
+            people.add_person(app.uow(), actor(app, ADMIN), TARGET, role=Role.REVIEWER, unit=None)
             for name in (ADMIN, TARGET):
-                accounts.set_password(app.uow(), ADMIN, name, PASSWORD)
+                accounts.set_password(app.uow(), actor(app, ADMIN), name, PASSWORD)
         finally:
             app.close()
 

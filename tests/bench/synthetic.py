@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, event, insert, sele
 
 from checklists.catalog import EvidenceKind, UnitRole
 from workflow.bootstrap import App
+from workflow.domain.permissions import Actor
 from workflow.domain.states import MeasureState, Rating, Role, Verdict
 from workflow.models import (
     ChecklistItem,
@@ -48,6 +49,7 @@ from workflow.models import (
     Unit,
     utcnow,
 )
+from workflow.services.acting import resolve_actor
 from workflow.services.people import add_person, add_unit, set_group_members
 from workflow.services.plan_import import import_documents
 
@@ -305,8 +307,32 @@ def settle(engine: Engine) -> None:
 def add_bench_people(app: App) -> None:
     """An admin, a unit `基准测试局` and a member of it, through the services (audited)."""
     add_person(app.uow(), None, ADMIN, role=Role.ADMIN, unit=None)
-    add_unit(app.uow(), ADMIN, BENCH_UNIT)
-    add_person(app.uow(), ADMIN, MEMBER, role=Role.MEMBER, unit=BENCH_UNIT)
+    admin = actor(app, ADMIN)
+    add_unit(app.uow(), admin, BENCH_UNIT)
+    add_person(app.uow(), admin, MEMBER, role=Role.MEMBER, unit=BENCH_UNIT)
+
+
+def actor(app: App, name: str) -> Actor:
+    """The person named, as the services take them; resolved before any clock starts."""
+    found = resolve_actor(app.uow(), name)
+    assert found is not None
+    return found
+
+
+def plan_id(app: App, key: str) -> int:
+    with app.engine.connect() as conn:
+        return int(conn.execute(select(table(Plan).c.id).where(table(Plan).c.key == key)).scalar_one())
+
+
+def measure_ids(app: App, idents: Sequence[str]) -> list[int]:
+    """The numbers of the measures named `PLAN_KEY/REF`, in the same order."""
+    pt, mt = table(Plan), table(Measure)
+    with app.engine.connect() as conn:
+        found = {
+            f"{key}/{ref}": mid
+            for key, ref, mid in conn.execute(select(pt.c.key, mt.c.ref, mt.c.id).join(mt, mt.c.plan_id == pt.c.id))
+        }
+    return [found[ident] for ident in idents]
 
 
 def make_bench_unit_lead_everywhere(engine: Engine) -> int:
@@ -346,8 +372,9 @@ def map_groups(app: App) -> None:
                 .limit(4)
             ).scalars()
         )
+    admin = actor(app, ADMIN)
     for group in groups:
-        set_group_members(app.uow(), ADMIN, group, add=plain)
+        set_group_members(app.uow(), admin, group, add=plain)
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from .synthetic import (
     counting,
     import_seed,
     map_groups,
+    plan_id,
     settle,
 )
 
@@ -84,14 +85,16 @@ def test_bench_plan_status_and_overdue(
     settle(app.engine)
 
     def status(plan_key: str) -> Callable[[], Any]:
-        return lambda: progress.plan_status(app.uow(), None, plan_key, today=TODAY)
+        number = plan_id(app, plan_key)  # resolved as the CLI does, before the clock
+        return lambda: progress.plan_status(app.uow(), None, number, today=TODAY)
 
     def overdue(plan_key: str) -> Callable[[], Any]:
-        return lambda: progress.overdue_list(app.uow(), None, plan_key, today=TODAY)
+        number = plan_id(app, plan_key)
+        return lambda: progress.overdue_list(app.uow(), None, number, today=TODAY)
 
     small = {"status": timed(app, status(key)), "overdue": timed(app, overdue(key))}
     small_measures = measure_count(app)
-    report = progress.plan_status(app.uow(), None, key, today=TODAY)
+    report = progress.plan_status(app.uow(), None, plan_id(app, key), today=TODAY)
     assert report["total"] == SEED_MEASURES
 
     plans = FULL_PLANS if full_size else SMOKE_PLANS

@@ -112,6 +112,15 @@ def test_a_missing_plan_and_another_zones_plan_read_alike(world: World) -> None:
     assert hidden.replace(WUHAN, "X") == missing.replace("999_nonexistent", "X")
 
 
+def test_another_zones_evidence_reads_like_missing_evidence(world: World) -> None:
+    """Not even the number of the measure it belongs to is told."""
+    for args in (["evidence", "remove"], ["evidence", "replace"]):
+        extra = [] if args[-1] == "remove" else ["--note", "补充"]
+        hidden = error_line(run("--as", A_MEMBER, *args, str(world.evidence_b), *extra), code=1)
+        missing = error_line(run("--as", A_MEMBER, *args, "999999", *extra), code=1)
+        assert hidden.replace(str(world.evidence_b), "N") == missing.replace("999999", "N"), hidden
+
+
 def test_zone_a_admin_cannot_manage_zone_b_people_units_or_groups(world: World) -> None:
     before = fingerprint(world.app)
     error_line(run("--as", A_ADMIN, "user", "passwd", B_MEMBER, stdin="一个足够长的密码\n"), "只能管理本辖区", code=1)

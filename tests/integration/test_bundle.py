@@ -49,10 +49,12 @@ from workflow.services.plan_queries import catalog_from_plan, find_plan
 from .workflow_helpers import (
     JIADING_PEOPLE,
     MARKET,
+    actor,
     add_people,
-    ident,
     import_seed,
+    measure_id,
     pdf_bytes,
+    plan_id,
     png_bytes,
     session_of,
     write_file,
@@ -101,13 +103,13 @@ def state(app: App, seeds_dir: Path, tmp_path: Path) -> State:
     add_people(app, JIADING_PEOPLE)
     _allow_links_and_notes(app, jiading, "12")
     for ref in ("10", "12", "16"):
-        measure_work.start(app.uow(), MARKET, ident(jiading, ref))
+        measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, jiading, ref))
     up = tmp_path / "uploads"
     ids: dict[str, int] = {}
 
     def add(ref: str, item: int, *files: Path, **kw: Any) -> list[int]:
         views = add_evidence(
-            app.uow(), app.store, MARKET, ident(jiading, ref), item=item, new=NewEvidence(files=list(files), **kw)
+            app.uow(), app.store, actor(app, MARKET), measure_id(app, jiading, ref), item=item, new=NewEvidence(files=list(files), **kw)
         )
         return [v.id for v in views]
 
@@ -132,15 +134,15 @@ def state(app: App, seeds_dir: Path, tmp_path: Path) -> State:
     [ids["新版"]] = [
         v.id
         for v in replace_evidence(
-            app.uow(), app.store, MARKET, ids["旧版"], new=NewEvidence(files=[write_file(up / "new", "检查记录.pdf", pdf_bytes("检查记录 新版"))])
+            app.uow(), app.store, actor(app, MARKET), ids["旧版"], new=NewEvidence(files=[write_file(up / "new", "检查记录.pdf", pdf_bytes("检查记录 新版"))])
         )
     ]
     [ids["照片"], ids["误传"]] = add(
         "16", 2, write_file(up, "现场照片.png", png_bytes((1, 2, 3), size=16)), write_file(up, "误传.pdf", pdf_bytes("误传"))
     )
-    remove_evidence(app.uow(), MARKET, ids["误传"])
+    remove_evidence(app.uow(), actor(app, MARKET), ids["误传"])
     report_value(
-        app.uow(), app.store, MARKET, xuchang, 1, "3712",
+        app.uow(), app.store, actor(app, MARKET), plan_id(app, xuchang), 1, "3712",
         as_of=dt.date(2024, 12, 31),
         evidence=NewEvidence(files=[write_file(up, "统计表.pdf", pdf_bytes("有效发明专利 3712 件"))], links=[XUCHANG_LINK]),
     )  # fmt: skip

@@ -26,7 +26,12 @@ from workflow.services import progress
 from workflow.services.audit_log import verify_chain
 from workflow.services.evidence import verify_store
 
-from .workflow_helpers import make_app, session_of
+from .workflow_helpers import (
+    make_app,
+    measure_of,
+    plan_id,
+    session_of,
+)
 
 JIADING_TODAY = dt.date(2024, 3, 1)
 
@@ -103,7 +108,7 @@ def test_every_plan_reaches_its_demo_state(
     assert sorted(keys) == list(PLAN_PREFIXES)
     assert all(key.startswith(f"{prefix}_") for prefix, key in keys.items())
     for prefix, key in keys.items():
-        status = progress.plan_status(app.uow(), None, key, today=JIADING_TODAY)
+        status = progress.plan_status(app.uow(), None, plan_id(app, key), today=JIADING_TODAY)
         by_state = status["by_state"]
         assert by_state == EXPECTED_STATES[prefix], prefix
         # Every state is on show: 未启动, 推进中 (not returned), 整改中, 已自查, 已验收.
@@ -153,7 +158,7 @@ def test_every_plan_reaches_its_demo_state(
 
     history = [
         e.action
-        for e in progress.measure_history(app.uow(), None, f"{keys['003']}/3")[1]
+        for e in progress.measure_history(app.uow(), None, measure_of(app, f"{keys['003']}/3"))[1]
         if e.action not in ("evidence_add", "part_done")
     ]
     assert history == [
@@ -168,7 +173,7 @@ def test_every_plan_reaches_its_demo_state(
     indicators = {
         (prefix, i["metric"]): (i["reported"], i["met"])
         for prefix, key in keys.items()
-        for i in progress.plan_status(app.uow(), None, key)["indicators"]
+        for i in progress.plan_status(app.uow(), None, plan_id(app, key))["indicators"]
         if i["reported"] is not None
     }
     assert indicators == {

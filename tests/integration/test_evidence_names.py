@@ -18,10 +18,11 @@ from workflow.services.evidence import NewEvidence, add_evidence
 from .workflow_helpers import (
     JIADING_PEOPLE,
     MARKET,
+    actor,
     add_people,
-    ident,
     import_seed,
     last_audit,
+    measure_id,
     pdf_bytes,
     png_bytes,
     write_file,
@@ -33,7 +34,7 @@ def test_names_that_do_not_fit_the_content_are_stored_with_its_extension(
 ) -> None:
     plan = import_seed(app, seeds_dir, "003")
     add_people(app, JIADING_PEOPLE)
-    measure_work.start(app.uow(), MARKET, ident(plan, "10"))
+    measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, "10"))
     up = tmp_path / "uploads"
     files = [
         write_file(up, "核查报告.html", pdf_bytes("核查报告")),
@@ -41,7 +42,7 @@ def test_names_that_do_not_fit_the_content_are_stored_with_its_extension(
         write_file(up, "台账.pdf", pdf_bytes("台账")),
     ]
     views = add_evidence(
-        app.uow(), app.store, MARKET, ident(plan, "10"), item=1,
+        app.uow(), app.store, actor(app, MARKET), measure_id(app, plan, "10"), item=1,
         new=NewEvidence(files=files, doc_date=dt.date(2024, 1, 15)),
     )  # fmt: skip
     assert [v.file_name for v in views] == ["核查报告.pdf", "现场照片.png", "台账.pdf"]

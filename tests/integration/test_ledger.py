@@ -39,10 +39,12 @@ from .workflow_helpers import (
     JIADING_PEOPLE,
     MARKET,
     REVIEWER_A,
+    actor,
     add_people,
-    ident,
     import_seed,
+    measure_id,
     pdf_bytes,
+    plan_id,
     write_file,
 )
 
@@ -60,12 +62,12 @@ def pdf(app: App, tmp_path: Path, who: str, ref: str, n: int = 1) -> NewEvidence
 
 def self_checked(app: App, tmp_path: Path, plan: str, ref: str) -> None:
     """A measure of 区市场监管局 alone: started, evidenced, part done, self-checked."""
-    m = ident(plan, ref)
-    measure_work.start(app.uow(), MARKET, m)
-    add_evidence(app.uow(), app.store, MARKET, m, item=1, new=pdf(app, tmp_path, MARKET, ref))
-    measure_work.set_part(app.uow(), MARKET, m)
+    m = measure_id(app, plan, ref)
+    measure_work.start(app.uow(), actor(app, MARKET), m)
+    add_evidence(app.uow(), app.store, actor(app, MARKET), m, item=1, new=pdf(app, tmp_path, MARKET, ref))
+    measure_work.set_part(app.uow(), actor(app, MARKET), m)
     measure_work.submit_self_check(
-        app.uow(), MARKET, m, statement="已完成", today=SELF_CHECK_DAY
+        app.uow(), actor(app, MARKET), m, statement="已完成", today=SELF_CHECK_DAY
     )
 
 
@@ -74,34 +76,34 @@ def jiading(app: App, seeds_dir: Path, tmp_path: Path) -> str:
     """Jiading with work on five measures: in progress, self-checked, accepted, returned."""
     plan = import_seed(app, seeds_dir, "003")
     add_people(app, JIADING_PEOPLE)
-    people.set_group_members(app.uow(), ADMIN, EACH_MEMBER, add=["区法院", "区检察院"])
+    people.set_group_members(app.uow(), actor(app, ADMIN), EACH_MEMBER, add=["区法院", "区检察院"])
 
     # 3: in progress; evidence from both units, one more added by mistake and taken back.
-    m3 = ident(plan, "3")
-    measure_work.start(app.uow(), MARKET, m3)
-    add_evidence(app.uow(), app.store, MARKET, m3, item=1, new=pdf(app, tmp_path, MARKET, "3"))
-    add_evidence(app.uow(), app.store, ECONOMY, m3, item=1, new=pdf(app, tmp_path, ECONOMY, "3"))
+    m3 = measure_id(app, plan, "3")
+    measure_work.start(app.uow(), actor(app, MARKET), m3)
+    add_evidence(app.uow(), app.store, actor(app, MARKET), m3, item=1, new=pdf(app, tmp_path, MARKET, "3"))
+    add_evidence(app.uow(), app.store, actor(app, ECONOMY), m3, item=1, new=pdf(app, tmp_path, ECONOMY, "3"))
     [mistake] = add_evidence(
-        app.uow(), app.store, MARKET, m3, item=1, new=pdf(app, tmp_path, MARKET, "3", 2)
+        app.uow(), app.store, actor(app, MARKET), m3, item=1, new=pdf(app, tmp_path, MARKET, "3", 2)
     )
-    remove_evidence(app.uow(), MARKET, mistake.id)
-    measure_work.set_part(app.uow(), MARKET, m3)
+    remove_evidence(app.uow(), actor(app, MARKET), mistake.id)
+    measure_work.set_part(app.uow(), actor(app, MARKET), m3)
 
     self_checked(app, tmp_path, plan, "10")
 
     self_checked(app, tmp_path, plan, "12")
-    measure_work.accept(app.uow(), REVIEWER_A, ident(plan, "12"), score=92, comment="材料齐全")
+    measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "12"), score=92, comment="材料齐全")
 
     self_checked(app, tmp_path, plan, "17")
     measure_work.return_for_rectification(
-        app.uow(), REVIEWER_A, ident(plan, "17"), comment="缺少台账", score=60,
+        app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "17"), comment="缺少台账", score=60,
         due=dt.date(2024, 3, 15), today=SELF_CHECK_DAY,
     )  # fmt: skip
 
     # 1: the mapped group; the court works on it.
-    measure_work.start(app.uow(), COURT, ident(plan, "1"))
+    measure_work.start(app.uow(), actor(app, COURT), measure_id(app, plan, "1"))
     add_evidence(
-        app.uow(), app.store, COURT, ident(plan, "1"), item=1, new=pdf(app, tmp_path, COURT, "1")
+        app.uow(), app.store, actor(app, COURT), measure_id(app, plan, "1"), item=1, new=pdf(app, tmp_path, COURT, "1")
     )
     return plan
 
@@ -269,7 +271,7 @@ def test_reading_the_ledger_takes_the_same_queries_however_much_work_there_is(
     assert before <= 40
     for ref in ("19", "20"):
         self_checked(app, tmp_path, jiading, ref)
-    measure_work.accept(app.uow(), REVIEWER_A, ident(jiading, "19"), score=80)
+    measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, jiading, "19"), score=80)
     assert queries() == before
 
 
@@ -305,12 +307,12 @@ def test_the_indicator_sheet_lists_targets_and_reported_values(
     plan = import_seed(app, seeds_dir, "002")
     add_people(app, [("许昌监管局李", Role.MEMBER, "市市场监督管理局")])
     report_value(
-        app.uow(), app.store, "许昌监管局李", plan, 1, "3700",
+        app.uow(), app.store, actor(app, "许昌监管局李"), plan_id(app, plan), 1, "3700",
         evidence=NewEvidence(links=["https://example.gov.cn/tj/2024.html"]),
         as_of=dt.date(2024, 12, 31),
     )  # fmt: skip
     report_value(
-        app.uow(), app.store, "许昌监管局李", plan, 8, "299.5万",
+        app.uow(), app.store, actor(app, "许昌监管局李"), plan_id(app, plan), 8, "299.5万",
         evidence=NewEvidence(links=["https://example.gov.cn/tj/2024.html"]),
         as_of=dt.date(2024, 12, 31),
     )  # fmt: skip

@@ -30,12 +30,14 @@ from .workflow_helpers import (
     MARKET,
     REVIEWER_A,
     REVIEWER_B,
+    actor,
     add_people,
     count,
-    ident,
     import_seed,
     last_audit,
+    measure_id,
     pdf_bytes,
+    plan_id,
     seed_path,
     session_of,
     write_file,
@@ -75,7 +77,7 @@ def pdf(tmp_path: Path, name: str) -> Path:
 def test_a_fixed_deadline_is_overdue_after_its_day_and_due_soon_before(
     app: App, wuhan: str
 ) -> None:
-    late = progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2026, 1, 15))
+    late = progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2026, 1, 15))
     market = overdue_refs(late, "区市场监管局")
     assert market["3"]["reasons"] == [
         {
@@ -90,32 +92,32 @@ def test_a_fixed_deadline_is_overdue_after_its_day_and_due_soon_before(
     assert overdue_refs(late, "区司法局")["3"]["role"] == "co"
     assert "2" not in market  # 持续推进: never late
 
-    early = progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2025, 12, 1))
+    early = progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2025, 12, 1))
     assert "3" not in overdue_refs(early, "区市场监管局")
     assert overdue_refs(early, "区市场监管局", "due_soon")["3"]["due"] == "2025-12-31"
-    on_the_day = progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2025, 12, 31))
+    on_the_day = progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2025, 12, 31))
     assert "3" not in overdue_refs(on_the_day, "区市场监管局")
 
 
 def test_a_self_checked_fixed_deadline_measure_is_no_longer_overdue(
     app: App, wuhan: str, tmp_path: Path
 ) -> None:
-    m3 = ident(wuhan, "3")
-    measure_work.start(app.uow(), WUHAN_MARKET, m3)
+    m3 = measure_id(app, wuhan, "3")
+    measure_work.start(app.uow(), actor(app, WUHAN_MARKET), m3)
     add_evidence(
-        app.uow(), app.store, WUHAN_MARKET, m3, item=1,
+        app.uow(), app.store, actor(app, WUHAN_MARKET), m3, item=1,
         new=NewEvidence(files=[pdf(tmp_path, "办法.pdf")], doc_date=dt.date(2025, 11, 1)),
     )  # fmt: skip
     assert "3" in overdue_refs(
-        progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2026, 1, 15)), "区市场监管局"
+        progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2026, 1, 15)), "区市场监管局"
     )
-    people.add_person(app.uow(), ADMIN, "司法局周", role=Role.MEMBER, unit="区司法局")
-    measure_work.set_part(app.uow(), WUHAN_MARKET, m3)
-    measure_work.set_part(app.uow(), "司法局周", m3)
+    people.add_person(app.uow(), actor(app, ADMIN), "司法局周", role=Role.MEMBER, unit="区司法局")
+    measure_work.set_part(app.uow(), actor(app, WUHAN_MARKET), m3)
+    measure_work.set_part(app.uow(), actor(app, "司法局周"), m3)
     measure_work.submit_self_check(
-        app.uow(), WUHAN_MARKET, m3, statement="已完成", today=dt.date(2026, 1, 15)
+        app.uow(), actor(app, WUHAN_MARKET), m3, statement="已完成", today=dt.date(2026, 1, 15)
     )
-    listing = progress.overdue_list(app.uow(), None, wuhan, today=dt.date(2026, 1, 15))
+    listing = progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2026, 1, 15))
     assert "3" not in overdue_refs(listing, "区市场监管局")
 
 
@@ -124,7 +126,7 @@ def test_an_annual_measure_lists_each_year_without_evidence(
 ) -> None:
     today = dt.date(2026, 1, 15)
     unit = "区知识产权工作领导小组办公室"
-    reasons = overdue_refs(progress.overdue_list(app.uow(), None, wuhan, today=today), unit)["7"][
+    reasons = overdue_refs(progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=today), unit)["7"][
         "reasons"
     ]
     assert [(r["kind"], r["year"], r["due"]) for r in reasons] == [
@@ -133,31 +135,31 @@ def test_an_annual_measure_lists_each_year_without_evidence(
     ]
     assert reasons[1]["text"] == "2025年度(每年4月底前)未提交佐证材料,已逾期 260 天"
 
-    m7 = ident(wuhan, "7")
-    measure_work.start(app.uow(), OFFICE_MEMBER, m7)
+    m7 = measure_id(app, wuhan, "7")
+    measure_work.start(app.uow(), actor(app, OFFICE_MEMBER), m7)
     add_evidence(
-        app.uow(), app.store, OFFICE_MEMBER, m7, item=1,
+        app.uow(), app.store, actor(app, OFFICE_MEMBER), m7, item=1,
         new=NewEvidence(files=[pdf(tmp_path, "2024白皮书.pdf")], doc_date=dt.date(2024, 4, 20)),
         today=today,
     )  # fmt: skip
-    reasons = overdue_refs(progress.overdue_list(app.uow(), None, wuhan, today=today), unit)["7"][
+    reasons = overdue_refs(progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=today), unit)["7"][
         "reasons"
     ]
     assert [r["year"] for r in reasons] == [2025]
 
     # The self-check needs that year too.
-    measure_work.set_part(app.uow(), OFFICE_MEMBER, m7)
+    measure_work.set_part(app.uow(), actor(app, OFFICE_MEMBER), m7)
     with pytest.raises(Refused, match="每年须有当年的佐证材料,缺少 2025年度 的材料"):
         measure_work.submit_self_check(
-            app.uow(), OFFICE_MEMBER, m7, statement="已宣传", today=today
+            app.uow(), actor(app, OFFICE_MEMBER), m7, statement="已宣传", today=today
         )
     add_evidence(
-        app.uow(), app.store, OFFICE_MEMBER, m7, item=1,
+        app.uow(), app.store, actor(app, OFFICE_MEMBER), m7, item=1,
         new=NewEvidence(files=[pdf(tmp_path, "2025白皮书.pdf")], doc_date=dt.date(2025, 4, 25)),
         today=today,
     )  # fmt: skip
-    assert "7" not in overdue_refs(progress.overdue_list(app.uow(), None, wuhan, today=today), unit)
-    measure_work.submit_self_check(app.uow(), OFFICE_MEMBER, m7, statement="已宣传", today=today)
+    assert "7" not in overdue_refs(progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=today), unit)
+    measure_work.submit_self_check(app.uow(), actor(app, OFFICE_MEMBER), m7, statement="已宣传", today=today)
 
 
 @pytest.fixture
@@ -169,18 +171,18 @@ def jiading(app: App, seeds_dir: Path) -> str:
 
 def ready(app: App, tmp_path: Path, plan: str, ref: str) -> None:
     """A Jiading measure of 区市场监管局 alone, self-checked."""
-    measure_work.start(app.uow(), MARKET, ident(plan, ref))
+    measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, ref))
     add_evidence(
         app.uow(),
         app.store,
-        MARKET,
-        ident(plan, ref),
+        actor(app, MARKET),
+        measure_id(app, plan, ref),
         item=1,
         new=NewEvidence(files=[pdf(tmp_path, f"{ref}.pdf")]),
     )
-    measure_work.set_part(app.uow(), MARKET, ident(plan, ref))
+    measure_work.set_part(app.uow(), actor(app, MARKET), measure_id(app, plan, ref))
     measure_work.submit_self_check(
-        app.uow(), MARKET, ident(plan, ref), statement="已完成", today=dt.date(2024, 3, 1)
+        app.uow(), actor(app, MARKET), measure_id(app, plan, ref), statement="已完成", today=dt.date(2024, 3, 1)
     )
 
 
@@ -190,15 +192,15 @@ def test_a_rectification_past_its_due_date_is_overdue(
     ready(app, tmp_path, jiading, "10")
     measure_work.return_for_rectification(
         app.uow(),
-        REVIEWER_A,
-        ident(jiading, "10"),
+        actor(app, REVIEWER_A),
+        measure_id(app, jiading, "10"),
         comment="补充材料",
         due=dt.date(2024, 3, 15),
         today=dt.date(2024, 3, 1),
     )
-    on_the_day = progress.overdue_list(app.uow(), None, jiading, today=dt.date(2024, 3, 15))
+    on_the_day = progress.overdue_list(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 15))
     assert overdue_refs(on_the_day, "区市场监管局") == {}
-    late = progress.overdue_list(app.uow(), None, jiading, today=dt.date(2024, 3, 20))
+    late = progress.overdue_list(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 20))
     entry = overdue_refs(late, "区市场监管局")["10"]
     assert entry["state_label"] == "整改中"
     assert entry["reasons"] == [
@@ -213,10 +215,10 @@ def test_a_rectification_past_its_due_date_is_overdue(
     assert late["overdue_measures"] == 1
     # Resubmitted: no longer the unit's lateness.
     measure_work.submit_self_check(
-        app.uow(), MARKET, ident(jiading, "10"), statement="已补充", today=dt.date(2024, 3, 20)
+        app.uow(), actor(app, MARKET), measure_id(app, jiading, "10"), statement="已补充", today=dt.date(2024, 3, 20)
     )
     assert (
-        progress.overdue_list(app.uow(), None, jiading, today=dt.date(2024, 3, 20))["overdue_measures"]
+        progress.overdue_list(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 20))["overdue_measures"]
         == 0
     )
 
@@ -228,22 +230,22 @@ def test_status_counts_by_state_section_and_unit_with_acceptance_rate_and_averag
     app: App, jiading: str, tmp_path: Path
 ) -> None:
     ready(app, tmp_path, jiading, "10")
-    measure_work.accept(app.uow(), REVIEWER_A, ident(jiading, "10"), score=90)
+    measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, jiading, "10"), score=90)
     ready(app, tmp_path, jiading, "12")
-    measure_work.accept(app.uow(), REVIEWER_B, ident(jiading, "12"), score=81)
+    measure_work.accept(app.uow(), actor(app, REVIEWER_B), measure_id(app, jiading, "12"), score=81)
     ready(app, tmp_path, jiading, "17")
     measure_work.return_for_rectification(
         app.uow(),
-        REVIEWER_A,
-        ident(jiading, "17"),
+        actor(app, REVIEWER_A),
+        measure_id(app, jiading, "17"),
         comment="补充",
         score=40,
         today=dt.date(2024, 3, 1),
     )
     ready(app, tmp_path, jiading, "19")
-    measure_work.start(app.uow(), MARKET, ident(jiading, "3"))
+    measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, jiading, "3"))
 
-    status = progress.plan_status(app.uow(), None, jiading, today=dt.date(2024, 3, 1))
+    status = progress.plan_status(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 1))
     assert status["total"] == 26  # 22 tasks and 4 safeguards
     assert status["by_state"] == {
         "planned": 21,
@@ -292,7 +294,7 @@ def xuchang(app: App, seeds_dir: Path) -> str:
 
 
 def indicators_of(app: App, plan: str) -> dict[str, dict[str, Any]]:
-    return {i["metric"]: i for i in progress.plan_status(app.uow(), None, plan)["indicators"]}
+    return {i["metric"]: i for i in progress.plan_status(app.uow(), None, plan_id(app, plan))["indicators"]}
 
 
 def report(
@@ -306,7 +308,7 @@ def report(
 ) -> Any:
     evidence = NewEvidence(links=[link] if link else [], **kw)
     return report_value(
-        app.uow(), app.store, XUCHANG_MARKET, plan, number, value, evidence=evidence
+        app.uow(), app.store, actor(app, XUCHANG_MARKET), plan_id(app, plan), number, value, evidence=evidence
     )
 
 
@@ -358,7 +360,7 @@ def test_an_indicator_value_needs_evidence(app: App, xuchang: str, tmp_path: Pat
     assert count(app, IndicatorReport) == 0 and count(app, Evidence) == 0
     # A file works as well as a link.
     result = report_value(
-        app.uow(), app.store, XUCHANG_MARKET, xuchang, 2, "21",
+        app.uow(), app.store, actor(app, XUCHANG_MARKET), plan_id(app, xuchang), 2, "21",
         evidence=NewEvidence(files=[pdf(tmp_path, "统计公报.pdf")]),
     )  # fmt: skip
     assert result["met"] is True
@@ -370,10 +372,10 @@ def test_an_indicator_value_needs_evidence(app: App, xuchang: str, tmp_path: Pat
 def test_a_unit_not_responsible_for_an_indicators_measure_cannot_report_it(
     app: App, xuchang: str
 ) -> None:
-    people.add_person(app.uow(), ADMIN, "法院员", role=Role.MEMBER, unit="市中级人民法院")
+    people.add_person(app.uow(), actor(app, ADMIN), "法院员", role=Role.MEMBER, unit="市中级人民法院")
     with pytest.raises(Refused, match="不是措施 002_6c8dfd04ca7988e4/4的责任单位"):
         report_value(
-            app.uow(), app.store, "法院员", xuchang, 9, "4",
+            app.uow(), app.store, actor(app, "法院员"), plan_id(app, xuchang), 9, "4",
             evidence=NewEvidence(links=["https://example.gov.cn/a"]),
         )  # fmt: skip
     assert count(app, IndicatorReport) == 0

@@ -36,14 +36,15 @@ from .workflow_helpers import (
     MARKET_REVIEWER,
     REVIEWER_A,
     REVIEWER_B,
+    actor,
     add_people,
     audit_entries,
     count,
-    ident,
     import_seed,
     last_audit,
     measure_id,
     pdf_bytes,
+    plan_id,
     png_bytes,
     session_of,
     snapshot,
@@ -70,7 +71,7 @@ def evidence(
         tmp_path / "uploads", f"{ref}-{item}-{who}.pdf", pdf_bytes(f"{ref} {item} {who}")
     )
     add_evidence(
-        app.uow(), app.store, who, ident(plan, ref), item=item, new=NewEvidence(files=[path])
+        app.uow(), app.store, actor(app, who), measure_id(app, plan, ref), item=item, new=NewEvidence(files=[path])
     )
 
 
@@ -78,15 +79,15 @@ def submit(
     app: App, plan: str, ref: str, who: str = MARKET, statement: str = "已按方案完成"
 ) -> Any:
     return measure_work.submit_self_check(
-        app.uow(), who, ident(plan, ref), statement=statement, today=TODAY
+        app.uow(), actor(app, who), measure_id(app, plan, ref), statement=statement, today=TODAY
     )
 
 
 def ready_alone(app: App, tmp_path: Path, plan: str, ref: str) -> None:
     """A measure of 区市场监管局 alone, started, evidenced and its part done (ready to submit)."""
-    measure_work.start(app.uow(), MARKET, ident(plan, ref))
+    measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, ref))
     evidence(app, tmp_path, plan, ref)
-    measure_work.set_part(app.uow(), MARKET, ident(plan, ref))
+    measure_work.set_part(app.uow(), actor(app, MARKET), measure_id(app, plan, ref))
 
 
 def state_of(app: App, plan: str, ref: str) -> MeasureState:
@@ -117,13 +118,14 @@ def self_checks_of(app: App, plan: str, ref: str) -> list[SelfCheck]:
 
 
 def assert_refused_and_audited(
-    app: App, call: Any, match: str, *, action: str, actor: str
+    app: App, call: Any, match: str, *, action: str, actor: str, code: str | None = None
 ) -> AuditEntry:
-    """`call` is refused with `match`; the refusal is the one new audit entry."""
+    """`call` is refused with `match` (and `code`); the refusal is the one new audit entry."""
     before = len(audit_entries(app))
     with pytest.raises(Refused) as caught:
         call()
     assert match in str(caught.value)
+    assert code is None or caught.value.code == code
     entries = audit_entries(app)
     assert len(entries) == before + 1
     entry = entries[-1]
@@ -155,11 +157,12 @@ def test_the_first_person_must_be_an_admin_and_then_only_admins_add_people(
     )
     assert first.detail == {"role": "admin", "unit": None, "zone": "默认辖区"}
 
-    with pytest.raises(Refused, match="辖区“默认辖区”已有管理员:请用 --as 指定该辖区的一名管理员"):
+    with pytest.raises(Refused, match="辖区“默认辖区”已有管理员,须由该辖区的一名管理员添加人员") as taken:
         people.add_person(app.uow(), None, "无名氏", role=Role.ADMIN, unit=None)
+    assert taken.value.code == "zone_has_admin"  # the CLI says how to act as one (--as)
 
-    people.add_person(app.uow(), ADMIN, REVIEWER_A, role=Role.REVIEWER, unit=None)
-    added = people.add_person(app.uow(), ADMIN, MARKET, role=Role.MEMBER, unit="区市场监管局")
+    people.add_person(app.uow(), actor(app, ADMIN), REVIEWER_A, role=Role.REVIEWER, unit=None)
+    added = people.add_person(app.uow(), actor(app, ADMIN), MARKET, role=Role.MEMBER, unit="区市场监管局")
     assert (added.role, added.unit) == ("member", "区市场监管局")
     assert [e.target for e in audit_entries(app)][1:] == [ADMIN, REVIEWER_A, MARKET]
     assert last_audit(app).actor == ADMIN
@@ -168,7 +171,7 @@ def test_the_first_person_must_be_an_admin_and_then_only_admins_add_people(
         entry = assert_refused_and_audited(
             app,
             lambda who=non_admin: people.add_person(
-                app.uow(), who, "新人", role=Role.ADMIN, unit=None
+                app.uow(), actor(app, who), "新人", role=Role.ADMIN, unit=None
             ),
             "不是管理员,无权进行此项管理操作",
             action="user_add",
@@ -179,10 +182,10 @@ def test_the_first_person_must_be_an_admin_and_then_only_admins_add_people(
 
     with pytest.raises(InputError, match="是单位群体"):
         people.add_person(
-            app.uow(), ADMIN, "群体成员", role=Role.MEMBER, unit="区知识产权联席会议各成员单位"
+            app.uow(), actor(app, ADMIN), "群体成员", role=Role.MEMBER, unit="区知识产权联席会议各成员单位"
         )
     with pytest.raises(NotFound, match="找不到人员“路人”"):
-        people.add_person(app.uow(), "路人", "新人", role=Role.ADMIN, unit=None)
+        people.add_person(app.uow(), actor(app, "路人"), "新人", role=Role.ADMIN, unit=None)
     assert verify_chain_ok(app)
 
 
@@ -199,8 +202,8 @@ def verify_chain_ok(app: App) -> bool:
 def test_a_measure_goes_from_start_through_return_to_acceptance(
     app: App, plan: str, tmp_path: Path
 ) -> None:
-    m3 = ident(plan, "3")
-    outcome = measure_work.start(app.uow(), MARKET, m3)
+    m3 = measure_id(app, plan, "3")
+    outcome = measure_work.start(app.uow(), actor(app, MARKET), m3)
     assert (outcome.from_state, outcome.to_state) == (S.PLANNED, S.IN_PROGRESS)
 
     # Real files: a PDF and a PNG for the one checklist item, dated by the unit.
@@ -209,7 +212,7 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
     views = add_evidence(
         app.uow(),
         app.store,
-        MARKET,
+        actor(app, MARKET),
         m3,
         item=1,
         new=NewEvidence(files=[pdf, png], note="工作方案与现场照片", doc_date=dt.date(2024, 1, 10)),
@@ -222,8 +225,8 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
     assert all(app.store.exists(v.sha256 or "") for v in views)
 
     # Both responsible units mark their part; the co-unit cannot submit, the lead can.
-    measure_work.set_part(app.uow(), MARKET, m3)
-    done = measure_work.set_part(app.uow(), ECONOMY, m3)
+    measure_work.set_part(app.uow(), actor(app, MARKET), m3)
+    done = measure_work.set_part(app.uow(), actor(app, ECONOMY), m3)
     assert done.message.endswith("所有责任单位均已完成")
     assert_refused_and_audited(
         app,
@@ -234,7 +237,7 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
     )
     outcome = measure_work.submit_self_check(
         app.uow(),
-        MARKET,
+        actor(app, MARKET),
         m3,
         statement="已完成产业链保护工作",
         ratings={1: Rating.PARTIAL},
@@ -251,15 +254,15 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
     # Returned with a comment and a deadline: in progress, shown as 整改中.
     due = dt.date(2024, 3, 20)
     outcome = measure_work.return_for_rectification(
-        app.uow(), REVIEWER_A, m3, comment="请补充执法案例材料", due=due, today=TODAY
+        app.uow(), actor(app, REVIEWER_A), m3, comment="请补充执法案例材料", due=due, today=TODAY
     )
     assert outcome.to_state is S.IN_PROGRESS and "整改期限 2024-03-20" in outcome.message
     assert snapshot(app, plan, "3")["rectification_due"] == due
-    status = progress.plan_status(app.uow(), None, plan, today=TODAY)
+    status = progress.plan_status(app.uow(), None, plan_id(app, plan), today=TODAY)
     assert status["by_state"]["rectifying"] == 1 and status["by_state"]["in_progress"] == 1
     market = next(u for u in status["by_unit"] if u["unit"] == "区市场监管局")
     assert market["returned"] == ["3"]
-    listed = progress.overdue_list(app.uow(), None, plan, today=TODAY)
+    listed = progress.overdue_list(app.uow(), None, plan_id(app, plan), today=TODAY)
     soon = next(u for u in listed["units"] if u["unit"] == "区市场监管局")["due_soon"]
     assert [(e["ref"], e["state_label"], e["due"]) for e in soon] == [("3", "整改中", "2024-03-20")]
 
@@ -267,7 +270,7 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
     outcome = submit(app, plan, "3", statement="已补充执法案例")
     assert outcome.to_state is S.SELF_CHECKED
     assert snapshot(app, plan, "3")["rectification_due"] is None
-    outcome = measure_work.accept(app.uow(), REVIEWER_B, m3, score=92, comment="材料齐全")
+    outcome = measure_work.accept(app.uow(), actor(app, REVIEWER_B), m3, score=92, comment="材料齐全")
     assert (outcome.from_state, outcome.to_state) == (S.SELF_CHECKED, S.ACCEPTED)
 
     assert [
@@ -294,7 +297,7 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
         ("submit_self_check", "in_progress", "self_checked", False),
         ("accept", "self_checked", "accepted", False),
     ]
-    status = progress.plan_status(app.uow(), None, plan, today=TODAY)
+    status = progress.plan_status(app.uow(), None, plan_id(app, plan), today=TODAY)
     assert status["by_state"]["accepted"] == 1 and status["by_state"]["rectifying"] == 0
     assert status["average_score"] == 92.0
     assert verify_chain_ok(app)
@@ -303,9 +306,9 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
 def test_a_self_check_is_refused_until_every_part_is_done_and_every_item_evidenced(
     app: App, plan: str, tmp_path: Path
 ) -> None:
-    measure_work.start(app.uow(), MARKET, ident(plan, "9"))  # 2 checklist items; 3 units
+    measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, "9"))  # 2 checklist items; 3 units
     evidence(app, tmp_path, plan, "9", item=1)
-    measure_work.set_part(app.uow(), MARKET, ident(plan, "9"))
+    measure_work.set_part(app.uow(), actor(app, MARKET), measure_id(app, plan, "9"))
     before = snapshot(app, plan, "9")
 
     entry = assert_refused_and_audited(
@@ -345,20 +348,20 @@ def test_a_self_check_from_a_measure_not_started_names_its_state(app: App, plan:
 def test_withdraw_is_allowed_before_review_and_refused_after_a_level_passed(
     app: App, plan: str, tmp_path: Path
 ) -> None:
-    people.set_review_levels(app.uow(), ADMIN, plan, ["初审", "专家评审"])
+    people.set_review_levels(app.uow(), actor(app, ADMIN), plan_id(app, plan), ["初审", "专家评审"])
     ready_alone(app, tmp_path, plan, "10")
     submit(app, plan, "10")
-    outcome = measure_work.withdraw(app.uow(), MARKET, ident(plan, "10"))
+    outcome = measure_work.withdraw(app.uow(), actor(app, MARKET), measure_id(app, plan, "10"))
     assert (outcome.from_state, outcome.to_state) == (S.SELF_CHECKED, S.IN_PROGRESS)
     [withdrawn] = self_checks_of(app, plan, "10")
     assert withdrawn.withdrawn_at is not None
 
     submit(app, plan, "10")
-    measure_work.accept(app.uow(), REVIEWER_A, ident(plan, "10"))
+    measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "10"))
     before = snapshot(app, plan, "10")
     assert_refused_and_audited(
         app,
-        lambda: measure_work.withdraw(app.uow(), MARKET, ident(plan, "10")),
+        lambda: measure_work.withdraw(app.uow(), actor(app, MARKET), measure_id(app, plan, "10")),
         "审核已开始,不能撤回",
         action="withdraw",
         actor=MARKET,
@@ -373,7 +376,7 @@ def test_withdraw_is_allowed_before_review_and_refused_after_a_level_passed(
 def test_two_review_levels_need_two_different_reviewers(
     app: App, plan: str, tmp_path: Path
 ) -> None:
-    assert people.set_review_levels(app.uow(), ADMIN, plan, ["初审", "专家评审"]) == [
+    assert people.set_review_levels(app.uow(), actor(app, ADMIN), plan_id(app, plan), ["初审", "专家评审"]) == [
         "初审",
         "专家评审",
     ]
@@ -381,7 +384,7 @@ def test_two_review_levels_need_two_different_reviewers(
     ready_alone(app, tmp_path, plan, "10")
     submit(app, plan, "10")
 
-    outcome = measure_work.accept(app.uow(), REVIEWER_A, ident(plan, "10"), score=80)
+    outcome = measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "10"), score=80)
     assert (outcome.action, outcome.to_state) == ("review_pass", S.SELF_CHECKED)
     assert "初审通过(第 1/2 级),待专家评审" in outcome.message
     assert state_of(app, plan, "10") is S.SELF_CHECKED
@@ -396,14 +399,14 @@ def test_two_review_levels_need_two_different_reviewers(
     before = snapshot(app, plan, "10")
     assert_refused_and_audited(
         app,
-        lambda: measure_work.accept(app.uow(), REVIEWER_A, ident(plan, "10")),
+        lambda: measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "10")),
         "下一级审核须由其他审核人进行",
         action="accept",
         actor=REVIEWER_A,
     )
     assert snapshot(app, plan, "10") == before
 
-    outcome = measure_work.accept(app.uow(), REVIEWER_B, ident(plan, "10"), score=90)
+    outcome = measure_work.accept(app.uow(), actor(app, REVIEWER_B), measure_id(app, plan, "10"), score=90)
     assert (outcome.from_state, outcome.to_state) == (S.SELF_CHECKED, S.ACCEPTED)
     assert [(r.level, r.level_name, r.verdict, r.score) for r in reviews_of(app, plan, "10")] == [
         (1, "初审", Verdict.PASS, 80),
@@ -415,12 +418,12 @@ def test_two_review_levels_need_two_different_reviewers(
 def test_a_return_at_level_two_sends_the_measure_back_with_that_levels_comment(
     app: App, plan: str, tmp_path: Path
 ) -> None:
-    people.set_review_levels(app.uow(), ADMIN, plan, ["初审", "专家评审"])
+    people.set_review_levels(app.uow(), actor(app, ADMIN), plan_id(app, plan), ["初审", "专家评审"])
     ready_alone(app, tmp_path, plan, "12")
     submit(app, plan, "12")
-    measure_work.accept(app.uow(), REVIEWER_A, ident(plan, "12"))
+    measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "12"))
     outcome = measure_work.return_for_rectification(
-        app.uow(), REVIEWER_B, ident(plan, "12"), comment="专家意见:缺少成效数据", today=TODAY
+        app.uow(), actor(app, REVIEWER_B), measure_id(app, plan, "12"), comment="专家意见:缺少成效数据", today=TODAY
     )
     assert (outcome.from_state, outcome.to_state) == (S.SELF_CHECKED, S.IN_PROGRESS)
     due = TODAY + dt.timedelta(days=15)  # the plan's default rectification period
@@ -443,7 +446,7 @@ def test_a_return_at_level_two_sends_the_measure_back_with_that_levels_comment(
 
     # The next round starts again at the first level.
     submit(app, plan, "12")
-    outcome = measure_work.accept(app.uow(), REVIEWER_B, ident(plan, "12"))
+    outcome = measure_work.accept(app.uow(), actor(app, REVIEWER_B), measure_id(app, plan, "12"))
     assert outcome.action == "review_pass" and "初审通过(第 1/2 级)" in outcome.message
 
 
@@ -454,7 +457,7 @@ def test_a_return_needs_a_comment(app: App, plan: str, tmp_path: Path) -> None:
     assert_refused_and_audited(
         app,
         lambda: measure_work.return_for_rectification(
-            app.uow(), REVIEWER_A, ident(plan, "10"), comment="", today=TODAY
+            app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "10"), comment="", today=TODAY
         ),
         "退回整改须填写整改意见",
         action="return_for_rectification",
@@ -468,24 +471,24 @@ def test_reopening_an_accepted_measure_needs_a_reason_and_the_office(
 ) -> None:
     ready_alone(app, tmp_path, plan, "10")
     submit(app, plan, "10")
-    measure_work.accept(app.uow(), REVIEWER_A, ident(plan, "10"), score=85)
+    measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "10"), score=85)
     before = snapshot(app, plan, "10")
     assert_refused_and_audited(
         app,
-        lambda: measure_work.reopen(app.uow(), MARKET, ident(plan, "10"), reason="自己想改"),
+        lambda: measure_work.reopen(app.uow(), actor(app, MARKET), measure_id(app, plan, "10"), reason="自己想改"),
         "不是审核人",
         action="reopen",
         actor=MARKET,
     )
     assert_refused_and_audited(
         app,
-        lambda: measure_work.reopen(app.uow(), REVIEWER_B, ident(plan, "10"), reason="  "),
+        lambda: measure_work.reopen(app.uow(), actor(app, REVIEWER_B), measure_id(app, plan, "10"), reason="  "),
         "重新打开须说明原因",
         action="reopen",
         actor=REVIEWER_B,
     )
     assert snapshot(app, plan, "10") == before
-    outcome = measure_work.reopen(app.uow(), ADMIN, ident(plan, "10"), reason="抽查发现材料不实")
+    outcome = measure_work.reopen(app.uow(), actor(app, ADMIN), measure_id(app, plan, "10"), reason="抽查发现材料不实")
     assert (outcome.from_state, outcome.to_state) == (S.ACCEPTED, S.IN_PROGRESS)
     assert last_audit(app).comment == "抽查发现材料不实"
 
@@ -498,7 +501,7 @@ def test_a_reviewer_whose_unit_is_responsible_must_recuse(
     before = snapshot(app, plan, "10")
     assert_refused_and_audited(
         app,
-        lambda: measure_work.accept(app.uow(), MARKET_REVIEWER, ident(plan, "10"), score=100),
+        lambda: measure_work.accept(app.uow(), actor(app, MARKET_REVIEWER), measure_id(app, plan, "10"), score=100),
         "须回避,不能审核该措施",
         action="accept",
         actor=MARKET_REVIEWER,
@@ -509,21 +512,21 @@ def test_a_reviewer_whose_unit_is_responsible_must_recuse(
 def test_unit_work_by_the_wrong_people_is_refused_and_audited(app: App, plan: str) -> None:
     assert_refused_and_audited(
         app,
-        lambda: measure_work.start(app.uow(), COURT, ident(plan, "10")),
+        lambda: measure_work.start(app.uow(), actor(app, COURT), measure_id(app, plan, "10")),
         "所在单位不是措施 003_ae6539458f46096d/10的责任单位",
         action="start",
         actor=COURT,
     )
     assert_refused_and_audited(
         app,
-        lambda: measure_work.start(app.uow(), REVIEWER_A, ident(plan, "10")),
+        lambda: measure_work.start(app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "10")),
         "是办公室人员",
         action="start",
         actor=REVIEWER_A,
     )
     assert_refused_and_audited(
         app,
-        lambda: measure_work.start(app.uow(), MARKET, ident(plan, "S1")),
+        lambda: measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, "S1")),
         "未写明责任单位",
         action="start",
         actor=MARKET,
@@ -537,28 +540,29 @@ def test_unit_work_by_the_wrong_people_is_refused_and_audited(app: App, plan: st
 def test_a_group_measure_waits_for_the_mapping_then_needs_every_members_part(
     app: App, plan: str, tmp_path: Path
 ) -> None:
-    m1 = ident(plan, "1")  # 区知识产权联席会议各成员单位 only
+    m1 = measure_id(app, plan, "1")  # 区知识产权联席会议各成员单位 only
     assert_refused_and_audited(
         app,
-        lambda: measure_work.start(app.uow(), MARKET, m1),
-        "“区知识产权联席会议各成员单位”尚未指定成员单位,请办公室先运行 zonecheck unit group",
+        lambda: measure_work.start(app.uow(), actor(app, MARKET), m1),
+        "“区知识产权联席会议各成员单位”尚未指定成员单位",
         action="start",
         actor=MARKET,
+        code="no_view",  # nobody is its unit yet: no unit may open it
     )
     with pytest.raises(Refused, match="不是管理员"):
         people.set_group_members(
-            app.uow(), REVIEWER_A, "区知识产权联席会议各成员单位", add=["区市场监管局"]
+            app.uow(), actor(app, REVIEWER_A), "区知识产权联席会议各成员单位", add=["区市场监管局"]
         )
 
     view = people.set_group_members(
-        app.uow(), ADMIN, "区知识产权联席会议各成员单位", add=["区市场监管局", "区法院"]
+        app.uow(), actor(app, ADMIN), "区知识产权联席会议各成员单位", add=["区市场监管局", "区法院"]
     )
     assert sorted(view.members) == ["区市场监管局", "区法院"]
     assert last_audit(app).detail == {"added": ["区市场监管局", "区法院"], "removed": []}
 
-    measure_work.start(app.uow(), COURT, m1)
+    measure_work.start(app.uow(), actor(app, COURT), m1)
     evidence(app, tmp_path, plan, "1", who=COURT)
-    measure_work.set_part(app.uow(), MARKET, m1)
+    measure_work.set_part(app.uow(), actor(app, MARKET), m1)
     assert_refused_and_audited(
         app,
         lambda: submit(app, plan, "1"),
@@ -566,7 +570,7 @@ def test_a_group_measure_waits_for_the_mapping_then_needs_every_members_part(
         action="submit_self_check",
         actor=MARKET,
     )
-    measure_work.set_part(app.uow(), COURT, m1)
+    measure_work.set_part(app.uow(), actor(app, COURT), m1)
     assert submit(app, plan, "1").to_state is S.SELF_CHECKED  # each member leads its own share
 
 
@@ -575,22 +579,23 @@ def test_an_unmapped_group_beside_named_units_blocks_the_self_check(
 ) -> None:
     # Measure 4: 区市场监管局 leads, 公安嘉定分局/区法院/区检察院 co-operate, plus 其他成员单位.
     for name, unit in (("公安孙", "公安嘉定分局"), ("检察吴", "区检察院")):
-        people.add_person(app.uow(), ADMIN, name, role=Role.MEMBER, unit=unit)
-    m4 = ident(plan, "4")
-    measure_work.start(app.uow(), MARKET, m4)
+        people.add_person(app.uow(), actor(app, ADMIN), name, role=Role.MEMBER, unit=unit)
+    m4 = measure_id(app, plan, "4")
+    measure_work.start(app.uow(), actor(app, MARKET), m4)
     evidence(app, tmp_path, plan, "4")
     for who in (MARKET, COURT, "公安孙", "检察吴"):
-        measure_work.set_part(app.uow(), who, m4)
+        measure_work.set_part(app.uow(), actor(app, who), m4)
     entry = assert_refused_and_audited(
         app,
         lambda: submit(app, plan, "4"),
-        "“区知识产权联席会议其他成员单位”尚未指定成员单位(请办公室运行 zonecheck unit group)",
+        "“区知识产权联席会议其他成员单位”尚未指定成员单位",
         action="submit_self_check",
         actor=MARKET,
+        code="groups_unmapped",
     )
     assert "尚未标记完成" not in entry.comment
 
-    people.set_group_members(app.uow(), ADMIN, "区知识产权联席会议其他成员单位", add=["区经委"])
+    people.set_group_members(app.uow(), actor(app, ADMIN), "区知识产权联席会议其他成员单位", add=["区经委"])
     assert_refused_and_audited(
         app,
         lambda: submit(app, plan, "4"),
@@ -600,7 +605,7 @@ def test_an_unmapped_group_beside_named_units_blocks_the_self_check(
     )
     with pytest.raises(Refused, match="只有牵头单位"):  # a mapped member is a co-unit here
         submit(app, plan, "4", who=ECONOMY)
-    measure_work.set_part(app.uow(), ECONOMY, m4)
+    measure_work.set_part(app.uow(), actor(app, ECONOMY), m4)
     assert submit(app, plan, "4").to_state is S.SELF_CHECKED
 
 
@@ -611,19 +616,19 @@ def test_an_outdated_expected_version_is_a_conflict_and_changes_nothing(
     app: App, plan: str
 ) -> None:
     version = snapshot(app, plan, "10")["version"]
-    measure_work.start(app.uow(), MARKET, ident(plan, "10"), expected_version=version)
+    measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, "10"), expected_version=version)
     after_start = snapshot(app, plan, "10")
     assert after_start["version"] == version + 1
     entries = len(audit_entries(app))
 
     # Somebody read version N, the measure moved on: their action must not apply.
     with pytest.raises(Conflict, match=rf"版本 {version} → {version + 1}"):
-        measure_work.withdraw(app.uow(), MARKET, ident(plan, "10"), expected_version=version)
+        measure_work.withdraw(app.uow(), actor(app, MARKET), measure_id(app, plan, "10"), expected_version=version)
     with pytest.raises(Conflict):
         measure_work.submit_self_check(
             app.uow(),
-            MARKET,
-            ident(plan, "10"),
+            actor(app, MARKET),
+            measure_id(app, plan, "10"),
             statement="说明",
             today=TODAY,
             expected_version=version,
@@ -670,7 +675,7 @@ def test_a_change_committed_between_read_and_write_makes_the_action_a_conflict(
 
     monkeypatch.setattr(measure_work, "check_version", changed_meanwhile)
     with pytest.raises(Conflict, match="该措施刚被他人修改,本次操作未生效"):
-        measure_work.start(app.uow(), MARKET, ident(plan, "10"))
+        measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, "10"))
     assert snapshot(app, plan, "10") == before
     assert len(audit_entries(app)) == entries
 
@@ -694,7 +699,7 @@ def test_two_concurrent_starts_are_serialised_and_apply_once(
 
     def start(name: str) -> None:
         try:
-            results[name] = measure_work.start(app.uow(), MARKET, ident(plan, "10"))
+            results[name] = measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, "10"))
         except Exception as exc:  # collected for the assertions below
             results[name] = exc
 
@@ -766,9 +771,9 @@ TAMPERING = {
 def test_audit_verify_passes_a_clean_chain_and_catches_tampering(
     app: App, plan: str, how: str
 ) -> None:
-    measure_work.start(app.uow(), MARKET, ident(plan, "10"))
+    measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, "10"))
     with pytest.raises(Refused):
-        measure_work.start(app.uow(), MARKET, ident(plan, "10"))
+        measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, plan, "10"))
     with session_of(app) as session:
         clean = verify_chain(session)
     last = len(audit_entries(app))
@@ -800,17 +805,17 @@ def test_every_audit_entry_links_to_the_one_before(app: App, plan: str) -> None:
 def test_review_levels_cut_back_mid_review_let_the_next_pass_accept(
     app: App, plan: str, tmp_path: Path
 ) -> None:
-    people.set_review_levels(app.uow(), ADMIN, plan, ["初审", "专家评审"])
+    people.set_review_levels(app.uow(), actor(app, ADMIN), plan_id(app, plan), ["初审", "专家评审"])
     ready_alone(app, tmp_path, plan, "10")
     ready_alone(app, tmp_path, plan, "12")
     submit(app, plan, "10")
     submit(app, plan, "12")
-    measure_work.accept(app.uow(), REVIEWER_A, ident(plan, "10"))
-    measure_work.accept(app.uow(), REVIEWER_A, ident(plan, "12"))
+    measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "10"))
+    measure_work.accept(app.uow(), actor(app, REVIEWER_A), measure_id(app, plan, "12"))
     # The office drops the expert review while both measures wait for it.
-    people.set_review_levels(app.uow(), ADMIN, plan, ["初审"])
+    people.set_review_levels(app.uow(), actor(app, ADMIN), plan_id(app, plan), ["初审"])
 
-    outcome = measure_work.accept(app.uow(), REVIEWER_B, ident(plan, "10"), score=88)
+    outcome = measure_work.accept(app.uow(), actor(app, REVIEWER_B), measure_id(app, plan, "10"), score=88)
     assert (outcome.from_state, outcome.to_state) == (S.SELF_CHECKED, S.ACCEPTED)
     assert [(r.level, r.level_name) for r in reviews_of(app, plan, "10")] == [
         (1, "初审"),
@@ -818,7 +823,7 @@ def test_review_levels_cut_back_mid_review_let_the_next_pass_accept(
     ]
 
     outcome = measure_work.return_for_rectification(
-        app.uow(), REVIEWER_B, ident(plan, "12"), comment="补充", today=TODAY
+        app.uow(), actor(app, REVIEWER_B), measure_id(app, plan, "12"), comment="补充", today=TODAY
     )
     assert outcome.to_state is S.IN_PROGRESS
     assert [(r.level, r.level_name, r.verdict) for r in reviews_of(app, plan, "12")][-1] == (

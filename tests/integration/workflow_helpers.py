@@ -1,6 +1,8 @@
 """Shared set-up for the workflow integration tests: a migrated database, a seed, people, files.
 
-Everything goes through the services, as the CLI does; the helpers below only read rows back.
+Everything goes through the services, as the CLI does; the helpers below only read rows back,
+or turn a person's name and a plan's key into what the services take (an Actor, ids), as the
+CLI's `--as` and `PLAN/REF` are resolved.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 from workflow.bootstrap import App, bootstrap
 from workflow.config import Settings
 from workflow.db import upgrade
+from workflow.domain.permissions import Actor
 from workflow.domain.states import Role
 from workflow.models import (
     AuditEntry,
@@ -28,7 +31,8 @@ from workflow.models import (
     Review,
     SelfCheck,
 )
-from workflow.services import people
+from workflow.services import access, people
+from workflow.services.acting import resolve_actor
 from workflow.services.plan_import import import_documents
 
 JIADING = "003_ae6539458f46096d"  # 嘉府发〔2023〕18号: 22 tasks, units in a task table
@@ -72,8 +76,16 @@ def import_seed(app: App, seeds_dir: Path, prefix: str) -> str:
 def add_people(app: App, specs: list[tuple[str, Role, str | None]]) -> None:
     """The first admin sets the system up; everybody else is added by that admin."""
     people.add_person(app.uow(), None, ADMIN, role=Role.ADMIN, unit=None)
+    admin = actor(app, ADMIN)
     for name, role, unit in specs:
-        people.add_person(app.uow(), ADMIN, name, role=role, unit=unit)
+        people.add_person(app.uow(), admin, name, role=role, unit=unit)
+
+
+def actor(app: App, name: str) -> Actor:
+    """The person named, as the services take them (what `--as NAME` resolves to)."""
+    found = resolve_actor(app.uow(), name)
+    assert found is not None
+    return found
 
 
 def ident(plan_key: str, ref: str) -> str:
@@ -103,6 +115,17 @@ def last_audit(app: App) -> AuditEntry:
 def count(app: App, model: type, *where: Any) -> int:
     with session_of(app) as session:
         return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def plan_id(app: App, plan: str) -> int:
+    """The number of the plan named `plan` (key, unique prefix, document number), as the CLI's
+    `PLAN` is resolved."""
+    return access.open_plan(app.uow(), None, plan).id
+
+
+def measure_of(app: App, name: str) -> int:
+    """The number of the measure named `PLAN/REF`, as the CLI's `PLAN/REF` is resolved."""
+    return access.resolve_measure(app.uow(), None, name, action="view").id
 
 
 def measure_id(app: App, plan_key: str, ref: str) -> int:

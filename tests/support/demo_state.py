@@ -35,7 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from integration.workflow_helpers import pdf_bytes, png_bytes
+from integration.workflow_helpers import (
+    actor,
+    measure_of,
+    pdf_bytes,
+    plan_id,
+    png_bytes,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -158,7 +164,7 @@ class _Demo:
 
     def staff(self, *specs: tuple[str, Role, str | None]) -> None:
         for name, role, unit in specs:
-            people.add_person(self.app.uow(), ADMINS[self.plan], name, role=role, unit=unit)
+            people.add_person(self.app.uow(), actor(self.app, ADMINS[self.plan]), name, role=role, unit=unit)
 
     def assign_units(self, units: Mapping[str, Units]) -> None:
         """What the office does for measures the document names no unit for: edit the catalog
@@ -184,7 +190,7 @@ class _Demo:
             raise AssertionError(f"catalog {path.name} was not taken: {result.status}")
 
     def start(self, who: str, ref: str) -> None:
-        measure_work.start(self.app.uow(), who, self.ident(ref))
+        measure_work.start(self.app.uow(), actor(self.app, who), measure_of(self.app, self.ident(ref)))
 
     def files(self, ref: str, item: int, names: Sequence[str]) -> list[Path]:
         """Small real files (PDF, or PNG for *.png), distinct contents, in a folder of their own."""
@@ -211,27 +217,27 @@ class _Demo:
         add_evidence(
             self.app.uow(),
             self.app.store,
-            who,
-            self.ident(ref),
+            actor(self.app, who),
+            measure_of(self.app, self.ident(ref)),
             item=item,
             new=new,
             today=self.today,
         )
 
     def part(self, who: str, ref: str) -> None:
-        measure_work.set_part(self.app.uow(), who, self.ident(ref))
+        measure_work.set_part(self.app.uow(), actor(self.app, who), measure_of(self.app, self.ident(ref)))
 
     def submit(self, who: str, ref: str, statement: str, today: dt.date | None = None) -> None:
         measure_work.submit_self_check(
-            self.app.uow(), who, self.ident(ref), statement=statement, today=today or self.today
+            self.app.uow(), actor(self.app, who), measure_of(self.app, self.ident(ref)), statement=statement, today=today or self.today
         )
 
     def accept(self, who: str, ref: str, score: int, comment: str) -> None:
-        measure_work.accept(self.app.uow(), who, self.ident(ref), score=score, comment=comment)
+        measure_work.accept(self.app.uow(), actor(self.app, who), measure_of(self.app, self.ident(ref)), score=score, comment=comment)
 
     def give_back(self, who: str, ref: str, comment: str, *, due: dt.date, today: dt.date) -> None:
         measure_work.return_for_rectification(
-            self.app.uow(), who, self.ident(ref), comment=comment, due=due, today=today
+            self.app.uow(), actor(self.app, who), measure_of(self.app, self.ident(ref)), comment=comment, due=due, today=today
         )
 
     def refused(self, words: str, call: Callable[[], Any]) -> None:
@@ -264,8 +270,8 @@ class _Demo:
         report_value(
             self.app.uow(),
             self.app.store,
-            who,
-            self.keys[self.plan],
+            actor(self.app, who),
+            plan_id(self.app, self.keys[self.plan]),
             number,
             value,
             as_of=as_of,
@@ -394,8 +400,8 @@ def _xuchang(d: _Demo) -> None:
     # fmt: off
     d.at("002", dt.date(2025, 1, 15))
     d.assign_units(XUCHANG_UNITS)
-    people.add_unit(d.app.uow(), ADMINS["002"], XUCHANG_COUNTY)
-    people.set_group_members(d.app.uow(), ADMINS["002"], XUCHANG_COUNTIES, add=[XUCHANG_COUNTY])
+    people.add_unit(d.app.uow(), actor(d.app, ADMINS["002"]), XUCHANG_COUNTY)
+    people.set_group_members(d.app.uow(), actor(d.app, ADMINS["002"]), XUCHANG_COUNTIES, add=[XUCHANG_COUNTY])
     reviewer, office, market, industry, science, county = "孙海涛", "周倩", "李红", "高峰", "杨帆", "郑凯"
     d.staff(
         (reviewer, R, None),
@@ -472,7 +478,7 @@ def _jiading(d: _Demo) -> None:
         *((name, M, unit) for unit, name in JIADING_MEMBERS.items()),
     )
     for group, members in JIADING_GROUPS.items():
-        people.set_group_members(d.app.uow(), ADMINS["003"], group, add=members)
+        people.set_group_members(d.app.uow(), actor(d.app, ADMINS["003"]), group, add=members)
 
     d.refused("不是措施", lambda: d.start(JIADING_MEMBERS["区法院"], "10"))
     for n, ref in enumerate((*JIADING_ACCEPTED, *JIADING_SELF_CHECKED, "9")):
@@ -528,11 +534,11 @@ def _jiading_rectified(d: _Demo) -> None:
     first, second = JIADING_REVIEWERS
     d.give_back(second, "3", "区经委的佐证材料未体现重点产业知识产权对接活动,请补充后重新提交", due=dt.date(2024, 3, 31), today=dt.date(2024, 3, 5))
     economy = JIADING_MEMBERS["区经委"]
-    [old] = [e for e in list_evidence(d.app.uow(), None, d.ident("3")) if e.unit == "区经委"]
+    [old] = [e for e in list_evidence(d.app.uow(), None, measure_of(d.app, d.ident("3"))) if e.unit == "区经委"]
     replace_evidence(
         d.app.uow(),
         d.app.store,
-        economy,
+        actor(d.app, economy),
         old.id,
         new=NewEvidence(
             files=d.files("3", 1, ["工作台账.pdf"]),  # the revised ledger keeps its name

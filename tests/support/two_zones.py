@@ -17,9 +17,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.workflow_helpers import (
+    actor,
     make_app,
     measure_id,
+    measure_of,
     pdf_bytes,
+    plan_id,
     seed_path,
     session_of,
     write_file,
@@ -66,20 +69,20 @@ def build_world(app: App, seeds_dir: Path, uploads: Path) -> World:
     ):
         people.add_person(app.uow(), None, admin, role=Role.ADMIN, unit=None, zone=zone)
         for name, role, unit in staff:
-            people.add_person(app.uow(), admin, name, role=role, unit=unit)
+            people.add_person(app.uow(), actor(app, admin), name, role=role, unit=unit)
 
     # Zone B's work: measure 13 self-checked with a file; a Xuchang target reported with a file.
     ident = f"{WUHAN}/{B_REF}"
-    measure_work.start(app.uow(), B_MEMBER, ident)
+    measure_work.start(app.uow(), actor(app, B_MEMBER), measure_of(app, ident))
     upload = write_file(uploads, "武汉台账.pdf", pdf_bytes("wuhan-secret"))
     add_evidence(
-        app.uow(), app.store, B_MEMBER, ident, item=1,
+        app.uow(), app.store, actor(app, B_MEMBER), measure_of(app, ident), item=1,
         new=NewEvidence(files=[upload], doc_date=dt.date(2025, 6, 30)),
     )
-    measure_work.set_part(app.uow(), B_MEMBER, ident)
-    measure_work.submit_self_check(app.uow(), B_MEMBER, ident, statement="已完成", today=dt.date(2025, 12, 10))
+    measure_work.set_part(app.uow(), actor(app, B_MEMBER), measure_of(app, ident))
+    measure_work.submit_self_check(app.uow(), actor(app, B_MEMBER), measure_of(app, ident), statement="已完成", today=dt.date(2025, 12, 10))
     indicators.report_value(
-        app.uow(), app.store, B_MEMBER, XUCHANG, 1, "3700", evidence=NewEvidence(files=[upload])
+        app.uow(), app.store, actor(app, B_MEMBER), plan_id(app, XUCHANG), 1, "3700", evidence=NewEvidence(files=[upload])
     )
     with session_of(app) as s:
         plan_b = s.scalars(select(Plan.id).where(Plan.key == WUHAN)).one()

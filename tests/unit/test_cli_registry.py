@@ -21,6 +21,9 @@ from click.testing import CliRunner
 import workflow.cli
 from workflow.cli.main import COMMANDS, ZonecheckGroup, cli
 
+# Modules of the CLI package that hold no command: the group, its lazy loading, and what the
+# commands share (output, resolving names to ids, the hints after an error).
+HELPERS = ("main", "lazy", "output", "resolve", "hints")
 # Libraries that cost a tenth of a second or more to import, or allocate much at import time.
 HEAVY = (
     "sqlalchemy",
@@ -61,7 +64,7 @@ except SystemExit:
     pass
 heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
 commands = sorted(m for m in sys.modules if m.startswith("workflow.cli.") and m not in
-                  ("workflow.cli.main", "workflow.cli.lazy", "workflow.cli.output"))
+                  {[f"workflow.cli.{name}" for name in HELPERS]!r})
 print(json.dumps({{"heavy": heavy, "commands": commands}}))
 """
     )
@@ -71,7 +74,7 @@ def _all_command_modules() -> list[str]:
     return [
         f"workflow.cli.{info.name}"
         for info in pkgutil.iter_modules(workflow.cli.__path__)
-        if info.name not in ("main", "lazy", "output", "__main__")
+        if info.name not in (*HELPERS, "__main__")
     ]
 
 

@@ -109,22 +109,30 @@ def test_a_self_check_refusal_lists_every_reason_at_once() -> None:
     message = str(caught.value)
     assert message.startswith("措施 X/1不能提交自查:")
     reasons = message.removeprefix("措施 X/1不能提交自查:").split(";")
-    assert reasons[0] == "缺少自查情况说明(请用 --statement 填写)"
-    assert (
-        reasons[1]
-        == "“区知识产权联席会议各成员单位”尚未指定成员单位(请办公室运行 zonecheck unit group)"
-    )
+    assert reasons[0] == "缺少自查情况说明"
+    assert reasons[1] == "“区知识产权联席会议各成员单位”尚未指定成员单位"
     assert reasons[2] == "以下责任单位尚未标记完成其负责部分:区经委、区法院"
     # Long item texts are shortened to 20 characters so the message stays one readable line.
     assert reasons[3] == f"清单条目缺少佐证材料:第 2 项“{LONG_ITEM[:19]}…”需 2 份、已有 1 份"
-    assert (
-        reasons[4]
-        == "每年须有当年的佐证材料,缺少 2024年度、2025年度 的材料(请用 --date 注明成文日期)"
-    )
+    assert reasons[4] == "每年须有当年的佐证材料,缺少 2024年度、2025年度 的材料"
     assert reasons[5] == "持续推进的措施须有方案实施期内成文的佐证材料"
     assert len(reasons) == 6
     assert request.refusals == reasons
     assert thing.state is S.IN_PROGRESS
+    # Each reason has its code, for the front ends' own hints; no reason names a CLI option.
+    codes = ["no_statement", "groups_unmapped", "parts_pending", "items_short", "years_missing", "undated_evidence"]
+    assert (caught.value.code, caught.value.params["reasons"]) == ("conditions_unmet", codes)
+    assert "--" not in message and "zonecheck" not in message
+
+
+def test_a_refusal_for_one_reason_carries_that_reasons_code() -> None:
+    with pytest.raises(Refused) as caught:
+        fire(Thing(S.SELF_CHECKED), Action.RETURN_FOR_RECTIFICATION, Request(measure_label="措施 X/1"))
+    assert str(caught.value) == "措施 X/1不能退回整改:退回整改须填写整改意见"
+    assert (caught.value.code, caught.value.params["reasons"]) == ("no_comment", ["no_comment"])
+    with pytest.raises(Refused) as wrong:
+        fire(Thing(S.PLANNED), Action.ACCEPT, Request(measure_label="措施 X/1"))
+    assert (wrong.value.code, wrong.value.params["state"]) == ("wrong_state", "planned")
 
 
 def test_every_short_checklist_item_is_named() -> None:

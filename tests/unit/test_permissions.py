@@ -11,6 +11,7 @@ from workflow.domain.permissions import (
     authorize,
     level_refusal,
     refusal,
+    refused,
 )
 from workflow.domain.states import Role
 from workflow.domain.zones import PlanZones
@@ -154,11 +155,22 @@ def test_a_measure_without_units_is_refused_for_unit_work() -> None:
 
 
 def test_a_measure_of_an_unmapped_group_points_at_the_group_mapping() -> None:
-    reason = refusal(member(LEAD), Work.UNIT_WORK, UNMAPPED_GROUP)
-    assert reason == (
-        "措施 003/1的责任单位“区知识产权联席会议各成员单位”尚未指定成员单位,"
-        "请办公室先运行 zonecheck unit group"
-    )
+    reason = refused(member(LEAD), Work.UNIT_WORK, UNMAPPED_GROUP)
+    assert reason is not None
+    assert str(reason) == "措施 003/1的责任单位“区知识产权联席会议各成员单位”尚未指定成员单位"
+    # The CLI and the pages say how to map it, from the code and the groups named.
+    assert (reason.code, reason.params["groups"]) == ("groups_unmapped", ["区知识产权联席会议各成员单位"])
+
+
+def test_a_unit_outside_the_measure_may_not_even_open_it_and_hears_why() -> None:
+    other = member(OTHER, "赵六", "区法院")
+    reason = refused(other, Work.VIEW, MEASURE)
+    assert reason is not None and reason.code == "no_view"
+    assert str(reason) == "赵六(区法院单位成员)所在单位不是措施 003/3的责任单位,无权查看该措施及其佐证材料"
+    # Where nobody it can recognise is named, opening is refused for the same reason as work.
+    for measure, words in ((UNMAPPED_GROUP, "尚未指定成员单位"), (NO_UNITS, "未写明责任单位")):
+        unopened = refused(member(LEAD), Work.VIEW, measure)
+        assert unopened is not None and unopened.code == "no_view" and words in str(unopened)
 
 
 def test_a_unit_outside_a_partly_mapped_measure_hears_about_the_unmapped_group() -> None:

@@ -21,8 +21,8 @@ from tests.integration.workflow_helpers import (
     MARKET,
     MARKET_REVIEWER,
     REVIEWER_A,
+    actor,
     audit_entries,
-    ident,
     measure_id,
     pdf_bytes,
     session_of,
@@ -42,9 +42,9 @@ XHR = {"Accept": "application/json", "X-Requested-With": "XMLHttpRequest"}
 @pytest.fixture
 def evidenced(zc: App, tmp_path: Path) -> tuple[int, int]:
     """Measure 10 started with one PDF from 区市场监管局: (measure id, evidence id)."""
-    measure_work.start(zc.uow(), MARKET, ident(JIADING, REF))
+    measure_work.start(zc.uow(), actor(zc, MARKET), measure_id(zc, JIADING, REF))
     path = write_file(tmp_path / "up", "报告.pdf", pdf_bytes("secret"))
-    add_evidence(zc.uow(), zc.store, MARKET, ident(JIADING, REF), item=1, new=NewEvidence(files=[path]))
+    add_evidence(zc.uow(), zc.store, actor(zc, MARKET), measure_id(zc, JIADING, REF), item=1, new=NewEvidence(files=[path]))
     with session_of(zc) as s:
         eid = s.scalars(select(Evidence.id).where(Evidence.measure_id == measure_id(zc, JIADING, REF))).one()
     return measure_id(zc, JIADING, REF), eid
@@ -131,7 +131,7 @@ def test_nonexistent_ids_are_not_found(login: Login, zc: App, evidenced: tuple[i
 def test_evidence_of_another_units_measure_by_id(login: Login, zc: App, evidenced: tuple[int, int]) -> None:
     """The court's own measure (13) does not open the door to evidence of measure 10."""
     _, eid = evidenced
-    measure_work.start(zc.uow(), COURT, ident(JIADING, "13"))
+    measure_work.start(zc.uow(), actor(zc, COURT), measure_id(zc, JIADING, "13"))
     court = login(COURT)
     own = court.get(f"/measures/{measure_id(zc, JIADING, '13')}")
     assert own.status_code == 200

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from tests.integration.workflow_helpers import (
     JIADING,
@@ -59,7 +60,13 @@ def error_of(response: Any) -> str:
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
     message: str = body["error"]["message"]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message  # Chinese for people
+    assert "--" not in message and "zonecheck " not in message, message  # the CLI's words stay there
     return message
+
+
+def code_of(response: Any) -> str:
+    code: str = response.json()["error"]["code"]
+    return code
 
 
 # ------------------------------------------------------------------------------------ session
@@ -149,6 +156,7 @@ def test_a_member_sees_only_their_units_measures_and_is_refused_others_with_an_a
         response = court.request(method, path, json={} if method == "POST" else None)
         assert response.status_code == 403, (path, response.text)
         assert "无权查看" in error_of(response)
+        assert code_of(response) == "no_view"
     refusals = audit_entries(zc)[before:]
     assert [(e.refused, e.actor, e.target) for e in refusals] == [
         (True, COURT, f"{JIADING}/10")
@@ -208,6 +216,37 @@ def test_a_cookie_session_needs_the_csrf_header_for_unsafe_methods(
     )
     assert started.status_code == 200, started.text
     assert started.json()["state"] == "in_progress"
+
+
+def test_one_api_action_is_one_transaction(zc: App, api: Api) -> None:
+    """Reading the token is one transaction; the action with all its checks and its answer
+    (new state and version) is the other, refusals included."""
+    market, court = api(MARKET), api(COURT)
+    mid = measure_id(zc, JIADING, "12")
+    seen: list[str] = []
+
+    def begun(conn: Any) -> None:
+        seen.append("begin")
+
+    def committed(conn: Any) -> None:
+        seen.append("commit")
+
+    event.listen(zc.engine, "begin", begun)
+    event.listen(zc.engine, "commit", committed)
+    try:
+        started = market.post(f"/api/v1/measures/{mid}/start", json={})
+        assert started.status_code == 200, started.text
+        action, seen[:] = list(seen), []
+        refused = court.post(f"/api/v1/measures/{mid}/part", json={"done": True})
+        assert refused.status_code == 403 and code_of(refused) == "no_view"
+        refusal = list(seen)
+    finally:
+        event.remove(zc.engine, "begin", begun)
+        event.remove(zc.engine, "commit", committed)
+    assert action == ["begin", "begin", "commit"]  # the token's read, then the action
+    # A refusal: the attempt rolls back, then the refusal alone is written (the audit trail).
+    assert refusal == ["begin", "begin", "begin", "commit"]
+    assert started.json()["version"] == market.get(f"/api/v1/measures/{mid}").json()["version"]
 
 
 def test_a_bearer_client_needs_no_csrf_token(zc: App, api: Api) -> None:
@@ -377,6 +416,7 @@ def test_service_refusals_and_bad_input_answer_in_chinese(zc: App, api: Api) -> 
         files={"files": ("a.pdf", pdf_bytes(), "application/pdf")},
     )
     assert not_started.status_code == 403 and "尚未启动" in error_of(not_started)
+    assert code_of(not_started) == "not_started"  # the refusal's own code
     market.post(f"/api/v1/measures/{mid}/start")
     no_item = market.post(
         f"/api/v1/measures/{mid}/evidence",
@@ -384,6 +424,10 @@ def test_service_refusals_and_bad_input_answer_in_chinese(zc: App, api: Api) -> 
         files={"files": ("a.pdf", pdf_bytes(), "application/pdf")},
     )
     assert no_item.status_code == 400 and "第 7 项" in error_of(no_item)
+    assert code_of(no_item) == "no_item"
+    no_statement = market.post(f"/api/v1/measures/{mid}/self-check", json={"statement": " "})
+    assert no_statement.status_code == 403 and "缺少自查情况说明" in error_of(no_statement)
+    assert code_of(no_statement) == "conditions_unmet"  # several reasons at once
     bad_rating = market.post(
         f"/api/v1/measures/{mid}/self-check", json={"statement": "x", "ratings": {"1": "很好"}}
     )

@@ -33,7 +33,7 @@ from tests.integration.workflow_helpers import (
     JIADING,
     MARKET,
     REVIEWER_A,
-    ident,
+    actor,
     measure_id,
     pdf_bytes,
     session_of,
@@ -145,11 +145,11 @@ def test_the_api_never_fails_and_answers_as_documented(
     token = Token(web_app, who)
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", web_app)
     # A measure in progress with a stored file, so downloads and metadata are fuzzed for real.
-    ten = ident(JIADING, "10")
-    measure_work.start(zc.uow(), MARKET, ten)
+    ten = measure_id(zc, JIADING, "10")
+    measure_work.start(zc.uow(), actor(zc, MARKET), ten)
     upload = evidence.Upload("方案.pdf", io.BytesIO(pdf_bytes("fuzz")))
     [added] = evidence.add_evidence(
-        zc.uow(), zc.store, MARKET, ten, item=1, new=evidence.NewEvidence(files=[upload])
+        zc.uow(), zc.store, actor(zc, MARKET), ten, item=1, new=evidence.NewEvidence(files=[upload])
     )
     with session_of(zc) as session:
         plan_id = session.scalar(select(Plan.id).where(Plan.key == JIADING))

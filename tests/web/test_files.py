@@ -15,8 +15,8 @@ from sqlalchemy import select
 from tests.integration.workflow_helpers import (
     JIADING,
     MARKET,
+    actor,
     count,
-    ident,
     make_app,
     measure_id,
     pdf_bytes,
@@ -37,7 +37,7 @@ XHR = {"Accept": "application/json", "X-Requested-With": "XMLHttpRequest"}
 @pytest.fixture
 def started(zc: App) -> int:
     """Jiading 10 (区市场监管局 alone), started: evidence may be added."""
-    measure_work.start(zc.uow(), MARKET, ident(JIADING, "10"))
+    measure_work.start(zc.uow(), actor(zc, MARKET), measure_id(zc, JIADING, "10"))
     return measure_id(zc, JIADING, "10")
 
 

@@ -16,6 +16,7 @@ from tests.integration.workflow_helpers import (
     ADMIN,
     REVIEWER_A,
     XUCHANG,
+    actor,
     count,
     import_seed,
     pdf_bytes,
@@ -68,7 +69,7 @@ def test_the_service_refuses_the_same_values_on_its_own(zc: App, xuchang: int) -
     for value in ("1e999990", "1e999999999", "1000000000000000"):
         with pytest.raises(InputError, match="指标值"):
             indicators.report_value(
-                zc.uow(), zc.store, REVIEWER_A, XUCHANG, 2, value,
+                zc.uow(), zc.store, actor(zc, REVIEWER_A), xuchang, 2, value,
                 evidence=NewEvidence(links=["https://example.gov.cn/tj"]),
             )  # fmt: skip
     assert count(zc, IndicatorReport) == 0

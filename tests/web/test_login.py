@@ -8,7 +8,14 @@ import datetime as dt
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.integration.workflow_helpers import ADMIN, MARKET, REVIEWER_A, audit_entries, session_of
+from tests.integration.workflow_helpers import (
+    ADMIN,
+    MARKET,
+    REVIEWER_A,
+    actor,
+    audit_entries,
+    session_of,
+)
 from tests.web.conftest import PASSWORD, Login, csrf_of, page_csrf, sign_in
 from workflow.bootstrap import App
 from workflow.models import LoginThrottle, WebSession
@@ -159,15 +166,15 @@ def test_set_password_rules_and_rights(zc: App) -> None:
     from workflow.errors import InputError, Refused
 
     with pytest.raises(InputError, match="至少需要 8 个字符"):
-        accounts.set_password(zc.uow(), ADMIN, MARKET, "short")
+        accounts.set_password(zc.uow(), actor(zc, ADMIN), MARKET, "short")
     with pytest.raises(Refused, match="不是管理员"):
-        accounts.set_password(zc.uow(), MARKET, REVIEWER_A, "another-password")
-    accounts.set_password(zc.uow(), MARKET, MARKET, "my-own-new-password")  # one's own: allowed
+        accounts.set_password(zc.uow(), actor(zc, MARKET), REVIEWER_A, "another-password")
+    accounts.set_password(zc.uow(), actor(zc, MARKET), MARKET, "my-own-new-password")  # one's own: allowed
 
 
 def test_changing_the_password_ends_open_sessions(login: Login, zc: App) -> None:
     browser = login(MARKET)
-    accounts.set_password(zc.uow(), ADMIN, MARKET, "a-brand-new-password")
+    accounts.set_password(zc.uow(), actor(zc, ADMIN), MARKET, "a-brand-new-password")
     assert browser.get("/api/v1/me").status_code == 401
     sign_in(TestClient(browser.app, base_url="https://testserver", follow_redirects=False), MARKET, "a-brand-new-password")
 

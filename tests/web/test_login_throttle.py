@@ -18,7 +18,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.integration.workflow_helpers import ADMIN, MARKET, REVIEWER_A, audit_entries, session_of
+from tests.integration.workflow_helpers import (
+    ADMIN,
+    MARKET,
+    REVIEWER_A,
+    actor,
+    audit_entries,
+    session_of,
+)
 from tests.web.conftest import PASSWORD, csrf_of
 from workflow.bootstrap import App
 from workflow.models import AuditEntry, LoginThrottle, WebSession
@@ -177,7 +184,7 @@ def test_a_client_with_a_live_token_of_the_person_may_renew_it_through_a_lock(
 def test_an_admins_reset_lifts_the_lock(zc: App) -> None:
     now = accounts.utcnow() - dt.timedelta(minutes=11)
     lock_out(zc, MARKET, now)
-    accounts.set_password(zc.uow(), ADMIN, MARKET, "a-brand-new-password")
+    accounts.set_password(zc.uow(), actor(zc, ADMIN), MARKET, "a-brand-new-password")
     accounts.sign_in(zc.uow(), MARKET, "a-brand-new-password", client="192.0.2.1")
 
 

@@ -14,19 +14,16 @@ from tests.integration.workflow_helpers import (
     MARKET_REVIEWER,
     REVIEWER_A,
     REVIEWER_B,
+    actor,
     ident,
+    measure_id,
+    plan_id,
 )
 from tests.web.test_office_support import drive_demo, ready, submit
 from workflow.bootstrap import App
 from workflow.domain.permissions import Actor
 from workflow.services import measure_work, people
-from workflow.services.acting import actor_of, find_person
 from workflow.services.review_queue import review_queue
-
-
-def actor(app: App, name: str) -> Actor:
-    with app.uow() as uow:
-        return actor_of(find_person(uow.session, name))
 
 
 def test_queue_lists_self_checked_measures_oldest_first_with_recusal(zc: App, tmp_path: Path) -> None:
@@ -46,20 +43,20 @@ def test_queue_lists_self_checked_measures_oldest_first_with_recusal(zc: App, tm
 
 
 def test_queue_follows_review_levels_and_rounds(zc: App, tmp_path: Path) -> None:
-    people.set_review_levels(zc.uow(), ADMIN, JIADING, ["初审", "专家评审"])
+    people.set_review_levels(zc.uow(), actor(zc, ADMIN), plan_id(zc, JIADING), ["初审", "专家评审"])
     ready(zc, tmp_path, "10")
     submit(zc, "10")
-    measure_work.accept(zc.uow(), REVIEWER_A, ident(JIADING, "10"))
+    measure_work.accept(zc.uow(), actor(zc, REVIEWER_A), measure_id(zc, JIADING, "10"))
     [row] = review_queue(zc.uow(), actor(zc, REVIEWER_A))
     assert (row.level, row.level_name, row.levels, row.passed_by_me) == (2, "专家评审", 2, True)
     [other] = review_queue(zc.uow(), actor(zc, REVIEWER_B))
     assert not other.passed_by_me
-    measure_work.return_for_rectification(zc.uow(), REVIEWER_B, ident(JIADING, "10"), comment="补充")
+    measure_work.return_for_rectification(zc.uow(), actor(zc, REVIEWER_B), measure_id(zc, JIADING, "10"), comment="补充")
     assert review_queue(zc.uow(), actor(zc, REVIEWER_A)) == []
     submit(zc, "10")
     [again] = review_queue(zc.uow(), actor(zc, REVIEWER_A))
     assert (again.round, again.level, again.passed_by_me) == (2, 1, False)
-    measure_work.withdraw(zc.uow(), MARKET, ident(JIADING, "10"))
+    measure_work.withdraw(zc.uow(), actor(zc, MARKET), measure_id(zc, JIADING, "10"))
     assert review_queue(zc.uow(), actor(zc, REVIEWER_A)) == []
 
 

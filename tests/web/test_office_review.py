@@ -14,7 +14,9 @@ from tests.integration.workflow_helpers import (
     MARKET_REVIEWER,
     REVIEWER_A,
     REVIEWER_B,
+    actor,
     measure_id,
+    plan_id,
     session_of,
     snapshot,
 )
@@ -221,7 +223,7 @@ def test_posts_without_the_csrf_token_are_refused(zc: App, login: Login, tmp_pat
 
 
 def test_two_review_levels_need_two_reviewers(zc: App, login: Login, tmp_path: Path) -> None:
-    people.set_review_levels(zc.uow(), ADMIN, JIADING, ["初审", "专家评审"])
+    people.set_review_levels(zc.uow(), actor(zc, ADMIN), plan_id(zc, JIADING), ["初审", "专家评审"])
     drive_demo(zc, tmp_path)
     mid = measure_id(zc, JIADING, "13")
     first = login(REVIEWER_A)

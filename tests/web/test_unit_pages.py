@@ -24,8 +24,8 @@ from tests.integration.workflow_helpers import (
     MARKET_REVIEWER,
     REVIEWER_A,
     WUHAN,
+    actor,
     audit_entries,
-    ident,
     import_seed,
     last_audit,
     measure_id,
@@ -80,7 +80,7 @@ def unit_measure_ids(zc: App, unit: str) -> set[int]:
 
 def add_pdf(zc: App, tmp_path: Path, ref: str, who: str = MARKET) -> None:
     path = write_file(tmp_path / "up", f"{ref}-{who}.pdf", pdf_bytes(f"{ref} {who}"))
-    add_evidence(zc.uow(), zc.store, who, ident(JIADING, ref), item=1, new=NewEvidence(files=[path]))
+    add_evidence(zc.uow(), zc.store, actor(zc, who), measure_id(zc, JIADING, ref), item=1, new=NewEvidence(files=[path]))
 
 
 @pytest.fixture
@@ -93,14 +93,14 @@ def test_unit_home_lists_exactly_the_units_measures_overdue_first_then_due_soon(
     login: Login, zc: App, wuhan: str, tmp_path: Path
 ) -> None:
     # Jiading 10 is returned for rectification due in ten days: due soon, not overdue.
-    ten = ident(JIADING, "10")
-    measure_work.start(zc.uow(), MARKET, ten)
+    ten = measure_id(zc, JIADING, "10")
+    measure_work.start(zc.uow(), actor(zc, MARKET), ten)
     add_pdf(zc, tmp_path, "10")
-    measure_work.set_part(zc.uow(), MARKET, ten)
-    measure_work.submit_self_check(zc.uow(), MARKET, ten, statement="已完成")
+    measure_work.set_part(zc.uow(), actor(zc, MARKET), ten)
+    measure_work.submit_self_check(zc.uow(), actor(zc, MARKET), ten, statement="已完成")
     soon = today() + dt.timedelta(days=10)
     measure_work.return_for_rectification(
-        zc.uow(), REVIEWER_A, ten, comment="请补充材料", due=soon, today=today()
+        zc.uow(), actor(zc, REVIEWER_A), ten, comment="请补充材料", due=soon, today=today()
     )
 
     html = page(login(MARKET), "/unit")
@@ -136,7 +136,7 @@ def test_other_units_see_only_their_own(login: Login, zc: App) -> None:
 
 def test_groups_count_for_their_member_units(login: Login, zc: App) -> None:
     """Once the office maps 各成员单位, its measures are on each member unit's list."""
-    people.set_group_members(zc.uow(), ADMIN, "区知识产权联席会议各成员单位", add=["区法院", "区经委"])
+    people.set_group_members(zc.uow(), actor(zc, ADMIN), "区知识产权联席会议各成员单位", add=["区法院", "区经委"])
     group_measures = {measure_id(zc, JIADING, ref) for ref in ("1", "5", "21", "22")}
     html = page(login(COURT), "/unit")
     assert set(rows_of(html)) == unit_measure_ids(zc, "区法院") | group_measures
@@ -163,7 +163,7 @@ def test_unit_home_has_the_logout_form(login: Login) -> None:
 
 def test_measure_page_shows_text_units_checklist_and_history(login: Login, zc: App) -> None:
     mid = measure_id(zc, JIADING, "3")
-    measure_work.start(zc.uow(), MARKET, ident(JIADING, "3"))
+    measure_work.start(zc.uow(), actor(zc, MARKET), measure_id(zc, JIADING, "3"))
     with session_of(zc) as s:
         measure = s.get(Measure, mid)
         assert measure is not None
@@ -275,7 +275,7 @@ def unit_id_of(zc: App, name: str) -> int:
 
 def test_a_refused_action_comes_back_as_a_notice_and_is_audited(login: Login, zc: App, tmp_path: Path) -> None:
     mid = measure_id(zc, JIADING, "3")
-    measure_work.start(zc.uow(), MARKET, ident(JIADING, "3"))
+    measure_work.start(zc.uow(), actor(zc, MARKET), measure_id(zc, JIADING, "3"))
     browser = login(ECONOMY)  # the co-unit may not submit
     csrf = csrf_of(page(browser, f"/measures/{mid}"))
     before = snapshot(zc, JIADING, "3")
@@ -300,7 +300,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(login: Login, zc: App
     browser = login(MARKET)
     csrf = csrf_of(page(browser, f"/measures/{mid}"))
     stale = snapshot(zc, JIADING, "12")["version"]
-    measure_work.start(zc.uow(), MARKET, ident(JIADING, "12"))
+    measure_work.start(zc.uow(), actor(zc, MARKET), measure_id(zc, JIADING, "12"))
     before = snapshot(zc, JIADING, "12")
     response = browser.post(f"/measures/{mid}/withdraw", data={"csrf_token": csrf, "version": stale})
     assert "已被他人修改" in flash_of(browser, response)
@@ -309,7 +309,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(login: Login, zc: App
 
 def test_bad_ratings_and_dates_are_named_in_chinese(login: Login, zc: App) -> None:
     mid = measure_id(zc, JIADING, "12")
-    measure_work.start(zc.uow(), MARKET, ident(JIADING, "12"))
+    measure_work.start(zc.uow(), actor(zc, MARKET), measure_id(zc, JIADING, "12"))
     browser = login(MARKET)
     csrf = csrf_of(page(browser, f"/measures/{mid}"))
     before = snapshot(zc, JIADING, "12")
@@ -337,7 +337,7 @@ def test_bad_ratings_and_dates_are_named_in_chinese(login: Login, zc: App) -> No
 
 def test_replace_and_remove_evidence(login: Login, zc: App, tmp_path: Path) -> None:
     mid = measure_id(zc, JIADING, "3")
-    measure_work.start(zc.uow(), MARKET, ident(JIADING, "3"))
+    measure_work.start(zc.uow(), actor(zc, MARKET), measure_id(zc, JIADING, "3"))
     add_pdf(zc, tmp_path, "3", MARKET)
     add_pdf(zc, tmp_path, "3", ECONOMY)
     with session_of(zc) as s:
@@ -379,9 +379,9 @@ def test_what_the_page_offers_agrees_with_what_the_services_accept(zc: App, tmp_
     from workflow.services.evidence import remove_evidence
     from workflow.services.worklist import measure_detail, unit_worklist
 
-    three = ident(JIADING, "3")
+    three = measure_id(zc, JIADING, "3")
     mid = measure_id(zc, JIADING, "3")
-    measure_work.start(zc.uow(), MARKET, three)
+    measure_work.start(zc.uow(), actor(zc, MARKET), three)
     add_pdf(zc, tmp_path, "3", MARKET)
     add_pdf(zc, tmp_path, "3", ECONOMY)
     with session_of(zc) as s:
@@ -392,10 +392,10 @@ def test_what_the_page_offers_agrees_with_what_the_services_accept(zc: App, tmp_
         return measure_detail(zc.uow(), actors[name], mid, today())["can"]  # type: ignore[no-any-return]
 
     refusals = {
-        "start": lambda who: measure_work.start(zc.uow(), who, three),
-        "submit": lambda who: measure_work.submit_self_check(zc.uow(), who, three, statement="完成"),
-        "withdraw": lambda who: measure_work.withdraw(zc.uow(), who, three),
-        "mark_part": lambda who: measure_work.set_part(zc.uow(), who, three),
+        "start": lambda who: measure_work.start(zc.uow(), actor(zc, who), three),
+        "submit": lambda who: measure_work.submit_self_check(zc.uow(), actor(zc, who), three, statement="完成"),
+        "withdraw": lambda who: measure_work.withdraw(zc.uow(), actor(zc, who), three),
+        "mark_part": lambda who: measure_work.set_part(zc.uow(), actor(zc, who), three),
     }
     before = snapshot(zc, JIADING, "3")
     for name in (ECONOMY, REVIEWER_A, MARKET_REVIEWER):
@@ -407,17 +407,17 @@ def test_what_the_page_offers_agrees_with_what_the_services_accept(zc: App, tmp_
                 call(name)
         if theirs not in offered["remove"] and mine not in offered["remove"]:
             with pytest.raises(Refused):
-                remove_evidence(zc.uow(), name, mine)
+                remove_evidence(zc.uow(), actor(zc, name), mine)
     assert snapshot(zc, JIADING, "3") == before
     economy = can(ECONOMY)
     assert (economy["submit"], economy["start"], economy["mark_part"]) == (False, False, True)
     assert economy["remove"] == [theirs] and economy["replace"] == [theirs]
     assert not any(v for k, v in can(REVIEWER_A).items() if k != "part_done")
     with pytest.raises(Refused):
-        remove_evidence(zc.uow(), ECONOMY, mine)
+        remove_evidence(zc.uow(), actor(zc, ECONOMY), mine)
     # And what is offered goes through.
-    measure_work.set_part(zc.uow(), ECONOMY, three)
+    measure_work.set_part(zc.uow(), actor(zc, ECONOMY), three)
     assert can(ECONOMY)["part_done"] is True
     assert set(can(MARKET)["remove"]) == {mine, theirs}  # type: ignore[arg-type]
-    remove_evidence(zc.uow(), MARKET, theirs)
+    remove_evidence(zc.uow(), actor(zc, MARKET), theirs)
     assert unit_worklist(zc.uow(), actors[MARKET_REVIEWER], today()) == []

@@ -19,7 +19,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from tests.integration.workflow_helpers import audit_entries, make_app, pdf_bytes, write_file
+from tests.integration.workflow_helpers import (
+    actor,
+    audit_entries,
+    make_app,
+    measure_id,
+    pdf_bytes,
+    plan_id,
+    write_file,
+)
 from tests.support.two_zones import (
     A_ADMIN,
     A_MEMBER,
@@ -216,31 +224,32 @@ def test_a_parent_zone_office_reviews_only_the_level_assigned_to_it(world: World
     """上海市's reviewer sees Jiading's plan once 市级验收 is theirs, and decides only that level."""
     app = world.app
     people.add_person(app.uow(), None, "上海市管理员", role=Role.ADMIN, unit=None, zone="上海市")
-    people.add_person(app.uow(), "上海市管理员", "上海市审核人", role=Role.REVIEWER, unit=None)
+    people.add_person(app.uow(), actor(app, "上海市管理员"), "上海市审核人", role=Role.REVIEWER, unit=None)
     city_before = _client_plans(world, "上海市审核人")
     assert city_before == []  # no level of the district's plan is the city's yet
-    people.set_review_levels(app.uow(), A_ADMIN, JIADING, ["区级初审", "市级验收"], level_zones={"市级验收": "上海市"})
+    people.set_review_levels(app.uow(), actor(app, A_ADMIN), plan_id(app, JIADING), ["区级初审", "市级验收"], level_zones={"市级验收": "上海市"})
     with app.uow() as uow:
         uow.session.execute(update(Person).values(password_hash=password_hash()))
         uow.commit()
     assert _client_plans(world, "上海市审核人") == [JIADING]
-    ident = f"{JIADING}/10"
-    measure_work.start(app.uow(), A_MEMBER, ident)
+    ten = measure_id(app, JIADING, "10")
+    member, city = actor(app, A_MEMBER), actor(app, "上海市审核人")
+    measure_work.start(app.uow(), member, ten)
     upload = write_file(app.settings.home / "up", "台账.pdf", pdf_bytes("jiading"))
     add_evidence(
-        app.uow(), app.store, A_MEMBER, ident, item=1,
+        app.uow(), app.store, member, ten, item=1,
         new=NewEvidence(files=[upload], doc_date=dt.date(2023, 10, 15)),
     )
-    measure_work.set_part(app.uow(), A_MEMBER, ident)
-    measure_work.submit_self_check(app.uow(), A_MEMBER, ident, statement="完成", today=dt.date(2024, 3, 1))
+    measure_work.set_part(app.uow(), member, ten)
+    measure_work.submit_self_check(app.uow(), member, ten, statement="完成", today=dt.date(2024, 3, 1))
     from workflow.errors import Refused
 
     with pytest.raises(Refused, match="不负责.*“区级初审”"):
-        measure_work.accept(app.uow(), "上海市审核人", ident)
-    measure_work.accept(app.uow(), A_REVIEWER, ident)
+        measure_work.accept(app.uow(), city, ten)
+    measure_work.accept(app.uow(), actor(app, A_REVIEWER), ten)
     with pytest.raises(Refused, match="不负责.*“市级验收”"):
-        measure_work.accept(app.uow(), A_ADMIN, ident)
-    outcome = measure_work.accept(app.uow(), "上海市审核人", ident, score=90)
+        measure_work.accept(app.uow(), actor(app, A_ADMIN), ten)
+    outcome = measure_work.accept(app.uow(), city, ten, score=90)
     assert outcome.to_state.value == "accepted"
 
 

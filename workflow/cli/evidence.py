@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from workflow.cli.main import AMOUNT, DATE, IntParam, acting_user, cli, get_app, viewer
+from workflow.cli.main import AMOUNT, DATE, IntParam, cli, get_app, viewer
 from workflow.cli.output import echo_json, table
+from workflow.cli.resolve import acting, measure_of, plan_of
 from workflow.errors import ZonecheckError
 from workflow.services import evidence as evidence_service
 from workflow.services.evidence import EvidenceView, NewEvidence, media_label
@@ -81,11 +82,13 @@ def add_cmd(
       zonecheck --as 张三 evidence add 003/5 --item 3 --note "已召开联席会议 2 次"
     """
     app = get_app(ctx)
+    who = acting(ctx)
+    ref = measure_of(ctx, who, measure, "evidence_add")
     views = evidence_service.add_evidence(
         app.uow(),
         app.store,
-        acting_user(ctx),
-        measure,
+        who,
+        ref.id,
         item=item,
         new=NewEvidence(files=[Path(f) for f in files], links=links, note=note, doc_date=doc_date),
         today=today,
@@ -118,7 +121,7 @@ def replace_cmd(
     views = evidence_service.replace_evidence(
         app.uow(),
         app.store,
-        acting_user(ctx),
+        acting(ctx),
         evidence_id,
         new=NewEvidence(files=[Path(f) for f in files], links=links, note=note, doc_date=doc_date),
         today=today,
@@ -134,7 +137,7 @@ def remove_cmd(ctx: click.Context, evidence_id: int) -> None:
 
     示例: zonecheck --as 张三 evidence remove 12
     """
-    view = evidence_service.remove_evidence(get_app(ctx).uow(), acting_user(ctx), evidence_id)
+    view = evidence_service.remove_evidence(get_app(ctx).uow(), acting(ctx), evidence_id)
     click.echo(f"已撤下 #{view.id} {view.label}({view.target})")
 
 
@@ -148,7 +151,9 @@ def list_cmd(ctx: click.Context, measure: str, include_old: bool, as_json: bool)
 
     示例: zonecheck evidence list 003/5 --all
     """
-    views = evidence_service.list_evidence(get_app(ctx).uow(), viewer(ctx), measure, include_old=include_old)
+    who = viewer(ctx)
+    ref = measure_of(ctx, who, measure, "evidence_list")
+    views = evidence_service.list_evidence(get_app(ctx).uow(), who, ref.id, include_old=include_old)
     if as_json:
         echo_json([v.__dict__ for v in views])
         return
@@ -236,9 +241,11 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
 
     示例: zonecheck indicator list 002 --json
     """
-    from workflow.services.progress import plan_status
+    from workflow.services.progress import plan_indicators
 
-    data = plan_status(get_app(ctx).uow(), viewer(ctx), plan)["indicators"]
+    who = viewer(ctx)
+    found = plan_of(ctx, who, plan, "plan_status")
+    data = plan_indicators(get_app(ctx).uow(), who, found.id)
     if as_json:
         echo_json(data)
         return
@@ -284,11 +291,13 @@ def indicator_report_cmd(
     示例: zonecheck --as 张三 indicator report 002 1 3712 --file 统计表.xlsx --as-of 2024-12-31
     """
     app = get_app(ctx)
+    who = acting(ctx)
+    found = plan_of(ctx, who, plan, "indicator_report")
     result = report_value(
         app.uow(),
         app.store,
-        acting_user(ctx),
-        plan,
+        who,
+        found.id,
         number,
         value,
         as_of=as_of,

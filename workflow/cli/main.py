@@ -31,7 +31,9 @@ class UserFacingError(click.ClickException):
 
 
 def fail(error: ZonecheckError) -> NoReturn:
-    raise UserFacingError(str(error), error.exit_code) from None
+    from workflow.cli.hints import cli_message  # what to type next: only once something failed
+
+    raise UserFacingError(cli_message(error), error.exit_code) from None
 
 
 def _param_name(param: click.Parameter | None) -> str:

@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from workflow.cli.main import acting_user, cli, get_app, viewer
+from workflow.cli.main import cli, get_app, viewer
 from workflow.cli.output import echo_json, table
+from workflow.cli.resolve import acting
 from workflow.domain.states import ROLE_LABELS, Role
 from workflow.services import accounts, people, zones
 
@@ -44,7 +45,7 @@ def user_add_cmd(ctx: click.Context, name: str, unit: str | None, role: str, zon
       zonecheck --as 王主任 user add 李四 --role reviewer
       zonecheck --as 王主任 user add 张三 --unit 区市场监管局 --role member
     """
-    view = people.add_person(get_app(ctx).uow(), acting_user(ctx), name, role=Role(role), unit=unit, zone=zone)
+    view = people.add_person(get_app(ctx).uow(), viewer(ctx), name, role=Role(role), unit=unit, zone=zone)
     click.echo(f"已添加人员 {view.name}({view.zone} {view.unit or '领导小组办公室'},{view.role_label})")
 
 
@@ -61,11 +62,12 @@ def user_passwd_cmd(ctx: click.Context, name: str) -> None:
       zonecheck --as 王主任 user passwd 张三
       printf '%s\\n' "$PASSWORD" | zonecheck --as 王主任 user passwd 张三
     """
+    who = acting(ctx)
     if sys.stdin.isatty():
         password = str(click.prompt(f"{name} 的新密码", hide_input=True, confirmation_prompt="再输入一次"))
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    accounts.set_password(get_app(ctx).uow(), acting_user(ctx), name, password)
+    accounts.set_password(get_app(ctx).uow(), who, name, password)
     click.echo(f"已设置 {name.strip()} 的登录密码")
 
 
@@ -132,7 +134,7 @@ def unit_add_cmd(ctx: click.Context, name: str) -> None:
 
     示例: zonecheck --as 王主任 unit add 区司法局
     """
-    view = people.add_unit(get_app(ctx).uow(), acting_user(ctx), name)
+    view = people.add_unit(get_app(ctx).uow(), acting(ctx), name)
     click.echo(f"已添加单位 {view.name}")
 
 
@@ -148,7 +150,7 @@ def unit_group_cmd(ctx: click.Context, group: str, add: tuple[str, ...], remove:
 
     示例: zonecheck --as 王主任 unit group 区知识产权联席会议各成员单位 --add 区法院 --add 区检察院
     """
-    view = people.set_group_members(get_app(ctx).uow(), acting_user(ctx), group, add=add, remove=remove)
+    view = people.set_group_members(get_app(ctx).uow(), acting(ctx), group, add=add, remove=remove)
     click.echo(f"{view.name} 的成员单位:{'、'.join(view.members) or '(无)'}")
 
 
@@ -172,7 +174,7 @@ def zone_add_cmd(ctx: click.Context, name: str, parent: str | None) -> None:
       zonecheck zone add 上海市
       zonecheck zone add 嘉定区 --parent 上海市
     """
-    view = zones.add_zone(get_app(ctx).uow(), acting_user(ctx), name, parent=parent)
+    view = zones.add_zone(get_app(ctx).uow(), viewer(ctx), name, parent=parent)
     click.echo(f"已添加辖区 {view.path}")
 
 

@@ -14,9 +14,8 @@ from reports.export import plan_to_dict
 from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
 from workflow.errors import InputError
-from workflow.models import STATE_LABELS, MeasureState
+from workflow.models import STATE_LABELS, Measure, MeasureState
 from workflow.services.access import open_measure_ident, open_plan
-from workflow.services.acting import find_measure
 from workflow.services.plan_queries import (
     catalog_from_plan,
     find_plan,
@@ -188,12 +187,10 @@ def measure_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
     示例: zonecheck measure 003/5
     """
     app = get_app(ctx)
-    who = viewer(ctx)
-    if who is not None:
-        ref = open_measure_ident(app.uow(), who, measure)
-        measure = ref.ident
+    ref = open_measure_ident(app.uow(), viewer(ctx), measure)
     with app.uow() as uow:
-        found = find_measure(uow.session, measure, None)  # checked just above
+        found = uow.session.get(Measure, ref.id)  # checked just above
+        assert found is not None
         loaded = next(
             m for m in plan_measures(uow.session, found.plan, with_work=True) if m.id == found.id
         ) if found.retired_at is None else found

@@ -19,7 +19,7 @@ from reports.render import (
     harfbuzz_subset_available,
     page_progress,
 )
-from workflow.cli.main import DATE, acting_user, cli, get_app
+from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.clock import office_today
 
 OUTPUT = click.option(
@@ -101,7 +101,7 @@ def _run(ctx: click.Context, request: ReportRequest, output: Path | None, html: 
     renderer = Renderer(app.settings.home / "templates")
     with _progress() as bar:
         issued = issue_report(
-            app.uow(), renderer, request, output, actor_name=acting_user(ctx), html=html,
+            app.uow(), renderer, request, output, actor=viewer(ctx), html=html,
             on_stage=bar.stage, on_estimate=bar.estimate,
         )
     _echo(issued)

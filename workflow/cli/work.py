@@ -6,8 +6,9 @@ import datetime as dt
 
 import click
 
-from workflow.cli.main import DATE, IntParam, acting_user, cli, get_app, viewer
+from workflow.cli.main import DATE, IntParam, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
+from workflow.cli.resolve import acting, measure_of, plan_of
 from workflow.domain.states import (
     EVENT_LABELS,
     RATING_LABELS,
@@ -41,7 +42,9 @@ def start_cmd(ctx: click.Context, measure: str, expect_version: int | None) -> N
 
     示例: zonecheck --as 张三 start 003/5
     """
-    _done(measure_work.start(get_app(ctx).uow(), acting_user(ctx), measure, expected_version=expect_version))
+    who = acting(ctx)
+    ref = measure_of(ctx, who, measure, "start")
+    _done(measure_work.start(get_app(ctx).uow(), who, ref.id, expected_version=expect_version))
 
 
 @cli.group("part")
@@ -60,7 +63,9 @@ def part_done_cmd(ctx: click.Context, measure: str) -> None:
 
     示例: zonecheck --as 张三 part done 003/5
     """
-    _done(measure_work.set_part(get_app(ctx).uow(), acting_user(ctx), measure, done=True))
+    who = acting(ctx)
+    ref = measure_of(ctx, who, measure, "part_done")
+    _done(measure_work.set_part(get_app(ctx).uow(), who, ref.id, done=True))
 
 
 @part_group.command("undo")
@@ -71,7 +76,9 @@ def part_undo_cmd(ctx: click.Context, measure: str) -> None:
 
     示例: zonecheck --as 张三 part undo 003/5
     """
-    _done(measure_work.set_part(get_app(ctx).uow(), acting_user(ctx), measure, done=False))
+    who = acting(ctx)
+    ref = measure_of(ctx, who, measure, "part_undone")
+    _done(measure_work.set_part(get_app(ctx).uow(), who, ref.id, done=False))
 
 
 def _ratings(values: tuple[str, ...]) -> dict[int, Rating]:
@@ -118,13 +125,16 @@ def selfcheck_cmd(
     示例:
       zonecheck --as 张三 selfcheck 003/5 --statement "已完成快速维权中心建设" --rating 2=部分完成
     """
+    given = _ratings(ratings)
+    who = acting(ctx)
+    ref = measure_of(ctx, who, measure, "submit_self_check")
     _done(
         measure_work.submit_self_check(
             get_app(ctx).uow(),
-            acting_user(ctx),
-            measure,
+            who,
+            ref.id,
             statement=statement,
-            ratings=_ratings(ratings),
+            ratings=given,
             today=today,
             expected_version=expect_version,
         )
@@ -140,7 +150,9 @@ def withdraw_cmd(ctx: click.Context, measure: str, expect_version: int | None) -
 
     示例: zonecheck --as 张三 withdraw 003/5
     """
-    _done(measure_work.withdraw(get_app(ctx).uow(), acting_user(ctx), measure, expected_version=expect_version))
+    who = acting(ctx)
+    ref = measure_of(ctx, who, measure, "withdraw")
+    _done(measure_work.withdraw(get_app(ctx).uow(), who, ref.id, expected_version=expect_version))
 
 
 @cli.group("review")
@@ -162,9 +174,11 @@ def accept_cmd(ctx: click.Context, measure: str, score: int | None, comment: str
 
     示例: zonecheck --as 李四 review accept 003/5 --score 92 --comment "材料齐全"
     """
+    who = acting(ctx)
+    ref = measure_of(ctx, who, measure, "accept")
     _done(
         measure_work.accept(
-            get_app(ctx).uow(), acting_user(ctx), measure, score=score, comment=comment, expected_version=expect_version
+            get_app(ctx).uow(), who, ref.id, score=score, comment=comment, expected_version=expect_version
         )
     )
 
@@ -190,11 +204,13 @@ def return_cmd(
 
     示例: zonecheck --as 李四 review return 003/5 --comment "缺少执法案件台账" --due 2024-03-31
     """
+    who = acting(ctx)
+    ref = measure_of(ctx, who, measure, "return_for_rectification")
     _done(
         measure_work.return_for_rectification(
             get_app(ctx).uow(),
-            acting_user(ctx),
-            measure,
+            who,
+            ref.id,
             comment=comment,
             due=due,
             score=score,
@@ -214,7 +230,9 @@ def reopen_cmd(ctx: click.Context, measure: str, reason: str, expect_version: in
 
     示例: zonecheck --as 李四 review reopen 003/5 --reason "抽查发现台账不完整"
     """
-    _done(measure_work.reopen(get_app(ctx).uow(), acting_user(ctx), measure, reason=reason, expected_version=expect_version))
+    who = acting(ctx)
+    ref = measure_of(ctx, who, measure, "reopen")
+    _done(measure_work.reopen(get_app(ctx).uow(), who, ref.id, reason=reason, expected_version=expect_version))
 
 
 @review_group.command("levels")
@@ -241,7 +259,9 @@ def levels_cmd(ctx: click.Context, plan: str, levels: tuple[str, ...], zone_of_l
         if not sep or not level.strip() or not zone.strip():
             raise click.BadParameter(f"应为 层级=辖区 的形式,收到“{pair}”", param_hint="--zone-of-level")
         assigned[level.strip()] = zone.strip()
-    names = set_review_levels(get_app(ctx).uow(), acting_user(ctx), plan, levels, level_zones=assigned)
+    who = acting(ctx)
+    found = plan_of(ctx, who, plan, "review_levels")
+    names = set_review_levels(get_app(ctx).uow(), who, found.id, levels, level_zones=assigned)
     where = "".join(f";{level} 由 {zone} 审核" for level, zone in assigned.items())
     click.echo(f"审核层级已设为:{' → '.join(names)}{where}")
 
@@ -256,7 +276,9 @@ def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bo
 
     示例: zonecheck status 003 --json
     """
-    data = progress.plan_status(get_app(ctx).uow(), viewer(ctx), plan, today=today)
+    who = viewer(ctx)
+    found = plan_of(ctx, who, plan, "plan_status")
+    data = progress.plan_status(get_app(ctx).uow(), who, found.id, today=today)
     if as_json:
         echo_json(data)
         return
@@ -321,7 +343,9 @@ def overdue_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: b
 
     示例: zonecheck overdue 003 --today 2024-05-01
     """
-    data = progress.overdue_list(get_app(ctx).uow(), viewer(ctx), plan, today=today)
+    who = viewer(ctx)
+    found = plan_of(ctx, who, plan, "overdue")
+    data = progress.overdue_list(get_app(ctx).uow(), who, found.id, today=today)
     if as_json:
         echo_json(data)
         return
@@ -348,7 +372,9 @@ def history_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
 
     示例: zonecheck history 003/5
     """
-    title, lines = progress.measure_history(get_app(ctx).uow(), viewer(ctx), measure)
+    who = viewer(ctx)
+    ref = measure_of(ctx, who, measure, "history")
+    title, lines = progress.measure_history(get_app(ctx).uow(), who, ref.id)
     if as_json:
         echo_json([line.__dict__ for line in lines])
         return

@@ -51,28 +51,42 @@ class Request:
     levels_passed: int = 0
     levels_required: int = 1
     refusals: list[str] = field(default_factory=list)
+    refusal_codes: list[str] = field(default_factory=list)  # one per refusal, in order
 
 
 Rule = Callable[[Request], str | None]  # returns the reason it refuses, or None
+RULE_CODES: dict[Rule, str] = {}  # each rule's refusal code, for the front ends' own hints
 
 
+def _code(code: str) -> Callable[[Rule], Rule]:
+    def register(rule: Rule) -> Rule:
+        RULE_CODES[rule] = code
+        return rule
+
+    return register
+
+
+@_code("no_statement")
 def _statement_given(r: Request) -> str | None:
-    return None if r.statement.strip() else "缺少自查情况说明(请用 --statement 填写)"
+    return None if r.statement.strip() else "缺少自查情况说明"
 
 
+@_code("groups_unmapped")
 def _groups_mapped(r: Request) -> str | None:
     if not r.unmapped_groups:
         return None
     names = "、".join(r.unmapped_groups)
-    return f"“{names}”尚未指定成员单位(请办公室运行 zonecheck unit group)"
+    return f"“{names}”尚未指定成员单位"
 
 
+@_code("parts_pending")
 def _parts_done(r: Request) -> str | None:
     if not r.pending_parts:
         return None
     return f"以下责任单位尚未标记完成其负责部分:{'、'.join(r.pending_parts)}"
 
 
+@_code("items_short")
 def _checklist_evidenced(r: Request) -> str | None:
     if not r.items_short:
         return None
@@ -83,37 +97,43 @@ def _checklist_evidenced(r: Request) -> str | None:
     return f"清单条目缺少佐证材料:{';'.join(parts)}"
 
 
+@_code("years_missing")
 def _every_year_evidenced(r: Request) -> str | None:
     if not r.missing_years:
         return None
     years = "、".join(f"{y}年度" for y in r.missing_years)
-    return f"每年须有当年的佐证材料,缺少 {years} 的材料(请用 --date 注明成文日期)"
+    return f"每年须有当年的佐证材料,缺少 {years} 的材料"
 
 
+@_code("undated_evidence")
 def _ongoing_dated_in_period(r: Request) -> str | None:
     if not r.ongoing_without_dated_evidence:
         return None
     return "持续推进的措施须有方案实施期内成文的佐证材料"
 
 
+@_code("review_started")
 def _not_reviewed_yet(r: Request) -> str | None:
     if r.reviews_in_round == 0:
         return None
     return "审核已开始,不能撤回;如需修改请联系领导小组办公室退回整改"
 
 
+@_code("levels_pending")
 def _all_levels_passed(r: Request) -> str | None:
     if r.levels_passed >= r.levels_required:
         return None
     return f"尚有审核层级未通过(已通过 {r.levels_passed}/{r.levels_required} 级)"
 
 
+@_code("no_comment")
 def _comment_given(r: Request) -> str | None:
-    return None if r.comment.strip() else "退回整改须填写整改意见(请用 --comment 填写)"
+    return None if r.comment.strip() else "退回整改须填写整改意见"
 
 
+@_code("no_reason")
 def _reason_given(r: Request) -> str | None:
-    return None if r.comment.strip() else "重新打开须说明原因(请用 --reason 填写)"
+    return None if r.comment.strip() else "重新打开须说明原因"
 
 
 def _short(text: str, limit: int = 20) -> str:
@@ -125,9 +145,12 @@ def _all_of(*rules: Rule) -> Callable[[EventData], bool]:
 
     def condition(event: EventData) -> bool:
         request: Request = event.kwargs["request"]
-        reasons = [reason for rule in rules if (reason := rule(request))]
-        request.refusals.extend(reasons)
-        return not reasons
+        for rule in rules:
+            reason = rule(request)
+            if reason:
+                request.refusals.append(reason)
+                request.refusal_codes.append(RULE_CODES[rule])
+        return not request.refusals
 
     condition.__name__ = "+".join(rule.__name__.strip("_") for rule in rules)
     return condition
@@ -203,14 +226,28 @@ def fire(measure: HasState, action: Action, request: Request) -> tuple[MeasureSt
         # default only applies at INSERT) or a raw value would escape as a bare ValueError.
         # Refuse instead, and leave the attribute exactly as it was.
         shown = "未设定" if before is None else f"“{before}”(无法识别)"
-        raise Refused(f"{request.measure_label}的状态{shown},不能{ACTION_LABELS[action]}")
+        raise Refused(f"{request.measure_label}的状态{shown},不能{ACTION_LABELS[action]}", code="bad_state")
     try:
         moved = MACHINE.events[action.value].trigger(measure, request=request)
     except MachineError:
-        raise Refused(wrong_state_message(request.measure_label, before, action)) from None
+        raise wrong_state(request.measure_label, before, action) from None
     if not moved:
-        raise Refused(f"{request.measure_label}不能{ACTION_LABELS[action]}:{';'.join(request.refusals)}")
+        # One refusal naming every reason; its code is the reason's when there is only one.
+        codes = list(request.refusal_codes)
+        raise Refused(
+            f"{request.measure_label}不能{ACTION_LABELS[action]}:{';'.join(request.refusals)}",
+            code=codes[0] if len(codes) == 1 else "conditions_unmet",
+            params={"label": request.measure_label, "action": action.value, "reasons": codes},
+        )
     return before, measure.state
+
+
+def wrong_state(label: str, state: MeasureState, action: Action) -> Refused:
+    return Refused(
+        wrong_state_message(label, state, action),
+        code="wrong_state",
+        params={"label": label, "state": state.value, "action": action.value},
+    )
 
 
 def wrong_state_message(label: str, state: MeasureState, action: Action) -> str:

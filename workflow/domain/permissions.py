@@ -74,9 +74,9 @@ def authorize(
             f"找不到{measure.label}",
             f"{actor.describe()}不属于{measure.label}所在辖区或其审核辖区,无权查看或办理",
         )
-    reason = refusal(actor, work, measure, zone_id=zone_id)
-    if reason:
-        raise Refused(reason)
+    reason = refused(actor, work, measure, zone_id=zone_id)
+    if reason is not None:
+        raise reason
 
 
 def refusal(
@@ -86,40 +86,79 @@ def refusal(
     *,
     zone_id: int | None = None,
 ) -> str | None:
+    """Why `actor` may not do `work`, in words (for a page's "why not"); None: they may."""
+    reason = refused(actor, work, measure, zone_id=zone_id)
+    return None if reason is None else str(reason)
+
+
+def refused(
+    actor: Actor,
+    work: Work,
+    measure: Responsibility | None = None,
+    *,
+    zone_id: int | None = None,
+) -> Refused | None:
+    """The refusal (message, code and params) for `actor` doing `work`; None: they may."""
     who = actor.describe()
     if work is Work.ADMINISTER:
         if actor.role is not Role.ADMIN:
-            return f"{who}不是管理员,无权进行此项管理操作"
+            return Refused(f"{who}不是管理员,无权进行此项管理操作", code="not_admin")
         if zone_id is not None and zone_id != actor.zone_id:
-            return f"{who}只能管理本辖区的人员、单位与方案"
+            return Refused(f"{who}只能管理本辖区的人员、单位与方案", code="other_zone")
         return None
     assert measure is not None, "measure-level work needs the measure's responsibility"
+    label = measure.label
     if not actor.sees(measure.zones):
-        return f"{who}不属于{measure.label}所在辖区或其审核辖区,无权查看或办理"
-    if work is Work.VIEW:
-        # The office sees every measure; a unit sees only those it is responsible for.
-        if actor.is_office or actor.unit_id in measure.unit_ids:
-            return None
-        return f"{who}所在单位不是{measure.label}的责任单位,无权查看该措施及其佐证材料"
+        return Refused(f"{who}不属于{label}所在辖区或其审核辖区,无权查看或办理", code="other_zone")
     if work is Work.REVIEW:
         if not actor.is_office:
-            return f"{who}不是审核人,只有领导小组办公室的审核人可以审核{measure.label}"
+            return Refused(
+                f"{who}不是审核人,只有领导小组办公室的审核人可以审核{label}", code="not_reviewer"
+            )
         if actor.unit_id is not None and actor.unit_id in measure.unit_ids:
-            return f"{who}所在单位是{measure.label}的责任单位,须回避,不能审核该措施"
+            return Refused(
+                f"{who}所在单位是{label}的责任单位,须回避,不能审核该措施", code="recuse"
+            )
         return None
-    if actor.role is not Role.MEMBER:
-        return f"{who}是办公室人员,{measure.label}的推进与自查由责任单位成员办理"
-    groups = "、".join(measure.unmapped_groups)
-    mapping = f"“{groups}”尚未指定成员单位,请办公室先运行 zonecheck unit group"
-    if not measure.unit_ids:
-        if groups:
-            return f"{measure.label}的责任单位{mapping}"
-        return f"{measure.label}未写明责任单位,请办公室在方案目录中补充 units 后重新导入"
+    if actor.is_office:
+        if work is Work.VIEW:  # the office sees every measure of the plans it sees
+            return None
+        return Refused(
+            f"{who}是办公室人员,{label}的推进与自查由责任单位成员办理", code="office_no_unit_work"
+        )
+    groups = list(measure.unmapped_groups)
+    unmapped = f"“{'、'.join(groups)}”尚未指定成员单位"
+    params = {"label": label, "groups": groups}
     if actor.unit_id not in measure.unit_ids:
-        hint = f"(如本单位属于其中:{mapping})" if groups else ""
-        return f"{who}所在单位不是{measure.label}的责任单位,不能办理该措施{hint}"
+        # A unit sees and works on only the measures it is responsible for; where the plan
+        # names nobody it can recognise, the reason is the catalog or the group mapping. Not
+        # seeing is its own code ("no_view"): there is nothing to do on such a measure.
+        viewing = work is Work.VIEW
+        if not measure.unit_ids:
+            if groups:
+                code = "no_view" if viewing else "groups_unmapped"
+                return Refused(f"{label}的责任单位{unmapped}", code=code, params=params)
+            return Refused(
+                f"{label}未写明责任单位,请办公室在方案目录中补充 units 后重新导入",
+                code="no_view" if viewing else "no_units",
+                params=params,
+            )
+        hint = f"(如本单位属于其中:{unmapped})" if groups else ""
+        if viewing:
+            return Refused(
+                f"{who}所在单位不是{label}的责任单位,无权查看该措施及其佐证材料{hint}",
+                code="no_view",
+                params=params,
+            )
+        return Refused(
+            f"{who}所在单位不是{label}的责任单位,不能办理该措施{hint}",
+            code="not_responsible",
+            params=params,
+        )
     if work is Work.SUBMIT and actor.unit_id not in measure.lead_unit_ids:
-        return f"{who}所在单位不是{measure.label}的牵头单位,只有牵头单位可以提交或撤回自查"
+        return Refused(
+            f"{who}所在单位不是{label}的牵头单位,只有牵头单位可以提交或撤回自查", code="not_lead"
+        )
     return None
 
 

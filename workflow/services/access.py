@@ -1,8 +1,11 @@
-"""What a signed-in person may open: measures and evidence by id, checked and audited.
+"""Opening objects by name or number, checked and audited: the edges' one resolution step.
 
-Web pages and the API name objects by number (措施 #12, 佐证材料 #345). Numbers are easy to
-guess, so every lookup goes through here: an object the person may not see is refused with
-the reason, and the refusal is put on the audit trail, like a refused change.
+Web pages and the API name objects by number (措施 #12, 佐证材料 #345); the CLI by name
+(`003/5`, a plan's key). Numbers are easy to guess and names easy to try, so every lookup
+goes through here or through the services, which check again inside their own transaction:
+an object of another zone is answered exactly like a missing one, an object the person's
+unit may not open is refused with the reason, and either attempt is put on the audit trail,
+like a refused change.
 """
 
 from __future__ import annotations
@@ -12,18 +15,26 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, selectinload
 
 from workflow.db import UnitOfWork
-from workflow.domain.permissions import Actor, Work, authorize, refusal
-from workflow.errors import Hidden, NotFound, Refused
-from workflow.models import Evidence, Indicator, IndicatorReport, Measure, MeasureUnit, Plan
-from workflow.services.acting import find_measure, measure_units, record_refusal, run_read
-from workflow.services.plan_queries import find_plan
+from workflow.domain.permissions import Actor, Work, authorize
+from workflow.errors import NotFound, Refused
+from workflow.models import Evidence, Indicator, IndicatorReport, Measure, MeasureUnit
+from workflow.services.acting import (
+    evidence_target,
+    find_measure,
+    ident_target,
+    measure_units,
+    plan_target,
+    run_read,
+    target_of,
+)
+from workflow.services.plan_queries import find_plan, plan_by_id
 from workflow.services.visibility import require_plan
 
 
 @dataclass(frozen=True)
 class MeasureRef:
     id: int
-    ident: str  # PLAN_KEY/REF, as the services take it
+    ident: str  # PLAN_KEY/REF, for display; the services take `id`
     label: str
     plan_id: int
     version: int
@@ -44,7 +55,7 @@ class EvidenceFile:
 def _ref(measure: Measure) -> MeasureRef:
     return MeasureRef(
         id=measure.id,
-        ident=f"{measure.plan.key}/{measure.ref}",
+        ident=target_of(measure),
         label=measure.label,
         plan_id=measure.plan_id,
         version=measure.version_id,
@@ -61,7 +72,7 @@ class PlanRef:
 
 def open_plan(uow: UnitOfWork, viewer: Actor | None, ident: str, *, action: str = "view") -> PlanRef:
     """The plan named `ident` (key, number, prefix or id), if `viewer` may see it; another
-    zone's plan is answered like a missing one, and the attempt audited."""
+    zone's plan is answered like a missing one, and the attempt audited as `action`."""
 
     def read(session: Session) -> PlanRef:
         plan = find_plan(session, ident, viewer)
@@ -70,65 +81,40 @@ def open_plan(uow: UnitOfWork, viewer: Actor | None, ident: str, *, action: str 
     return run_read(uow, viewer, action, ident, read)
 
 
-def open_plan_id(uow: UnitOfWork, viewer: Actor, plan_id: int, *, action: str = "view") -> PlanRef:
+def open_plan_id(uow: UnitOfWork, viewer: Actor | None, plan_id: int, *, action: str = "view") -> PlanRef:
     """Plan number `plan_id` (the web's addresses), if `viewer` may see it; else NotFound
     worded alike for a missing plan and another zone's (that one audited)."""
-    missing = f"找不到编号为 {plan_id} 的方案"
 
     def read(session: Session) -> PlanRef:
-        plan = session.get(Plan, plan_id)
-        if plan is None:
-            raise NotFound(missing)
-        require_plan(viewer, plan, missing)
+        plan = plan_by_id(session, viewer, plan_id)
         return PlanRef(plan.id, plan.key, plan.title, plan.zone_id)
 
-    return run_read(uow, viewer, action, f"plan/{plan_id}", read)
+    return run_read(uow, viewer, action, plan_target(plan_id), read)
 
 
-def open_measure_ident(uow: UnitOfWork, viewer: Actor, ident: str, *, action: str = "view") -> MeasureRef:
-    """The measure named `PLAN/REF`, if `viewer` may see it (else NotFound/Refused, audited)."""
+def resolve_measure(uow: UnitOfWork, viewer: Actor | None, ident: str, *, action: str) -> MeasureRef:
+    """The measure named `PLAN/REF` among the plans `viewer` sees, for a command about to act
+    on it as `action`: another zone's is answered like a missing one (audited). Whether the
+    viewer's unit may open or work on it is the service's to decide, with its own reasons."""
+
+    def read(session: Session) -> MeasureRef:
+        return _ref(find_measure(session, ident, viewer))
+
+    return run_read(uow, viewer, action, ident_target(ident), read)
+
+
+def open_measure_ident(
+    uow: UnitOfWork, viewer: Actor | None, ident: str, *, action: str = "view"
+) -> MeasureRef:
+    """The measure named `PLAN/REF`, if `viewer` may open it (else NotFound/Refused, audited)."""
 
     def read(session: Session) -> MeasureRef:
         measure = find_measure(session, ident, viewer)
-        authorize(viewer, Work.VIEW, measure_units(session, measure).responsibility)
+        if viewer is not None:
+            authorize(viewer, Work.VIEW, measure_units(session, measure).responsibility)
         return _ref(measure)
 
-    return run_read(uow, viewer, action, ident, read)
-
-
-def _refuse(uow: UnitOfWork, actor: Actor, action: str, target: str, exc: Refused | Hidden) -> Refused | Hidden:
-    """Record the refusal alone (what was read is rolled back), and return it to raise."""
-    record_refusal(uow, actor, action, target, exc)
-    return exc
-
-
-def _check_measure(
-    session: Session, uow: UnitOfWork, actor: Actor, measure: Measure, action: str, missing: str
-) -> None:
-    """Another zone's measure is answered with `missing`, the words for an unknown number."""
-    target = f"{measure.plan.key}/{measure.ref}"
-    try:
-        require_plan(actor, measure.plan, missing)
-    except Hidden as exc:
-        raise _refuse(uow, actor, action, target, exc) from None
-    reason = refusal(actor, Work.VIEW, measure_units(session, measure).responsibility)
-    if reason:
-        raise _refuse(uow, actor, action, target, Refused(reason))
-
-
-def open_measure(uow: UnitOfWork, actor: Actor, measure_id: int, *, action: str = "view") -> MeasureRef:
-    """The measure numbered `measure_id`, if `actor` may see it (else Refused, audited)."""
-    with uow:
-        measure = uow.session.get(
-            Measure,
-            measure_id,
-            options=[selectinload(Measure.unit_links).selectinload(MeasureUnit.unit), selectinload(Measure.plan)],
-        )
-        missing = f"找不到编号为 {measure_id} 的措施"
-        if measure is None:
-            raise NotFound(missing)
-        _check_measure(uow.session, uow, actor, measure, action, missing)
-        return _ref(measure)
+    return run_read(uow, viewer, action, ident_target(ident), read)
 
 
 def open_evidence(
@@ -138,8 +124,10 @@ def open_evidence(
 
     Indicator evidence belongs to the plan's office and to the unit that reported it.
     """
-    with uow:
-        evidence = uow.session.get(
+    missing = NotFound(f"找不到编号为 {evidence_id} 的佐证材料")
+
+    def read(session: Session) -> EvidenceFile:
+        evidence = session.get(
             Evidence,
             evidence_id,
             options=[
@@ -150,24 +138,22 @@ def open_evidence(
                 .selectinload(Indicator.plan),
             ],
         )
-        missing = f"找不到编号为 {evidence_id} 的佐证材料"
         if evidence is None or evidence.removed_at is not None:
-            raise NotFound(missing)
+            raise missing
         ref = None
         if evidence.measure is not None:
-            _check_measure(uow.session, uow, actor, evidence.measure, action, missing)
+            # Another zone's evidence reads as a missing piece of evidence, not a measure.
+            require_plan(actor, evidence.measure.plan, missing)
+            authorize(actor, Work.VIEW, measure_units(session, evidence.measure).responsibility)
             ref = _ref(evidence.measure)
         else:
             assert evidence.indicator_report is not None
-            plan = evidence.indicator_report.indicator.plan
-            target = f"evidence/{evidence.id}"
-            try:
-                require_plan(actor, plan, missing)
-            except Hidden as exc:
-                raise _refuse(uow, actor, action, target, exc) from None
+            require_plan(actor, evidence.indicator_report.indicator.plan, missing)
             if not actor.is_office and evidence.unit_id != actor.unit_id:
-                reason = f"{actor.describe()}无权查看佐证材料#{evidence.id}(量化指标材料仅办公室与报送单位可见)"
-                raise _refuse(uow, actor, action, target, Refused(reason))
+                raise Refused(
+                    f"{actor.describe()}无权查看佐证材料#{evidence.id}(量化指标材料仅办公室与报送单位可见)",
+                    code="no_view",
+                )
         return EvidenceFile(
             id=evidence.id,
             measure=ref,
@@ -178,3 +164,5 @@ def open_evidence(
             file_name=evidence.file_name,
             url=evidence.url,
         )
+
+    return run_read(uow, actor, action, evidence_target(evidence_id), read)

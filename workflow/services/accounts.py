@@ -29,7 +29,7 @@ from workflow.domain.storable import unstorable
 from workflow.errors import InputError
 from workflow.models import LoginThrottle, Person, WebSession, utcnow
 from workflow.services import login_throttle
-from workflow.services.acting import actor_of, find_person, run_audited
+from workflow.services.acting import actor_of, find_person, person_required, run_audited
 from workflow.services.audit_log import AuditChain
 from workflow.services.login_throttle import FREE_FAILURES as FREE_FAILURES
 from workflow.services.login_throttle import LOCK_AFTER as LOCK_AFTER
@@ -94,21 +94,23 @@ def check_password_rules(password: str) -> None:
         raise InputError("密码不能含换行、制表符或其他控制字符")
 
 
-def set_password(uow: UnitOfWork, actor_name: str | None, name: str, password: str) -> None:
-    """An admin sets anyone's password; a person may set their own. Ends their sessions."""
+def set_password(uow: UnitOfWork, actor: Actor | None, name: str, password: str) -> None:
+    """An admin sets the password of anyone of their zone; a person may set their own. Ends
+    their sessions. `name` is the login name, the one identity the pages and the CLI share."""
+    acting = person_required(actor)
     check_password_rules(password)
     hashed = hash_password(password)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> None:
+    def work(session: Session, chain: AuditChain) -> None:
         person = find_person(session, name)
-        if person.id != actor.id:
-            authorize(actor, Work.ADMINISTER, zone_id=person.zone_id)
+        if person.id != acting.id:
+            authorize(acting, Work.ADMINISTER, zone_id=person.zone_id)
         person.password_hash = hashed
         session.execute(delete(WebSession).where(WebSession.person_id == person.id))
         session.execute(delete(LoginThrottle).where(LoginThrottle.name == person.name))
-        chain.append(actor, "password_set", person.name)
+        chain.append(acting, "password_set", person.name)
 
-    run_audited(uow, actor_name, "password_set", name.strip(), work)
+    run_audited(uow, acting, "password_set", name.strip(), work)
 
 
 def sign_in(

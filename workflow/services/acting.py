@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -13,30 +13,42 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from checklists.catalog import UnitRole
 from workflow.db import UnitOfWork
-from workflow.domain.permissions import Actor, Responsibility
+from workflow.domain.permissions import Actor, Responsibility, Work, authorize
 from workflow.errors import Conflict, Hidden, InputError, NotFound, Refused
-from workflow.models import Measure, MeasureUnit, Person, Unit, UnitGroupMember
+from workflow.models import Evidence, Measure, MeasureUnit, Person, Plan, Unit, UnitGroupMember
 from workflow.services.audit_log import AuditChain
 from workflow.services.plan_queries import find_plan
-from workflow.services.visibility import zones_of
+from workflow.services.visibility import require_plan, zones_of
 
 T = TypeVar("T")
+# What an audited attempt is about, for the log: a name, or how to name it once the attempt's
+# own reads are rolled back (a measure by number is logged as PLAN_KEY/REF, in its history).
+Target: TypeAlias = str | Callable[[Session], str]
 
-NO_ACTOR = "请用 --as 姓名 指定操作人(或设置环境变量 ZONECHECK_USER)"
+
+def no_actor() -> InputError:
+    return InputError("未指定操作人", code="no_actor")
+
+
+def person_required(actor: Actor | None) -> Actor:
+    """The acting person; changes other than setting a deployment up need somebody."""
+    if actor is None:
+        raise no_actor()
+    return actor
 
 
 def find_person(session: Session, name: str | None) -> Person:
-    if not name:
-        raise InputError(NO_ACTOR)
+    if not name or not name.strip():
+        raise no_actor()
     person = session.scalar(
         select(Person)
         .where(Person.name == name.strip())
         .options(joinedload(Person.unit), joinedload(Person.zone))
     )
     if person is None:
-        raise NotFound(f"找不到人员“{name}”;可用 zonecheck user list 查看,zonecheck user add 添加")
+        raise NotFound(f"找不到人员“{name}”", code="person_missing", params={"name": name})
     if not person.active:
-        raise Refused(f"人员“{name}”已停用")
+        raise Refused(f"人员“{name}”已停用", code="inactive")
     return person
 
 
@@ -50,6 +62,14 @@ def actor_of(person: Person) -> Actor:
         zone_id=person.zone_id,
         zone_name=person.zone.name,
     )
+
+
+def resolve_actor(uow: UnitOfWork, name: str | None) -> Actor | None:
+    """The person named at the command line (None: nobody named, the operator)."""
+    if not name or not name.strip():
+        return None
+    with uow:
+        return actor_of(find_person(uow.session, name))
 
 
 def split_measure_ident(ident: str) -> tuple[str, str]:
@@ -70,11 +90,88 @@ def find_measure(session: Session, ident: str, viewer: Actor | None) -> Measure:
     )
     if measure is None:
         raise NotFound(
-            f"方案 {plan.key} 中没有编号为“{ref}”的措施;可用 zonecheck measures {plan.key} 查看"
+            f"方案 {plan.key} 中没有编号为“{ref}”的措施", code="measure_missing", params={"plan": plan.key}
         )
     # The plan is at hand: spare every transition a lazy reload of it.
     set_committed_value(measure, "plan", plan)
     return measure
+
+
+def measure_by_id(session: Session, viewer: Actor | None, measure_id: int) -> Measure:
+    """Measure number `measure_id`, of a plan `viewer` sees (None: the operator, any plan).
+
+    A missing number is NotFound; another zone's measure is Hidden in the very same words
+    (the caller's audited transaction records the attempt). Whether the viewer's unit may
+    open it is `open_measure_by_id`'s question.
+    """
+    measure = session.get(
+        Measure,
+        measure_id,
+        options=[selectinload(Measure.unit_links).selectinload(MeasureUnit.unit), selectinload(Measure.plan)],
+    )
+    missing = NotFound(f"找不到编号为 {measure_id} 的措施")
+    if measure is None:
+        raise missing
+    require_plan(viewer, measure.plan, missing)
+    return measure
+
+
+def open_measure_by_id(
+    session: Session, viewer: Actor | None, measure_id: int
+) -> tuple[Measure, MeasureUnits]:
+    """Measure number `measure_id` with its units, if `viewer` may open it: the office of a
+    zone that sees the plan, or a responsible unit (else Refused, code "no_view")."""
+    measure = measure_by_id(session, viewer, measure_id)
+    units = measure_units(session, measure)
+    if viewer is not None:
+        authorize(viewer, Work.VIEW, units.responsibility)
+    return measure, units
+
+
+def target_of(measure: Measure) -> str:
+    """How the audit trail names a measure (its history is every entry with this target)."""
+    return f"{measure.plan.key}/{measure.ref}"
+
+
+def measure_target(measure_id: int) -> Callable[[Session], str]:
+    def name(session: Session) -> str:
+        measure = session.get(Measure, measure_id, options=[selectinload(Measure.plan)])
+        return target_of(measure) if measure is not None else f"措施#{measure_id}"
+
+    return name
+
+
+def plan_target(plan_id: int) -> Callable[[Session], str]:
+    def name(session: Session) -> str:
+        plan = session.get(Plan, plan_id)
+        return plan.key if plan is not None else f"方案#{plan_id}"
+
+    return name
+
+
+def evidence_target(evidence_id: int) -> Callable[[Session], str]:
+    """A measure's evidence is logged under the measure (it shows in its history)."""
+
+    def name(session: Session) -> str:
+        evidence = session.get(Evidence, evidence_id, options=[selectinload(Evidence.measure)])
+        if evidence is not None and evidence.measure is not None:
+            return target_of(evidence.measure)
+        return f"佐证材料#{evidence_id}"
+
+    return name
+
+
+def ident_target(ident: str) -> Callable[[Session], str]:
+    """`003/5` as typed → `003_ae65…/5`, so a refusal shows in the measure's history."""
+
+    def name(session: Session) -> str:
+        try:
+            measure = find_measure(session, ident, None)  # the log names it whoever asked
+        except (InputError, NotFound):
+            return ident
+        return target_of(measure)
+
+    return name
 
 
 @dataclass(frozen=True)
@@ -166,24 +263,24 @@ def measure_units(
 
 def run_audited(
     uow: UnitOfWork,
-    actor_name: str | None,
+    actor: Actor | None,
     action: str,
-    target: str,
-    work: Callable[[Session, AuditChain, Actor], T],
+    target: Target,
+    work: Callable[[Session, AuditChain], T],
 ) -> T:
     """Run `work` in one transaction with the audit chain locked; commit, or roll back.
 
-    A refusal rolls everything back, then records the refusal alone and commits that, so
-    the attempt is on record and nothing else changed.
+    `actor` is who acts (None: the operator, setting a deployment up). A refusal rolls
+    everything back, then records the refusal alone and commits that, so the attempt is on
+    record and nothing else changed.
     """
     with uow:
         chain = AuditChain(uow.session)
-        actor = actor_of(find_person(uow.session, actor_name))
         try:
-            result = work(uow.session, chain, actor)
+            result = work(uow.session, chain)
             uow.session.flush()
         except (Refused, Hidden) as exc:
-            record_refusal(uow, actor, action, _canonical_target(uow.session, target), exc)
+            record_refusal(uow, actor, action, target, exc)
             raise
         except StaleDataError:
             raise Conflict("该措施刚被他人修改,本次操作未生效;请重新查看后再试") from None
@@ -192,12 +289,13 @@ def run_audited(
 
 
 def record_refusal(
-    uow: UnitOfWork, actor: Actor | None, action: str, target: str, exc: Refused | Hidden
+    uow: UnitOfWork, actor: Actor | None, action: str, target: Target, exc: Refused | Hidden
 ) -> None:
     """Roll back what the attempt did, then put the refusal alone on the audit trail."""
     uow.rollback()
     reason = exc.reason if isinstance(exc, Hidden) else str(exc)
-    AuditChain(uow.session).append(actor, action, target, comment=reason, refused=True)
+    name = target if isinstance(target, str) else target(uow.session)
+    AuditChain(uow.session).append(actor, action, name, comment=reason, refused=True)
     uow.commit()
 
 
@@ -205,7 +303,7 @@ def run_read(
     uow: UnitOfWork,
     viewer: Actor | None,
     action: str,
-    target: str,
+    target: Target,
     read: Callable[[Session], T],
 ) -> T:
     """Run a read in one transaction; a refusal (another unit's or zone's object) is put on
@@ -214,19 +312,8 @@ def run_read(
         try:
             return read(uow.session)
         except (Refused, Hidden) as exc:
-            record_refusal(uow, viewer, action, _canonical_target(uow.session, target), exc)
+            record_refusal(uow, viewer, action, target, exc)
             raise
-
-
-def _canonical_target(session: Session, target: str) -> str:
-    """`003/5` as typed → `003_ae65…/5`, so a refusal shows in the measure's history."""
-    if "/" not in target:
-        return target
-    try:
-        measure = find_measure(session, target, None)  # the log names it whoever asked
-    except (InputError, NotFound):
-        return target
-    return f"{measure.plan.key}/{measure.ref}"
 
 
 def check_version(measure: Measure, expected: int | None) -> None:

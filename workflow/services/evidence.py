@@ -24,8 +24,17 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import MeasureState
 from workflow.errors import InputError, NotFound, Refused
 from workflow.evidence import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
-from workflow.models import ChecklistItem, Evidence, Measure, utcnow
-from workflow.services.acting import find_measure, measure_units, run_audited, run_read
+from workflow.models import ChecklistItem, Evidence, Indicator, IndicatorReport, Measure, utcnow
+from workflow.services.acting import (
+    evidence_target,
+    measure_target,
+    measure_units,
+    open_measure_by_id,
+    person_required,
+    run_audited,
+    run_read,
+    target_of,
+)
 from workflow.services.audit_log import AuditChain
 from workflow.services.visibility import require_plan
 
@@ -124,15 +133,16 @@ def _check_links(links: Sequence[str]) -> None:
 def check_writable(session: Session, actor: Actor, measure: Measure) -> None:
     authorize(actor, Work.UNIT_WORK, measure_units(session, measure).responsibility)
     if measure.retired_at is not None:
-        raise Refused(f"{measure.label}已不在现行方案中(已撤销),不能再提交材料")
+        raise Refused(f"{measure.label}已不在现行方案中(已撤销),不能再提交材料", code="retired")
     if measure.state is MeasureState.PLANNED:
-        raise Refused(f"{measure.label}尚未启动,请先运行 zonecheck start {measure.plan.key}/{measure.ref}")
+        raise Refused(f"{measure.label}尚未启动", code="not_started", params={"measure": target_of(measure)})
     if measure.state is MeasureState.SELF_CHECKED:
         raise Refused(
-            f"{measure.label}已提交自查、正在审核,不能变更佐证材料;如需补充请牵头单位先撤回自查"
+            f"{measure.label}已提交自查、正在审核,不能变更佐证材料;如需补充请牵头单位先撤回自查",
+            code="under_review",
         )
     if measure.state is MeasureState.ACCEPTED:
-        raise Refused(f"{measure.label}已验收,不能变更佐证材料")
+        raise Refused(f"{measure.label}已验收,不能变更佐证材料", code="accepted")
 
 
 def check_own_evidence(session: Session, actor: Actor, evidence: Evidence) -> None:
@@ -144,7 +154,8 @@ def check_own_evidence(session: Session, actor: Actor, evidence: Evidence) -> No
     if actor.unit_id not in lead:
         owner = evidence.unit.name if evidence.unit else "办公室"
         raise Refused(
-            f"佐证材料#{evidence.id} 由{owner}提交,{actor.describe()}不能替换或撤下(牵头单位除外)"
+            f"佐证材料#{evidence.id} 由{owner}提交,{actor.describe()}不能替换或撤下(牵头单位除外)",
+            code="not_own_evidence",
         )
 
 
@@ -152,8 +163,9 @@ def _item(measure: Measure, position: int, kinds: Sequence[EvidenceKind]) -> Che
     item = next((i for i in measure.checklist if i.position == position), None)
     if item is None:
         raise InputError(
-            f"{measure.label}没有清单第 {position} 项(共 {len(measure.checklist)} 项);"
-            f"可用 zonecheck measure {measure.plan.key}/{measure.ref} 查看清单"
+            f"{measure.label}没有清单第 {position} 项(共 {len(measure.checklist)} 项)",
+            code="no_item",
+            params={"measure": target_of(measure)},
         )
     allowed = [EvidenceKind(k) for k in item.evidence_kinds]
     refused = [k for k in kinds if k not in allowed]
@@ -266,150 +278,172 @@ def _audit_detail(
     }
 
 
+def _measure_to_write(session: Session, actor: Actor, measure_id: int) -> Measure:
+    measure, _ = open_measure_by_id(session, actor, measure_id)
+    check_writable(session, actor, measure)
+    return measure
+
+
 def add_evidence(
     uow: UnitOfWork,
     store: EvidenceStore,
-    actor_name: str | None,
-    ident: str,
+    actor: Actor | None,
+    measure_id: int,
     *,
     item: int,
     new: NewEvidence,
     today: dt.date | None = None,
 ) -> list[EvidenceView]:
     """A responsible unit adds evidence to one checklist item of a measure in progress."""
+    person = person_required(actor)
     today = today or office_today()
     kinds = new.kinds()
     if not kinds:
-        raise InputError("请给出佐证文件、--link 链接或 --note 说明中的至少一项")
+        raise InputError("请给出佐证文件、链接或说明中的至少一项", code="no_evidence")
     _check_links(new.links)
     doc_date = _doc_date(new.doc_date, today)
+    target = measure_target(measure_id)
 
-    def check(session: Session, chain: AuditChain, actor: Actor) -> None:
-        measure = find_measure(session, ident, actor)
-        check_writable(session, actor, measure)
-        _item(measure, item, kinds)
+    def check(session: Session, chain: AuditChain) -> None:
+        _item(_measure_to_write(session, person, measure_id), item, kinds)
 
     # Refuse before streaming anything (audited like every refusal).
-    run_audited(uow, actor_name, "evidence_add", ident, check)
+    run_audited(uow, person, "evidence_add", target, check)
 
     def write(blobs: list[StoredBlob]) -> list[EvidenceView]:
-        def work(session: Session, chain: AuditChain, actor: Actor) -> list[EvidenceView]:
-            measure = find_measure(session, ident, actor)
-            check_writable(session, actor, measure)
+        def work(session: Session, chain: AuditChain) -> list[EvidenceView]:
+            measure = _measure_to_write(session, person, measure_id)
             checklist_item = _item(measure, item, kinds)
-            rows = _rows(new, blobs, actor=actor, doc_date=doc_date, measure=measure, item=checklist_item)
+            rows = _rows(new, blobs, actor=person, doc_date=doc_date, measure=measure, item=checklist_item)
             session.add_all(rows)
             measure.updated_at = utcnow()
             session.flush()
-            target = f"{measure.plan.key}/{measure.ref}"
-            chain.append(actor, "evidence_add", target, comment=new.note, detail=_audit_detail(rows, checklist_item, blobs))
-            return [view_of(r, target) for r in rows]
+            name = target_of(measure)
+            detail = _audit_detail(rows, checklist_item, blobs)
+            chain.append(person, "evidence_add", name, comment=new.note, detail=detail)
+            return [view_of(r, name) for r in rows]
 
-        return run_audited(uow, actor_name, "evidence_add", ident, work)
+        return run_audited(uow, person, "evidence_add", target, work)
 
     return with_blobs(uow, store, new.files, write)
 
 
 def _find_evidence(session: Session, evidence_id: int, actor: Actor) -> Evidence:
+    """A measure's evidence, if `actor` may open the measure; another zone's evidence (an
+    indicator's too) is answered as missing, and audited by the caller."""
     evidence = session.get(
-        Evidence, evidence_id, options=[selectinload(Evidence.measure).selectinload(Measure.plan)]
+        Evidence,
+        evidence_id,
+        options=[
+            selectinload(Evidence.measure).selectinload(Measure.plan),
+            selectinload(Evidence.indicator_report)
+            .selectinload(IndicatorReport.indicator)
+            .selectinload(Indicator.plan),
+        ],
     )
-    missing = f"找不到编号为 {evidence_id} 的措施佐证材料;可用 zonecheck evidence list 查看"
-    if evidence is None or evidence.measure is None:
-        raise NotFound(missing)
+    missing = NotFound(f"找不到编号为 {evidence_id} 的措施佐证材料", code="evidence_missing")
+    if evidence is None:
+        raise missing
+    if evidence.measure is None:
+        assert evidence.indicator_report is not None
+        require_plan(actor, evidence.indicator_report.indicator.plan, missing)
+        raise missing  # an indicator's evidence is not replaced or removed on its own
+    # In the words of missing evidence: not even the measure's number is another zone's to learn.
     require_plan(actor, evidence.measure.plan, missing)
+    authorize(actor, Work.VIEW, measure_units(session, evidence.measure).responsibility)
     return evidence
 
 
 def replace_evidence(
     uow: UnitOfWork,
     store: EvidenceStore,
-    actor_name: str | None,
+    actor: Actor | None,
     evidence_id: int,
     *,
     new: NewEvidence,
     today: dt.date | None = None,
 ) -> list[EvidenceView]:
     """Supersede a piece of evidence with a new one; both stay on record."""
+    person = person_required(actor)
     today = today or office_today()
     kinds = new.kinds()
     if not kinds:
-        raise InputError("请给出替换用的佐证文件、--link 链接或 --note 说明")
+        raise InputError("请给出替换用的佐证文件、链接或说明", code="no_evidence")
     _check_links(new.links)
     doc_date = _doc_date(new.doc_date, today)
-    target = f"佐证材料#{evidence_id}"
+    target = evidence_target(evidence_id)
 
-    def check(session: Session, chain: AuditChain, actor: Actor) -> Evidence:
-        old = _find_evidence(session, evidence_id, actor)
+    def check(session: Session, chain: AuditChain) -> Evidence:
+        old = _find_evidence(session, evidence_id, person)
         assert old.measure is not None
-        check_writable(session, actor, old.measure)
-        check_own_evidence(session, actor, old)
+        check_writable(session, person, old.measure)
+        check_own_evidence(session, person, old)
         if not old.current:
-            raise Refused(f"佐证材料#{evidence_id} 已被替换或删除,不能再替换")
+            raise Refused(f"佐证材料#{evidence_id} 已被替换或删除,不能再替换", code="evidence_gone")
         if old.item is not None:
             _item(old.measure, old.item.position, kinds)
         return old
 
-    run_audited(uow, actor_name, "evidence_replace", target, check)
+    run_audited(uow, person, "evidence_replace", target, check)
 
     def write(blobs: list[StoredBlob]) -> list[EvidenceView]:
-        def work(session: Session, chain: AuditChain, actor: Actor) -> list[EvidenceView]:
-            old = check(session, chain, actor)
+        def work(session: Session, chain: AuditChain) -> list[EvidenceView]:
+            old = check(session, chain)
             measure = old.measure
             assert measure is not None
-            rows = _rows(new, blobs, actor=actor, doc_date=doc_date, measure=measure, item=old.item)
+            rows = _rows(new, blobs, actor=person, doc_date=doc_date, measure=measure, item=old.item)
             session.add_all(rows)
             session.flush()
             old.superseded_by_id = rows[0].id
             measure.updated_at = utcnow()
-            measure_target = f"{measure.plan.key}/{measure.ref}"
+            name = target_of(measure)
             detail = _audit_detail(rows, old.item, blobs) | {"replaces": evidence_id}
-            chain.append(actor, "evidence_replace", measure_target, comment=new.note, detail=detail)
-            return [view_of(r, measure_target) for r in rows]
+            chain.append(person, "evidence_replace", name, comment=new.note, detail=detail)
+            return [view_of(r, name) for r in rows]
 
-        return run_audited(uow, actor_name, "evidence_replace", target, work)
+        return run_audited(uow, person, "evidence_replace", target, work)
 
     return with_blobs(uow, store, new.files, write)
 
 
-def remove_evidence(uow: UnitOfWork, actor_name: str | None, evidence_id: int) -> EvidenceView:
+def remove_evidence(uow: UnitOfWork, actor: Actor | None, evidence_id: int) -> EvidenceView:
     """Take back evidence added by mistake; only before the measure's first self-check."""
-    target = f"佐证材料#{evidence_id}"
+    person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> EvidenceView:
-        evidence = _find_evidence(session, evidence_id, actor)
+    def work(session: Session, chain: AuditChain) -> EvidenceView:
+        evidence = _find_evidence(session, evidence_id, person)
         measure = evidence.measure
         assert measure is not None
-        check_writable(session, actor, measure)
-        check_own_evidence(session, actor, evidence)
+        check_writable(session, person, measure)
+        check_own_evidence(session, person, evidence)
         if measure.self_checks:
             raise Refused(
-                f"{measure.label}已提交过自查,佐证材料不能删除,只能替换(zonecheck evidence replace {evidence_id})"
+                f"{measure.label}已提交过自查,佐证材料不能删除,只能替换",
+                code="evidence_locked",
+                params={"evidence": evidence_id},
             )
         if not evidence.current:
-            raise Refused(f"佐证材料#{evidence_id} 已被替换或删除")
+            raise Refused(f"佐证材料#{evidence_id} 已被替换或删除", code="evidence_gone")
         evidence.removed_at = utcnow()
         measure.updated_at = utcnow()
-        measure_target = f"{measure.plan.key}/{measure.ref}"
-        chain.append(actor, "evidence_remove", measure_target, detail=_audit_detail([evidence], evidence.item))
-        return view_of(evidence, measure_target)
+        name = target_of(measure)
+        chain.append(person, "evidence_remove", name, detail=_audit_detail([evidence], evidence.item))
+        return view_of(evidence, name)
 
-    return run_audited(uow, actor_name, "evidence_remove", target, work)
+    return run_audited(uow, person, "evidence_remove", evidence_target(evidence_id), work)
 
 
 def list_evidence(
-    uow: UnitOfWork, viewer: Actor | None, ident: str, *, include_old: bool = False
+    uow: UnitOfWork, viewer: Actor | None, measure_id: int, *, include_old: bool = False
 ) -> list[EvidenceView]:
-    """A measure's evidence, for someone who may see the measure (None: the operator)."""
+    """A measure's evidence, for someone who may open the measure (None: the operator)."""
 
     def read(session: Session) -> list[EvidenceView]:
-        measure = find_measure(session, ident, viewer)
-        if viewer is not None:
-            authorize(viewer, Work.VIEW, measure_units(session, measure).responsibility)
-        target = f"{measure.plan.key}/{measure.ref}"
-        return [view_of(e, target) for e in measure.evidence if include_old or e.current]
+        measure, _ = open_measure_by_id(session, viewer, measure_id)
+        name = target_of(measure)
+        return [view_of(e, name) for e in measure.evidence if include_old or e.current]
 
-    return run_read(uow, viewer, "evidence_list", ident, read)
+    return run_read(uow, viewer, "evidence_list", measure_target(measure_id), read)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import InputError, NotFound, Refused
 from workflow.evidence import EvidenceStore, StoredBlob
 from workflow.models import Indicator, IndicatorReport
-from workflow.services.acting import measure_units, run_audited
+from workflow.services.acting import measure_units, person_required, plan_target, run_audited
 from workflow.services.audit_log import AuditChain
 from workflow.services.evidence import NewEvidence, _audit_detail, _check_links, _rows, with_blobs
-from workflow.services.plan_queries import find_plan
+from workflow.services.plan_queries import plan_by_id
 from workflow.services.progress import indicator_met
 
 
@@ -30,8 +30,8 @@ def parse_value(text: str) -> Decimal:
         raise InputError(str(exc)) from None
 
 
-def _find_indicator(session: Session, plan_ident: str, number: int, actor: Actor) -> Indicator:
-    plan = find_plan(session, plan_ident, actor)
+def _find_indicator(session: Session, plan_id: int, number: int, actor: Actor) -> Indicator:
+    plan = plan_by_id(session, actor, plan_id)
     indicator = session.scalar(
         select(Indicator).where(
             Indicator.plan_id == plan.id,
@@ -40,7 +40,9 @@ def _find_indicator(session: Session, plan_ident: str, number: int, actor: Actor
         )
     )
     if indicator is None:
-        raise NotFound(f"方案 {plan.key} 没有第 {number} 项量化指标;可用 zonecheck indicator list {plan.key} 查看")
+        raise NotFound(
+            f"方案 {plan.key} 没有第 {number} 项量化指标", code="indicator_missing", params={"plan": plan.key}
+        )
     return indicator
 
 
@@ -51,14 +53,16 @@ def _may_report(session: Session, actor: Actor, indicator: Indicator) -> None:
     if indicator.measure is not None:
         authorize(actor, Work.UNIT_WORK, measure_units(session, indicator.measure).responsibility)
     elif actor.zone_id != indicator.plan.zone_id:
-        raise Refused(f"{actor.describe()}不属于方案 {indicator.plan.key} 所在辖区,不能报送其量化指标")
+        raise Refused(
+            f"{actor.describe()}不属于方案 {indicator.plan.key} 所在辖区,不能报送其量化指标", code="other_zone"
+        )
 
 
 def report_value(
     uow: UnitOfWork,
     store: EvidenceStore,
-    actor_name: str | None,
-    plan_ident: str,
+    actor: Actor | None,
+    plan_id: int,
     number: int,
     value_text: str,
     *,
@@ -67,6 +71,7 @@ def report_value(
     today: dt.date | None = None,
 ) -> dict[str, object]:
     """Record an indicator's actual value as of a date, with its evidence (files, links)."""
+    person = person_required(actor)
     today = today or office_today()
     value = parse_value(value_text)
     as_of = as_of or today
@@ -74,25 +79,27 @@ def report_value(
         raise InputError(f"统计日期 {as_of.isoformat()} 晚于今天")
     _check_links(evidence.links)
     if not evidence.files and not evidence.links:
-        raise InputError("填报指标须附佐证材料:文件或 --link 链接")
-    target = f"{plan_ident}#指标{number}"
+        raise InputError("填报指标须附佐证材料:文件或链接", code="indicator_evidence")
 
-    def check(session: Session, chain: AuditChain, actor: Actor) -> Indicator:
-        indicator = _find_indicator(session, plan_ident, number, actor)
-        _may_report(session, actor, indicator)
+    def target(session: Session) -> str:
+        return f"{plan_target(plan_id)(session)}#指标{number}"
+
+    def check(session: Session, chain: AuditChain) -> Indicator:
+        indicator = _find_indicator(session, plan_id, number, person)
+        _may_report(session, person, indicator)
         return indicator
 
-    run_audited(uow, actor_name, "indicator_report", target, check)
+    run_audited(uow, person, "indicator_report", target, check)
 
     def write(blobs: list[StoredBlob]) -> dict[str, object]:
-        def work(session: Session, chain: AuditChain, actor: Actor) -> dict[str, object]:
-            indicator = check(session, chain, actor)
+        def work(session: Session, chain: AuditChain) -> dict[str, object]:
+            indicator = check(session, chain)
             report = IndicatorReport(
-                value=value, as_of=as_of, note=evidence.note.strip(), person_id=actor.id, unit_id=actor.unit_id
+                value=value, as_of=as_of, note=evidence.note.strip(), person_id=person.id, unit_id=person.unit_id
             )
             indicator.reports.append(report)
             session.flush()
-            rows = _rows(evidence, blobs, actor=actor, doc_date=as_of, indicator_report=report)
+            rows = _rows(evidence, blobs, actor=person, doc_date=as_of, indicator_report=report)
             session.add_all(rows)
             session.flush()
             met = indicator_met(indicator, value)
@@ -102,9 +109,9 @@ def report_value(
                 "value": amounts.plain(value),
                 "met": met,
             }
-            chain.append(actor, "indicator_report", f"{indicator.plan.key}#指标{number}", detail=detail)
+            chain.append(person, "indicator_report", f"{indicator.plan.key}#指标{number}", detail=detail)
             return {"metric": indicator.metric, "value": value, "unit": indicator.unit, "met": met}
 
-        return run_audited(uow, actor_name, "indicator_report", target, work)
+        return run_audited(uow, person, "indicator_report", target, work)
 
     return with_blobs(uow, store, evidence.files, write)

@@ -51,6 +51,8 @@ _MAX_DOUBLINGS = 30  # 2**30 s is beyond every cap: the exponent never grows unb
 class LoginRefused(Refused):
     """Wrong name or password, or too many tries; `retry_after` seconds when throttled."""
 
+    code = "login_refused"
+
     def __init__(self, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after

@@ -7,6 +7,7 @@ records that go with it, and appends the audit entry. A refusal changes nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from checklists.catalog import DeadlineKind
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
-from workflow.domain.lifecycle import ItemShortfall, Request, fire, wrong_state_message
+from workflow.domain.lifecycle import ItemShortfall, Request, fire, wrong_state
 from workflow.domain.permissions import Actor, Work, authorize, level_refusal
 from workflow.domain.states import (
     ACTION_LABELS,
@@ -30,24 +31,43 @@ from workflow.domain.states import (
 )
 from workflow.errors import InputError, Refused
 from workflow.models import Measure, MeasurePart, Plan, Review, SelfCheck, utcnow
-from workflow.services.acting import check_version, find_measure, measure_units, run_audited
+from workflow.services.acting import (
+    MeasureUnits,
+    check_version,
+    measure_target,
+    measure_units,
+    open_measure_by_id,
+    person_required,
+    run_audited,
+    target_of,
+)
 from workflow.services.audit_log import AuditChain
 from workflow.services.visibility import zones_of
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a command did, for the CLI (or web page) to say."""
+    """What a command did, for the CLI (or web page) to say, and the measure as it now is."""
 
-    target: str  # PLAN/REF
+    target: str  # PLAN_KEY/REF, for display
     action: str
     from_state: MeasureState
     to_state: MeasureState
     message: str
+    measure_id: int = 0
+    version: int = 0  # after the change: what the next command's expected_version is
+    rectification_due: dt.date | None = None
 
 
-def target_of(measure: Measure) -> str:
-    return f"{measure.plan.key}/{measure.ref}"
+def _settled(session: Session, measure: Measure, outcome: Outcome) -> Outcome:
+    """The outcome with the measure's new version, written (flushed) in this transaction."""
+    session.flush()
+    return dataclasses.replace(
+        outcome,
+        measure_id=measure.id,
+        version=measure.version_id,
+        rectification_due=measure.rectification_due,
+    )
 
 
 def plan_period(session: Session, plan: Plan) -> obligations.PlanPeriod:
@@ -73,18 +93,19 @@ def measure_dates(measure: Measure) -> obligations.MeasureDates:
 
 def _refuse_if_retired(measure: Measure) -> None:
     if measure.retired_at is not None:
-        raise Refused(f"{measure.label}已不在现行方案中(已撤销),不能再办理")
+        raise Refused(f"{measure.label}已不在现行方案中(已撤销),不能再办理", code="retired")
 
 
 def _measure_for(
-    session: Session, ident: str, actor: Actor, work: Work, expected_version: int | None = None
-) -> Measure:
-    """The measure, if it is current, unchanged since the caller read it, and `actor` may act."""
-    measure = find_measure(session, ident, actor)
+    session: Session, measure_id: int, actor: Actor, work: Work, expected_version: int | None = None
+) -> tuple[Measure, MeasureUnits]:
+    """The measure, if `actor` may open it, it is current, unchanged since the caller read it,
+    and `actor` may do `work` on it."""
+    measure, units = open_measure_by_id(session, actor, measure_id)
     check_version(measure, expected_version)
     _refuse_if_retired(measure)
-    authorize(actor, work, measure_units(session, measure).responsibility)
-    return measure
+    authorize(actor, work, units.responsibility)
+    return measure, units
 
 
 def _transition(
@@ -114,51 +135,52 @@ def _transition(
 
 
 def start(
-    uow: UnitOfWork, actor_name: str | None, ident: str, *, expected_version: int | None = None
+    uow: UnitOfWork, actor: Actor | None, measure_id: int, *, expected_version: int | None = None
 ) -> Outcome:
     """A responsible unit starts work on a planned measure."""
+    person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = _measure_for(session, ident, actor, Work.UNIT_WORK, expected_version)
-        return _transition(chain, actor, measure, Action.START, Request())
+    def work(session: Session, chain: AuditChain) -> Outcome:
+        measure, _ = _measure_for(session, measure_id, person, Work.UNIT_WORK, expected_version)
+        return _settled(session, measure, _transition(chain, person, measure, Action.START, Request()))
 
-    return run_audited(uow, actor_name, Action.START.value, ident, work)
+    return run_audited(uow, person, Action.START.value, measure_target(measure_id), work)
 
 
 def set_part(
     uow: UnitOfWork,
-    actor_name: str | None,
-    ident: str,
+    actor: Actor | None,
+    measure_id: int,
     *,
     done: bool = True,
     expected_version: int | None = None,
 ) -> Outcome:
     """The acting person's unit marks its part of the measure done (or not done after all)."""
     action = "part_done" if done else "part_undone"
+    person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = find_measure(session, ident, actor)
-        check_version(measure, expected_version)
-        _refuse_if_retired(measure)
-        units = measure_units(session, measure)
-        authorize(actor, Work.UNIT_WORK, units.responsibility)
+    def work(session: Session, chain: AuditChain) -> Outcome:
+        measure, units = _measure_for(session, measure_id, person, Work.UNIT_WORK, expected_version)
         if measure.state is not MeasureState.IN_PROGRESS:
-            hint = ",请先运行 zonecheck start" if measure.state is MeasureState.PLANNED else ""
             raise Refused(
-                f"{measure.label}当前为“{STATE_LABELS[measure.state]}”,只有推进中的措施可以标记单位部分{hint}"
+                f"{measure.label}当前为“{STATE_LABELS[measure.state]}”,只有推进中的措施可以标记单位部分",
+                code="not_started" if measure.state is MeasureState.PLANNED else "wrong_state",
+                params={"measure": target_of(measure)},
             )
-        assert actor.unit_id is not None  # members always belong to a unit
-        part = next((p for p in measure.parts if p.unit_id == actor.unit_id), None)
+        assert person.unit_id is not None  # members always belong to a unit
+        part = next((p for p in measure.parts if p.unit_id == person.unit_id), None)
         if part is None:
-            part = MeasurePart(unit_id=actor.unit_id)
+            part = MeasurePart(unit_id=person.unit_id)
             measure.parts.append(part)
         if bool(part.done_at) == done:
             state = "已" if done else "尚未"
-            raise Refused(f"{actor.unit_name}在{measure.label}中的部分{state}标记完成,无需重复操作")
-        part.done_at, part.done_by_id = (utcnow(), actor.id) if done else (None, None)
+            raise Refused(
+                f"{person.unit_name}在{measure.label}中的部分{state}标记完成,无需重复操作", code="part_unchanged"
+            )
+        part.done_at, part.done_by_id = (utcnow(), person.id) if done else (None, None)
         measure.updated_at = utcnow()  # bumps the version: parts count for optimistic locking
         target = target_of(measure)
-        chain.append(actor, action, target, detail={"unit": actor.unit_name})
+        chain.append(person, action, target, detail={"unit": person.unit_name})
         pending = [
             name
             for uid, name in units.unit_names.items()
@@ -166,11 +188,10 @@ def set_part(
         ]
         left = f";尚待:{'、'.join(pending)}" if pending else ";所有责任单位均已完成"
         what = "已标记完成" if done else "已取消完成标记"
-        return Outcome(
-            target, action, measure.state, measure.state, f"{actor.unit_name}在{measure.label}中的部分{what}{left}"
-        )
+        message = f"{person.unit_name}在{measure.label}中的部分{what}{left}"
+        return _settled(session, measure, Outcome(target, action, measure.state, measure.state, message))
 
-    return run_audited(uow, actor_name, action, ident, work)
+    return run_audited(uow, person, action, measure_target(measure_id), work)
 
 
 def submission_request(
@@ -208,8 +229,8 @@ def submission_request(
 
 def submit_self_check(
     uow: UnitOfWork,
-    actor_name: str | None,
-    ident: str,
+    actor: Actor | None,
+    measure_id: int,
     *,
     statement: str,
     ratings: Mapping[int, Rating] | None = None,
@@ -218,9 +239,10 @@ def submit_self_check(
 ) -> Outcome:
     """The lead unit submits the measure's self-check (自查) with its statement and ratings."""
     today = today or office_today()
+    person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = _measure_for(session, ident, actor, Work.SUBMIT, expected_version)
+    def work(session: Session, chain: AuditChain) -> Outcome:
+        measure, _ = _measure_for(session, measure_id, person, Work.SUBMIT, expected_version)
         positions = {item.position for item in measure.checklist}
         unknown = sorted(set(ratings or {}) - positions)
         if unknown:
@@ -240,7 +262,7 @@ def submit_self_check(
         request = submission_request(session, measure, statement, today)
         outcome = _transition(
             chain,
-            actor,
+            person,
             measure,
             Action.SUBMIT_SELF_CHECK,
             request,
@@ -253,14 +275,14 @@ def submit_self_check(
                 round=rounds + 1,
                 statement=statement.strip(),
                 ratings=resolved,
-                person_id=actor.id,
-                unit_id=actor.unit_id,
+                person_id=person.id,
+                unit_id=person.unit_id,
             )
         )
         measure.rectification_due = None
-        return outcome
+        return _settled(session, measure, outcome)
 
-    return run_audited(uow, actor_name, Action.SUBMIT_SELF_CHECK.value, ident, work)
+    return run_audited(uow, person, Action.SUBMIT_SELF_CHECK.value, measure_target(measure_id), work)
 
 
 def open_round(measure: Measure) -> SelfCheck | None:
@@ -270,26 +292,27 @@ def open_round(measure: Measure) -> SelfCheck | None:
 
 
 def withdraw(
-    uow: UnitOfWork, actor_name: str | None, ident: str, *, expected_version: int | None = None
+    uow: UnitOfWork, actor: Actor | None, measure_id: int, *, expected_version: int | None = None
 ) -> Outcome:
     """The lead unit takes back its self-check before any review level has decided."""
+    person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = _measure_for(session, ident, actor, Work.SUBMIT, expected_version)
+    def work(session: Session, chain: AuditChain) -> Outcome:
+        measure, _ = _measure_for(session, measure_id, person, Work.SUBMIT, expected_version)
         current = open_round(measure)
         request = Request(reviews_in_round=len(current.reviews) if current else 0)
-        outcome = _transition(chain, actor, measure, Action.WITHDRAW, request)
+        outcome = _transition(chain, person, measure, Action.WITHDRAW, request)
         if current is not None:
             current.withdrawn_at = utcnow()
-        return outcome
+        return _settled(session, measure, outcome)
 
-    return run_audited(uow, actor_name, Action.WITHDRAW.value, ident, work)
+    return run_audited(uow, person, Action.WITHDRAW.value, measure_target(measure_id), work)
 
 
 def _reviewable(measure: Measure, action: Action) -> SelfCheck:
     current = open_round(measure)
     if measure.state is not MeasureState.SELF_CHECKED or current is None:
-        raise Refused(wrong_state_message(measure.label, measure.state, action))
+        raise wrong_state(measure.label, measure.state, action)
     return current
 
 
@@ -301,8 +324,8 @@ def level_name(levels: list[str], level: int) -> str:
 
 def accept(
     uow: UnitOfWork,
-    actor_name: str | None,
-    ident: str,
+    actor: Actor | None,
+    measure_id: int,
     *,
     score: int | None = None,
     comment: str = "",
@@ -310,33 +333,35 @@ def accept(
 ) -> Outcome:
     """A review level passes the self-check; the last level's pass accepts the measure."""
     _check_score(score)
+    person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = _measure_for(session, ident, actor, Work.REVIEW, expected_version)
+    def work(session: Session, chain: AuditChain) -> Outcome:
+        measure, _ = _measure_for(session, measure_id, person, Work.REVIEW, expected_version)
         current = _reviewable(measure, Action.ACCEPT)
         levels = list(measure.plan.review_levels) or ["领导小组办公室审核"]
         passed = [r for r in current.reviews if r.verdict is Verdict.PASS]
-        if any(r.person_id == actor.id for r in passed):
+        if any(r.person_id == person.id for r in passed):
             raise Refused(
-                f"{actor.describe()}已在本轮通过了{measure.label}的“{passed[-1].level_name}”,"
-                "下一级审核须由其他审核人进行"
+                f"{person.describe()}已在本轮通过了{measure.label}的“{passed[-1].level_name}”,"
+                "下一级审核须由其他审核人进行",
+                code="passed_earlier_level",
             )
         level = len(passed) + 1
-        _check_level(actor, measure, level, level_name(levels, level))
+        _check_level(person, measure, level, level_name(levels, level))
         review = Review(
             level=level,
             level_name=level_name(levels, level),
             verdict=Verdict.PASS,
             comment=comment.strip(),
             score=score,
-            person_id=actor.id,
+            person_id=person.id,
         )
         current.reviews.append(review)
         detail = {"level": level, "level_name": review.level_name, "score": score}
         if level < len(levels):
             target = target_of(measure)
             chain.append(
-                actor,
+                person,
                 "review_pass",
                 target,
                 from_state=measure.state.value,
@@ -345,7 +370,7 @@ def accept(
                 detail=detail,
             )
             measure.updated_at = utcnow()
-            return Outcome(
+            passed_level = Outcome(
                 target,
                 "review_pass",
                 measure.state,
@@ -353,18 +378,18 @@ def accept(
                 f"{measure.label}:{review.level_name}通过(第 {level}/{len(levels)} 级),"
                 f"待{levels[level]}",
             )
+            return _settled(session, measure, passed_level)
         request = Request(levels_passed=level, levels_required=len(levels))
-        return _transition(
-            chain, actor, measure, Action.ACCEPT, request, comment=comment, detail=detail
-        )
+        outcome = _transition(chain, person, measure, Action.ACCEPT, request, comment=comment, detail=detail)
+        return _settled(session, measure, outcome)
 
-    return run_audited(uow, actor_name, Action.ACCEPT.value, ident, work)
+    return run_audited(uow, person, Action.ACCEPT.value, measure_target(measure_id), work)
 
 
 def return_for_rectification(
     uow: UnitOfWork,
-    actor_name: str | None,
-    ident: str,
+    actor: Actor | None,
+    measure_id: int,
     *,
     comment: str,
     due: dt.date | None = None,
@@ -375,9 +400,10 @@ def return_for_rectification(
     """A review level returns the self-check for rectification (退回整改) with a deadline."""
     _check_score(score)
     today = today or office_today()
+    person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = _measure_for(session, ident, actor, Work.REVIEW, expected_version)
+    def work(session: Session, chain: AuditChain) -> Outcome:
+        measure, _ = _measure_for(session, measure_id, person, Work.REVIEW, expected_version)
         current = _reviewable(measure, Action.RETURN_FOR_RECTIFICATION)
         if due is not None and due < today:
             raise InputError(f"整改期限 {due.isoformat()} 早于今天 {today.isoformat()}")
@@ -385,7 +411,7 @@ def return_for_rectification(
         levels = list(measure.plan.review_levels) or ["领导小组办公室审核"]
         level = sum(1 for r in current.reviews if r.verdict is Verdict.PASS) + 1
         this_level = level_name(levels, level)
-        _check_level(actor, measure, level, this_level)
+        _check_level(person, measure, level, this_level)
         detail = {
             "level": level,
             "level_name": this_level,
@@ -394,7 +420,7 @@ def return_for_rectification(
         }
         outcome = _transition(
             chain,
-            actor,
+            person,
             measure,
             Action.RETURN_FOR_RECTIFICATION,
             Request(comment=comment),
@@ -409,47 +435,47 @@ def return_for_rectification(
                 comment=comment.strip(),
                 score=score,
                 rectification_due=deadline,
-                person_id=actor.id,
+                person_id=person.id,
             )
         )
         measure.rectification_due = deadline
-        return Outcome(
-            outcome.target,
-            outcome.action,
-            outcome.from_state,
-            outcome.to_state,
-            f"{outcome.message};整改期限 {deadline.isoformat()}",
-        )
+        outcome = dataclasses.replace(outcome, message=f"{outcome.message};整改期限 {deadline.isoformat()}")
+        return _settled(session, measure, outcome)
 
-    return run_audited(uow, actor_name, Action.RETURN_FOR_RECTIFICATION.value, ident, work)
+    return run_audited(
+        uow, person, Action.RETURN_FOR_RECTIFICATION.value, measure_target(measure_id), work
+    )
 
 
 def reopen(
     uow: UnitOfWork,
-    actor_name: str | None,
-    ident: str,
+    actor: Actor | None,
+    measure_id: int,
     *,
     reason: str,
     expected_version: int | None = None,
 ) -> Outcome:
     """The office reopens an accepted measure (e.g. after a spot check), with a reason."""
+    person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> Outcome:
-        measure = _measure_for(session, ident, actor, Work.REVIEW, expected_version)
+    def work(session: Session, chain: AuditChain) -> Outcome:
+        measure, _ = _measure_for(session, measure_id, person, Work.REVIEW, expected_version)
         zones = zones_of(measure.plan)
-        if actor.zone_id not in (zones.zone_id, zones.level_zone_id(len(measure.plan.review_levels))):
-            raise Refused(f"{actor.describe()}所在辖区既非{measure.label}所属辖区,也不负责其最终审核,不能重新打开")
-        return _transition(
-            chain, actor, measure, Action.REOPEN, Request(comment=reason), comment=reason
-        )
+        if person.zone_id not in (zones.zone_id, zones.level_zone_id(len(measure.plan.review_levels))):
+            raise Refused(
+                f"{person.describe()}所在辖区既非{measure.label}所属辖区,也不负责其最终审核,不能重新打开",
+                code="other_zone_level",
+            )
+        outcome = _transition(chain, person, measure, Action.REOPEN, Request(comment=reason), comment=reason)
+        return _settled(session, measure, outcome)
 
-    return run_audited(uow, actor_name, Action.REOPEN.value, ident, work)
+    return run_audited(uow, person, Action.REOPEN.value, measure_target(measure_id), work)
 
 
 def _check_level(actor: Actor, measure: Measure, level: int, name: str) -> None:
     reason = level_refusal(actor, zones_of(measure.plan), measure.label, level, name)
     if reason:
-        raise Refused(reason)
+        raise Refused(reason, code="other_zone_level")
 
 
 def _check_score(score: int | None) -> None:

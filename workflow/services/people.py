@@ -14,9 +14,9 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import ROLE_LABELS, Role
 from workflow.errors import InputError, NotFound, Refused
 from workflow.models import Person, Unit, UnitGroupMember, Zone
-from workflow.services.acting import NO_ACTOR, run_audited
+from workflow.services.acting import person_required, plan_target, run_audited
 from workflow.services.audit_log import AuditChain
-from workflow.services.plan_queries import find_plan, find_unit
+from workflow.services.plan_queries import find_unit, plan_by_id
 from workflow.services.zones import ancestors, default_zone, find_zone, zone_path
 
 
@@ -43,7 +43,7 @@ def _view(person: Person) -> PersonView:
 
 def add_person(
     uow: UnitOfWork,
-    actor_name: str | None,
+    actor: Actor | None,
     name: str,
     *,
     role: Role,
@@ -52,8 +52,8 @@ def add_person(
 ) -> PersonView:
     """Add a person to a zone (default: the admin's own, or the only one).
 
-    The first admin of a zone may be added by nobody (setting up); after that, that zone's
-    admins add its people, and only to units of that zone.
+    The first admin of a zone may be added by nobody (`actor` None: the operator, setting up);
+    after that, that zone's admins add its people, and only to units of that zone.
     """
     name = name.strip()
     if not name:
@@ -61,9 +61,9 @@ def add_person(
     if len(name) > 100:
         raise InputError("姓名过长(不超过 100 个字符)")
     if role is Role.MEMBER and not unit:
-        raise InputError("单位成员须用 --unit 指明所在单位")
+        raise InputError("单位成员须指明所在单位", code="member_without_unit")
 
-    def create(session: Session, chain: AuditChain, actor: Actor | None) -> PersonView:
+    def create(session: Session, chain: AuditChain) -> PersonView:
         home = default_zone(session, zone, actor, create=actor is None)
         if actor is not None:
             authorize(actor, Work.ADMINISTER, zone_id=home.id)
@@ -73,8 +73,9 @@ def add_person(
             unit_row = find_unit(session, unit, home.id) if unit else None
         except NotFound:
             raise InputError(
-                f"辖区“{zone_path(home)}”中没有单位“{unit}”;单位须属于该人员所在辖区"
-                "(可用 zonecheck unit list 查看,zonecheck unit add 添加)"
+                f"辖区“{zone_path(home)}”中没有单位“{unit}”;单位须属于该人员所在辖区",
+                code="unit_missing",
+                params={"unit": unit},
             ) from None
         if unit_row is not None and unit_row.is_group:
             raise InputError(f"“{unit_row.name}”是单位群体,请指定具体的成员单位")
@@ -88,11 +89,13 @@ def add_person(
         )
         return _view(person)
 
-    if actor_name:
-        return run_audited(uow, actor_name, "user_add", name, create)
+    if actor is not None:
+        return run_audited(uow, actor, "user_add", name, create)
     # Setting up a zone: nobody to act as yet, so its first person must be an admin.
     if role is not Role.ADMIN:
-        raise InputError(f"{NO_ACTOR};不指定操作人时只能为尚无管理员的辖区添加第一名管理员(--role admin)")
+        raise InputError(
+            "未指定操作人;不指定操作人时只能为尚无管理员的辖区添加第一名管理员", code="first_person_not_admin"
+        )
     with uow:
         chain = AuditChain(uow.session)
         # Checked under the chain lock: two set-ups at once must not both pass as "first",
@@ -101,8 +104,10 @@ def add_person(
         if uow.session.scalar(
             select(exists().where(Person.role == Role.ADMIN, Person.zone_id == home.id))
         ):
-            raise Refused(f"辖区“{zone_path(home)}”已有管理员:请用 --as 指定该辖区的一名管理员来添加人员")
-        view = create(uow.session, chain, None)
+            raise Refused(
+                f"辖区“{zone_path(home)}”已有管理员,须由该辖区的一名管理员添加人员", code="zone_has_admin"
+            )
+        view = create(uow.session, chain)
         uow.commit()
         return view
 
@@ -170,39 +175,42 @@ def _members(session: Session) -> dict[int, list[str]]:
     return result
 
 
-def add_unit(uow: UnitOfWork, actor_name: str | None, name: str) -> UnitView:
+def add_unit(uow: UnitOfWork, actor: Actor | None, name: str) -> UnitView:
     """Add a unit not named in any plan (e.g. a reviewer's own department)."""
+    person = person_required(actor)
     normalised = normalise_unit_name(name)
     if not normalised:
         raise InputError("单位名称不能为空")
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> UnitView:
-        authorize(actor, Work.ADMINISTER)
-        zone = session.get(Zone, actor.zone_id)
+    def work(session: Session, chain: AuditChain) -> UnitView:
+        authorize(person, Work.ADMINISTER)
+        zone = session.get(Zone, person.zone_id)
         assert zone is not None
         if session.scalar(select(Unit).where(Unit.name == normalised, Unit.zone_id == zone.id)):
             raise InputError(f"辖区“{zone_path(zone)}”中已有单位“{normalised}”")
         unit = Unit(name=normalised, is_group=is_group(normalised), zone=zone)
         session.add(unit)
-        chain.append(actor, "unit_add", normalised, detail={"zone": zone_path(zone)})
+        chain.append(person, "unit_add", normalised, detail={"zone": zone_path(zone)})
         return UnitView(normalised, unit.is_group, [], [], 0, zone_path(zone))
 
-    return run_audited(uow, actor_name, "unit_add", normalised, work)
+    return run_audited(uow, person, "unit_add", normalised, work)
 
 
 def set_group_members(
     uow: UnitOfWork,
-    actor_name: str | None,
+    actor: Actor | None,
     group: str,
     *,
     add: Sequence[str] = (),
     remove: Sequence[str] = (),
 ) -> UnitView:
-    """Map a group such as 各成员单位 to the member units that share its measures."""
+    """Map a group such as 各成员单位 to the member units that share its measures (units are
+    named: a name is a unit's identity within its zone)."""
+    person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> UnitView:
-        authorize(actor, Work.ADMINISTER)
-        group_unit = find_unit(session, group, actor.zone_id)
+    def work(session: Session, chain: AuditChain) -> UnitView:
+        authorize(person, Work.ADMINISTER)
+        group_unit = find_unit(session, group, person.zone_id)
         if not group_unit.is_group:
             group_unit.is_group = True  # the office knows better than the name
         current = {
@@ -213,7 +221,7 @@ def set_group_members(
         }
         added, removed = [], []
         for name in add:
-            member = find_unit(session, name, actor.zone_id)
+            member = find_unit(session, name, person.zone_id)
             if member.is_group:
                 raise InputError(f"“{member.name}”本身是单位群体,不能作为成员")
             if member.id not in current:
@@ -221,21 +229,21 @@ def set_group_members(
                 current[member.id] = UnitGroupMember()
                 added.append(member.name)
         for name in remove:
-            member = find_unit(session, name, actor.zone_id)
+            member = find_unit(session, name, person.zone_id)
             link = current.pop(member.id, None)
             if link is None:
                 raise InputError(f"“{member.name}”不是“{group_unit.name}”的成员")
             session.delete(link)
             removed.append(member.name)
         chain.append(
-            actor, "unit_group", group_unit.name, detail={"added": added, "removed": removed}
+            person, "unit_group", group_unit.name, detail={"added": added, "removed": removed}
         )
         session.flush()
         return UnitView(
-            group_unit.name, True, _members(session).get(group_unit.id, []), [], 0, actor.zone_name
+            group_unit.name, True, _members(session).get(group_unit.id, []), [], 0, person.zone_name
         )
 
-    return run_audited(uow, actor_name, "unit_group", group, work)
+    return run_audited(uow, person, "unit_group", group, work)
 
 
 MAX_REVIEW_LEVELS = 10
@@ -243,14 +251,15 @@ MAX_REVIEW_LEVELS = 10
 
 def set_review_levels(
     uow: UnitOfWork,
-    actor_name: str | None,
-    plan_ident: str,
+    actor: Actor | None,
+    plan_id: int,
     levels: Sequence[str],
     *,
     level_zones: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Set a plan's review levels in order (e.g. 初审 专家评审), and which levels the office of
     an enclosing zone reviews (`{"专家评审": "上海市"}`; the others are the plan's zone's)."""
+    person = person_required(actor)
     names = [level.strip() for level in levels if level.strip()]
     if not names:
         raise InputError("至少需要一个审核层级")
@@ -262,9 +271,9 @@ def set_review_levels(
     if unknown:
         raise InputError(f"指定了辖区的审核层级“{'、'.join(unknown)}”不在所列层级之中")
 
-    def work(session: Session, chain: AuditChain, actor: Actor) -> list[str]:
-        plan = find_plan(session, plan_ident, actor)
-        authorize(actor, Work.ADMINISTER, zone_id=plan.zone_id)
+    def work(session: Session, chain: AuditChain) -> list[str]:
+        plan = plan_by_id(session, person, plan_id)
+        authorize(person, Work.ADMINISTER, zone_id=plan.zone_id)
         enclosing = {plan.zone_id: plan.zone, **{z.id: z for z in ancestors(plan.zone)}}
         assigned: dict[str, int] = {}
         for level, zone_name in (level_zones or {}).items():
@@ -280,7 +289,7 @@ def set_review_levels(
         plan.review_levels = names
         plan.level_zones = assigned
         chain.append(
-            actor,
+            person,
             "review_levels",
             plan.key,
             detail={
@@ -291,4 +300,4 @@ def set_review_levels(
         )
         return names
 
-    return run_audited(uow, actor_name, "review_levels", plan_ident, work)
+    return run_audited(uow, person, "review_levels", plan_target(plan_id), work)

@@ -58,7 +58,7 @@ def find_plan(session: Session, ident: str, viewer: Actor | None) -> Plan:
     like a missing one (`Hidden`).
     """
     ident = ident.strip()
-    missing = f"找不到方案“{ident}”;可用 zonecheck plans 查看已导入的方案"
+    missing = NotFound(f"找不到方案“{ident}”", code="plan_missing", params={"plan": ident})
     visible = visible_plan_ids(session, viewer)
 
     def among_visible(query: Select[Plan]) -> Select[Plan]:
@@ -75,7 +75,9 @@ def find_plan(session: Session, ident: str, viewer: Actor | None) -> Plan:
             )
         )
         if len(by_prefix) > 1:
-            raise NotFound(f"“{ident}”对应多个方案,请写出完整的方案编号;可用 zonecheck plans 查看")
+            raise NotFound(
+                f"“{ident}”对应多个方案,请写出完整的方案编号", code="plan_ambiguous", params={"plan": ident}
+            )
         plan = by_prefix[0] if by_prefix else None
     if plan is None and ident.isdigit() and len(ident) <= 18:
         plan = session.get(Plan, int(ident))
@@ -88,7 +90,17 @@ def find_plan(session: Session, ident: str, viewer: Actor | None) -> Plan:
         ).first()
         if hidden is not None and ident:
             require_plan(viewer, hidden, missing)  # raises Hidden: audited by the caller
-        raise NotFound(missing)
+        raise missing
+    return require_plan(viewer, plan, missing)
+
+
+def plan_by_id(session: Session, viewer: Actor | None, plan_id: int) -> Plan:
+    """Plan number `plan_id` (the web's addresses; the CLI once it has resolved a name), if
+    `viewer` may see it; another zone's plan is Hidden in the words of a missing one."""
+    missing = NotFound(f"找不到编号为 {plan_id} 的方案")
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise missing
     return require_plan(viewer, plan, missing)
 
 
@@ -109,9 +121,9 @@ def find_unit(session: Session, name: str, zone_id: int | None) -> Unit:
             )
         )
     if len(units) > 1:
-        raise NotFound(f"多个辖区都有责任单位“{name}”,请以该辖区人员身份(--as)操作")
+        raise NotFound(f"多个辖区都有责任单位“{name}”", code="unit_ambiguous", params={"unit": name})
     if not units:
-        raise NotFound(f"找不到责任单位“{name}”")
+        raise NotFound(f"找不到责任单位“{name}”", code="unit_missing", params={"unit": name})
     return units[0]
 
 

@@ -16,7 +16,7 @@ from checklists.catalog import Comparator
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
-from workflow.domain.permissions import Actor, Work, authorize
+from workflow.domain.permissions import Actor
 from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, MeasureState, Verdict
 from workflow.models import (
     AuditEntry,
@@ -28,9 +28,17 @@ from workflow.models import (
     Review,
     SelfCheck,
 )
-from workflow.services.acting import find_measure, measure_units, members_for, run_read
+from workflow.services.acting import (
+    measure_target,
+    measure_units,
+    members_for,
+    open_measure_by_id,
+    plan_target,
+    run_read,
+    target_of,
+)
 from workflow.services.measure_work import plan_period
-from workflow.services.plan_queries import find_plan
+from workflow.services.plan_queries import plan_by_id
 
 NO_UNIT = "(未写明责任单位)"  # where a measure names no responsible unit
 
@@ -71,6 +79,8 @@ class MeasureRow:
     due_soon: dt.date | None
     rectification_due: dt.date | None
     score: int | None
+    id: int  # the measure's number, for links and actions
+    version: int  # for an action's expected_version
 
 
 @dataclass
@@ -147,9 +157,16 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
                 due_soon=None if late else obligations.due_soon(md, period, today),
                 rectification_due=m.rectification_due,
                 score=scores.get(m.id),
+                id=m.id,
+                version=m.version_id,
             )
         )
     average = round(sum(all_scores) / len(all_scores), 1) if all_scores else None
+    return PlanProgress(plan, today, rows, average, indicator_table(session, plan))
+
+
+def indicator_table(session: Session, plan: Plan) -> list[dict[str, Any]]:
+    """The plan's current indicators with their latest reported value and whether it is met."""
     indicators = []
     for ind in session.scalars(
         select(Indicator)
@@ -174,7 +191,7 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
                 "met": indicator_met(ind, latest.value) if latest else None,
             }
         )
-    return PlanProgress(plan, today, rows, average, indicators)
+    return indicators
 
 
 def _number(value: Decimal | None) -> int | float | None:
@@ -189,15 +206,41 @@ def _counts(rows: list[MeasureRow]) -> dict[str, int]:
 
 
 def plan_status(
-    uow: UnitOfWork, viewer: Actor | None, plan_ident: str, *, today: dt.date | None = None
+    uow: UnitOfWork, viewer: Actor | None, plan_id: int, *, today: dt.date | None = None
 ) -> dict[str, Any]:
     """Counts by state, section and unit; acceptance rate, average score, overdue and returned."""
     today = today or office_today()
-    return run_read(uow, viewer, "plan_status", plan_ident, lambda s: _status(s, viewer, plan_ident, today))
+    return run_read(
+        uow, viewer, "plan_status", plan_target(plan_id), lambda s: _status(s, viewer, plan_id, today)
+    )
 
 
-def _status(session: Session, viewer: Actor | None, plan_ident: str, today: dt.date) -> dict[str, Any]:
-    plan = find_plan(session, plan_ident, viewer)
+def plan_measures(
+    uow: UnitOfWork, viewer: Actor | None, plan_id: int, *, today: dt.date | None = None
+) -> tuple[str, list[MeasureRow]]:
+    """The plan's title and its current measures' rows (state, units, lateness, number)."""
+    today = today or office_today()
+
+    def read(session: Session) -> tuple[str, list[MeasureRow]]:
+        plan = plan_by_id(session, viewer, plan_id)
+        return plan.title, plan_progress(session, plan, today).rows
+
+    return run_read(uow, viewer, "view", plan_target(plan_id), read)
+
+
+def plan_indicators(uow: UnitOfWork, viewer: Actor | None, plan_id: int) -> list[dict[str, Any]]:
+    """The plan's indicators, their targets and latest reported values."""
+    return run_read(
+        uow,
+        viewer,
+        "view",
+        plan_target(plan_id),
+        lambda session: indicator_table(session, plan_by_id(session, viewer, plan_id)),
+    )
+
+
+def _status(session: Session, viewer: Actor | None, plan_id: int, today: dt.date) -> dict[str, Any]:
+    plan = plan_by_id(session, viewer, plan_id)
     progress = plan_progress(session, plan, today)
     rows = progress.rows
     by_section: dict[str, list[MeasureRow]] = defaultdict(list)
@@ -270,17 +313,17 @@ def overdue_by_unit(progress: PlanProgress) -> list[dict[str, Any]]:
 
 
 def overdue_list(
-    uow: UnitOfWork, viewer: Actor | None, plan_ident: str, *, today: dt.date | None = None
+    uow: UnitOfWork, viewer: Actor | None, plan_id: int, *, today: dt.date | None = None
 ) -> dict[str, Any]:
     """The office's 督办 list: overdue (and due-soon) measures grouped by responsible unit."""
     today = today or office_today()
 
     def read(session: Session) -> tuple[dict[str, str], PlanProgress]:
-        plan = find_plan(session, plan_ident, viewer)
+        plan = plan_by_id(session, viewer, plan_id)
         # Read now: leaving the unit of work rolls back, which expires the plan's attributes.
         return {"key": plan.key, "title": plan.title}, plan_progress(session, plan, today)
 
-    plan_info, progress = run_read(uow, viewer, "overdue", plan_ident, read)
+    plan_info, progress = run_read(uow, viewer, "overdue", plan_target(plan_id), read)
     return {
         "plan": plan_info,
         "today": today.isoformat(),
@@ -305,17 +348,17 @@ class HistoryLine:
 
 
 def measure_history(
-    uow: UnitOfWork, viewer: Actor | None, ident: str
+    uow: UnitOfWork, viewer: Actor | None, measure_id: int, *, action: str = "history"
 ) -> tuple[str, list[HistoryLine]]:
     """Every audited event of one measure, oldest first (refusals included)."""
-    return run_read(uow, viewer, "history", ident, lambda s: _history(s, viewer, ident))
+    return run_read(
+        uow, viewer, action, measure_target(measure_id), lambda s: _history(s, viewer, measure_id)
+    )
 
 
-def _history(session: Session, viewer: Actor | None, ident: str) -> tuple[str, list[HistoryLine]]:
-    measure = find_measure(session, ident, viewer)
-    if viewer is not None:
-        authorize(viewer, Work.VIEW, measure_units(session, measure).responsibility)
-    target = f"{measure.plan.key}/{measure.ref}"
+def _history(session: Session, viewer: Actor | None, measure_id: int) -> tuple[str, list[HistoryLine]]:
+    measure, _ = open_measure_by_id(session, viewer, measure_id)
+    target = target_of(measure)
     entries = session.scalars(
         select(AuditEntry).where(AuditEntry.target == target).order_by(AuditEntry.seq)
     )

@@ -13,21 +13,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from reports.export import measure_to_dict
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, level_refusal, refusal
 from workflow.domain.states import MeasureState, Verdict
-from workflow.errors import NotFound
 from workflow.models import (
     DEFAULT_REVIEW_LEVELS,
     Measure,
     MeasureUnit,
     SelfCheck,
 )
-from workflow.services.acting import measure_units, members_for
+from workflow.services.acting import (
+    measure_target,
+    measure_units,
+    members_for,
+    open_measure_by_id,
+    run_read,
+    target_of,
+)
 
 # The same naming of a level as the verdicts use (a round may be past a shortened list).
 from workflow.services.measure_work import level_name, open_round
@@ -38,7 +44,7 @@ from workflow.services.visibility import visible_plan_ids
 @dataclass(frozen=True)
 class QueueRow:
     measure_id: int
-    ident: str  # PLAN_KEY/REF, as the services take it
+    ident: str  # PLAN_KEY/REF, for display
     version: int  # for the verdict forms' expected_version
     plan_id: int
     plan_key: str
@@ -102,7 +108,7 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
             rows.append(
                 QueueRow(
                     measure_id=m.id,
-                    ident=f"{m.plan.key}/{m.ref}",
+                    ident=target_of(m),
                     version=m.version_id,
                     plan_id=m.plan_id,
                     plan_key=m.plan.key,
@@ -132,7 +138,7 @@ class ReviewDetail:
 
     measure: dict[str, Any]  # reports.export.measure_to_dict: units, parts, items, evidence, rounds
     measure_id: int
-    ident: str
+    ident: str  # PLAN_KEY/REF, for display
     version: int
     plan_id: int
     plan_title: str
@@ -145,16 +151,16 @@ class ReviewDetail:
     reviewable: bool  # self-checked with an open round
 
 
-def review_detail(uow: UnitOfWork, actor: Actor, measure_id: int) -> ReviewDetail:
-    """Everything a reviewer reads before a verdict, in a fixed number of queries.
+def review_detail(
+    uow: UnitOfWork, actor: Actor, measure_id: int, *, action: str = "review_view"
+) -> ReviewDetail:
+    """Everything a reviewer reads before a verdict, in a fixed number of queries, if `actor`
+    may open the measure (another zone's reads as missing; either refusal audited)."""
 
-    Callers check first that `actor` may open the measure (`access.open_measure`).
-    """
-    with uow:
-        session = uow.session
+    def read(session: Session) -> ReviewDetail:
+        open_measure_by_id(session, actor, measure_id)
         measure = measure_with_work(session, measure_id)
-        if measure is None:
-            raise NotFound(f"找不到编号为 {measure_id} 的措施")
+        assert measure is not None, "opened just before, in the same transaction"
         members = members_for(session, [measure])
         units = measure_units(None, measure, members)
         levels = list(measure.plan.review_levels) or list(DEFAULT_REVIEW_LEVELS)
@@ -171,7 +177,7 @@ def review_detail(uow: UnitOfWork, actor: Actor, measure_id: int) -> ReviewDetai
         return ReviewDetail(
             measure=measure_to_dict(measure, members),
             measure_id=measure.id,
-            ident=f"{measure.plan.key}/{measure.ref}",
+            ident=target_of(measure),
             version=measure.version_id,
             plan_id=measure.plan_id,
             plan_title=measure.plan.title,
@@ -188,3 +194,5 @@ def review_detail(uow: UnitOfWork, actor: Actor, measure_id: int) -> ReviewDetai
             passed_by_me=reviewable and any(r.person_id == actor.id for r in passed),
             reviewable=reviewable,
         )
+
+    return run_read(uow, actor, action, measure_target(measure_id), read)

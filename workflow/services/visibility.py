@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from workflow.domain.permissions import Actor
 from workflow.domain.zones import PlanZones, plan_zones
-from workflow.errors import Hidden
+from workflow.errors import Hidden, NotFound
 from workflow.models import Plan
 
 
@@ -45,13 +45,12 @@ def visible_plan_ids(session: Session, viewer: Actor | None) -> set[int] | None:
     }
 
 
-def require_plan(viewer: Actor | None, plan: Plan, public_message: str) -> Plan:
-    """`plan`, or `Hidden` (worded as `public_message`, the not-found text) if not visible."""
+def require_plan(viewer: Actor | None, plan: Plan, missing: NotFound) -> Plan:
+    """`plan`, or `Hidden` if not visible: worded and coded as `missing`, the not-found answer."""
     if not sees(viewer, plan):
         assert viewer is not None
-        raise Hidden(
-            public_message,
-            f"{viewer.describe()}不属于方案 {plan.key} 所在辖区或其审核辖区,无权查看或办理",
+        raise Hidden.like(
+            missing, f"{viewer.describe()}不属于方案 {plan.key} 所在辖区或其审核辖区,无权查看或办理"
         )
     return plan
 

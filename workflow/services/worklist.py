@@ -33,8 +33,14 @@ from workflow.models import (
     UnitGroupMember,
 )
 from workflow.services import evidence as evidence_service
-from workflow.services.access import open_measure
-from workflow.services.acting import measure_units, members_for
+from workflow.services.acting import (
+    measure_target,
+    measure_units,
+    members_for,
+    open_measure_by_id,
+    run_read,
+    target_of,
+)
 from workflow.services.measure_work import (
     measure_dates,
     open_round,
@@ -200,7 +206,7 @@ def worklist_counts(items: list[WorkItem]) -> dict[str, int]:
 def _load(session: Session, measure_id: int) -> Measure:
     """The measure with everything `measure_to_dict` reads, in a fixed number of queries."""
     measure = measure_with_work(session, measure_id)
-    assert measure is not None, "open_measure found it in this request"
+    assert measure is not None, "opened just before, in the same transaction"
     return measure
 
 
@@ -218,108 +224,112 @@ def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.dat
 
     Refused (audited) when the actor may not see it, NotFound when there is no such measure.
     """
-    ref = open_measure(uow, actor, measure_id)
-    with uow:
-        session = uow.session
-        measure = _load(session, measure_id)
-        members = members_for(session, [measure])
-        data = measure_to_dict(measure, members)
-        units = measure_units(session, measure, members)
-        responsibility = units.responsibility
-        period = plan_period(session, measure.plan)
-        dates = measure_dates(measure)
-        late = obligations.overdue(dates, period, today)
-        soon = None if late else obligations.due_soon(dates, period, today)
+    return run_read(
+        uow, actor, "view", measure_target(measure_id), partial(_detail, actor, measure_id, today)
+    )
 
-        state = measure.state
-        live = measure.retired_at is None
-        allowed = allowed_actions(state) if live else []
-        unit_refusal = refusal(actor, Work.UNIT_WORK, responsibility)
-        submit_refusal = refusal(actor, Work.SUBMIT, responsibility)
-        writable = live and _accepted(
-            partial(evidence_service.check_writable, session, actor, measure)
-        )
-        current_round = open_round(measure)
-        own_part = next(
-            (p for p in measure.parts if actor.unit_id is not None and p.unit_id == actor.unit_id),
-            None,
-        )
-        in_progress = state is MeasureState.IN_PROGRESS and live
-        replace: list[int] = []
-        remove: list[int] = []
-        for e in measure.evidence:
-            if not (writable and e.current):
-                continue
-            # The evidence service's own rule: a unit changes only what it handed in, the
-            # lead unit may tidy everything.
-            if _accepted(partial(evidence_service.check_own_evidence, session, actor, e)):
-                replace.append(e.id)
-                if not measure.self_checks:
-                    remove.append(e.id)
-        facts: dict[str, Any] | None = None
-        if in_progress:
-            request = submission_request(session, measure, "", today)
-            facts = {
-                "pending_parts": list(request.pending_parts),
-                "unmapped_groups": list(request.unmapped_groups),
-                "items_short": [
-                    {"number": s.position, "text": s.text, "needed": s.needed, "have": s.have}
-                    for s in request.items_short
-                ],
-                "missing_years": list(request.missing_years),
-                "ongoing_without_dated_evidence": request.ongoing_without_dated_evidence,
-            }
-        returns = [
-            r
-            for sc in measure.self_checks
-            for r in sc.reviews
-            if r.verdict is Verdict.RETURN
-        ]
-        last_return = returns[-1] if returns else None
-        plan = {"id": measure.plan.id, "key": measure.plan.key, "title": measure.plan.title}
-        lead_ids = responsibility.lead_unit_ids
-        data |= {
-            "id": measure.id,
-            "ident": ref.ident,
-            "label": measure.label,
-            "version": measure.version_id,
-            "plan": plan,
-            "unit_names": [
-                {"name": name, "lead": uid in lead_ids}
-                for uid, name in units.unit_names.items()
+
+def _detail(actor: Actor, measure_id: int, today: dt.date, session: Session) -> dict[str, Any]:
+    open_measure_by_id(session, actor, measure_id)
+    measure = _load(session, measure_id)
+    members = members_for(session, [measure])
+    data = measure_to_dict(measure, members)
+    units = measure_units(session, measure, members)
+    responsibility = units.responsibility
+    period = plan_period(session, measure.plan)
+    dates = measure_dates(measure)
+    late = obligations.overdue(dates, period, today)
+    soon = None if late else obligations.due_soon(dates, period, today)
+
+    state = measure.state
+    live = measure.retired_at is None
+    allowed = allowed_actions(state) if live else []
+    unit_refusal = refusal(actor, Work.UNIT_WORK, responsibility)
+    submit_refusal = refusal(actor, Work.SUBMIT, responsibility)
+    writable = live and _accepted(
+        partial(evidence_service.check_writable, session, actor, measure)
+    )
+    current_round = open_round(measure)
+    own_part = next(
+        (p for p in measure.parts if actor.unit_id is not None and p.unit_id == actor.unit_id),
+        None,
+    )
+    in_progress = state is MeasureState.IN_PROGRESS and live
+    replace: list[int] = []
+    remove: list[int] = []
+    for e in measure.evidence:
+        if not (writable and e.current):
+            continue
+        # The evidence service's own rule: a unit changes only what it handed in, the
+        # lead unit may tidy everything.
+        if _accepted(partial(evidence_service.check_own_evidence, session, actor, e)):
+            replace.append(e.id)
+            if not measure.self_checks:
+                remove.append(e.id)
+    facts: dict[str, Any] | None = None
+    if in_progress:
+        request = submission_request(session, measure, "", today)
+        facts = {
+            "pending_parts": list(request.pending_parts),
+            "unmapped_groups": list(request.unmapped_groups),
+            "items_short": [
+                {"number": s.position, "text": s.text, "needed": s.needed, "have": s.have}
+                for s in request.items_short
             ],
-            "unmapped_groups": list(units.unmapped_groups),
-            "progress": {
-                "overdue": [o.as_dict() for o in late],
-                "due_soon": soon.isoformat() if soon else None,
-            },
-            "last_return": None
-            if last_return is None
-            else {
-                "comment": last_return.comment,
-                "level_name": last_return.level_name,
-                "by": last_return.person.name,
-                "rectification_due": last_return.rectification_due.isoformat()
-                if last_return.rectification_due
-                else None,
-            },
-            "self_check_facts": facts,
-            "can": {
-                "start": Action.START in allowed and unit_refusal is None,
-                "add_evidence": writable,
-                "mark_part": in_progress and unit_refusal is None,
-                "part_done": own_part is not None and own_part.done_at is not None,
-                "submit": Action.SUBMIT_SELF_CHECK in allowed and submit_refusal is None,
-                "withdraw": Action.WITHDRAW in allowed
-                and submit_refusal is None
-                and current_round is not None
-                and not current_round.reviews,
-                "replace": replace,
-                "remove": remove,
-            },
-            "why_not": {"unit_work": unit_refusal, "submit": submit_refusal},
+            "missing_years": list(request.missing_years),
+            "ongoing_without_dated_evidence": request.ongoing_without_dated_evidence,
         }
-        return data
+    returns = [
+        r
+        for sc in measure.self_checks
+        for r in sc.reviews
+        if r.verdict is Verdict.RETURN
+    ]
+    last_return = returns[-1] if returns else None
+    plan = {"id": measure.plan.id, "key": measure.plan.key, "title": measure.plan.title}
+    lead_ids = responsibility.lead_unit_ids
+    data |= {
+        "id": measure.id,
+        "ident": target_of(measure),
+        "label": measure.label,
+        "version": measure.version_id,
+        "plan": plan,
+        "unit_names": [
+            {"name": name, "lead": uid in lead_ids}
+            for uid, name in units.unit_names.items()
+        ],
+        "unmapped_groups": list(units.unmapped_groups),
+        "progress": {
+            "overdue": [o.as_dict() for o in late],
+            "due_soon": soon.isoformat() if soon else None,
+        },
+        "last_return": None
+        if last_return is None
+        else {
+            "comment": last_return.comment,
+            "level_name": last_return.level_name,
+            "by": last_return.person.name,
+            "rectification_due": last_return.rectification_due.isoformat()
+            if last_return.rectification_due
+            else None,
+        },
+        "self_check_facts": facts,
+        "can": {
+            "start": Action.START in allowed and unit_refusal is None,
+            "add_evidence": writable,
+            "mark_part": in_progress and unit_refusal is None,
+            "part_done": own_part is not None and own_part.done_at is not None,
+            "submit": Action.SUBMIT_SELF_CHECK in allowed and submit_refusal is None,
+            "withdraw": Action.WITHDRAW in allowed
+            and submit_refusal is None
+            and current_round is not None
+            and not current_round.reviews,
+            "replace": replace,
+            "remove": remove,
+        },
+        "why_not": {"unit_work": unit_refusal, "submit": submit_refusal},
+    }
+    return data
 
 
 def inline_viewable(media_type: str | None) -> bool:

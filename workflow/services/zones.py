@@ -18,7 +18,7 @@ from workflow.domain.states import Role
 from workflow.domain.zones import DEFAULT_ZONE_NAME, MAX_ZONE_DEPTH, MAX_ZONE_NAME
 from workflow.errors import InputError, NotFound, Refused
 from workflow.models import Person, Plan, Zone
-from workflow.services.acting import actor_of, find_person, run_audited
+from workflow.services.acting import resolve_actor, run_audited
 from workflow.services.audit_log import AuditChain
 
 PATH_SEPARATOR = "/"
@@ -73,7 +73,7 @@ def find_zone(session: Session, name: str) -> Zone:
     candidates = list(session.scalars(select(Zone).where(Zone.name == parts[-1]).order_by(Zone.id)))
     matching = [z for z in candidates if zone_path(z).split(PATH_SEPARATOR)[-len(parts):] == parts]
     if not matching:
-        raise NotFound(f"找不到辖区“{name}”;可用 zonecheck zone list 查看,zonecheck zone add 添加")
+        raise NotFound(f"找不到辖区“{name}”", code="zone_missing", params={"zone": name})
     if len(matching) > 1:
         paths = "、".join(zone_path(z) for z in matching)
         raise InputError(f"有多个辖区名为“{name}”({paths}),请写出上级路径,如 {zone_path(matching[0])}")
@@ -93,9 +93,9 @@ def default_zone(session: Session, named: str | None, actor: Actor | None, *, cr
     if len(zones) == 1:
         return zones[0]
     if zones:
-        raise InputError("系统中有多个辖区,请用 --zone 指定辖区(可用 zonecheck zone list 查看)")
+        raise InputError("系统中有多个辖区,须指定辖区", code="zone_ambiguous")
     if not create:
-        raise NotFound("系统中还没有辖区,请先用 zonecheck zone add 添加")
+        raise NotFound("系统中还没有辖区", code="no_zones")
     zone = Zone(name=DEFAULT_ZONE_NAME)
     session.add(zone)
     session.flush()
@@ -121,18 +121,19 @@ def ensure_zone_path(session: Session, names: list[str]) -> Zone:
     return parent
 
 
-def add_zone(uow: UnitOfWork, actor_name: str | None, name: str, *, parent: str | None) -> ZoneView:
-    """Add a zone (below `parent`). Admins add zones only below their own."""
+def add_zone(uow: UnitOfWork, actor: Actor | None, name: str, *, parent: str | None) -> ZoneView:
+    """Add a zone (below `parent`). Admins add zones only below their own; the operator
+    (`actor` None) anywhere."""
     cleaned = clean_zone_name(name)
 
-    def create(session: Session, chain: AuditChain, actor: Actor | None) -> ZoneView:
+    def create(session: Session, chain: AuditChain) -> ZoneView:
         parent_zone = find_zone(session, parent) if parent else None
         if actor is not None:
             authorize(actor, Work.ADMINISTER)
             if parent_zone is None or actor.zone_id not in {
                 parent_zone.id, *(z.id for z in ancestors(parent_zone))
             }:
-                raise Refused(f"{actor.describe()}只能在本辖区之下添加辖区(请用 --parent 指定本辖区或其下级)")
+                raise Refused(f"{actor.describe()}只能在本辖区之下添加辖区", code="zone_outside")
         if parent_zone is not None and len(ancestors(parent_zone)) + 2 > MAX_ZONE_DEPTH:
             raise InputError(f"辖区层级过深(不超过 {MAX_ZONE_DEPTH} 级)")
         siblings = select(Zone).where(
@@ -148,12 +149,7 @@ def add_zone(uow: UnitOfWork, actor_name: str | None, name: str, *, parent: str 
         chain.append(actor, "zone_add", zone_path(zone), detail={"parent": zone_path(parent_zone) if parent_zone else None})
         return _view(session, zone)
 
-    if actor_name:
-        return run_audited(uow, actor_name, "zone_add", cleaned, create)
-    with uow:
-        view = create(uow.session, AuditChain(uow.session), None)
-        uow.commit()
-        return view
+    return run_audited(uow, actor, "zone_add", cleaned, create)
 
 
 def list_zones(uow: UnitOfWork, viewer: Actor | None) -> list[ZoneView]:
@@ -189,7 +185,4 @@ def _view(session: Session, zone: Zone) -> ZoneView:
 
 def viewer_of(uow: UnitOfWork, name: str | None) -> Actor | None:
     """The person a command acts as (None: the operator, nobody named)."""
-    if not name:
-        return None
-    with uow:
-        return actor_of(find_person(uow.session, name))
+    return resolve_actor(uow, name)

@@ -101,8 +101,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ZonecheckError)
     async def domain_error(request: Request, exc: ZonecheckError) -> Response:
-        # Another zone's object is answered exactly as a missing one, code included.
-        code = "notfound" if isinstance(exc, NotFound) else type(exc).__name__.lower()
+        # The refusal's own code (not_started, recuse, …); another zone's object is answered
+        # exactly as a missing one, code included.
+        code = "notfound" if isinstance(exc, NotFound) else exc.code
         return error_response(request, status_of(exc), str(exc), code=code)
 
     @app.exception_handler(StarletteHTTPException)

@@ -45,7 +45,11 @@ from sqlalchemy import select
 
 from checklists.catalog import MeasureKind, UnitRole
 from tests.conftest import ThrowawayPostgres, find_pg_bindir
-from tests.integration.workflow_helpers import pdf_bytes, seed_path
+from tests.integration.workflow_helpers import (
+    actor,
+    pdf_bytes,
+    seed_path,
+)
 from workflow.bootstrap import App, bootstrap
 from workflow.config import Settings
 from workflow.db import upgrade
@@ -130,7 +134,7 @@ def prepare(home: Path, db_url: str, seeds: Path) -> dict[str, Any]:
             catalog_dir=app.settings.catalog_dir,
         )
         people.add_person(app.uow(), None, ADMIN, role=Role.ADMIN, unit=None)
-        accounts.set_password(app.uow(), ADMIN, ADMIN, PASSWORD)
+        accounts.set_password(app.uow(), actor(app, ADMIN), ADMIN, PASSWORD)
 
         measures = alone_measures(app)
         need = MEMBERS + REVIEWERS * REVIEW_MEASURES_EACH
@@ -146,17 +150,17 @@ def prepare(home: Path, db_url: str, seeds: Path) -> dict[str, Any]:
         members = []
         for i, (plan_key, mid, ref, unit) in enumerate(member_pool, start=1):
             name = f"成员{i:02d}"
-            people.add_person(app.uow(), ADMIN, name, role=Role.MEMBER, unit=unit)
-            accounts.set_password(app.uow(), ADMIN, name, PASSWORD)
-            measure_work.start(app.uow(), name, f"{plan_key}/{ref}")
+            people.add_person(app.uow(), actor(app, ADMIN), name, role=Role.MEMBER, unit=unit)
+            accounts.set_password(app.uow(), actor(app, ADMIN), name, PASSWORD)
+            measure_work.start(app.uow(), actor(app, name), mid)
             members.append({"name": name, "unit": unit, "measure": mid, "ident": f"{plan_key}/{ref}"})
             units_seen.setdefault(unit, name)
 
         reviewers = []
         for i in range(REVIEWERS):
             name = f"审核{i + 1:02d}"
-            people.add_person(app.uow(), ADMIN, name, role=Role.REVIEWER, unit=None)
-            accounts.set_password(app.uow(), ADMIN, name, PASSWORD)
+            people.add_person(app.uow(), actor(app, ADMIN), name, role=Role.REVIEWER, unit=None)
+            accounts.set_password(app.uow(), actor(app, ADMIN), name, PASSWORD)
             reviewers.append({"name": name, "accept": [], "return": []})
 
         for j, (plan_key, mid, ref, unit) in enumerate(review_pool):
@@ -164,18 +168,18 @@ def prepare(home: Path, db_url: str, seeds: Path) -> dict[str, Any]:
             who = units_seen.get(unit)
             if who is None:
                 who = f"准备{len(units_seen) + 1:02d}"
-                people.add_person(app.uow(), ADMIN, who, role=Role.MEMBER, unit=unit)
+                people.add_person(app.uow(), actor(app, ADMIN), who, role=Role.MEMBER, unit=unit)
                 units_seen[unit] = who
-            measure_work.start(app.uow(), who, ident)
+            measure_work.start(app.uow(), actor(app, who), mid)
             for day in evidence_days(app, ident):
                 path = uploads / f"prep-{mid}-{day}.pdf"
                 path.write_bytes(pdf_bytes(f"prep {ident} {day}"))
                 add_evidence(
-                    app.uow(), app.store, who, ident, item=1,
+                    app.uow(), app.store, actor(app, who), mid, item=1,
                     new=NewEvidence(files=[path], doc_date=day),
                 )  # fmt: skip
-            measure_work.set_part(app.uow(), who, ident)
-            measure_work.submit_self_check(app.uow(), who, ident, statement="已按方案完成(压测准备)")
+            measure_work.set_part(app.uow(), actor(app, who), mid)
+            measure_work.submit_self_check(app.uow(), actor(app, who), mid, statement="已按方案完成(压测准备)")
             reviewer = reviewers[j % REVIEWERS]
             reviewer["accept" if j // REVIEWERS == 0 else "return"].append(mid)
         return {"password": PASSWORD, "members": members, "reviewers": reviewers}

@@ -25,7 +25,7 @@ from workflow.domain.permissions import Actor
 from workflow.domain.states import ROLE_LABELS, Role
 from workflow.errors import InputError, NotFound, Refused, ZonecheckError
 from workflow.models import Plan
-from workflow.services import accounts, people
+from workflow.services import access, accounts, people
 from workflow.services.plan_import import ImportResult, import_documents
 from workflow.web.routes.office import AdminDep
 from workflow.web.security import AppDep, Viewer
@@ -87,7 +87,7 @@ def add_person(
     except ValueError:
         return redirect(PEOPLE, "角色:请选择单位成员、审核人或管理员", kind="error")
     try:
-        view = people.add_person(zc.uow(), viewer.name, name, role=chosen, unit=unit.strip() or None)
+        view = people.add_person(zc.uow(), viewer.actor, name, role=chosen, unit=unit.strip() or None)
     except ZonecheckError as exc:
         return _fail(PEOPLE, exc)
     where = f"({view.unit})" if view.unit else ""
@@ -104,7 +104,7 @@ def set_password(
     if not name.strip():
         return redirect(PEOPLE, "姓名:请选择要设置密码的人员", kind="error")
     try:
-        accounts.set_password(zc.uow(), viewer.name, name, password)
+        accounts.set_password(zc.uow(), viewer.actor, name, password)
     except ZonecheckError as exc:
         return _fail(PEOPLE, exc)
     return redirect(PEOPLE, f"已为“{name.strip()}”设置登录密码(其已登录的会话已全部退出)")
@@ -115,7 +115,7 @@ def add_unit(
     zc: AppDep, viewer: AdminDep, name: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     try:
-        view = people.add_unit(zc.uow(), viewer.name, name)
+        view = people.add_unit(zc.uow(), viewer.actor, name)
     except ZonecheckError as exc:
         return _fail(PEOPLE, exc)
     return redirect(PEOPLE, f"已添加单位“{view.name}”")
@@ -132,9 +132,8 @@ async def set_group(request: Request, zc: AppDep, viewer: AdminDep) -> Response:
     return await run_in_threadpool(_set_group, zc, viewer.actor, group, chosen)
 
 
-def _set_group(zc: App, viewer: Actor, group: str, chosen: set[str]) -> Response:
-    actor = viewer.name
-    current = next((set(u.members) for u in people.list_units(zc.uow(), viewer) if u.name == group), None)
+def _set_group(zc: App, actor: Actor, group: str, chosen: set[str]) -> Response:
+    current = next((set(u.members) for u in people.list_units(zc.uow(), actor) if u.name == group), None)
     if current is None:
         return redirect(PEOPLE, f"单位群体:找不到“{group}”", kind="error")
     add = sorted(chosen - current)
@@ -158,7 +157,9 @@ def set_levels(
 ) -> Response:
     names = [line.strip() for line in re.split(r"[\r\n]+", levels)]
     try:
-        result = people.set_review_levels(zc.uow(), viewer.name, plan, names)
+        # The form names the plan by its key, as listed on the people page.
+        found = access.open_plan(zc.uow(), viewer.actor, plan, action="review_levels")
+        result = people.set_review_levels(zc.uow(), viewer.actor, found.id, names)
     except ZonecheckError as exc:
         return _fail(PEOPLE, exc)
     return redirect(PEOPLE, f"已设置审核层级:{' → '.join(result)}")

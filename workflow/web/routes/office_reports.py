@@ -72,9 +72,8 @@ def _date(text: str, field: str) -> dt.date | None:
 
 @router.get("/office/plans/{plan_id}/reports")
 def reports_page(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
-    key = plan_key_of(zc, viewer, plan_id)
     today = office_today()
-    status = progress.plan_status(zc.uow(), viewer.actor, key, today=today)
+    status = progress.plan_status(zc.uow(), viewer.actor, plan_id, today=today)
     units = [u["unit"] for u in status["by_unit"] if u["unit"] != progress.NO_UNIT]
     with zc.uow() as uow:
         issued = [
@@ -187,7 +186,7 @@ def download_report(
         )
         name = default_file_name(kind, key, stage_day or today, request.unit, html=False)
         issued = issue_report(
-            zc.uow(), _renderer(zc), request, folder / _safe_name(name), actor_name=viewer.name
+            zc.uow(), _renderer(zc), request, folder / _safe_name(name), actor=viewer.actor
         )
     except ZonecheckError as exc:
         shutil.rmtree(folder, ignore_errors=True)

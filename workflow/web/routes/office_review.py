@@ -1,8 +1,9 @@
 """The review queue and the review page: the office accepts a self-check or returns it.
 
 The verdicts are `measure_work.accept` and `return_for_rectification`, which check the
-reviewer (recusal, a second level by someone else), the state and the version, and audit a
-refusal. A refused or conflicting verdict comes back to the review page as a notice.
+reviewer (may they open the measure at all, recusal, a second level by someone else), the
+state and the version, and audit a refusal. A refused or conflicting verdict comes back to the
+review page as a notice; a measure that is missing or another zone's gets the 404 page.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from workflow.clock import office_today
-from workflow.errors import ZonecheckError
-from workflow.services import access, measure_work
+from workflow.errors import Conflict, InputError, Refused
+from workflow.services import measure_work
 from workflow.services.review_queue import review_detail, review_queue
 from workflow.web.routes.office import OfficeDep
 from workflow.web.security import AppDep
@@ -24,6 +25,8 @@ from workflow.web.templating import redirect, render
 router = APIRouter(include_in_schema=False)
 
 MAX_COMMENT = 5000
+# What a verdict may be refused for and the reviewer should read on the review page.
+VERDICT_ERRORS = (Refused, InputError, Conflict)
 
 
 @router.get("/office/review")
@@ -34,7 +37,6 @@ def queue_page(request: Request, zc: AppDep, viewer: OfficeDep) -> Response:
 
 @router.get("/office/review/{measure_id}")
 def review_page(request: Request, zc: AppDep, viewer: OfficeDep, measure_id: int) -> Response:
-    access.open_measure(zc.uow(), viewer.actor, measure_id, action="review_view")
     detail = review_detail(zc.uow(), viewer.actor, measure_id)
     return render(
         request,
@@ -69,16 +71,15 @@ def accept(
     comment: Annotated[str, Form(max_length=MAX_COMMENT)] = "",
     score: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    ref = access.open_measure(zc.uow(), viewer.actor, measure_id, action="accept")
     try:
         points = _score(score)
     except ValueError:
         return _back(measure_id, f"评分:应为 0 到 100 之间的整数,收到“{score}”")
     try:
         outcome = measure_work.accept(
-            zc.uow(), viewer.name, ref.ident, score=points, comment=comment, expected_version=version
+            zc.uow(), viewer.actor, measure_id, score=points, comment=comment, expected_version=version
         )
-    except ZonecheckError as exc:  # refused (audited by the service), conflict, bad input
+    except VERDICT_ERRORS as exc:  # refused (audited by the service), conflict, bad input
         return _back(measure_id, str(exc))
     return redirect("/office/review", outcome.message)
 
@@ -93,7 +94,6 @@ def return_for_rectification(
     due: Annotated[str, Form(max_length=20)] = "",
     score: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    ref = access.open_measure(zc.uow(), viewer.actor, measure_id, action="return_for_rectification")
     if not comment.strip():
         return _back(measure_id, "审核意见:退回整改须写明整改意见")
     try:
@@ -107,14 +107,14 @@ def return_for_rectification(
     try:
         outcome = measure_work.return_for_rectification(
             zc.uow(),
-            viewer.name,
-            ref.ident,
+            viewer.actor,
+            measure_id,
             comment=comment,
             due=deadline,
             score=points,
             today=office_today(),
             expected_version=version,
         )
-    except ZonecheckError as exc:
+    except VERDICT_ERRORS as exc:
         return _back(measure_id, str(exc))
     return redirect("/office/review", outcome.message)

@@ -1,9 +1,11 @@
 """A unit's pages: its worklist, one measure, and the forms that move a measure along.
 
-Each form posts to a thin route that opens the measure through `access` (object-level
-authorisation, audited) and calls the same service as the CLI. A refusal by the service comes
+Each form posts to a thin route that calls the same service as the CLI with the signed-in
+actor and the measure's number; the service checks, in its one transaction, that the person
+may open the measure at all (object-level authorisation) and may do this. A refusal comes
 back to the measure page as a Chinese notice (the service has already put it on the audit
-trail); scripts that ask for JSON (the uploader) get `{"ok": false, "message": …}` instead.
+trail), except that a measure the person may not open is answered with the error page;
+scripts that ask for JSON (the uploader) get `{"ok": false, "message": …}` instead.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ router = APIRouter(include_in_schema=False)
 
 # Errors an action's service raises that the person can fix or should just read.
 ACTION_ERRORS = (Refused, InputError, Conflict)
+# A refusal to open the measure at all: not a notice on its page, the page itself is refused.
+NO_VIEW = "no_view"
 
 VersionField = Annotated[int | None, Form(ge=1)]
 
@@ -67,18 +71,16 @@ def act(request: Request, back: str, command: Callable[[], str]) -> Response:
     """Run one command; back to the page with its message, or with the refusal as an error."""
     try:
         message = command()
-    except ACTION_ERRORS as exc:
-        if wants_json(request):
-            return JSONResponse({"ok": False, "message": str(exc)}, status_code=_status(exc))
+    except ZonecheckError as exc:
+        refused = json_refusal(request, exc)
+        if refused is not None:
+            return refused
+        if not isinstance(exc, ACTION_ERRORS) or exc.code == NO_VIEW:
+            raise  # missing, another zone's or not theirs to open: the error page (404, 403)
         return redirect(back, str(exc), kind="error")
     if wants_json(request):
         return JSONResponse({"ok": True, "message": message})
     return redirect(back, message)
-
-
-def open_for(zc: App, viewer: Viewer, measure_id: int, action: str) -> access.MeasureRef:
-    """The measure, if the viewer may see it (else Refused or NotFound, audited)."""
-    return access.open_measure(zc.uow(), viewer.actor, measure_id, action=action)
 
 
 def json_refusal(request: Request, exc: ZonecheckError) -> Response | None:
@@ -116,7 +118,7 @@ def measure_page(
 ) -> Response:
     day = office_today()
     detail = worklist.measure_detail(zc.uow(), viewer.actor, measure_id, day)
-    _title, history = progress.measure_history(zc.uow(), viewer.actor, detail["ident"])
+    _title, history = progress.measure_history(zc.uow(), viewer.actor, measure_id)
     return render(
         request,
         "measure.html",
@@ -139,12 +141,11 @@ def measure_page(
 def start(
     request: Request, zc: AppDep, viewer: ViewerDep, measure_id: int, version: VersionField = None
 ) -> Response:
-    ref = open_for(zc, viewer, measure_id, "start")
     return act(
         request,
         measure_url(measure_id),
         lambda: measure_work.start(
-            zc.uow(), viewer.name, ref.ident, expected_version=version
+            zc.uow(), viewer.actor, measure_id, expected_version=version
         ).message,
     )
 
@@ -158,12 +159,11 @@ def part(
     done: Annotated[int, Form(ge=0, le=1)] = 1,
     version: VersionField = None,
 ) -> Response:
-    ref = open_for(zc, viewer, measure_id, "part_done" if done else "part_undone")
     return act(
         request,
         measure_url(measure_id),
         lambda: measure_work.set_part(
-            zc.uow(), viewer.name, ref.ident, done=bool(done), expected_version=version
+            zc.uow(), viewer.actor, measure_id, done=bool(done), expected_version=version
         ).message,
     )
 
@@ -195,7 +195,6 @@ async def self_check(
     version: VersionField = None,
 ) -> Response:
     # async only to read the variable rating_N fields; the services still run in the pool.
-    ref = await run_in_threadpool(open_for, zc, viewer, measure_id, "submit_self_check")
     back = measure_url(measure_id)
     try:
         ratings = _ratings(await request.form())
@@ -205,8 +204,8 @@ async def self_check(
     def command() -> str:
         return measure_work.submit_self_check(
             zc.uow(),
-            viewer.name,
-            ref.ident,
+            viewer.actor,
+            measure_id,
             statement=statement,
             ratings=ratings,
             today=office_today(),
@@ -220,12 +219,11 @@ async def self_check(
 def withdraw(
     request: Request, zc: AppDep, viewer: ViewerDep, measure_id: int, version: VersionField = None
 ) -> Response:
-    ref = open_for(zc, viewer, measure_id, "withdraw")
     return act(
         request,
         measure_url(measure_id),
         lambda: measure_work.withdraw(
-            zc.uow(), viewer.name, ref.ident, expected_version=version
+            zc.uow(), viewer.actor, measure_id, expected_version=version
         ).message,
     )
 
@@ -264,14 +262,6 @@ def evidence(
     doc_date: Annotated[str, Form(max_length=20)] = "",
     link: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        ref = open_for(zc, viewer, measure_id, "evidence_add")
-    except ZonecheckError as exc:
-        refused = json_refusal(request, exc)
-        if refused is None:
-            raise
-        return refused
-
     def command() -> str:
         new = NewEvidence(
             files=_uploads(files),
@@ -279,12 +269,13 @@ def evidence(
             note=note,
             doc_date=_doc_date(doc_date),
         )
-        return _added(add_evidence(zc.uow(), zc.store, viewer.name, ref.ident, item=item, new=new))
+        return _added(add_evidence(zc.uow(), zc.store, viewer.actor, measure_id, item=item, new=new))
 
     return act(request, measure_url(measure_id), command)
 
 
 def _measure_of(zc: App, viewer: Viewer, evidence_id: int, action: str) -> int:
+    """The measure page to come back to (the evidence opened, or refused and audited)."""
     found = access.open_evidence(zc.uow(), viewer.actor, evidence_id, action=action)
     if found.measure is None:
         raise NotFound(f"佐证材料#{evidence_id} 不属于任何措施,不能在此替换或撤下")
@@ -308,7 +299,7 @@ def replace(
         if not uploads:
             raise InputError("请选择用于替换的文件")
         new = NewEvidence(files=uploads, note=note, doc_date=_doc_date(doc_date))
-        views = replace_evidence(zc.uow(), zc.store, viewer.name, evidence_id, new=new)
+        views = replace_evidence(zc.uow(), zc.store, viewer.actor, evidence_id, new=new)
         return f"佐证材料#{evidence_id} 已替换为“{views[0].label}”(原材料保留在记录中)"
 
     return act(request, measure_url(measure_id), command)
@@ -319,7 +310,7 @@ def remove(request: Request, zc: AppDep, viewer: ViewerDep, evidence_id: int) ->
     measure_id = _measure_of(zc, viewer, evidence_id, "evidence_remove")
 
     def command() -> str:
-        view = remove_evidence(zc.uow(), viewer.name, evidence_id)
+        view = remove_evidence(zc.uow(), viewer.actor, evidence_id)
         return f"已撤下佐证材料#{evidence_id}“{view.label}”"
 
     return act(request, measure_url(measure_id), command)
