@@ -83,7 +83,7 @@ def example_index(catalog: Catalog) -> IndexSystem:
     for measure in catalog.measures:
         groups.setdefault(measure.section, []).append(measure)
     titles = {s.ref: s.title for s in catalog.sections}
-    order = [s.ref for s in catalog.sections if s.ref in groups]
+    order: list[str | None] = [s.ref for s in catalog.sections if s.ref in groups]
     if None in groups:
         order.append(None)
     targets = list(dict.fromkeys(i.metric for i in catalog.indicators if i.measure is None))
