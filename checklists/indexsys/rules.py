@@ -73,8 +73,8 @@ def _cycles(indicators: Sequence[Indicator], by_code: dict[str, Indicator]) -> d
             code = by_code[code].parent
         if code is not None and code in index:
             cycle = path[index[code] :]
-            for member in cycle:
-                on_cycle.setdefault(member, cycle + [code])
+            for k, member in enumerate(cycle):  # each member's message starts at itself
+                on_cycle.setdefault(member, cycle[k:] + cycle[:k] + [member])
         settled.update(path)
     return on_cycle
 

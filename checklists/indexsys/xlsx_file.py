@@ -21,7 +21,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import openpyxl
@@ -100,14 +100,13 @@ def read_index_xlsx(path: Path, *, catalog: Catalog | None = None) -> IndexSyste
     """Read an index system workbook, refusing one over MAX_XLSX_BYTES before reading it."""
     with open(path, "rb") as fh:
         data = fh.read(MAX_XLSX_BYTES + 1)
-    return load_index_xlsx(data, source=str(path), catalog=catalog, default_name=path.stem)
+    return load_index_xlsx(data, source=str(path), catalog=catalog)
 
 
-def load_index_xlsx(
-    data: bytes, *, source: str, catalog: Catalog | None = None, default_name: str = ""
-) -> IndexSystem:
+def load_index_xlsx(data: bytes, *, source: str, catalog: Catalog | None = None) -> IndexSystem:
     """The index system of a workbook; IndexFileError naming `source`, sheet, row and column.
-    The plan defaults to the catalog's (`index load PLAN FILE` names it)."""
+    The plan defaults to the catalog's (`index load PLAN FILE` names it), the name to the
+    file's."""
     if len(data) > MAX_XLSX_BYTES:
         raise IndexFileError(f"{source}: 文件超过 {MAX_XLSX_BYTES // (1024 * 1024)} MB,不是指标体系表格")
     _check_zip(data, source)
@@ -118,7 +117,7 @@ def load_index_xlsx(
     try:
         if len(book.worksheets) > MAX_SHEETS:
             raise IndexFileError(f"{source}: 工作簿有 {len(book.worksheets)} 个工作表,超过 {MAX_SHEETS} 个的上限")
-        header: dict[str, Any] = {"name": default_name or None, "total": 100}
+        header: dict[str, Any] = {"name": PurePath(source).stem, "total": 100}
         if catalog is not None:
             header["plan"] = catalog.plan.key
         settings_rows: dict[str, int] = {}
