@@ -18,6 +18,7 @@ The rules:
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 import chinese_calendar
 
@@ -40,8 +41,9 @@ class CalendarRangeError(ValueError):
     """A date outside the years whose holidays the calendar library knows."""
 
 
+@cache
 def known_years() -> tuple[int, int]:
-    """The first and last year of the library's holiday data."""
+    """The first and last year of the library's holiday data (fixed for a given release)."""
     days = chinese_calendar.holidays.keys()
     return min(days).year, max(days).year
 
