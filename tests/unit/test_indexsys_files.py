@@ -341,3 +341,10 @@ def test_quarter_points_from_a_workbook_keep_every_digit(points: list[Decimal]) 
         return
     system = load_index_xlsx(_workbook(rows, settings=settings_rows), source="t.xlsx")
     assert [i.points for i in system.children("1")] == points
+
+
+def test_the_readme_example_loads_against_its_plan() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("An index system is YAML", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    system = load_index_yaml(block, source="README.md", catalog=seed_catalog("002"))
+    assert system.top_bonus == D(5) and system.indicator("4").veto
