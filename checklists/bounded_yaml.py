@@ -14,6 +14,7 @@ field error with a line number and `4.5` points keep every digit instead of pass
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -24,7 +25,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.representer import RoundTripRepresenter
 
-__all__ = ["MAX_DEPTH", "YamlFileError", "bounded_yaml", "line_of", "load_bounded"]
+__all__ = ["MAX_DEPTH", "YamlFileError", "bounded_yaml", "line_of", "load_bounded", "read_bounded_text"]
 
 # A catalog nests six levels (plan → measures → measure → checklist → item → kinds), an index
 # system five (indicators → indicator → evidence → slot → kinds).
@@ -111,6 +112,21 @@ def bounded_yaml(document: str) -> YAML:
     # No &anchors / *aliases for repeated values: an office editing one field must not edit others.
     yaml.representer.ignore_aliases = lambda *args: True
     return yaml
+
+
+def read_bounded_text(path: Path, *, max_bytes: int, too_large: str) -> str:
+    """The UTF-8 text of `path`, read no further than `max_bytes` (+1 to know it is over):
+    YamlFileError with the `too_large` message past it, or naming the line of a byte that is
+    not UTF-8."""
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise YamlFileError(too_large)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlFileError(f"{path} 第 {line} 行: 不是 UTF-8 编码的文本") from None
 
 
 def load_bounded(text: str, *, source: str, document: str) -> Any:

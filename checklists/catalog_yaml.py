@@ -16,7 +16,13 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 
-from checklists.bounded_yaml import YamlFileError, bounded_yaml, line_of, load_bounded
+from checklists.bounded_yaml import (
+    YamlFileError,
+    bounded_yaml,
+    line_of,
+    load_bounded,
+    read_bounded_text,
+)
 from checklists.catalog import Catalog
 
 HEADER = """\
@@ -103,15 +109,10 @@ def _too_large(source: str) -> str:
 
 def read_catalog(path: Path) -> Catalog:
     """Read a catalog file, refusing one over MAX_CATALOG_BYTES before reading it whole."""
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_CATALOG_BYTES + 1)
-    if len(data) > MAX_CATALOG_BYTES:
-        raise CatalogError(_too_large(str(path)))
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError(f"{path} 第 {line} 行: 不是 UTF-8 编码的文本") from None
+        text = read_bounded_text(path, max_bytes=MAX_CATALOG_BYTES, too_large=_too_large(str(path)))
+    except YamlFileError as exc:
+        raise CatalogError(str(exc)) from None
     return load_catalog(text, source=str(path))
 
 

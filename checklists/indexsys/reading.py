@@ -243,21 +243,9 @@ def _indicator(raw: RawIndicator, field_errors: list[tuple[str, str]]) -> Indica
     if field_errors:
         return None
     try:
-        return Indicator(
-            code=parsed["code"],
-            name=parsed["name"],
-            level=parsed["level"],
-            points=parsed["points"],
-            type=parsed["type"],
-            parent=parsed["parent"],
-            bonus=parsed["bonus"],
-            veto=parsed["veto"],
-            guidance=parsed["guidance"],
-            evidence=parsed["evidence"],
-            measures=parsed["measures"],
-            metrics=parsed["indicators"],
-            line=raw.line,
-        )
+        # The file's `indicators` (numeric indicators mapped) is the model's `metrics`.
+        kwargs = {("metrics" if k == "indicators" else k): v for k, v in parsed.items()}
+        return Indicator(**kwargs, line=raw.line)
     except FieldProblem as exc:
         field_errors.append((exc.field, exc.message))
         return None

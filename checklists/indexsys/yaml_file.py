@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from checklists.bounded_yaml import YamlFileError, bounded_yaml, line_of, load_bounded
+from checklists.bounded_yaml import (
+    YamlFileError,
+    bounded_yaml,
+    line_of,
+    load_bounded,
+    read_bounded_text,
+)
 from checklists.catalog import Catalog, EvidenceKind
 from checklists.indexsys.model import Consolidation, Indicator, IndicatorType
 from checklists.indexsys.reading import IndexFileError, RawIndicator, build_system
@@ -42,15 +48,10 @@ def _too_large(source: str) -> str:
 
 def read_index_yaml(path: Path, *, catalog: Catalog | None = None) -> IndexSystem:
     """Read an index system file, refusing one over MAX_INDEX_BYTES before reading it whole."""
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_INDEX_BYTES + 1)
-    if len(data) > MAX_INDEX_BYTES:
-        raise IndexFileError(_too_large(str(path)))
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise IndexFileError(f"{path} 第 {line} 行: 不是 UTF-8 编码的文本") from None
+        text = read_bounded_text(path, max_bytes=MAX_INDEX_BYTES, too_large=_too_large(str(path)))
+    except YamlFileError as exc:
+        raise IndexFileError(str(exc)) from None
     return load_index_yaml(text, source=str(path), catalog=catalog)
 
 
