@@ -54,9 +54,9 @@ class _Reader:
          _, _, _, _, first_difat, difat_sectors) = _HEADER.unpack(header)  # fmt: skip
         if magic != MAGIC or order != 0xFFFE or (major, shift) not in ((3, 9), (4, 12)):
             raise OleDirectoryError("not a compound file header")
-        self.sector_size = 1 << shift
+        self.sector_size: int = 1 << shift
         self.per_sector = self.sector_size // 4
-        self.sectors = -(-file_size // self.sector_size) - 1  # the header fills sector -1
+        self.sectors: int = -(-file_size // self.sector_size) - 1  # the header fills sector -1
         # One FAT entry per sector of the file is all a genuine file needs; twice that (and a
         # sector) leaves room for odd writers while keeping olefile's FAT array within bounds.
         needed = -(-self.sectors // self.per_sector)
