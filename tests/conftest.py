@@ -101,6 +101,24 @@ class PgServer:
             query=self.options,
         ).render_as_string(hide_password=False)
 
+    @contextlib.contextmanager
+    def fresh_database(self) -> Iterator[str]:
+        """The URL of a new, empty database (``t_<hex>``), dropped afterwards."""
+        name = f"t_{uuid.uuid4().hex}"
+        with self.connect_admin() as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                    sql.Identifier(name)
+                )
+            )
+        try:
+            yield self.url(name)
+        finally:
+            with self.connect_admin() as conn:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
     def connect_admin(self) -> psycopg.Connection[Any]:
         """Autocommit connection to the admin database (for CREATE/DROP DATABASE)."""
         return psycopg.connect(
@@ -345,20 +363,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
 
     server: PgServer = request.getfixturevalue("pg_server")
-    name = f"t_{uuid.uuid4().hex}"
-    with server.connect_admin() as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
-                sql.Identifier(name)
-            )
-        )
-    try:
-        yield server.url(name)
-    finally:
-        with server.connect_admin() as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with server.fresh_database() as url:
+        yield url
 
 
 # --------------------------------------------------------------------------------------------
@@ -480,6 +486,31 @@ def _pg_skip_reason(skipped: list[Any]) -> str | None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    _print_figures(terminalreporter)
+    _warn_of_skipped_pg(terminalreporter)
+
+
+FIGURES = "figures"
+
+
+def _print_figures(tr: Any) -> None:
+    """Figures a test measured (``record_property("figures", line)``: peak memory, latency),
+    in one section at the end; under xdist the workers' properties travel with their reports."""
+    lines = [
+        f"{rep.nodeid.split('::', 1)[-1]}: {value}"
+        for outcome in ("passed", "failed")
+        for rep in tr.stats.get(outcome, [])
+        if rep.when == "call"
+        for name, value in rep.user_properties
+        if name == FIGURES
+    ]
+    if lines:
+        tr.write_sep("-", "figures measured by the tests")
+        for line in lines:
+            tr.write_line(line)
+
+
+def _warn_of_skipped_pg(terminalreporter: Any) -> None:
     skipped = [
         rep
         for rep in terminalreporter.stats.get("skipped", [])
