@@ -49,6 +49,7 @@ from tests.integration.workflow_helpers import (
     pdf_bytes,
     plan_id,
     png_bytes,
+    seed_path,
 )
 from tests.support.forms import Field, File, Value, multipart, raw, urlencoded
 from tests.web.conftest import csrf_of, page_csrf, password_hash, sign_in
@@ -132,23 +133,40 @@ def any_file() -> SearchStrategy[tuple[Value, bytes]]:
     return st.tuples(names, contents)
 
 
-def strategy_of(param: Any) -> tuple[bool, SearchStrategy[Any]]:
-    """(is a file field, values) for one declared body parameter of a route."""
+@dataclass(frozen=True)
+class FieldValues:
+    """What one declared body parameter is sent: anything, or (for half the cases) only
+    plausible values, so that a form gets past the edge to the service often enough."""
+
+    is_file: bool
+    hostile: SearchStrategy[Any]
+    plausible: SearchStrategy[Any]
+
+
+PLAIN_TEXT = st.text(st.sampled_from("嘉定区市场监管局台账自查说明 abc123-"), max_size=20)
+PLAIN_FILES = st.tuples(st.sampled_from(["台账.pdf", "照片.png", "说明.PDF"]), st.sampled_from(CONTENTS[:2]))
+
+
+def values_of(param: Any) -> FieldValues:
     info = param.field_info
     annotation = info.annotation
     kinds = set(get_args(annotation)) | {annotation}
     if any(k is UploadFile or get_args(k) == (UploadFile,) for k in kinds):
-        many = any(getattr(k, "__origin__", None) is list for k in kinds)
-        return True, st.lists(any_file(), min_size=0, max_size=3 if many else 1)
+        most = 3 if any(getattr(k, "__origin__", None) is list for k in kinds) else 1
+        return FieldValues(
+            True, st.lists(any_file(), max_size=most), st.lists(PLAIN_FILES, min_size=1, max_size=most)
+        )
     bounds = {type(m): m for m in info.metadata}
     if int in kinds:
         low = getattr(bounds.get(annotated_types.Ge), "ge", None)
         high = getattr(bounds.get(annotated_types.Le), "le", None)
-        return False, any_number(low, high)
+        plausible = st.integers(low if low is not None else 0, high if high is not None else 30)
+        return FieldValues(False, any_number(low, high), plausible.map(str))
     max_length = getattr(bounds.get(annotated_types.MaxLen), "max_length", 100)
     if any(word in param.alias for word in DATE_FIELDS):
-        return False, any_date()
-    return False, any_text(max_length)
+        dates = st.dates(dt.date(2023, 1, 1), dt.date(2031, 12, 31)).map(dt.date.isoformat)
+        return FieldValues(False, any_date(), dates)
+    return FieldValues(False, any_text(max_length), PLAIN_TEXT)
 
 
 # ------------------------------------------------------------------------------ the routes
@@ -163,7 +181,7 @@ class World:
     measures: list[int]  # in every state of test_office_support's demo
     evidence: list[int]
     plan_id: int
-    staged: list[str] = field(default_factory=list)  # import tokens of real previews
+    staged: list[str]  # import tokens of real previews
 
 
 @dataclass(frozen=True)
@@ -310,16 +328,16 @@ class Case:
 
 
 def cases(route: APIRoute, spec: FormRoute, world: World) -> SearchStrategy[Case]:
-    declared = {}
+    hostile, plausible = {}, {}
     file_fields = set()
+    sensible = spec.sensible(world)
     for param in route.dependant.body_params:
-        is_file, values = strategy_of(param)
-        sensible = spec.sensible(world).get(param.alias, [])
-        if sensible:
-            values = st.one_of(st.sampled_from(sensible), values)
-        if is_file:
+        values = values_of(param)
+        known = [st.sampled_from(sensible[param.alias])] if param.alias in sensible else []
+        hostile[param.alias] = st.one_of(*known, values.hostile)
+        plausible[param.alias] = st.one_of(*known, values.plausible)
+        if values.is_file:
             file_fields.add(param.alias)
-        declared[param.alias] = values
     path_values = {name: values(world) for name, values in spec.path.items()}
     unknown = st.lists(st.tuples(any_text(20), any_text(20)), max_size=1)
 
@@ -329,12 +347,14 @@ def cases(route: APIRoute, spec: FormRoute, world: World) -> SearchStrategy[Case
         for name, values in path_values.items():
             value = draw(values)
             path = path.replace("{" + name + "}", quote_from_bytes(raw(str(value)), safe=""))
+        anything = draw(st.booleans())
+        declared = hostile if anything else plausible
         present = draw(st.fixed_dictionaries({}, optional=declared))  # any field may be missing
         fields: list[Field] = [(k, v) for k, v in present.items() if k not in file_fields]
         files: list[File] = [
             (k, name, content) for k in file_fields for name, content in present.get(k, [])
         ]
-        fields += draw(spec.extra(world)) + draw(unknown)
+        fields += draw(spec.extra(world)) + (draw(unknown) if anything else [])
         csrf = draw(st.sampled_from(["own"] * 8 + ["missing", "forged"]))
         return Case(path, fields, files, draw(st.booleans()), csrf)
 
@@ -386,11 +406,23 @@ def signed_in(app: FastAPI, name: str) -> TestClient:
     return sign_in(client, name)
 
 
+def staged_import(admin: TestClient, plan_text: bytes) -> str:
+    """The token of a real import preview (Jiading's plan again), so confirm and cancel are
+    sometimes sent one that names a staged file."""
+    csrf = page_csrf(admin, "/office/import")
+    files = {"file": ("嘉定方案.txt", plan_text, "text/plain")}
+    page = admin.post("/office/import", data={"csrf_token": csrf}, files=files)
+    match = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and match, page.text[:500]
+    return match.group(1)
+
+
 @pytest.fixture
-def world(zc: App, tmp_path: Path) -> Iterator[World]:
+def world(zc: App, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
     drive_demo(zc, tmp_path / "files")
     app = create_app(zc=zc)
     clients = {who: signed_in(app, who) for who in (MARKET, REVIEWER_A, ADMIN)}
+    staged = [staged_import(clients[ADMIN], seed_path(seeds_dir, "003").read_bytes()) for _ in range(2)]
     # The login form's fuzzing fails sign-ins from an address of its own, so the throttle it
     # sets off never makes the others wait.
     anonymous = TestClient(
@@ -402,7 +434,7 @@ def world(zc: App, tmp_path: Path) -> Iterator[World]:
     with zc.uow() as uow:
         files = list(uow.session.scalars(select(Evidence.id).order_by(Evidence.id)))
     measures = [measure_id(zc, JIADING, ref) for ref in refs]
-    yield World(app, clients, measures, files, plan_id(zc, JIADING))
+    yield World(app, clients, measures, files, plan_id(zc, JIADING), staged)
     for client in clients.values():
         client.__exit__(None, None, None)
 
