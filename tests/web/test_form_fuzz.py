@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -478,22 +479,32 @@ def fuzz(world: World, route: APIRoute, spec: FormRoute, statuses: Counter[str])
     run()
 
 
-def test_no_page_form_fails_whatever_it_is_sent(zc: App, world: World) -> None:
+def test_no_page_form_fails_whatever_it_is_sent(
+    zc: App, world: World, record_property: Callable[[str, object], None]
+) -> None:
     forms = page_form_routes(world.app)
     assert set(forms) - set(ROUTES) == set(), "page forms without a fuzzing strategy"
     assert set(ROUTES) - set(forms) == set(), "strategies for forms that no longer exist"
 
     statuses: Counter[str] = Counter()
     failures: dict[str, str] = {}
+    seconds: dict[str, float] = {}
     for path, route in forms.items():
+        start = time.perf_counter()
         try:
             fuzz(world, route, ROUTES[path], statuses)
         except (Exception, BaseExceptionGroup) as failure:  # noqa: BLE001 - reported below
             failures[path] = "\n".join(f"{type(e).__name__}: {e}" for e in leaves(failure))[:3000]
+        seconds[path] = time.perf_counter() - start
 
     chain = verify_chain_of(zc)
     store = verify_store(zc.uow(), zc.store)
-    print(f"\npage forms fuzzed: {len(forms)} routes, {sum(statuses.values())} posts, statuses {sorted(statuses.items())}")
+    slowest = sorted(seconds.items(), key=lambda kv: -kv[1])[:3]
+    record_property(
+        "figures",
+        f"{len(forms)} form routes, {sum(statuses.values())} posts in {sum(seconds.values()):.0f} s, "
+        f"statuses {dict(sorted(statuses.items()))}; slowest {', '.join(f'{p} {t:.1f} s' for p, t in slowest)}",
+    )
     assert not failures, "\n\n".join(f"{path}:\n{text}" for path, text in failures.items())
     assert chain.ok, chain.problems
     assert store.ok, store.problems
