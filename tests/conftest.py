@@ -350,20 +350,30 @@ def pg_server() -> Iterator[PgServer]:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-    ]
-)
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def _fresh_database(request: pytest.FixtureRequest, folder: Path) -> contextlib.AbstractContextManager[str]:
+    if request.param == "sqlite":
+        return contextlib.nullcontext(f"sqlite:///{folder}/zonecheck.db")
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.fresh_database()
+
+
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """SQLAlchemy URL of a fresh, empty database; the test runs once per backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/zonecheck.db"
-        return
+    with _fresh_database(request, tmp_path) as url:
+        yield url
 
-    server: PgServer = request.getfixturevalue("pg_server")
-    with server.fresh_database() as url:
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """As ``db_url``, one database for all of a module's tests (those sharing a live server)."""
+    with _fresh_database(request, tmp_path_factory.mktemp(f"db-{request.param}")) as url:
         yield url
 
 

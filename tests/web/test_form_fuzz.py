@@ -34,18 +34,14 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from tests.integration.workflow_helpers import (
     ADMIN,
     COURT,
     JIADING,
-    JIADING_PEOPLE,
     MARKET,
     REVIEWER_A,
-    add_people,
-    import_seed,
-    make_app,
     measure_id,
     pdf_bytes,
     plan_id,
@@ -53,10 +49,11 @@ from tests.integration.workflow_helpers import (
     seed_path,
 )
 from tests.support.forms import Field, File, Value, multipart, raw, urlencoded
-from tests.web.conftest import csrf_of, page_csrf, password_hash, sign_in
+from tests.support.routes import walk_routes
+from tests.web.conftest import csrf_of, page_csrf, sign_in
 from tests.web.test_office_support import drive_demo
 from workflow.bootstrap import App
-from workflow.models import Evidence, Person
+from workflow.models import Evidence
 from workflow.services.audit_log import verify_chain
 from workflow.services.evidence import verify_store
 from workflow.web.app import create_app
@@ -280,22 +277,12 @@ ROUTES: dict[str, FormRoute] = {
 }
 
 
-def api_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
-    """(full path, route) of every route, inside included routers too (FastAPI keeps an
-    included router as one entry, with the prefix it was included under)."""
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from api_routes(included.routes, prefix + route.include_context.prefix)
-        elif isinstance(route, APIRoute):
-            yield prefix + route.path, route
-
-
 def page_form_routes(app: FastAPI) -> dict[str, APIRoute]:
     """Every POST route of the pages (not the JSON API), by path."""
     return {
         path: route
-        for path, route in api_routes(app.router.routes)
+        for path, route in walk_routes(app.router.routes)
+        if isinstance(route, APIRoute)
         if "POST" in route.methods and not path.startswith("/api/")
     }
 
@@ -389,16 +376,9 @@ def problem_with(response: Any) -> str | None:
 
 
 @pytest.fixture
-def zc(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[App]:
-    """As tests/web/conftest.py's, with a small upload limit (over-limit files cost nothing)."""
-    app = make_app(db_url, tmp_path / "home", max_upload_bytes=UPLOAD_LIMIT)
-    assert import_seed(app, seeds_dir, "003") == JIADING
-    add_people(app, JIADING_PEOPLE)
-    with app.uow() as uow:
-        uow.session.execute(update(Person).values(password_hash=password_hash()))
-        uow.commit()
-    yield app
-    app.close()
+def zc_settings() -> dict[str, Any]:
+    """A small upload limit: files over it cost nothing to generate."""
+    return {"max_upload_bytes": UPLOAD_LIMIT}
 
 
 def signed_in(app: FastAPI, name: str) -> TestClient:

@@ -15,14 +15,12 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import PgServer
 from tests.integration.workflow_helpers import (
     ADMIN,
     JIADING,
@@ -120,59 +118,48 @@ def _prepare(home: Path, db_url: str, seeds_dir: Path) -> None:
         app.close()
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-    ],
-)
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterator[Live]:
-    work = tmp_path_factory.mktemp(f"hostile-{request.param}")
+@pytest.fixture(scope="module")
+def live(
+    request: pytest.FixtureRequest, module_db_url: str, tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path
+) -> Iterator[Live]:
+    db_url = module_db_url
+    backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    work = tmp_path_factory.mktemp(f"hostile-{backend}")
     home = work / "zonecheck-data"
     home.mkdir()
-    with _database(request, home) as db_url:
-        _prepare(home, db_url, seeds_dir)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZONECHECK_")}
-        env.update(ZONECHECK_HOME=str(home), ZONECHECK_DB=db_url, ZONECHECK_COOKIE_SECURE="0")
-        server = Server(env, work, work / "server.log", workers=1)
-        server.start()
+    _prepare(home, db_url, seeds_dir)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZONECHECK_")}
+    env.update(ZONECHECK_HOME=str(home), ZONECHECK_DB=db_url, ZONECHECK_COOKIE_SECURE="0")
+    server = Server(env, work, work / "server.log", workers=1)
+    server.start()
+    try:
+        assert server.proc is not None
+        host, port = server.host_port
+        app = make_app(db_url, home)
         try:
-            assert server.proc is not None
-            host, port = server.host_port
-            app = make_app(db_url, home)
-            try:
-                xuchang, measure = plan_id(app, XUCHANG), measure_id(app, JIADING, "10")
-            finally:
-                app.close()
-            # Every sign-in before any attack: the burst's failures make this address wait.
-            admin_pages, member_pages = Browser(host, port), Browser(host, port)
-            admin_pages.sign_in(ADMIN, PASSWORD)
-            member_pages.sign_in(MARKET, PASSWORD)
-            admin, member = api_token(host, port, ADMIN, PASSWORD), api_token(host, port, MARKET, PASSWORD)
-            probe = Probe(host, port)
-            probe.thread.start()
-            memory = PeakMemory(server.proc.pid)
-            memory.reset()
-            time.sleep(1.5)
-            live = Live(
-                request.param, server, host, port, home, db_url, probe, memory, memory.peak_mib(),
-                admin, member, admin_pages, member_pages, xuchang, measure, work,
-            )  # fmt: skip
-            yield live
-            probe.stopped.set()
-            probe.thread.join()
+            xuchang, measure = plan_id(app, XUCHANG), measure_id(app, JIADING, "10")
         finally:
-            server.stop()
-            if request.node.session.testsfailed:
-                print(f"\n----- zonecheck serve log -----\n{server.tail(100)}")
-
-
-def _database(request: pytest.FixtureRequest, home: Path) -> AbstractContextManager[str]:
-    if request.param == "sqlite":
-        return nullcontext(f"sqlite:///{home / 'zonecheck.db'}")
-    pg: PgServer = request.getfixturevalue("pg_server")
-    return pg.fresh_database()
+            app.close()
+        # Every sign-in before any attack: the bursts' failures make this address wait.
+        admin_pages, member_pages = Browser(host, port), Browser(host, port)
+        admin_pages.sign_in(ADMIN, PASSWORD)
+        member_pages.sign_in(MARKET, PASSWORD)
+        admin, member = api_token(host, port, ADMIN, PASSWORD), api_token(host, port, MARKET, PASSWORD)
+        probe = Probe(host, port)
+        probe.thread.start()
+        memory = PeakMemory(server.proc.pid)
+        memory.reset()
+        time.sleep(1.5)  # the idle server's peak, with the probe running
+        yield Live(
+            backend, server, host, port, home, db_url, probe, memory, memory.peak_mib(),
+            admin, member, admin_pages, member_pages, xuchang, measure, work,
+        )  # fmt: skip
+        probe.stopped.set()
+        probe.thread.join()
+    finally:
+        server.stop()
+        if request.session.testsfailed:  # tracebacks are only in the server's log
+            print(f"\n----- zonecheck serve log ({server.log_path}) -----\n{server.tail(100)}")
 
 
 def error_of(body: bytes) -> str:
