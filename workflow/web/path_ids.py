@@ -1,10 +1,10 @@
 """Numbers in a page's address bounded before any route looks them up.
 
 The API declares its ids `Path(ge=1, le=MAX_ID)`; the pages take plain `int` path parameters, so
-/measures/99999999999999999999/start reached the database: OverflowError on SQLite, an integer
-out of range on PostgreSQL, a 500 either way. One app-wide check, so a new route is covered
-without anyone remembering to; a number in range goes on to the route (a missing object is
-still the 404 it was).
+/measures/99999999999999999999/start reached the database: a 500 on SQLite (OverflowError: no
+SQLite integer holds it), a 404 on PostgreSQL (compared as a numeric). Now a 422 on both, from
+one app-wide check, so a new route is covered without anyone remembering to; a number in range
+goes on to the route (a missing object is still the 404 it was).
 """
 
 from __future__ import annotations
