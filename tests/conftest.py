@@ -4,7 +4,8 @@ Every test that takes ``db_url`` runs twice, once per backend:
 
 * ``sqlite``: a fresh database file in the test's ``tmp_path``;
 * ``postgresql``: a fresh database (``CREATE DATABASE t_<hex>``) on a PostgreSQL server, dropped
-  after the test. The server is a throwaway one that this suite starts itself (``initdb`` +
+  after the test (``module_db_url``: one per module, for tests sharing a live server). The
+  server is a throwaway one that this suite starts itself (``initdb`` +
   ``pg_ctl`` in a temporary folder, on a free port of 127.0.0.1, stopped and deleted at the end
   of the session), so a developer's ``pytest`` and CI test the same thing.
 

@@ -59,7 +59,6 @@ from workflow.services.plan_import import import_documents
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-
 LOCUST = Path(sys.executable).with_name("locust")
 
 ADMIN = "压测管理员"
