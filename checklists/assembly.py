@@ -18,6 +18,7 @@ from checklists.catalog import (
     MeasureKind,
     Phase,
     UnitRef,
+    UnitRole,
     Warning_,
 )
 from checklists.deadlines import find_date_span
@@ -26,7 +27,7 @@ from checklists.indicators import extract_indicators
 from checklists.lines import TITLE_MAX
 from checklists.tables import merge_table, norm
 from checklists.text import split_sentences, split_top_level
-from checklists.units import ClauseReader
+from checklists.units import ClauseReader, LeadRule, Responsibility, normalise_unit_name
 
 __all__ = ["build_measures", "build_phases", "context_indicators", "fill_section_text"]
 
@@ -50,11 +51,12 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
     measures: list[Measure] = []
     indicators: list[Indicator] = []
     seen: set[str] = set()
+    rules = _Rules(reader)
     for item in raw:
         assert item.kind is not None
         counters[item.kind] = counters.get(item.kind, 0) + 1
         number = item.number or str(counters[item.kind])
-        measure = _measure(item, number, clauses[id(item)], reader, draft, plan_lists_units)
+        measure = _measure(item, number, clauses[id(item)], rules, draft, plan_lists_units)
         if measure is None:
             draft.warnings.append(
                 Warning_(line=item.lines[0], message="该措施除责任单位外没有内容,已跳过", text=item.text[:40])
@@ -75,20 +77,69 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
     return measures, indicators
 
 
-def _clause(item: RawItem, reader: ClauseReader) -> tuple[str, str] | None:
-    """(text, clause): the trailing `(units;deadline)` clause, else the `责任单位:` lines."""
+def _clause(item: RawItem, reader: ClauseReader) -> tuple[str, list[str]] | None:
+    """(text, clauses): the measure's unit tags (its trailing `(units;deadline)` clause and
+    those after its sentences), else its `责任单位:` lines."""
     text = item.text
-    split = reader.trailing_clause(text)
+    split = reader.unit_tags(text)
     if split is None and item.responsibility:
-        split = text, ";".join(item.responsibility)
+        split = text, [";".join(item.responsibility)]
     return split
+
+
+class _Rules:
+    """Reads a plan's clauses in document order under the lead rule the plan states.
+
+    A rule written in one clause (`第一个逗号前为牵头单位,下同`) holds for that clause and
+    every later one; it is read, never stored as a unit.
+    """
+
+    def __init__(self, reader: ClauseReader) -> None:
+        self.reader = reader
+        self.rule = LeadRule.FIRST_LISTED
+
+    def read(self, clauses: list[str]) -> Responsibility:
+        reads = []
+        for clause in clauses:
+            resp = self.reader.responsibility(clause, self.rule)
+            if resp.rule is not None and resp.rule is not self.rule:
+                self.rule = resp.rule
+                resp = self.reader.responsibility(clause, self.rule)
+            reads.append(resp)
+        return reads[0] if len(reads) == 1 else _merge(reads)
+
+
+def _merge(reads: list[Responsibility]) -> Responsibility:
+    """One measure's several unit tags as one responsibility, units in the order first named.
+
+    The first tag's lead leads the measure; a later tag's unit leads only where that tag
+    marks it `牵头`, since a later tag read by order names the lead of one sentence only.
+    """
+    units: list[UnitRef] = []
+    seen: set[str] = set()
+    deadline: Deadline | None = None
+    rest: list[str] = []
+    for index, resp in enumerate(reads):
+        for unit in resp.units:
+            key = normalise_unit_name(unit.name)
+            if key in seen:
+                continue
+            seen.add(key)
+            demote = index and unit.role is UnitRole.LEAD and not resp.marked_lead
+            units.append(UnitRef(name=unit.name, role=UnitRole.CO) if demote else unit)
+        if resp.deadline is not None and deadline is None:
+            deadline = resp.deadline
+        elif resp.deadline is not None:
+            rest.append(resp.deadline.text)
+        rest.extend(resp.rest)
+    return Responsibility(units=units, deadline=deadline, rest=rest)
 
 
 def _measure(
     item: RawItem,
     number: str,
-    clause: tuple[str, str] | None,
-    reader: ClauseReader,
+    clause: tuple[str, list[str]] | None,
+    rules: _Rules,
     draft: Draft,
     plan_lists_units: bool,
 ) -> Measure | None:
@@ -99,8 +150,9 @@ def _measure(
     deadline: Deadline | None = None
     units_text = ""
     if clause:
-        text, units_text = clause
-        resp = reader.responsibility(units_text)
+        text, tags = clause
+        units_text = ";".join(tags)
+        resp = rules.read(tags)
         units = resp.units
         deadline = resp.deadline
         for piece in resp.rest:

@@ -34,9 +34,11 @@ __all__ = ["SectionKind", "read_body", "section_kind", "split_title"]
 SCHEDULE_TITLES = re.compile(r"进度安排|实施步骤|时间安排|工作步骤|推进步骤|实施进度|步骤安排|时间节点")
 SAFEGUARD_TITLES = re.compile(r"^(保障措施|组织保障|保障机制|实施保障|工作保障|组织实施|工作要求)$")
 OUTCOME_TITLES = re.compile(r"标志性成果|预期成果|主要成果|建设成果")
+# `总体目标`, `发展目标`…: the short titles ending in 目标; `附则` and `支持对象` frame the
+# measures (who may apply, who funds, when it takes effect) without being measures.
 CONTEXT_TITLES = re.compile(
-    r"^(指导思想|基本原则|总体要求|总体思路|工作目标|建设目标|实施目标|主要目标|发展目标|目标任务|"
-    r"适用范围|编制依据)$"
+    r"^(指导思想|基本原则|总体要求|总体思路|[\u4e00-\u9fff]{0,4}目标|目标任务|"
+    r"适用范围|适用对象|支持对象|编制依据|附则)$"
 )
 
 # `(units;deadline)` and the two brackets: the end of an item that can hold its clause.
