@@ -20,6 +20,8 @@ __all__ = [
     "FULL_DATE",
     "ISO_DATE",
     "METADATA_KEY",
+    "PUBLICATION_NOTE",
+    "SIGNATURE_DATE",
     "NUMBERED",
     "TITLE_MAX",
     "TOP_HEADING",
@@ -49,6 +51,13 @@ TRAILER = re.compile(
 RESPONSIBILITY_LINE = re.compile(
     r"^(责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门|完成时限|完成时间|时间节点)\s*[::]"
 )
+# The signature that closes a document: `国务院办公厅` / `2018年12月30日` / `(此件公开发布)`, or
+# on one line, `杭州市上城区人民政府办公室2026年3月17日发布。`.
+SIGNATURE_DATE = re.compile(
+    r"^(?P<issuer>[^。;,:!?()]{0,40}?)\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"\s*(?:发布|印发|起施行)?\s*[。.]?$"
+)
+PUBLICATION_NOTE = re.compile(r"^\((?:此件|本件)[^()]{0,12}\)$")
 ATTACHMENT = re.compile(r"^附件\s*[0-9一二三四五六七八九十]*\s*[::]?")
 METADATA_KEY = re.compile(
     r"(索\s*引\s*号|主题分类|信息分类|发文机关|发布机构|成文日期|发文日期|发布日期|发布时间|"
@@ -56,6 +65,8 @@ METADATA_KEY = re.compile(
 )
 
 TITLE_MAX = 40
+# A line of digits and date words only, typos included (`2026月3月26日`).
+_DATE_LIKE = re.compile(r"^[\d\s年月日号.\-/]+$")
 
 
 @dataclass
@@ -137,4 +148,6 @@ def could_be_title(text: str) -> bool:
         and not METADATA_KEY.search(text)
         and text not in {"-", "附件"}
         and not ATTACHMENT.match(text)
+        and not PUBLICATION_NOTE.match(text)
+        and not _DATE_LIKE.match(text)
     )
