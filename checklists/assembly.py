@@ -47,15 +47,13 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
     plan_lists_units = any(
         clauses[id(item)] is not None for item in raw if item.kind is MeasureKind.MEASURE
     )
-    counters: dict[MeasureKind, int] = {}
+    numbers = _numbers(raw, draft)
     measures: list[Measure] = []
     indicators: list[Indicator] = []
     seen: set[str] = set()
     rules = _Rules(reader)
-    for item in raw:
+    for item, number in zip(raw, numbers, strict=True):
         assert item.kind is not None
-        counters[item.kind] = counters.get(item.kind, 0) + 1
-        number = item.number or str(counters[item.kind])
         measure = _measure(item, number, clauses[id(item)], rules, draft, plan_lists_units)
         if measure is None:
             draft.warnings.append(
@@ -75,6 +73,31 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
             )
         )
     return measures, indicators
+
+
+def _numbers(raw: list[RawItem], draft: Draft) -> list[str]:
+    """Each item's number: its own, else its place among the unnumbered items of its kind.
+
+    Where numbering starts again in a later top-level section (`二、` … `(一)`, `三、` … `(一)`),
+    every number of that kind carries its section's (`二.1`, `三.1`), so refs stay unique.
+    """
+    counters: dict[MeasureKind | None, int] = {}
+    numbers: list[str] = []
+    for item in raw:
+        counters[item.kind] = counters.get(item.kind, 0) + 1
+        numbers.append(item.number or str(counters[item.kind]))
+    printed = {s.ref: s.number for s in draft.sections if s.parent is None}
+    tops = [printed.get((item.section or "").split(".")[0]) for item in raw]
+    first_top: dict[tuple[MeasureKind | None, str], str | None] = {}
+    restarted: set[MeasureKind | None] = set()
+    for item, number, top in zip(raw, numbers, tops, strict=True):
+        known = first_top.setdefault((item.kind, number), top)
+        if known != top:
+            restarted.add(item.kind)
+    return [
+        f"{top}.{number}" if item.kind in restarted and top else number
+        for item, number, top in zip(raw, numbers, tops, strict=True)
+    ]
 
 
 def _clause(item: RawItem, reader: ClauseReader) -> tuple[str, list[str]] | None:
@@ -113,18 +136,22 @@ def _merge(reads: list[Responsibility]) -> Responsibility:
     """One measure's several unit tags as one responsibility, units in the order first named.
 
     The first tag's lead leads the measure; a later tag's unit leads only where that tag
-    marks it `牵头`, since a later tag read by order names the lead of one sentence only.
+    marks it `牵头` (then even if named before as co-responsible), since a later tag read by
+    order names the lead of one sentence only.
     """
     units: list[UnitRef] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # unit → its place in `units`
     deadline: Deadline | None = None
     rest: list[str] = []
     for index, resp in enumerate(reads):
         for unit in resp.units:
             key = normalise_unit_name(unit.name)
-            if key in seen:
+            marked = unit.role is UnitRole.LEAD and resp.marked_lead
+            if (at := seen.get(key)) is not None:
+                if marked and units[at].role is UnitRole.CO:  # it leads a later sub-item
+                    units[at] = UnitRef(name=units[at].name, role=UnitRole.LEAD)
                 continue
-            seen.add(key)
+            seen[key] = len(units)
             demote = index and unit.role is UnitRole.LEAD and not resp.marked_lead
             units.append(UnitRef(name=unit.name, role=UnitRole.CO) if demote else unit)
         if resp.deadline is not None and deadline is None:
