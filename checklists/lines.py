@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 __all__ = [
+    "ARTICLE",
     "ATTACHMENT",
     "FULL_DATE",
     "ISO_DATE",
@@ -30,6 +31,7 @@ __all__ = [
     "LineKind",
     "LineShape",
     "classify",
+    "article_number",
     "cn_number",
     "could_be_title",
 ]
@@ -39,6 +41,8 @@ TOP_HEADING = re.compile(rf"^([{CN_DIGITS}]{{1,3}})\s*、\s*(\S.*)$")
 SUB_HEADING = re.compile(rf"^\(([{CN_DIGITS}]{{1,3}})\)\s*(\S.*)$")
 ORDINAL_ITEM = re.compile(rf"^([{CN_DIGITS}]{{1,3}})是\s*(\S.*)$")
 NUMBERED = re.compile(r"^(\d{1,3})\s*[.。、．]\s*(\D.*)$")
+# `第十二条 …`: an article, read as a numbered item (its number in digits).
+ARTICLE = re.compile(rf"^第([{CN_DIGITS}百零〇]{{1,6}})条[\s:、.]*(\S.*)$")
 FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 # Furniture that ends the text of a web page; everything after it is not the plan.
@@ -118,6 +122,8 @@ def classify(text: str) -> LineShape:
     for kind, pattern in _LABELLED:
         if m := pattern.match(text):
             return LineShape(kind, m.group(1), m.group(2))
+    if (m := ARTICLE.match(text)) and (number := article_number(m.group(1))) is not None:
+        return LineShape(LineKind.NUMBERED, str(number), m.group(2))
     if RESPONSIBILITY_LINE.match(text):
         return LineShape(LineKind.RESPONSIBILITY)
     return LineShape(LineKind.TEXT)
@@ -135,6 +141,23 @@ def cn_number(text: str) -> int:
         tens, _, ones = text.partition("十")
         return (values[tens] if tens else 1) * 10 + (values[ones] if ones else 0)
     return values[text]
+
+
+def article_number(text: str) -> int | None:
+    """一百零五 → 105, 二十三 → 23 (the numbers of articles); None for a run that is no number."""
+    hundreds = 0
+    if "百" in text:
+        head, _, text = text.partition("百")
+        if len(head) > 1 or (head and head not in CN_DIGITS[:9]):
+            return None
+        hundreds = (CN_DIGITS.index(head) + 1 if head else 1) * 100
+        text = text.lstrip("零〇")
+        if not text:
+            return hundreds
+    try:
+        return hundreds + cn_number(text)
+    except KeyError:
+        return None
 
 
 def could_be_title(text: str) -> bool:

@@ -37,7 +37,7 @@ from checklists.errors import NotAPlanError, PlanTextError, PlanTooLarge
 from checklists.header import find_signature, read_header
 from checklists.junk import flag_junk
 from checklists.limits import check_text_size
-from checklists.lines import NUMBERED, TOP_HEADING, TRAILER, Line
+from checklists.lines import ARTICLE, NUMBERED, TOP_HEADING, TRAILER, Line
 from checklists.text import clean_line
 
 __all__ = [
@@ -116,7 +116,7 @@ def _find_body_start(lines: list[Line]) -> int | None:
         if TOP_HEADING.match(line.text):
             return i
     for i, line in enumerate(lines):
-        if NUMBERED.match(line.text):
+        if NUMBERED.match(line.text) or ARTICLE.match(line.text):
             return i
     return None
 

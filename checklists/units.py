@@ -70,6 +70,7 @@ _DUTY_SUFFIXES = (
     "等",
 )
 _LEAD_MARK = "牵头"
+_PARTNER_RE = re.compile("会同")
 _CO_MARK = "配合"
 # Table cells sometimes label the lists: `牵头单位:区市场监管局`.
 _LABEL_RE = re.compile(
@@ -419,7 +420,7 @@ def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) ->
     leading = 0  # pieces before the clause's first comma
     sentences = split_top_level(clause, "。")
     for number, sentence in enumerate(sentences):
-        for piece in split_top_level(sentence, ";,"):
+        for piece in _with_partners(split_top_level(sentence, ";,")):
             if (found_rule := lead_rule(piece)) is not None:
                 stated = found_rule
                 continue
@@ -452,6 +453,20 @@ def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) ->
     return Responsibility(
         units=units, deadline=deadline, rest=rest, rule=stated, marked_lead=marked
     )
+
+
+def _with_partners(pieces: list[str]) -> list[str]:
+    """`区市场监管局会同区司法局负责` → `区市场监管局牵头`, `区司法局配合`: the unit that acts
+    `会同` (together with) the others leads them."""
+    out: list[str] = []
+    for piece in pieces:
+        depths = depth_map(fold_width(piece))
+        at = next((m.start() for m in _PARTNER_RE.finditer(piece) if not depths[m.start()]), -1)
+        if at <= 0 or _LABEL_RE.match(fold_width(piece)):
+            out.append(piece)
+            continue
+        out += [f"{piece[:at].strip()}{_LEAD_MARK}", f"{piece[at + 2 :].strip()}{_CO_MARK}"]
+    return out
 
 
 def _pieces_before_comma(sentence: str, count: int) -> int:
