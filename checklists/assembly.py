@@ -25,6 +25,7 @@ from checklists.deadlines import find_date_span
 from checklists.draft import Draft, RawItem
 from checklists.indicators import extract_indicators
 from checklists.lines import TITLE_MAX
+from checklists.records import fresh_copy
 from checklists.tables import merge_table, norm
 from checklists.text import split_sentences, split_top_level
 from checklists.units import ClauseReader, LeadRule, Responsibility, normalise_unit_name
@@ -120,15 +121,20 @@ class _Rules:
     def __init__(self, reader: ClauseReader) -> None:
         self.reader = reader
         self.rule = LeadRule.FIRST_LISTED
+        self.standing: list[UnitRef] = []  # `以下均需…落实,不再列出`
 
     def read(self, clauses: list[str]) -> Responsibility:
         reads = []
+        standing = self.standing
         for clause in clauses:
             resp = self.reader.responsibility(clause, self.rule)
             if resp.rule is not None and resp.rule is not self.rule:
                 self.rule = resp.rule
                 resp = self.reader.responsibility(clause, self.rule)
+            self.standing = self.standing + resp.standing
             reads.append(resp)
+        if standing:
+            reads.append(Responsibility(units=[fresh_copy(u) for u in standing]))
         return reads[0] if len(reads) == 1 else _merge(reads)
 
 

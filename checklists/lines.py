@@ -53,7 +53,8 @@ TRAILER = re.compile(
 )
 # A line of its own naming who does a measure and by when: `责任单位:区市场监管局`.
 RESPONSIBILITY_LINE = re.compile(
-    r"^(责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门|完成时限|完成时间|时间节点)\s*[::]"
+    r"^(责任单位|责任部门|负责单位|负责部门|牵头单位|牵头部门|配合单位|配合部门|完成时限|完成时间|时间节点)"
+    r"\s*[::]"
 )
 # The signature that closes a document: `国务院办公厅` / `2018年12月30日` / `(此件公开发布)`, or
 # on one line, `杭州市上城区人民政府办公室2026年3月17日发布。`.

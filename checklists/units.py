@@ -83,8 +83,11 @@ _CO_LABELS = ("配合单位", "配合部门", "协同单位", "参与单位", "�
 # `列第一位的为牵头单位,下同`, `排在第一位的为牵头部门`, `第一个逗号前为牵头单位`.
 _LEAD_RULE_RE = re.compile(r"^(?:[列排]在?第一位?(?:的|者)?|第一个逗号前(?:的|者)?)(?:单位|部门)?为牵头")
 _FIRST_COMMA_RULE = "逗号"
-# `下同` (so it is for the measures below as well) alone, once the rule's piece is cut off.
-_SAME_BELOW = "下同"
+# `下同` (so it is for the measures below as well) alone, once the rule's piece is cut off;
+# `不再列出` (not listed again) after units that every later measure has.
+_SAME_BELOW = ("下同", "不再列出")
+# `以下各项任务均需各县(市、区)人民政府落实`: units every later measure has, unlisted.
+_STANDING_RE = re.compile(r"^以下(?:各项)?(?:任务|措施)?均(?:需|由|须)(?P<units>.+?)(?:负责)?落实$")
 # An aside that is no part of a name: `各区人民政府〈含开发区、长江新区管委会,下同〉`.
 _ASIDE_RE = re.compile(r"[(〈〔]\s*(?:含|包括)[^()〈〉〔〕]*[)〉〕]$|[(〈〔][^()〈〉〔〕]*下同[)〉〕]$")
 # A government named by its level alone shares the place before it: `有关设区市、县〔区〕人民政府`.
@@ -172,7 +175,8 @@ class Responsibility:
     piece, or None when it has none; `rest` holds pieces that are neither units nor the
     deadline (including any second deadline), as written, for the parser to warn about.
     `rule` is a lead rule the clause states for itself and the measures after it;
-    `marked_lead` says a unit was marked `牵头` (by a word or a label), not read as first.
+    `marked_lead` says a unit was marked `牵头` (by a word or a label), not read as first;
+    `standing` are units the clause says every later measure has (`以下均需…落实,不再列出`).
     """
 
     units: list[UnitRef] = field(default_factory=list)
@@ -180,6 +184,7 @@ class Responsibility:
     rest: list[str] = field(default_factory=list)
     rule: LeadRule | None = None
     marked_lead: bool = False
+    standing: list[UnitRef] = field(default_factory=list)  # units every later measure has
 
 
 @remembered
@@ -416,6 +421,7 @@ def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) ->
     unit_pieces: list[_UnitPiece] = []
     rest: list[str] = []
     stated: LeadRule | None = None
+    standing: list[UnitRef] = []
     carried: UnitRole | None = None  # the role of the last label, for the pieces after it
     leading = 0  # pieces before the clause's first comma
     sentences = split_top_level(clause, "。")
@@ -424,7 +430,10 @@ def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) ->
             if (found_rule := lead_rule(piece)) is not None:
                 stated = found_rule
                 continue
-            if fold_width(piece).strip() == _SAME_BELOW:
+            if fold_width(piece).strip() in _SAME_BELOW:
+                continue
+            if standing_units := _STANDING_RE.match(fold_width(piece).strip()):
+                standing += [_standing(name) for name in _names(standing_units["units"])]
                 continue
             labelled = _DEADLINE_LABEL_RE.match(fold_width(piece))
             found = parse_deadline(piece[labelled.end() :] if labelled else piece)
@@ -451,8 +460,17 @@ def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) ->
         leading = 0
     units, marked = _assign_roles(unit_pieces, leading)
     return Responsibility(
-        units=units, deadline=deadline, rest=rest, rule=stated, marked_lead=marked
+        units=units,
+        deadline=deadline,
+        rest=rest,
+        rule=stated,
+        marked_lead=marked,
+        standing=standing,
     )
+
+
+def _standing(name: str) -> UnitRef:
+    return UnitRef(name=name, role=UnitRole.GROUP if is_group(name) else UnitRole.CO)
 
 
 def _with_partners(pieces: list[str]) -> list[str]:
@@ -507,11 +525,12 @@ def unit_tags(
     kept: list[str] = []
     inner_tags: list[str] = []
     done = 0
+    text_end = len(body.rstrip())
     for start, end in top_level_groups(body, limit=MAX_CLAUSE_CHARS):
         before = start - 1
         while before >= 0 and body[before].isspace():
             before -= 1
-        at_end = not body[end:].strip()
+        at_end = end >= text_end
         if not (at_end or (before >= 0 and fold_width(body[before]) in _SENTENCE_ENDS)):
             continue
         inner = body[start + 1 : end - 1].strip()
@@ -562,6 +581,7 @@ class ClauseReader:
             rest=list(read.rest),
             rule=read.rule,
             marked_lead=read.marked_lead,
+            standing=[fresh_copy(unit) for unit in read.standing],
         )
 
 

@@ -44,6 +44,11 @@ class Plan:
     not_measures: list[str] = field(default_factory=list)  # text no measure or safeguard holds
 
 
+# "以下均需…落实,不再列出": units every later measure of the plan has, written once.
+NINGBO_ALL = [("各区〔县、市〕政府", "g"), ("开发园区管委会", "c")]
+TAIAN_ALL = [("各县(市、区)人民政府", "g"), ("功能区管委会", "c")]
+
+
 def refs(first: int, last: int, prefix: str = "") -> list[str]:
     return [f"{prefix}{n}" for n in range(first, last + 1)]
 
@@ -222,10 +227,11 @@ PLANS = [
                 ("市经信局", "c"),
                 ("市市场监管局", "c"),
                 ("市数据局", "c"),
+                *NINGBO_ALL,
             ],
-            "3": [("市发改委", "l"), ("市数据局", "c"), ("通商控股集团", "c"), ("市经信局", "c")],
-            "7": [("市发改委", "l")],
-            "12": [("市科技局", "l"), ("市经信局", "c")],
+            "3": [("市发改委", "l"), ("市数据局", "c"), ("通商控股集团", "c"), ("市经信局", "c"), *NINGBO_ALL],
+            "7": [("市发改委", "l"), *NINGBO_ALL],
+            "12": [("市科技局", "l"), ("市经信局", "c"), *NINGBO_ALL],
         },
         deadlines={"1": dt.date(2028, 12, 31)},  # 到2028年底,打造市级OPC社区10个以上
         not_measures=["施行说明", "经市政府同意,现提出如下意见"],
@@ -370,9 +376,10 @@ PLANS = [
                 ("市工业和信息化局", "c"),
                 ("市国资委", "c"),
                 ("市大数据局", "c"),
+                *TAIAN_ALL,
             ],
-            "11": [("市人力资源社会保障局", "l"), ("市财政局", "c"), ("中国人民银行泰安市分行", "c")],
-            "12": [("泰安金融监管分局", "l")],
+            "11": [("市人力资源社会保障局", "l"), ("市财政局", "c"), ("中国人民银行泰安市分行", "c"), *TAIAN_ALL],
+            "12": [("泰安金融监管分局", "l"), *TAIAN_ALL],
         },
         not_measures=["2026年5月7日", "到2028年年底,全市人工智能OPC"],
     ),

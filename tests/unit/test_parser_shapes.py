@@ -231,3 +231,15 @@ def test_measures_whose_actors_are_only_in_the_prose_are_listed_for_the_office()
     c = parse(text)
     assert units(c, "2") == []
     assert (8, "该措施没有写明责任单位") in [(w.line, w.message) for w in c.warnings]
+
+
+def test_units_written_once_for_every_later_measure_are_added_to_each() -> None:
+    text = (
+        "某市实施意见\n一、重点任务\n"
+        "1.建设社区。(责任单位:市经信局,各区政府。以下均需各区政府、园区管委会落实,不再列出)\n"
+        "2.开放场景。(责任单位:市发改委)\n"
+    )
+    c = parse(text)
+    assert units(c, "1") == [("市经信局", "lead"), ("各区政府", "group")]
+    assert units(c, "2") == [("市发改委", "lead"), ("各区政府", "group"), ("园区管委会", "co")]
+    assert not c.warnings
