@@ -427,12 +427,13 @@ def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) ->
     sentences = split_top_level(clause, "。")
     for number, sentence in enumerate(sentences):
         for piece in _with_partners(split_top_level(sentence, ";,")):
-            if (found_rule := lead_rule(piece)) is not None:
+            bare = fold_width(piece).strip()
+            if (found_rule := lead_rule(bare)) is not None:
                 stated = found_rule
                 continue
-            if fold_width(piece).strip() in _SAME_BELOW:
+            if bare in _SAME_BELOW:
                 continue
-            if standing_units := _STANDING_RE.match(fold_width(piece).strip()):
+            if standing_units := _STANDING_RE.match(bare):
                 standing += [_standing(name) for name in _names(standing_units["units"])]
                 continue
             labelled = _DEADLINE_LABEL_RE.match(fold_width(piece))
@@ -454,10 +455,8 @@ def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) ->
                 unit_pieces.append(listed)
             else:
                 rest.append(piece)
-        if number == 0:
+        if number == 0 and (stated or rule) is LeadRule.BEFORE_FIRST_COMMA:
             leading = _pieces_before_comma(sentence, len(unit_pieces))
-    if (stated or rule) is not LeadRule.BEFORE_FIRST_COMMA:
-        leading = 0
     units, marked = _assign_roles(unit_pieces, leading)
     return Responsibility(
         units=units,
@@ -478,6 +477,9 @@ def _with_partners(pieces: list[str]) -> list[str]:
     `会同` (together with) the others leads them."""
     out: list[str] = []
     for piece in pieces:
+        if "会同" not in piece:
+            out.append(piece)
+            continue
         depths = depth_map(fold_width(piece))
         at = next((m.start() for m in _PARTNER_RE.finditer(piece) if not depths[m.start()]), -1)
         if at <= 0 or _LABEL_RE.match(fold_width(piece)):
