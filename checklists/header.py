@@ -23,6 +23,8 @@ from checklists.lines import (
     SIGNATURE_DATE,
     TITLE_MAX,
     Line,
+    LineKind,
+    classify,
     could_be_title,
 )
 from checklists.text import depth_map
@@ -137,19 +139,25 @@ def find_signature(
     """
     for i in range(start + 1, end):
         text = lines[i].text
-        if PUBLICATION_NOTE.match(text):
-            m = None
-        elif (m := SIGNATURE_DATE.match(text)) is None or not _ISSUER_END.search(m["issuer"] or "局"):
+        m = SIGNATURE_DATE.match(text)
+        issuer = m["issuer"].strip() if m else ""
+        if not (m or PUBLICATION_NOTE.match(text)) or (issuer and not _ISSUER_END.search(issuer)):
             continue
-        first, issuer = i, (m["issuer"].strip() if m else "")
-        while not issuer and first - 1 > start and len(lines[first - 1].text) <= TITLE_MAX and (
-            not lines[first - 1].text or _could_be_signature(lines[first - 1].text)
-        ):
+        first = i
+        while not issuer and first - 1 > start and _could_sign_body(lines[first - 1].text):
             first -= 1
             issuer = lines[first].text
         dated = FULL_DATE.search(text) if m else None
         return first, (_date(dated) if dated else None, issuer)
     return end, (None, "")
+
+
+def _could_sign_body(text: str) -> bool:
+    """A blank line, or a short one that could name the issuer under a body: never a
+    heading, a numbered measure or a measure closed by its unit tag."""
+    return not text or (
+        _could_be_signature(text) and not text.endswith(")") and classify(text).kind is LineKind.TEXT
+    )
 
 
 # How the name of an issuing body ends, when it shares the line with the date.

@@ -243,3 +243,10 @@ def test_units_written_once_for_every_later_measure_are_added_to_each() -> None:
     assert units(c, "1") == [("市经信局", "lead"), ("各区政府", "group")]
     assert units(c, "2") == [("市发改委", "lead"), ("各区政府", "group"), ("园区管委会", "co")]
     assert not c.warnings
+
+
+def test_a_short_measure_right_above_the_date_is_not_taken_for_the_signature() -> None:
+    c = parse("某市实施意见\n一、重点任务\n1.强化基金扶持。(市财政局负责)\n2026年5月7日\n")
+    assert measure_refs(c) == ["1"]
+    assert c.plan.issued_on == dt.date(2026, 5, 7)
+    assert Skipped(start=4, end=4, reason="落款(发文机关与日期)") in c.skipped
