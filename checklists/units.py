@@ -268,6 +268,8 @@ def _drop_aside(name: str) -> str:
 
 def _split_etc(name: str) -> list[str]:
     """`省交通运输厅等省直有关部门` → the unit and the group; `全国总工会等` → `全国总工会`."""
+    if "等" not in name:
+        return [name]
     depths = depth_map(fold_width(name))
     for at in range(len(name) - 1, 0, -1):
         if name[at] != "等" or depths[at]:
