@@ -56,13 +56,17 @@ class _Line:
     size: float  # font size, the width of one character of Chinese text
 
 
+Cells = list[list[str | None]]
+
+
 @dataclass
 class _Block:
     """A line of text or a table, at its place on the page."""
 
     top: float
     line: _Line | None = None
-    table: list[str] | None = None
+    table: Cells | None = None
+    cut: bool = False  # a table whose last row goes on at the top of the next page
 
 
 def pdf_to_text(data: bytes, name: str) -> str:
@@ -110,12 +114,19 @@ def _refusal(exc: object, name: str) -> UnreadableFile:
 
 
 def _page_blocks(page: Any) -> Iterator[_Block]:
-    tables = page.find_tables()
+    # A table broken by the page has no rule where the page cuts it: close its cells at the
+    # ends of its vertical rules, or pdfplumber drops the cut row and any cell merged across.
+    ends = [e for edge in page.vertical_edges for e in (edge["top"], edge["bottom"])]
+    settings = {"explicit_horizontal_lines": [min(ends), max(ends)]} if ends else {}
+    tables = page.find_tables(settings)
     boxes = [t.bbox for t in tables]
+    ruled = [edge["top"] for edge in page.horizontal_edges]
     for table in tables:
         rows = table.extract()[:MAX_ROWS]
         cells = [[_clean(c) if c is not None else None for c in row] for row in rows]
-        yield _Block(top=float(table.bbox[1]), table=table_lines(fill_merged(cells)))
+        bottom = table.bbox[3]
+        cut = not any(abs(y - bottom) < 2 for y in ruled)
+        yield _Block(top=float(table.bbox[1]), table=cells, cut=cut)
     for raw in page.extract_text_lines(return_chars=True):
         middle = (raw["top"] + raw["bottom"]) / 2
         if any(x0 <= raw["x0"] <= x1 and top <= middle <= bottom for x0, top, x1, bottom in boxes):
@@ -163,21 +174,18 @@ def _is_furniture(line: _Line, height: float, running: set[str]) -> bool:
 
 def _paragraphs(pages: list[list[_Block]]) -> Iterator[str]:
     lines = [b.line for page in pages for b in page if b.line is not None]
-    if not lines:
-        yield from (row for page in pages for b in page for row in b.table or [])
-        return
     # The text column's edges: where most lines start, and the furthest most lines reach.
-    left = Counter(round(line.x0) for line in lines).most_common(1)[0][0]
-    right = max(line.x1 for line in lines)
+    left = Counter(round(line.x0) for line in lines).most_common(1)[0][0] if lines else 0
+    right = max((line.x1 for line in lines), default=0.0)
     current = ""
     previous: _Line | None = None
-    for page in pages:
+    for page in _join_tables(pages):
         for block in sorted(page, key=lambda b: b.top):
             if block.table is not None:
                 if current:
                     yield current
                 current, previous = "", None
-                yield from block.table
+                yield from table_lines(fill_merged(block.table))
                 continue
             line = block.line
             assert line is not None
@@ -190,6 +198,45 @@ def _paragraphs(pages: list[list[_Block]]) -> Iterator[str]:
             previous = line
     if current:
         yield current
+
+
+def _join_tables(pages: list[list[_Block]]) -> list[list[_Block]]:
+    """A table going on at the top of the next page joins the one that ended the page: its
+    repeated header dropped, and a row the page cut in two made whole again."""
+    out: list[list[_Block]] = []
+    last: _Block | None = None  # the table that ended the page before, if one did
+    for page in pages:
+        blocks = sorted(page, key=lambda b: b.top)
+        kept: list[_Block] = []
+        for i, block in enumerate(blocks):
+            if i == 0 and block.table and last is not None and last.table and _same_columns(last.table, block.table):
+                rows = block.table
+                if rows and rows[0] == last.table[0]:
+                    rows = rows[1:]  # the header, repeated on each page
+                if last.cut and rows:
+                    last.table[-1] = [_glue(a, b) for a, b in zip(last.table[-1], rows[0], strict=True)]
+                    rows = rows[1:]
+                last.table.extend(rows)
+                last.cut = block.cut
+                continue
+            kept.append(block)
+        out.append(kept)
+        if not blocks or blocks[-1].table is None:
+            last = None
+        elif any(b is blocks[-1] for b in kept):
+            last = blocks[-1]
+        # else: the whole page went on with `last`, which may go on again
+    return out
+
+
+def _same_columns(a: Cells, b: Cells) -> bool:
+    return bool(a and b) and len(a[0]) == len(b[0])
+
+
+def _glue(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a if b is None else b if a is None else None
+    return a + b
 
 
 def _continues(previous: _Line, line: _Line, left: float, right: float) -> bool:
