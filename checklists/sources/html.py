@@ -44,7 +44,7 @@ _NEVER_CONTENT = (
 _CHROME = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|copyright|share|"
     r"related|relate|sidebar|side|friend|links|pagination|pager|toolbar|search|login|"
-    r"back-to-list|article-nav|topbar|top-bar|bottom|gotop|qrcode|ewm|qr|print|close|tags?|position|location|dqwz)(?:$|[\s_-])",
+    r"back-to-list|article-nav|topbar|top-bar|bottom|gotop|qrcode|ewm|qr|print|close|tags?|position|location|dqwz|logo|banner)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 _BLOCK = frozenset(

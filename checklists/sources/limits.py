@@ -8,6 +8,8 @@ on it.
 
 from __future__ import annotations
 
+from checklists.limits import MAX_TEXT_BYTES
+
 __all__ = [
     "MAX_CELLS",
     "MAX_FILE_BYTES",
@@ -22,9 +24,9 @@ __all__ = [
     "megabytes",
 ]
 
-# Any file handed to import, read no further than this (a 20-page PDF with a scanned seal
-# or a logo is a few MB; the parser's own bound on text is 20 MB).
-MAX_FILE_BYTES = 30 * 1024 * 1024
+# Any file handed to import, read no further than this: the parser's own bound on text (a
+# 20-page PDF with a scanned seal or a logo is a few MB).
+MAX_FILE_BYTES = MAX_TEXT_BYTES
 # A web page as saved from a site; the 50 MB page of a broken crawl is refused unread.
 MAX_HTML_BYTES = 10 * 1024 * 1024
 # Nesting of elements: site templates nest 20-40 deep; libxml2 itself stops at 256.

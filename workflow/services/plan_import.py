@@ -17,7 +17,6 @@ from checklists import amounts
 from checklists.catalog import Catalog, MeasureKind
 from checklists.catalog import Measure as CatalogMeasure
 from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, write_text_atomically
-from checklists.limits import MAX_TEXT_BYTES
 from checklists.parser import NotAPlanError, PlanTooLarge, iter_warnings, parse_document
 from checklists.sources.errors import UnreadableFile
 from checklists.sources.limits import MAX_FILE_BYTES
@@ -122,16 +121,17 @@ def read_source(path: Path) -> SourceDocument:
 
 
 def _read_bounded(path: Path) -> bytes:
-    """The file's bytes, refused unread past the bound (a file growing meanwhile is cut off
-    at the bound + 1 byte and refused too)."""
-    limit = max(MAX_FILE_BYTES, MAX_TEXT_BYTES)
+    """The file's bytes, refused before they are read past the bound (and, should the file
+    grow meanwhile, cut off at the bound + 1 byte and refused all the same)."""
     try:
-        with path.open("rb") as fh:
-            data = fh.read(limit + 1)
+        size = path.stat().st_size
+        if size <= MAX_FILE_BYTES:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(f"无法读取文件 {path}:{exc.strerror}") from None
-    if len(data) > limit:
-        raise InputError(f"{path}:文件过大,超过方案文件 {limit // (1024 * 1024)} MB 的上限")
+    if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{path}:文件过大,超过方案文本 {MAX_FILE_BYTES // (1024 * 1024)} MB 的上限")
     return data
 
 
