@@ -27,7 +27,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from weasyprint import HTML
 
-__all__ = ["plan_docx", "plan_html", "plan_pdf", "split_blocks"]
+__all__ = ["encrypted_pdf", "plan_docx", "plan_html", "plan_pdf", "split_blocks"]
 
 _NUMBERED = re.compile(r"^\d+[.。]")
 
@@ -227,3 +227,28 @@ def plan_docx(text: str, path: Path) -> Path:
         paragraph.add_run(block)
     document.save(str(path))
     return path
+
+
+def encrypted_pdf() -> bytes:
+    """A one-page PDF under the standard security handler with an unknown user password."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length 8 >>\nstream\n\x8a\x13\x07\xf0\x11\x22\x33\x44\nendstream",
+        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"41" * 32 + b"> /U <" + b"42" * 32 + b"> /P -44 >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Encrypt 5 0 R "
+        f"/ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] >>\n"
+        f"startxref\n{xref}\n%%EOF\n"
+    ).encode()
+    return bytes(out)

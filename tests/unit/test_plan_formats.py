@@ -22,7 +22,7 @@ from checklists.sources.docx import format_number
 from checklists.sources.errors import UnreadableFile
 from checklists.sources.limits import MAX_HTML_BYTES
 from checklists.tasktable import Column, find_task_table
-from tests.support.plan_files import plan_docx, plan_html, plan_pdf
+from tests.support.plan_files import encrypted_pdf, plan_docx, plan_html, plan_pdf
 from workflow.errors import InputError
 from workflow.services.plan_import import read_source
 
@@ -202,7 +202,7 @@ def test_a_truncated_pdf_is_refused_naming_it(seed_files: dict[str, dict[str, Pa
 
 def test_a_password_protected_pdf_is_refused_saying_so(tmp_path: Path) -> None:
     path = tmp_path / "加密方案.pdf"
-    path.write_bytes(_encrypted_pdf())
+    path.write_bytes(encrypted_pdf())
     _refused(path, "密码")
 
 
@@ -247,28 +247,3 @@ def test_a_doc_file_without_libreoffice_is_refused_saying_how_to_save_it() -> No
         pytest.skip("LibreOffice is installed here: the refusal is for machines without it")
     with pytest.raises(UnreadableFile, match=r"方案\.doc:.*另存为.*\.docx"):
         to_docx(b"\xd0\xcf\x11\xe0", "方案.doc", "Word 97-2003(.doc)")
-
-
-def _encrypted_pdf() -> bytes:
-    """A one-page PDF under the standard security handler with an unknown user password."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length 8 >>\nstream\n\x8a\x13\x07\xf0\x11\x22\x33\x44\nendstream",
-        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"41" * 32 + b"> /U <" + b"42" * 32 + b"> /P -44 >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Encrypt 5 0 R "
-        f"/ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] >>\n"
-        f"startxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return bytes(out)
