@@ -68,7 +68,7 @@ def html_to_text(data: bytes, name: str) -> str:
             f"{name}:网页过大({megabytes(len(data))}),超过 {megabytes(MAX_HTML_BYTES)} 的上限;"
             "请只保存方案正文所在的网页"
         )
-    text, _note = decode(data, name, declared=declared_charset(data))
+    text, _note = decode(data, name, declared=declared_charset(data), guess=True)
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses a str that declares bytes
     if not text.strip():
         raise UnreadableFile(f"{name}:网页没有内容")

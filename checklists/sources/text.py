@@ -62,13 +62,12 @@ def declared_charset(data: bytes) -> str | None:
         return None
 
 
-def decode(data: bytes, name: str, *, declared: str | None = None) -> tuple[str, str]:
-    """(text, note): a BOM, else the declared encoding, else UTF-8, GB18030, else what
-    charset-normalizer finds; the note says when the text was not UTF-8."""
+def decode(data: bytes, name: str, *, declared: str | None = None, guess: bool = False) -> tuple[str, str]:
+    """(text, note): a BOM, else the declared encoding, else UTF-8, GB18030, else (for a page,
+    `guess`) what charset-normalizer finds; the note says when the text was not UTF-8. A plan's
+    text is UTF-8 or GB18030: a guess at anything else reads noise as a plan."""
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), ""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "按 UTF-16 读取"
     if b"\x00" in data[:4096]:
         raise UnreadableFile(f"{name}:是二进制文件,不是方案文本")
     tried = [declared] if declared else []
@@ -81,7 +80,7 @@ def decode(data: bytes, name: str, *, declared: str | None = None) -> tuple[str,
         if encoding == "gb18030" and not declared:
             note = "非 UTF-8 编码,已按 GB18030 读取"
         return text, note
-    best = from_bytes(data[:_SNIFF_BYTES]).best()
+    best = from_bytes(data[:_SNIFF_BYTES]).best() if guess else None
     if best is not None:
         try:
             return data.decode(best.encoding), f"未声明编码,按检测到的 {best.encoding} 读取"
