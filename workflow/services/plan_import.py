@@ -17,12 +17,16 @@ from checklists import amounts
 from checklists.catalog import Catalog, MeasureKind
 from checklists.catalog import Measure as CatalogMeasure
 from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, write_text_atomically
-from checklists.limits import MAX_TEXT_BYTES
 from checklists.parser import NotAPlanError, PlanTooLarge, iter_warnings, parse_document
+from checklists.sources.errors import UnreadableFile
+from checklists.sources.limits import MAX_FILE_BYTES
+from checklists.sources.reading import read_plan_text, table_only_plan
+from checklists.sources.text import decode
 from checklists.units import is_group, normalise_unit_name
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import Hidden, InputError, Refused
+from workflow.evidence.filetypes import ContentRefused, sniff
 from workflow.models import (
     ChecklistItem,
     Indicator,
@@ -52,17 +56,6 @@ MEASURE_FIELDS = {
     "deadline": "完成时限",
     "checklist": "自查清单",
 }
-# Formats recognised by their first bytes, so the user is told what the file is.
-MAGIC = [
-    (b"%PDF", "PDF"),
-    (b"PK\x03\x04", "DOCX/XLSX/OFD/ZIP 压缩包"),
-    (b"\xd0\xcf\x11\xe0", "DOC/WPS/XLS"),
-    (b"{\\rtf", "RTF"),
-    (b"\x89PNG", "PNG 图片"),
-    (b"\xff\xd8\xff", "JPG 图片"),
-]
-
-
 @dataclass
 class SourceDocument:
     """A file read and parsed (or a catalog validated), ready to load."""
@@ -94,51 +87,75 @@ class ImportResult:
 
 
 def read_source(path: Path) -> SourceDocument:
-    """Read one plan document (UTF-8 or GB18030 text) or one catalog YAML; no database access."""
+    """Read one plan document or one catalog YAML; no database access.
+
+    A document may be text (UTF-8, GB18030 or another encoding detected), a web page, a PDF
+    with a text layer, a Word .docx, an Excel or CSV task table, or (converted by LibreOffice
+    when installed) .doc, .wps and .ofd; its type comes from its content, not its name.
+    """
     if not path.exists():
         raise InputError(f"文件不存在:{path}")
     if not path.is_file():
         raise InputError(f"不是文件:{path}")
-    if path.suffix.lower() not in CATALOG_SUFFIXES and path.stat().st_size > MAX_TEXT_BYTES:
-        # Refused before it is read into memory; the parser checks the decoded text again.
-        raise InputError(f"{path}:文件过大,超过方案文本 {MAX_TEXT_BYTES // (1024 * 1024)} MB 的上限")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"无法读取文件 {path}:{exc.strerror}") from None
+    data = _read_bounded(path)
     if not data.strip():
         raise InputError(f"文件为空:{path}")
-    for magic, name in MAGIC:
-        if data.startswith(magic):
-            raise InputError(
-                f"{path}:这是 {name} 文件,暂不支持直接读取;请将方案正文另存为 UTF-8 文本(.txt)后导入"
-            )
-    text, note = _decode(data, path)
-    if path.suffix.lower() in CATALOG_SUFFIXES:
+    try:
+        media_type = sniff(path).media_type
+    except ContentRefused as exc:
+        raise InputError(f"{path}:{exc.reason}") from None
+    except OSError as exc:
+        raise InputError(f"无法读取文件 {path}:{exc.strerror}") from None
+    if path.suffix.lower() in CATALOG_SUFFIXES and media_type is None:
+        text, _ = _decode(data, path)
         try:
             return SourceDocument(path, load_catalog(text, source=str(path)), True)
         except CatalogError as exc:
             raise InputError(str(exc)) from None
     try:
-        catalog = parse_document(text, source_name=path.name)
+        read = read_plan_text(data, media_type, str(path))
+        catalog = _parse(read.text, path)
+    except UnreadableFile as exc:
+        raise InputError(str(exc)) from None
+    return SourceDocument(path, catalog, False, read.note)
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, refused before they are read past the bound (and, should the file
+    grow meanwhile, cut off at the bound + 1 byte and refused all the same)."""
+    try:
+        size = path.stat().st_size
+        if size <= MAX_FILE_BYTES:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"无法读取文件 {path}:{exc.strerror}") from None
+    if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{path}:文件过大,超过方案文本 {MAX_FILE_BYTES // (1024 * 1024)} MB 的上限")
+    return data
+
+
+def _parse(text: str, path: Path) -> Catalog:
+    try:
+        return parse_document(text, source_name=path.name)
     except PlanTooLarge as exc:
         raise InputError(str(exc)) from None
     except NotAPlanError as exc:
+        # A document that is only a task table (a title and the table) reads as one.
+        as_plan = table_only_plan(text, path.name)
+        if as_plan is not None:
+            try:
+                return parse_document(as_plan, source_name=path.name)
+            except (PlanTooLarge, NotAPlanError):
+                pass
         raise InputError(f"{path}:不是可识别的方案文件。{exc}") from None
-    return SourceDocument(path, catalog, False, note)
 
 
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    if b"\x00" in data[:4096]:
-        raise InputError(f"{path}:是二进制文件,不是方案文本")
     try:
-        return data.decode("utf-8-sig"), ""
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "非 UTF-8 编码,已按 GB18030 读取"
-    except UnicodeDecodeError:
-        raise InputError(f"{path}:无法识别文本编码(支持 UTF-8 与 GB18030)") from None
+        return decode(data, str(path))
+    except UnreadableFile as exc:
+        raise InputError(str(exc)) from None
 
 
 def import_documents(

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from sqlalchemy import Select, select
 from starlette.concurrency import run_in_threadpool
 
+from checklists.sources.limits import MAX_FILE_BYTES
 from workflow.bootstrap import App
 from workflow.domain.permissions import Actor
 from workflow.domain.states import ROLE_LABELS, Role
@@ -169,7 +170,7 @@ def set_levels(
 
 # The hidden form field carries only this token; it names a folder under the staging area.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
-MAX_PLAN_BYTES = 20 << 20  # plan texts are a few hundred KB; this is generous
+MAX_PLAN_BYTES = MAX_FILE_BYTES  # what read_source reads at most; plans are a few hundred KB
 STAGING_KEEP = dt.timedelta(days=1)
 META = ".upload.json"  # a dot name: uploads may not start with a dot, so never collide
 
@@ -198,7 +199,7 @@ def _upload_name(raw: str | None) -> str:
     from it, as when the file is imported with the CLI."""
     name = PurePosixPath(PureWindowsPath(raw or "").name).name.strip()
     if not name or name.startswith(".") or len(name) > 200:
-        raise InputError("方案文件:文件名无效,请上传带有文件名的 .txt 方案文本或 .yaml 方案目录")
+        raise InputError("方案文件:文件名无效,请上传带有文件名的方案文件(网页、PDF、Word、Excel、文本)或 .yaml 方案目录")
     return name
 
 
@@ -271,7 +272,7 @@ def _save(upload: UploadFile, path: Path) -> int:
         while chunk := upload.file.read(1 << 20):
             size += len(chunk)
             if size > MAX_PLAN_BYTES:
-                raise InputError(f"方案文件:超过 {MAX_PLAN_BYTES >> 20} MB,不像是方案文本")
+                raise InputError(f"方案文件:超过 {MAX_PLAN_BYTES >> 20} MB,不像是方案文件")
             out.write(chunk)
     return size
 
