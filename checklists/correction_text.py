@@ -17,6 +17,8 @@ from checklists.catalog import (
     Deadline,
     DeadlineKind,
     EvidenceKind,
+    Measure,
+    MeasureKind,
     UnitRef,
     UnitRole,
 )
@@ -27,10 +29,24 @@ from checklists.corrections import (
     MAX_PARTS,
     MAX_UNITS,
     CorrectionError,
+    Edit,
+    SetChecklist,
+    SetDeadline,
+    SetKind,
+    SetUnits,
     SplitPart,
 )
 
-__all__ = ["items_text", "parse_deadline", "parse_items", "parse_parts", "parse_units", "units_field"]
+__all__ = [
+    "form_values",
+    "items_text",
+    "measure_edits",
+    "parse_deadline",
+    "parse_items",
+    "parse_parts",
+    "parse_units",
+    "units_field",
+]
 
 _SEPARATORS = re.compile(r"[、,,;;\r\n]+")
 EVIDENCE_WORDS = {
@@ -142,3 +158,59 @@ def parse_parts(text: str) -> list[SplitPart]:
         if len(line) > MAX_PART_TEXT:
             raise CorrectionError(f"拆分第 {number} 行:过长,不能超过 {MAX_PART_TEXT} 个字符")
     return [SplitPart(text=line) for line in lines]
+
+
+def measure_edits(
+    current: Measure,
+    *,
+    kind: str,
+    lead: str,
+    co: str,
+    group: str,
+    deadline_kind: str,
+    due: str,
+    month: str,
+    day: str,
+    deadline_text: str,
+    checklist: str,
+) -> list[Edit]:
+    """The edits a measure's form asks for: only the fields that differ from `current`.
+
+    The kind comes last: it changes the measure's ref, which the other edits name.
+    """
+    ref = current.ref
+    edits: list[Edit] = []
+    units = parse_units(lead, co, group)
+    if units != current.units:
+        edits.append(SetUnits(ref=ref, units=units))
+    deadline = parse_deadline(deadline_kind, due=due, month=month, day=day, text=deadline_text)
+    if deadline != current.deadline:
+        edits.append(SetDeadline(ref=ref, deadline=deadline))
+    items = parse_items(checklist)
+    if items != current.checklist:
+        edits.append(SetChecklist(ref=ref, items=items))
+    try:
+        chosen = MeasureKind(kind.strip() or current.kind.value)
+    except ValueError:
+        raise CorrectionError(f"措施 {ref} 类别:“{kind}”无效,可选 measure、safeguard、outcome") from None
+    if chosen is not current.kind:
+        edits.append(SetKind(ref=ref, kind=chosen))
+    return edits
+
+
+def form_values(measure: Measure) -> dict[str, str]:
+    """A measure's fields as its form shows them (what `measure_edits` reads back)."""
+    deadline = measure.deadline
+    return {
+        "ref": measure.ref,
+        "kind": measure.kind.value,
+        "lead": units_field(measure.units, UnitRole.LEAD),
+        "co": units_field(measure.units, UnitRole.CO),
+        "group": units_field(measure.units, UnitRole.GROUP),
+        "deadline_kind": deadline.kind.value,
+        "due": deadline.due.isoformat() if deadline.due else "",
+        "month": str(deadline.month or ""),
+        "day": str(deadline.day or ""),
+        "deadline_text": deadline.text,
+        "checklist": items_text(measure.checklist),
+    }

@@ -38,6 +38,7 @@ __all__ = [
     "Applied",
     "CorrectionError",
     "Edit",
+    "KIND_LABELS",
     "MAX_CORRECTIONS_PER_PLAN",
     "MAX_EDITS",
     "MAX_PAYLOAD_BYTES",
