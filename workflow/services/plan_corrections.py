@@ -8,6 +8,7 @@ is for measures nobody has worked on yet: their evidence, parts and history hang
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,7 +55,7 @@ class CorrectionView:
     kind: str
     description: str
     author: str
-    created_at: object
+    created_at: dt.datetime
     stale_reason: str
 
 
