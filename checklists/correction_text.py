@@ -60,8 +60,26 @@ EVIDENCE_WORDS = {
 EVIDENCE_NAMES = {EvidenceKind.FILE: "文件", EvidenceKind.LINK: "链接", EvidenceKind.NOTE: "说明"}
 
 
+_OPEN, _CLOSE = "(([〔【", "))]〕】"
+
+
 def _names(text: str) -> list[str]:
-    return [name.strip() for name in _SEPARATORS.split(text) if name.strip()]
+    """The names of a list, split at separators outside brackets: "各县(市、区)政府" is one."""
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        if depth == 0 and _SEPARATORS.fullmatch(ch):
+            names.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    names.append("".join(current))
+    return [name.strip() for name in names if name.strip()]
 
 
 def parse_units(lead: str, co: str = "", group: str = "") -> list[UnitRef]:
@@ -181,7 +199,8 @@ def measure_edits(
     ref = current.ref
     edits: list[Edit] = []
     units = parse_units(lead, co, group)
-    if units != current.units:
+    # The form lists units by role; the same units in the document's order are no change.
+    if sorted((u.name, u.role) for u in units) != sorted((u.name, u.role) for u in current.units):
         edits.append(SetUnits(ref=ref, units=units))
     deadline = parse_deadline(deadline_kind, due=due, month=month, day=day, text=deadline_text)
     if deadline != current.deadline:

@@ -18,7 +18,9 @@ from checklists.catalog import (
 )
 from checklists.catalog_yaml import read_catalog
 from checklists.correction_text import (
+    form_values,
     items_text,
+    measure_edits,
     parse_deadline,
     parse_items,
     parse_parts,
@@ -196,3 +198,16 @@ def test_the_typed_forms_say_which_line_or_field_is_wrong() -> None:
 def test_a_checklist_reads_back_as_typed() -> None:
     typed = "出台实施细则 | 文件、链接 | 2\n召开推进会\n公开结果 | 链接"
     assert items_text(parse_items(typed)) == typed
+
+
+def test_a_unit_list_splits_only_outside_brackets() -> None:
+    units = parse_units("市市场监管局", "", "市联席会议成员单位、各县(市、区)政府〔管委会〕")
+    assert [u.name for u in units] == ["市市场监管局", "市联席会议成员单位", "各县(市、区)政府〔管委会〕"]
+
+
+@pytest.mark.parametrize("seed", sorted(p.name for p in SEEDS.glob("*.yaml")))
+def test_a_form_that_changes_nothing_asks_for_no_edit(seed: str) -> None:
+    for measure in read_catalog(SEEDS / seed).measures:
+        values = form_values(measure)
+        del values["ref"]
+        assert measure_edits(measure, **values) == [], measure.ref

@@ -21,7 +21,9 @@ from checklists.corrections import (
     Applied,
     CorrectionError,
     Edit,
+    Merge,
     apply_edits,
+    describe,
     edit_from_payload,
     edit_payload,
     targets,
@@ -223,6 +225,9 @@ def import_documents(
                     comment=f"{result.status_label}:{src.path.name}",
                     detail={"changes": result.changes[:200], "source_sha256": src.catalog.plan.source_sha256},
                 )
+                for edit in edits:  # the preview's corrections, each on record like a later one
+                    where = result.plan_key if isinstance(edit, Merge) else f"{result.plan_key}/{edit.ref}"
+                    chain.append(actor, "plan_correct", where, comment=describe(edit), detail={"edit": edit_payload(edit)})
         if dry_run:
             uow.rollback()
             return results
