@@ -151,7 +151,7 @@ def test_import_previews_without_saving_then_confirm_imports_that_file(
     # Each measure row: ref, title, units, deadline and the checklist count.
     assert re.search(r'<td class="num">1</td>\s*<td>[^<]+</td>', html)
     assert "built-in method" not in html
-    assert re.search(r'<td class="num">\d+</td>\s*</tr>', html)
+    assert re.search(r'<td class="num">\d+</td>\s*<td><a href="/office/import/preview\?token=[^"]+&amp;ref=1#edit">校正</a></td>\s*</tr>', html)
     assert plans(zc) == before  # nothing saved
     assert len(audit_entries(zc)) == audit_before
     token = staging_token(html)

@@ -17,6 +17,17 @@ from checklists import amounts
 from checklists.catalog import Catalog, MeasureKind
 from checklists.catalog import Measure as CatalogMeasure
 from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, write_text_atomically
+from checklists.corrections import (
+    Applied,
+    CorrectionError,
+    Edit,
+    Merge,
+    apply_edits,
+    describe,
+    edit_from_payload,
+    edit_payload,
+    targets,
+)
 from checklists.parser import NotAPlanError, PlanTooLarge, iter_warnings, parse_document
 from checklists.sources.errors import UnreadableFile
 from checklists.sources.limits import MAX_FILE_BYTES
@@ -34,6 +45,7 @@ from workflow.models import (
     MeasureUnit,
     Phase,
     Plan,
+    PlanCorrection,
     PlanImport,
     Section,
     Unit,
@@ -166,13 +178,21 @@ def import_documents(
     dry_run: bool = False,
     actor: Actor | None = None,
     zone: str | None = None,
+    edits: Sequence[Edit] = (),
 ) -> list[ImportResult]:
     """Import every file in one transaction: all of them land, or none does.
 
     `actor` is who imports, for the audit trail (the web's admin, who imports into their own
     zone); the CLI's import names nobody. New plans go to `zone` (a name or path), else the
     actor's, else the only zone there is (an empty deployment gets its 默认辖区).
+
+    A plan imported before gets the office's stored corrections re-applied to the document as
+    now parsed (one that no longer applies is listed among the changes). `edits` are new
+    corrections, made in the import preview (one document only, by a person): applied after
+    those and stored with the plan.
     """
+    if edits and (len(paths) != 1 or actor is None):
+        raise InputError("导入时的校正只能用于单个方案文件,且须指明操作人")
     sources = [read_source(p) for p in paths]  # fails before anything is written
     keys: dict[str, Path] = {}
     for src in sources:
@@ -189,7 +209,7 @@ def import_documents(
         target = _Target(uow.session, zone, actor)
         for src in sources:
             try:
-                result, merged = _load(uow.session, src, target)
+                result, merged = _load(uow.session, src, target, edits, actor)
             except (Refused, Hidden) as exc:
                 if not dry_run:
                     record_refusal(uow, actor, "plan_import", src.catalog.plan.key, exc)
@@ -205,6 +225,9 @@ def import_documents(
                     comment=f"{result.status_label}:{src.path.name}",
                     detail={"changes": result.changes[:200], "source_sha256": src.catalog.plan.source_sha256},
                 )
+                for edit in edits:  # the preview's corrections, each on record like a later one
+                    where = result.plan_key if isinstance(edit, Merge) else f"{result.plan_key}/{edit.ref}"
+                    chain.append(actor, "plan_correct", where, comment=describe(edit), detail={"edit": edit_payload(edit)})
         if dry_run:
             uow.rollback()
             return results
@@ -276,11 +299,19 @@ class _Target:
 
 
 def _load(
-    session: Session, src: SourceDocument, target: _Target
+    session: Session,
+    src: SourceDocument,
+    target: _Target,
+    edits: Sequence[Edit] = (),
+    actor: Actor | None = None,
 ) -> tuple[ImportResult, Catalog | None]:
     """Load one catalog; returns the result and, unless nothing changed, the merged catalog.
     A plan already imported stays in its zone; a new one goes to `target`'s."""
     catalog = src.catalog
+    plan = _find_existing(session, catalog, target.known_zone_id())
+    stored = stored_corrections(session, plan) if plan is not None and not src.from_catalog_file else []
+    applied = _corrected(src, catalog, stored, edits)
+    catalog = applied.catalog
     sha = catalog_sha(catalog)
     result = ImportResult(
         path=src.path,
@@ -292,7 +323,6 @@ def _load(
         note=src.note,
         catalog=catalog,
     )
-    plan = _find_existing(session, catalog, target.known_zone_id())
     if plan is not None and target.named is not None and plan.zone_id != target.named.id:
         raise InputError(
             f"{src.path}:方案 {plan.key} 已属于辖区“{zone_path(plan.zone)}”,"
@@ -304,7 +334,7 @@ def _load(
         and not src.from_catalog_file
         and plan.source_sha256 == catalog.plan.source_sha256
     )
-    if plan is not None and (plan.catalog_sha256 == sha or same_document):
+    if plan is not None and not edits and (plan.catalog_sha256 == sha or same_document):
         # The same document again, or the catalog as loaded: nothing to do. A document the
         # office has since refined through its catalog does not undo those edits either.
         result.status = "unchanged"
@@ -317,9 +347,23 @@ def _load(
     else:
         result.status = "updated"
         result.plan_key = plan.key
-    loader = _Loader(session, plan, catalog, keep_office_edits=not src.from_catalog_file)
-    result.changes = loader.apply(track=result.status == "updated")
+    for correction, stale in zip(stored, _stale_reasons(applied, len(stored)), strict=True):
+        correction.stale_reason = stale
+        if stale:
+            result.changes.append(f"校正第 {correction.position} 项未能应用:{stale}")
+    loader = _Loader(
+        session,
+        plan,
+        catalog,
+        keep_office_edits=not src.from_catalog_file,
+        renamed=applied.renamed,
+        edited=corrected_refs(edits, applied.renamed),
+    )
+    result.changes += loader.apply(track=result.status == "updated")
     session.flush()
+    if edits:
+        assert actor is not None
+        store_corrections(session, plan, actor, edits)
     merged = catalog_from_plan(session, plan).model_copy(
         update={"warnings": catalog.warnings, "skipped": catalog.skipped}
     )
@@ -335,6 +379,79 @@ def _load(
     )
     session.flush()
     return result, merged
+
+
+def stored_corrections(session: Session, plan: Plan) -> list[PlanCorrection]:
+    """A plan's corrections in the order they were made."""
+    return list(
+        session.scalars(
+            select(PlanCorrection).where(PlanCorrection.plan_id == plan.id).order_by(PlanCorrection.position)
+        )
+    )
+
+
+def store_corrections(session: Session, plan: Plan, actor: Actor, edits: Sequence[Edit]) -> list[PlanCorrection]:
+    """Append `edits` to the plan's corrections (already applied and validated)."""
+    last = session.scalar(
+        select(PlanCorrection.position).where(PlanCorrection.plan_id == plan.id).order_by(PlanCorrection.position.desc()).limit(1)
+    )
+    rows = [
+        PlanCorrection(
+            plan_id=plan.id,
+            position=(last or 0) + k,
+            kind=edit.op,
+            payload=edit_payload(edit),
+            person_id=actor.id,
+        )
+        for k, edit in enumerate(edits, start=1)
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def _corrected(
+    src: SourceDocument, catalog: Catalog, stored: Sequence[PlanCorrection], edits: Sequence[Edit]
+) -> Applied:
+    """The document's catalog with the stored corrections (leniently: a revision may have
+    dropped their measures) and then the new edits (strictly) applied."""
+    if not stored and not edits:
+        return Applied(catalog)
+    try:
+        old = [edit_from_payload(c.payload) for c in stored]
+    except CorrectionError as exc:  # written by this program: a broken row is a bug, said plainly
+        raise InputError(f"已保存的校正无法读取:{exc}") from None
+    applied = apply_edits(catalog, [*old, *edits], strict=False)
+    new = [s for s in applied.stale if s.index >= len(old)]
+    if new:
+        raise InputError(f"{src.path.name}:{new[0].reason}", code="correction_invalid")
+    return applied
+
+
+def _stale_reasons(applied: Applied, count: int) -> list[str]:
+    reasons = {s.index: s.reason for s in applied.stale}
+    return [reasons.get(k, "") for k in range(count)]
+
+
+def corrected_refs(edits: Sequence[Edit], renamed: dict[str, str]) -> set[str]:
+    """Refs whose units, deadline and checklist the edits set: a re-import keeps office edits
+    of unchanged measures, but not over a correction made in the same step."""
+    refs = {ref for edit in edits for ref in targets(edit)}
+    return refs | {renamed.get(ref, ref) for ref in refs}
+
+
+def load_corrected(session: Session, plan: Plan, applied: Applied, edits: Sequence[Edit]) -> list[str]:
+    """Bring a plan's rows in line with its catalog as corrected; the changes, in words."""
+    loader = _Loader(
+        session, plan, applied.catalog, keep_office_edits=False, renamed=applied.renamed,
+        edited=corrected_refs(edits, applied.renamed),
+    )
+    changes = loader.apply(track=True)
+    session.flush()
+    merged = catalog_from_plan(session, plan).model_copy(
+        update={"warnings": applied.catalog.warnings, "skipped": applied.catalog.skipped}
+    )
+    plan.catalog_sha256 = catalog_sha(merged)
+    return changes
 
 
 def _counts(catalog: Catalog) -> dict[str, int]:
@@ -375,11 +492,22 @@ class _Loader:
     """Brings one plan's rows in line with a catalog, listing what changed."""
 
     def __init__(
-        self, session: Session, plan: Plan, catalog: Catalog, *, keep_office_edits: bool
+        self,
+        session: Session,
+        plan: Plan,
+        catalog: Catalog,
+        *,
+        keep_office_edits: bool,
+        renamed: dict[str, str] | None = None,
+        edited: set[str] | None = None,
     ) -> None:
         self.session = session
         self.plan = plan
         self.catalog = catalog
+        # Measures whose kind a correction changed, and with it their ref (22 → O22): the
+        # stored row follows under its new ref rather than being replaced.
+        self.renamed = renamed or {}
+        self.edited = edited or set()
         # A revised document replaces what it changed; measures whose text it left alone keep
         # the units, deadline and checklist the office may have refined in the catalog.
         self.keep_office_edits = keep_office_edits
@@ -447,6 +575,13 @@ class _Loader:
 
     def _measures(self, sections: dict[str, Section], track: bool) -> dict[str, Measure]:
         existing = {m.ref: m for m in self.plan.measures}
+        for old, new in self.renamed.items():
+            if old in existing and new not in existing and old != new:
+                moved = existing.pop(old)
+                moved.ref = new
+                existing[new] = moved
+                if track:
+                    self._note(f"措施 {old} 改为 {new}")
         result: dict[str, Measure] = {}
         for position, spec in enumerate(self.catalog.measures):
             measure = existing.pop(spec.ref, None)
@@ -456,7 +591,7 @@ class _Loader:
                 if track:
                     self._note(f"新增措施 {spec.ref}:{spec.title}")
             else:
-                if self.keep_office_edits and self._same_text(measure, spec):
+                if self.keep_office_edits and spec.ref not in self.edited and self._same_text(measure, spec):
                     spec = self._with_office_edits(measure, spec)
                 what = self._measure_diff(measure, spec)
                 if track and what:
