@@ -227,7 +227,7 @@ def test_an_unreadable_upload_is_refused_with_the_reason(zc: App, login: Login) 
     )
     assert response.status_code == 303
     notice = admin.get("/office/import").text
-    assert "这是 PDF 文件,暂不支持直接读取" in notice
+    assert "方案.pdf:PDF 文件已损坏或不完整" in notice  # names the upload, not a server path
     assert str(zc.settings.home) not in notice  # no server paths shown
     root = zc.settings.home / "uploads" / "import"
     assert not any(root.iterdir())
