@@ -21,7 +21,7 @@ from checklists.catalog import (
     UnitRole,
     Warning_,
 )
-from checklists.deadlines import find_date_span
+from checklists.deadlines import find_date_span, governing_deadline
 from checklists.draft import Draft, RawItem
 from checklists.indicators import extract_indicators
 from checklists.lines import TITLE_MAX
@@ -196,6 +196,9 @@ def _measure(
         draft.warnings.append(
             Warning_(line=item.lines[0], message="该措施没有写明责任单位", text=text[:40])
         )
+
+    if deadline is None and item.kind is MeasureKind.MEASURE:
+        deadline = governing_deadline(text)  # `到2028年底,打造…` when its unit tag sets none
 
     sentences = split_sentences(text)
     title, body = split_title(text, sentences)

@@ -450,7 +450,6 @@ PLANS = [
 
 # What the parser still reads otherwise than the clerk: (prefix, aspect) → why.
 STILL_WRONG: dict[tuple[str, str], str] = {
-    ("009", "deadline:1"): "目标年份写在措施正文中(到2028年底),解析器只从责任括号中读期限",
     ("015", "units:8"): "“广州、深圳市政府”共用“市政府”,解析器不补全为两个单位名",
 }
 
