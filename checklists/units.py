@@ -93,6 +93,8 @@ _ASIDE_RE = re.compile(r"[(〈〔]\s*(?:含|包括)[^()〈〉〔〕]*[)〉〕]$|
 # A government named by its level alone shares the place before it: `有关设区市、县〔区〕人民政府`.
 _LEVEL_ONLY_RE = re.compile(r"^[省市县区乡镇]\s*(?:[(〔][^()〔〕]*[)〕])?\s*(?:人民)?政府")
 _PLACE_END = ("市", "县", "区", "州", "省")
+# A place named bare in a list whose last item names the body they share: `广州`, `佛山市`.
+_BARE_PLACE_RE = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _DEADLINE_LABEL_RE = re.compile(r"^(?:完成时限|完成时间|时间节点|时限要求|完成期限)\s*[::]\s*")
 
 # Words that join two unit names. `以及` before `及`, so `以及` is not read as `以` + `及`.
@@ -250,7 +252,36 @@ def _names(text: str) -> list[str]:
             merged[-1] = f"{merged[-1]}、{item}"
         else:
             merged.append(item)
+    merged = _share_suffix(merged)
     return [_drop_aside(n) for item in merged for part in _split_etc(item) for n in _split_joined(part)]
+
+
+def _share_suffix(items: list[str]) -> list[str]:
+    """`广州、深圳市政府` → `广州市政府`, `深圳市政府`: place names listed bare before one that
+    carries the body they share (its level and what follows it) each get that body."""
+    out: list[str] = []
+    bare: list[str] = []  # bare place names waiting for the item that names their body
+    for item in items:
+        if _BARE_PLACE_RE.fullmatch(fold_width(item).strip()) and not _looks_like_unit(item):
+            bare.append(item.strip())
+            continue
+        if bare and (body := _shared_body(item)) is not None:
+            out += [f"{place.removesuffix(body[0])}{body}" for place in bare]
+        else:
+            out += bare
+        bare = []
+        out.append(item)
+    return out + bare
+
+
+def _shared_body(item: str) -> str | None:
+    """The body a place's unit name gives after the place (`深圳市政府` → `市政府`): from the
+    first level character past a two- to four-character place name, when the rest is a unit."""
+    folded = fold_width(item).strip()
+    for at in range(2, min(5, len(folded))):
+        if folded[at] in _PLACE_END and _looks_like_unit(folded[at:]) and not is_group(folded):
+            return item.strip()[at:]
+    return None
 
 
 def _is_bare_place(name: str) -> bool:
