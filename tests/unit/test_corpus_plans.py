@@ -544,3 +544,12 @@ def test_measures_without_units_are_listed_for_the_office() -> None:
     catalog = corpus("012")
     listed = {w.line for w in catalog.warnings if w.message == "该措施没有写明责任单位"}
     assert catalog.measure("二.1").lines[0] in listed
+
+
+@pytest.mark.parametrize("prefix", ["009", "017"])
+def test_units_written_once_for_later_measures_are_used_not_listed_as_unreadable(prefix: str) -> None:
+    # `以下(各项任务)均需…落实,不再列出`: applied to every later measure, so no piece of it
+    # is reported back to the office as text the parser could not read.
+    catalog = corpus(prefix)
+    assert not [w for w in catalog.warnings if "无法识别" in w.message]
+    assert all(any(u.role.value == "group" for u in m.units) for m in catalog.measures if m.kind is MeasureKind.MEASURE)
