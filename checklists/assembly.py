@@ -28,7 +28,8 @@ from checklists.lines import TITLE_MAX
 from checklists.records import fresh_copy
 from checklists.tables import merge_table, norm
 from checklists.text import split_sentences, split_top_level
-from checklists.units import ClauseReader, LeadRule, Responsibility, normalise_unit_name
+from checklists.unit_names import normalise_unit_name
+from checklists.units import ClauseReader, LeadRule, Responsibility
 
 __all__ = ["build_measures", "build_phases", "context_indicators", "fill_section_text"]
 

@@ -8,13 +8,8 @@ import pytest
 
 from checklists.catalog import DeadlineKind, UnitRole
 from checklists.text import clean_line, split_sentences, trailing_group
-from checklists.units import (
-    Responsibility,
-    is_group,
-    looks_like_units,
-    normalise_unit_name,
-    parse_responsibility,
-)
+from checklists.unit_names import is_group, normalise_unit_name
+from checklists.units import Responsibility, looks_like_units, parse_responsibility
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
