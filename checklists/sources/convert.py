@@ -41,8 +41,8 @@ MAX_CONVERTED_BYTES = 2 * MAX_FILE_BYTES
 _HOW = "请用 WPS 或 Word 打开后“另存为” Word 文档(.docx)再导入"
 
 # The profile's settings, written before LibreOffice first starts with it: no macro runs
-# (security level 3 = only signed by trusted sources, and execution off altogether), and no
-# picture or link is fetched on behalf of a document from outside.
+# (security level 3, "very high": only from trusted locations, and none is configured; and
+# execution off altogether), and no picture or link is fetched for a document from outside.
 _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
