@@ -21,14 +21,15 @@ from checklists.catalog import (
     UnitRole,
     Warning_,
 )
-from checklists.deadlines import find_date_span
+from checklists.deadlines import find_date_span, governing_deadline
 from checklists.draft import Draft, RawItem
 from checklists.indicators import extract_indicators
 from checklists.lines import TITLE_MAX
 from checklists.records import fresh_copy
 from checklists.tables import merge_table, norm
 from checklists.text import split_sentences, split_top_level
-from checklists.units import ClauseReader, LeadRule, Responsibility, normalise_unit_name
+from checklists.unit_names import normalise_unit_name
+from checklists.units import ClauseReader, LeadRule, Responsibility
 
 __all__ = ["build_measures", "build_phases", "context_indicators", "fill_section_text"]
 
@@ -196,6 +197,9 @@ def _measure(
         draft.warnings.append(
             Warning_(line=item.lines[0], message="该措施没有写明责任单位", text=text[:40])
         )
+
+    if deadline is None and item.kind is MeasureKind.MEASURE:
+        deadline = governing_deadline(text)  # `到2028年底,打造…` when its unit tag sets none
 
     sentences = split_sentences(text)
     title, body = split_title(text, sentences)

@@ -2,14 +2,14 @@
 
 A clause is the trailing parenthetical of a measure without its outer brackets
 (`区市场监管局、区司法局按职责分工负责;2025年12月底前完成`) or the units cell of a task table.
-Its top-level `;` and `,` pieces are either a deadline or a list of units; a unit list is
-split on top-level `、` and on `及`/`以及`/`和` where they join two unit names.
+Its top-level `;` and `,` pieces are a deadline, a label (`牵头单位:`), the plan's lead rule
+(`列第一位的为牵头单位,下同`), units written once for later measures (`以下均需…落实`), or a
+list of units marked `牵头`/`配合`/`负责`; `unit_names` splits each list into names.
 
-Splitting is bracket-aware (`各县〔市、区〕政府〔管委会〕`, `区委办(区委外办)` stay whole) and is
-computed on width-folded text but cut from the text as given, so names come back as written.
+Bound (`checklists.limits`): a clause is at most `MAX_CLAUSE_CHARS` long.
 
-Bounds (`checklists.limits`): a clause is at most `MAX_CLAUSE_CHARS` long, and an item with
-more than `MAX_JOINERS` places to split at `及`/`和` is kept whole.
+`is_group` and `normalise_unit_name` live in `unit_names` and are importable from here too,
+as they always were.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from enum import Enum
 
 from checklists.catalog import Deadline, UnitRef, UnitRole
 from checklists.deadlines import parse_deadline
-from checklists.limits import MAX_CLAUSE_CHARS, MAX_JOINERS
+from checklists.limits import MAX_CLAUSE_CHARS
 from checklists.memo import remembered
 from checklists.records import fresh_copy
 from checklists.text import (
@@ -31,6 +31,7 @@ from checklists.text import (
     top_level_groups,
     trailing_group,
 )
+from checklists.unit_names import is_group, looks_like_unit, normalise_unit_name, split_unit_names
 
 __all__ = [
     "ClauseReader",
@@ -88,73 +89,8 @@ _FIRST_COMMA_RULE = "逗号"
 _SAME_BELOW = ("下同", "不再列出")
 # `以下各项任务均需各县(市、区)人民政府落实`: units every later measure has, unlisted.
 _STANDING_RE = re.compile(r"^以下(?:各项)?(?:任务|措施)?均(?:需|由|须)(?P<units>.+?)(?:负责)?落实$")
-# An aside that is no part of a name: `各区人民政府〈含开发区、长江新区管委会,下同〉`.
-_ASIDE_RE = re.compile(r"[(〈〔]\s*(?:含|包括)[^()〈〉〔〕]*[)〉〕]$|[(〈〔][^()〈〉〔〕]*下同[)〉〕]$")
-# A government named by its level alone shares the place before it: `有关设区市、县〔区〕人民政府`.
-_LEVEL_ONLY_RE = re.compile(r"^[省市县区乡镇]\s*(?:[(〔][^()〔〕]*[)〕])?\s*(?:人民)?政府")
-_PLACE_END = ("市", "县", "区", "州", "省")
 _DEADLINE_LABEL_RE = re.compile(r"^(?:完成时限|完成时间|时间节点|时限要求|完成期限)\s*[::]\s*")
 
-# Words that join two unit names. `以及` before `及`, so `以及` is not read as `以` + `及`.
-_JOINERS = ("以及", "及", "和")
-_JOINER_AT = re.compile("(?=以及|及|和)")  # every place one starts, overlapping ones too
-
-# `有关设区市、县〔区〕人民政府`, `相关区政府`: whichever of them the measure concerns.
-_GROUP_PREFIXES = ("各", "有关", "相关")
-_GROUP_WORDS = (
-    "成员单位",
-    "有关部门",
-    "相关部门",
-    "有关单位",
-    "相关单位",
-    "其他成员",
-    "各部门",
-    "各单位",
-)
-
-# Endings of organisation names; a piece ending otherwise is not taken for a unit without a
-# duty word. `行`, `科`, `站` and `室` alone are left out: `(试行)`, `(本科)`, `(工作站)` are asides.
-_ORG_SUFFIXES = (
-    "局",
-    "委",
-    "办",
-    "院",
-    "部",
-    "厅",
-    "会",
-    "府",
-    "所",
-    "署",
-    "处",
-    "中心",
-    "分行",
-    "银行",
-    "海关",
-    "小组",
-    "单位",
-    "政府",
-    "管委会",
-    "法院",
-    "法庭",
-    "检察院",
-    "支队",
-    "大队",
-    "办公室",
-    "机关",
-    "部门",
-    "公司",
-    "集团",
-    "联",
-    "协",
-    "街道",
-    "镇",
-    "社",
-    "馆",
-    "台",
-)
-
-_BRACKETS = {"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(", "】": ")", "﹝": "(", "﹞": ")"}
-_BRACKET_RE = re.compile("[〔〕\\[\\]【】﹝﹞]")
 _SPACE_RE = re.compile(r"\s+")
 _BARE_YEAR_RE = re.compile(r"\d{4}年")
 _DUTY_MARK_RE = re.compile("负责|牵头")
@@ -185,142 +121,6 @@ class Responsibility:
     rule: LeadRule | None = None
     marked_lead: bool = False
     standing: list[UnitRef] = field(default_factory=list)  # units every later measure has
-
-
-@remembered
-def normalise_unit_name(name: str) -> str:
-    """A unit name for comparison: width folded, no white space, every bracket as `(` `)`.
-
-    `各县〔市、区〕政府〔管委会〕` → `各县(市、区)政府(管委会)`.
-    """
-    bare = _SPACE_RE.sub("", fold_width(name))
-    return _BRACKET_RE.sub(_round_bracket, bare) if _BRACKET_RE.search(bare) else bare
-
-
-def _round_bracket(m: re.Match[str]) -> str:
-    return _BRACKETS[m.group()]
-
-
-@remembered
-def is_group(name: str) -> bool:
-    """True for a name standing for several units (`各成员单位`, `有关部门`, `各县(市、区)政府`).
-
-    A named body such as `区知识产权工作领导小组` is one unit, not a group.
-    """
-    n = normalise_unit_name(name)
-    return n.startswith(_GROUP_PREFIXES) or any(word in n for word in _GROUP_WORDS)
-
-
-def _base_name(name: str) -> str:
-    """The name without trailing asides: `区委办(区委外办)` → `区委办`.
-
-    An aside is a last `(...)` with no bracket inside; asides are taken off one by one, but
-    never the whole name.
-    """
-    n = normalise_unit_name(name)
-    end = len(n)
-    while end and n[end - 1] == ")":
-        opened = n.rfind("(", 0, end - 1)
-        if opened <= 0 or n.find(")", opened, end - 1) != -1:
-            break
-        end = opened
-    return n[:end]
-
-
-@remembered
-def _looks_like_unit(name: str) -> bool:
-    if is_group(name):
-        return True
-    base = _base_name(name)
-    # A bare suffix (`单位`, `政府`) is a common noun, not the name of a unit.
-    return (
-        not base[:1].isdigit()
-        and base not in _ORG_SUFFIXES
-        and any(base.endswith(suffix) for suffix in _ORG_SUFFIXES)
-    )
-
-
-def _names(text: str) -> list[str]:
-    """The unit names of a list: split on top-level `、`, then at joiners and `等`."""
-    items = split_top_level(text, "、")
-    merged: list[str] = []
-    for item in items:
-        # `有关设区市、县〔区〕人民政府`: the second item names no place of its own.
-        if merged and _LEVEL_ONLY_RE.match(item) and _is_bare_place(merged[-1]):
-            merged[-1] = f"{merged[-1]}、{item}"
-        else:
-            merged.append(item)
-    return [_drop_aside(n) for item in merged for part in _split_etc(item) for n in _split_joined(part)]
-
-
-def _is_bare_place(name: str) -> bool:
-    """`有关设区市`, `各市`: a place, or places, with no body of its own named."""
-    base = _base_name(name)
-    return base.endswith(_PLACE_END) and not any(base.endswith(s) for s in _ORG_SUFFIXES)
-
-
-def _drop_aside(name: str) -> str:
-    """`各区人民政府〈含开发区管委会,下同〉` → `各区人民政府`: the aside is no part of the name."""
-    folded = fold_width(name)
-    m = _ASIDE_RE.search(folded)
-    return name[: m.start()].rstrip() if m and m.start() > 0 else name
-
-
-def _split_etc(name: str) -> list[str]:
-    """`省交通运输厅等省直有关部门` → the unit and the group; `全国总工会等` → `全国总工会`."""
-    if "等" not in name:
-        return [name]
-    depths = depth_map(fold_width(name))
-    for at in range(len(name) - 1, 0, -1):
-        if name[at] != "等" or depths[at]:
-            continue
-        left, right = name[:at].strip(), name[at + 1 :].strip()
-        if not _looks_like_unit(left):
-            continue
-        if not right:
-            return [left]
-        if is_group(right):
-            return [left, right]
-        if right.startswith(_JOINERS):  # `全国总工会等和各省级人民政府`
-            return [left, *_split_joined(right.lstrip("以及和"))]
-    return [name]
-
-
-def _split_joined(name: str) -> list[str]:
-    """Split `区检察院及区知识产权联席会议其他成员单位` at `及`; keep `市自然资源和规划局` whole.
-
-    A joiner splits only when the text before it is a unit name and the text after it reads as
-    one or more unit names. Every place is tried, each tail split once (remembered), and a
-    name with more than `MAX_JOINERS` places is kept whole.
-    """
-    places = [m.start() for m in _JOINER_AT.finditer(name, 1)]
-    if places:
-        depths = depth_map(fold_width(name))
-        places = [i for i in places if depths[i] == 0]
-    if len(places) > MAX_JOINERS:
-        return [name]
-    return _split_at(name, places, {})
-
-
-def _split_at(name: str, places: list[int], known: dict[str, list[str]]) -> list[str]:
-    if (done := known.get(name)) is not None:
-        return done
-    result = [name]
-    for i in places:
-        for joiner in _JOINERS:
-            if not name.startswith(joiner, i):
-                continue
-            left, right = name[:i].strip(), name[i + len(joiner) :].strip()
-            if left and right and _looks_like_unit(left):
-                cut = len(name) - len(name[i + len(joiner) :].lstrip())
-                rest = _split_at(right, [p - cut for p in places if p > cut], known)
-                if all(_looks_like_unit(r) for r in rest):
-                    result = [left, *rest]
-            break  # `以及` failed: do not retry the same place as `及`
-        if len(result) > 1:
-            break
-    known[name] = result
-    return result
 
 
 @dataclass(frozen=True)
@@ -361,7 +161,7 @@ def _strip_marks(piece: str) -> _UnitPiece:
                 end, changed, duty = _rstrip_end(text, end - len(word)), True, True
                 mark = mark or role
     text = text[:end]
-    return _UnitPiece(names=tuple(_names(text)), mark=mark, had_duty_word=duty, labelled=bool(label))
+    return _UnitPiece(names=tuple(split_unit_names(text)), mark=mark, had_duty_word=duty, labelled=bool(label))
 
 
 def _rstrip_end(text: str, end: int) -> int:
@@ -436,7 +236,7 @@ def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) ->
             if bare in _SAME_BELOW:
                 continue
             if standing_units := _STANDING_RE.match(bare):
-                standing += [_standing(name) for name in _names(standing_units["units"])]
+                standing += [_standing(name) for name in split_unit_names(standing_units["units"])]
                 continue
             labelled = _DEADLINE_LABEL_RE.match(fold_width(piece))
             found = parse_deadline(piece[labelled.end() :] if labelled else piece)
@@ -452,7 +252,7 @@ def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) ->
             elif carried is not None and listed.mark is None:
                 listed = _UnitPiece(listed.names, carried, had_duty_word=True, labelled=True)
             if number == 0 and listed.names and (
-                listed.had_duty_word or any(_looks_like_unit(n) for n in listed.names)
+                listed.had_duty_word or any(looks_like_unit(n) for n in listed.names)
             ):
                 unit_pieces.append(listed)
             else:
@@ -611,4 +411,4 @@ def looks_like_units(clause: str) -> bool:
         if deadline is not None and not _BARE_YEAR_RE.fullmatch(key):
             return True
     names = [n for piece in pieces for n in _strip_marks(piece).names]
-    return bool(names) and all(_looks_like_unit(n) for n in names)
+    return bool(names) and all(looks_like_unit(n) for n in names)

@@ -18,9 +18,11 @@ from checklists.tasktable import find_task_table, table_as_plan
 
 __all__ = ["PlanText", "read_plan_text", "table_only_plan"]
 
-# Binary types read directly, and those LibreOffice converts first (evidence.filetypes keys).
-_CONVERTED = {"doc": "Word 97-2003(.doc)", "wps": "WPS 文字", "ofd": "OFD 版式"}
+# Binary types LibreOffice converts first (evidence.filetypes keys), and those refused.
+_CONVERTED = {"doc": "Word 97-2003(.doc)", "wps": "WPS 文字"}
 _NAMES = {
+    # LibreOffice has no OFD import; the readers offices have export a PDF with its text.
+    "ofd": "OFD 版式文件,本系统和 LibreOffice 都无法读取其文字;请用 OFD 阅读器或 WPS 打开后导出为 PDF(或另存为 .docx)再导入",
     "xls": "Excel 97-2003(.xls)表格,请用 Excel 或 WPS 另存为 .xlsx 后导入",
     "zip": "ZIP 压缩包,不是 Word 或 Excel 文档;请解压后导入其中的方案文件",
 }

@@ -11,6 +11,11 @@ readers are tested on what those programs produce:
   both forms (`— 3 —` and `第3页 共9页`) in the page margins;
 * `plan_docx`: every numbered line (`一、`, `(一)`, `1.`, `1。`) typed without its number, in
   an automatically numbered list whose definitions print the same number;
+* `office_copies`: .docx or plain .html files (`plan_body_html`) saved by LibreOffice in an
+  older format (.doc, or a .wps, which LibreOffice writes as Kingsoft does most of them: a
+  Word 97 file). LibreOffice's .doc export drops the tables python-docx writes (it keeps
+  those it reads from a page), so a plan with a task table goes through the plain page;
+* `plan_body_html`: the plan's paragraphs and tables alone, as a word processor opens a page;
 * tables (runs of `|` rows) become real tables, a category cell spanning the rows of its
   tasks (as the seed's task table was published).
 """
@@ -19,6 +24,8 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +34,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from weasyprint import HTML
 
-__all__ = ["encrypted_pdf", "plan_docx", "plan_html", "plan_pdf", "split_blocks"]
+__all__ = [
+    "encrypted_pdf", "office_copies", "plan_body_html", "plan_docx", "plan_html", "plan_pdf", "split_blocks",
+]
 
 _NUMBERED = re.compile(r"^\d+[.。]")
 
@@ -88,6 +97,12 @@ def _body_html(text: str) -> str:
     return "\n".join(
         _table_html(b) if isinstance(b, _Table) else f"<p>{html.escape(b)}</p>" for b in split_blocks(text)
     )
+
+
+def plan_body_html(text: str) -> bytes:
+    """The plan's paragraphs and tables in a page of their own, without a site around them."""
+    head = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>'
+    return f"{head}<body>{_body_html(text)}</body></html>".encode()
 
 
 def plan_html(text: str, *, encoding: str = "utf-8") -> bytes:
@@ -160,48 +175,58 @@ def _value(number: str) -> int:
 class _Lists:
     """Word numbering definitions made as the document is typed: one abstract list per kind
     of number, and a new list instance restarting at the printed value whenever the printed
-    number does not follow on (as Word writes "restart numbering")."""
+    number does not follow on (as Word writes "restart numbering"); or, with `restart_lists`,
+    a new abstract list starting at that value (as WPS writes it, and the one form that
+    LibreOffice keeps when it saves the document as .doc: its .doc export drops a list
+    instance's startOverride)."""
 
-    def __init__(self, document: docx.document.Document) -> None:
+    def __init__(self, document: docx.document.Document, *, restart_lists: bool = False) -> None:
         self.root = document.part.numbering_part.element
+        self.restart_lists = restart_lists
         self.abstract: dict[int, int] = {}
         self.current: dict[int, tuple[int, int]] = {}  # kind → (numId, last value)
         self.next_id = 100
 
-    def num_for(self, kind: int, value: int) -> int:
+    def _new_abstract(self, kind: int, start: int) -> int:
         fmt, text = _LISTS[kind][1], _LISTS[kind][2]
-        if kind not in self.abstract:
-            abstract_id = self.next_id
-            self.next_id += 1
-            self.root.insert(
-                0,
-                parse_xml(
-                    f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
-                    f'<w:multiLevelType w:val="singleLevel"/><w:lvl w:ilvl="0"><w:start w:val="1"/>'
-                    f'<w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/></w:lvl>'
-                    "</w:abstractNum>"
-                ),
-            )
-            self.abstract[kind] = abstract_id
+        abstract_id = self.next_id
+        self.next_id += 1
+        self.root.insert(
+            0,
+            parse_xml(
+                f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
+                f'<w:multiLevelType w:val="singleLevel"/><w:lvl w:ilvl="0"><w:start w:val="{start}"/>'
+                f'<w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/></w:lvl>'
+                "</w:abstractNum>"
+            ),
+        )
+        return abstract_id
+
+    def num_for(self, kind: int, value: int) -> int:
         num_id, last = self.current.get(kind, (0, 0))
         if num_id == 0 or value != last + 1:
             num_id = self.next_id
             self.next_id += 1
-            self.root.append(
-                parse_xml(
-                    f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{self.abstract[kind]}"/>'
-                    f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{value}"/></w:lvlOverride></w:num>'
+            if self.restart_lists:
+                definition = f'<w:abstractNumId w:val="{self._new_abstract(kind, value)}"/>'
+            else:
+                if kind not in self.abstract:
+                    self.abstract[kind] = self._new_abstract(kind, 1)
+                definition = (
+                    f'<w:abstractNumId w:val="{self.abstract[kind]}"/>'
+                    f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{value}"/></w:lvlOverride>'
                 )
-            )
+            self.root.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}">{definition}</w:num>'))
         self.current[kind] = (num_id, value)
         return num_id
 
 
-def plan_docx(text: str, path: Path) -> Path:
-    """The plan typed in Word, every numbered line an automatically numbered list item."""
+def plan_docx(text: str, path: Path, *, restart_lists: bool = False) -> Path:
+    """The plan typed in Word, every numbered line an automatically numbered list item
+    (`restart_lists`: see `_Lists`)."""
     document = docx.Document()
     # A template without numbering gets its part from python-docx on first access.
-    lists = _Lists(document)
+    lists = _Lists(document, restart_lists=restart_lists)
     for block in split_blocks(text):
         if isinstance(block, _Table):
             width = max(len(r) for r in block.rows)
@@ -227,6 +252,23 @@ def plan_docx(text: str, path: Path) -> Path:
         paragraph.add_run(block)
     document.save(str(path))
     return path
+
+
+def office_copies(program: str, documents: list[Path], suffix: str, folder: Path) -> list[Path]:
+    """Each document (all .docx, or all .html) saved by LibreOffice (`program`) as `suffix`
+    ("doc" or "wps") into `folder`, in one run of the program (it starts in seconds)."""
+    # A page opens in Writer itself, not Writer/Web (which cannot save as .doc).
+    page = ["--infilter=HTML (StarWriter)"] if documents[0].suffix == ".html" else []
+    with tempfile.TemporaryDirectory(prefix="zonecheck-test-profile-") as profile:
+        subprocess.run(
+            [program, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore", *page,
+             "--convert-to", suffix, "--outdir", str(folder), *map(str, documents)],
+            check=True, capture_output=True, timeout=300, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    copies = [folder / f"{d.stem}.{suffix}" for d in documents]
+    missing = [c.name for c in copies if not c.is_file()]
+    assert not missing, f"LibreOffice did not write {missing}"
+    return copies
 
 
 def encrypted_pdf() -> bytes:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +20,20 @@ from PIL import Image
 from weasyprint import HTML
 
 from checklists.catalog import Catalog
+from checklists.sources import convert
 from checklists.sources.convert import soffice, to_docx
 from checklists.sources.docx import format_number
 from checklists.sources.errors import UnreadableFile
 from checklists.sources.limits import MAX_HTML_BYTES
 from checklists.tasktable import Column, find_task_table
-from tests.support.plan_files import encrypted_pdf, plan_docx, plan_html, plan_pdf
+from tests.support.plan_files import (
+    encrypted_pdf,
+    office_copies,
+    plan_body_html,
+    plan_docx,
+    plan_html,
+    plan_pdf,
+)
 from workflow.errors import InputError
 from workflow.services.plan_import import read_source
 
@@ -242,8 +253,91 @@ def test_a_50_mb_page_is_refused_unparsed(tmp_path: Path) -> None:
     _refused(path, "过大")
 
 
-def test_a_doc_file_without_libreoffice_is_refused_saying_how_to_save_it() -> None:
-    if soffice() is not None:
-        pytest.skip("LibreOffice is installed here: the refusal is for machines without it")
-    with pytest.raises(UnreadableFile, match=r"方案\.doc:.*另存为.*\.docx"):
+def test_a_doc_file_without_libreoffice_is_refused_saying_how_to_save_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # a machine without LibreOffice
+    assert soffice() is None
+    with pytest.raises(UnreadableFile, match=r"方案\.doc:.*未安装 LibreOffice.*另存为.*\.docx"):
         to_docx(b"\xd0\xcf\x11\xe0", "方案.doc", "Word 97-2003(.doc)")
+
+
+def test_an_ofd_file_is_refused_saying_how_to_export_it(tmp_path: Path) -> None:
+    path = tmp_path / "方案.ofd"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"/>')
+        archive.writestr("Doc_0/Document.xml", "<ofd:Document/>")
+    _refused(path, "OFD", "PDF")
+
+
+# ------------------------------------------------------------------------------ LibreOffice
+
+# The seeds converted (one conversion takes a few seconds): three auto-numbered .docx saved as
+# .doc, and Jiading's plan with its task table (category cells spanning rows) saved as .wps.
+_AS_DOC = ("000_53900fa8173cc0f4", "002_6c8dfd04ca7988e4", "004_118eb60ae0313b36")
+_AS_WPS = "003_ae6539458f46096d"
+
+
+@pytest.fixture(scope="module")
+def libreoffice() -> str:
+    program = soffice()
+    if program is None:
+        message = "LibreOffice not installed: install Debian's libreoffice-writer-nogui (scripts/setup.sh --test)"
+        if os.environ.get("ZONECHECK_REQUIRE_LIBREOFFICE", "").strip().lower() in {"1", "true", "yes", "on"}:
+            pytest.fail(f"{message}; ZONECHECK_REQUIRE_LIBREOFFICE=1 makes this an error")
+        pytest.skip(message)
+    return program
+
+
+@pytest.fixture(scope="module")
+def office_files(libreoffice: str, seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Seeds saved by LibreOffice as .doc (typed as auto-numbered .docx) and .wps (from the page)."""
+    out = tmp_path_factory.mktemp("office-files")
+    text = {stem: (seeds_dir / f"{stem}.txt").read_text(encoding="utf-8") for stem in (*_AS_DOC, _AS_WPS)}
+    docx = [plan_docx(text[stem], out / f"{stem}.docx", restart_lists=True) for stem in _AS_DOC]
+    page = out / f"{_AS_WPS}.html"
+    page.write_bytes(plan_body_html(text[_AS_WPS]))
+    copies = [*office_copies(libreoffice, docx, "doc", out), *office_copies(libreoffice, [page], "wps", out)]
+    return {path.stem: path for path in copies}
+
+
+def test_doc_and_wps_files_import_through_libreoffice_as_their_text(
+    office_files: dict[str, Path], seeds_dir: Path
+) -> None:
+    for stem, path in office_files.items():
+        assert path.read_bytes()[:4] == b"\xd0\xcf\x11\xe0", f"{path.name} is a Word 97 file"
+        got = read_source(path)
+        assert comparable(got.catalog) == comparable(read_source(seeds_dir / f"{stem}.txt").catalog), path.name
+        assert "LibreOffice" in got.note
+
+
+def test_a_doc_file_on_a_machine_without_libreoffice_is_refused_naming_it(
+    office_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    path = office_files[_AS_DOC[0]]
+    _refused(path, "LibreOffice", ".docx")
+
+
+def test_a_conversion_past_its_time_is_stopped_and_leaves_nothing_behind(
+    office_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(convert, "CONVERT_SECONDS", 0.5)  # LibreOffice needs seconds to start
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    _refused(office_files[_AS_DOC[0]], "超时")
+    assert list(tmp_path.iterdir()) == [], "the conversion's folder is deleted"
+    running = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if str(tmp_path).encode() in (proc / "cmdline").read_bytes():
+                running.append(proc.name)
+        except OSError:
+            continue
+    assert not running, f"LibreOffice processes left running: {running}"
+
+
+def test_a_broken_doc_file_is_refused_naming_it(office_files: dict[str, Path], tmp_path: Path) -> None:
+    data = office_files[_AS_DOC[0]].read_bytes()
+    path = tmp_path / "损坏的方案.doc"
+    path.write_bytes(data[: len(data) // 4])
+    _refused(path)

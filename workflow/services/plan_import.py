@@ -103,7 +103,7 @@ def read_source(path: Path) -> SourceDocument:
 
     A document may be text (UTF-8, GB18030 or another encoding detected), a web page, a PDF
     with a text layer, a Word .docx, an Excel or CSV task table, or (converted by LibreOffice
-    when installed) .doc, .wps and .ofd; its type comes from its content, not its name.
+    when installed) .doc and .wps; its type comes from its content, not its name.
     """
     if not path.exists():
         raise InputError(f"文件不存在:{path}")
