@@ -14,6 +14,7 @@ field error with a line number and `4.5` points keep every digit instead of pass
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ class _Refused(MarkedYAMLError):
     """A construct these files never use, refused where it starts (the message is Chinese)."""
 
 
+@cache  # one class per kind of file, made on first use
 def _bounded_composer(document: str) -> type[Composer]:
     class BoundedComposer(Composer):
         """Refuses anchors, aliases (and so `<<` merges), explicit tags and nesting deeper than
@@ -94,16 +96,11 @@ class _Representer(RoundTripRepresenter):
 
 _Representer.add_representer(Decimal, _Representer.represent_decimal)
 
-_COMPOSERS: dict[str, type[Composer]] = {}
-
-
 def bounded_yaml(document: str) -> YAML:
     """A round-trip YAML reader and writer whose refusals call the file a `document`
     (方案目录, 指标体系文件)."""
-    if document not in _COMPOSERS:
-        _COMPOSERS[document] = _bounded_composer(document)
     yaml = YAML(typ="rt")
-    yaml.Composer = _COMPOSERS[document]
+    yaml.Composer = _bounded_composer(document)
     yaml.Constructor = _Constructor
     yaml.Representer = _Representer
     yaml.allow_unicode = True

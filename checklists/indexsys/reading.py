@@ -18,6 +18,7 @@ from typing import Any
 
 from checklists.catalog import Catalog, EvidenceKind
 from checklists.indexsys.model import (
+    MAX_SLOTS,
     Consolidation,
     EvidenceSlot,
     FieldProblem,
@@ -28,7 +29,7 @@ from checklists.indexsys.model import (
     Level,
     check_points,
 )
-from checklists.indexsys.rules import Problem, mapping_problems
+from checklists.indexsys.rules import MAX_INDICATORS, Problem, mapping_problems
 from checklists.indexsys.system import FORMAT, IndexSystem, InvalidIndexSystem
 
 __all__ = [
@@ -156,6 +157,8 @@ def _slots(value: object) -> tuple[EvidenceSlot, ...]:
         return ()
     if not isinstance(value, list):
         raise FieldProblem("", "应为列表")
+    if len(value) > MAX_SLOTS:  # before reading each: the count alone refuses the list
+        raise FieldProblem("", f"佐证材料最多 {MAX_SLOTS} 项,此处有 {len(value)} 项")
     slots = []
     for i, item in enumerate(value):
         try:
@@ -183,20 +186,6 @@ class RawIndicator:
     line: int | None
 
 
-INDICATOR_FIELDS = (
-    "code",
-    "name",
-    "level",
-    "parent",
-    "points",
-    "type",
-    "bonus",
-    "veto",
-    "guidance",
-    "evidence",
-    "measures",
-    "indicators",
-)
 SYSTEM_FIELDS = (
     "format",
     "name",
@@ -244,7 +233,7 @@ def _indicator(raw: RawIndicator, field_errors: list[tuple[str, str]]) -> Indica
         return None
     try:
         # The file's `indicators` (numeric indicators mapped) is the model's `metrics`.
-        kwargs = {("metrics" if k == "indicators" else k): v for k, v in parsed.items()}
+        kwargs = {("metrics" if k == "indicators" else k): value for k, value in parsed.items()}
         return Indicator(**kwargs, line=raw.line)
     except FieldProblem as exc:
         field_errors.append((exc.field, exc.message))
@@ -327,6 +316,9 @@ def build_system(
         except FieldProblem as exc:
             add(None, f"grades.{exc.field}".rstrip("."), exc.message)
 
+    if len(records) > MAX_INDICATORS:  # before reading each record
+        add(None, "indicators", f"指标共 {len(records)} 项,超过 {MAX_INDICATORS} 项的上限")
+        raise IndexFileError(_joined(errors))
     indicators: list[Indicator] = []
     index_of_line: dict[int | None, int] = {}
     for i, raw in enumerate(records):

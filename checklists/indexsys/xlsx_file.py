@@ -39,6 +39,7 @@ __all__ = [
     "MAX_ROWS",
     "MAX_SHEETS",
     "MAX_XLSX_BYTES",
+    "MAX_ZIP_ENTRIES",
     "load_index_xlsx",
     "read_index_xlsx",
 ]

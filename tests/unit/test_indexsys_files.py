@@ -8,6 +8,7 @@ the indicator and the field.
 from __future__ import annotations
 
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +21,12 @@ from checklists.catalog import Catalog, EvidenceKind, MeasureKind
 from checklists.indexsys.example import EXAMPLE_TOTAL, example_index, spread_evenly
 from checklists.indexsys.model import Consolidation, Grade, GradeLines, IndicatorType, Level
 from checklists.indexsys.reading import IndexFileError
-from checklists.indexsys.xlsx_file import MAX_ROWS, load_index_xlsx, read_index_xlsx
+from checklists.indexsys.xlsx_file import (
+    MAX_ROWS,
+    MAX_ZIP_ENTRIES,
+    load_index_xlsx,
+    read_index_xlsx,
+)
 from checklists.indexsys.yaml_file import (
     MAX_INDEX_BYTES,
     dump_index,
@@ -348,3 +354,20 @@ def test_the_readme_example_loads_against_its_plan() -> None:
     block = readme.split("An index system is YAML", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     system = load_index_yaml(block, source="README.md", catalog=seed_catalog("002"))
     assert system.top_bonus == D(5) and system.indicator("4").veto
+
+
+def test_counts_are_refused_before_each_record_is_read() -> None:
+    many = "name: x\nplan: p\ntotal: 100\nindicators:\n" + "  - {code: a}\n" * 1001
+    assert _refused(many) == f"{SOURCE} 第 4 行: 字段 indicators: 指标共 1001 项,超过 1000 项的上限"
+    slots = "".join(f"      - 材料{n}\n" for n in range(21))
+    text = f"name: x\nplan: p\ntotal: 100\nindicators:\n  - code: '1'\n    name: 甲\n    level: 1\n    points: 100\n    evidence:\n{slots}"
+    assert _refused(text) == f"{SOURCE} 第 9 行: 指标 1 字段 evidence: 佐证材料最多 20 项,此处有 21 项"
+
+
+def test_a_workbook_of_too_many_parts_is_refused_before_openpyxl_reads_it() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for n in range(MAX_ZIP_ENTRIES + 1):
+            archive.writestr(f"xl/part{n}.xml", "")
+    with pytest.raises(IndexFileError, match=f"工作簿内含 {MAX_ZIP_ENTRIES + 1} 个部件,超过 {MAX_ZIP_ENTRIES} 个的上限"):
+        load_index_xlsx(out.getvalue(), source="表.xlsx")

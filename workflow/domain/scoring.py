@@ -43,6 +43,7 @@ __all__ = [
     "Evaluation",
     "Mark",
     "ScoreError",
+    "check_mark",
     "check_marks",
     "consolidate",
     "evaluate",
@@ -64,13 +65,13 @@ def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def mark_points(indicator: Indicator, mark: object) -> Decimal:
-    """The points `mark` is worth on `indicator`, or ScoreError saying why it cannot be given."""
+def check_mark(indicator: Indicator, mark: object) -> Mark:
+    """`mark` as a valid mark of `indicator`, or ScoreError saying why it cannot be given."""
     who = f"指标 {indicator.label}"
     if indicator.type is IndicatorType.MET:
         if not isinstance(mark, bool):
             raise ScoreError(f"{who} 为达标类指标,只能评为达标或不达标,不能打分: {mark!r}")
-        return indicator.points if mark else Decimal(0)
+        return mark
     if isinstance(mark, bool) or not isinstance(mark, Decimal | int):
         raise ScoreError(f"{who} 为评分类指标,应给出 0 至 {_fmt(indicator.points)} 的分数: {mark!r}")
     value = Decimal(mark)
@@ -85,6 +86,14 @@ def mark_points(indicator: Indicator, mark: object) -> Decimal:
     return value
 
 
+def mark_points(indicator: Indicator, mark: object) -> Decimal:
+    """The points `mark` is worth on `indicator` (达标: full or none), or ScoreError."""
+    checked = check_mark(indicator, mark)
+    if isinstance(checked, bool):
+        return indicator.points if checked else Decimal(0)
+    return checked
+
+
 def check_marks(system: IndexSystem, marks: Mapping[str, object]) -> dict[str, Mark]:
     """`marks` checked against `system`: every code a leaf of it, every mark valid there."""
     if len(marks) > len(system.indicators):
@@ -96,8 +105,7 @@ def check_marks(system: IndexSystem, marks: Mapping[str, object]) -> dict[str, M
         indicator = system.indicator(code)
         if not system.is_leaf(code):
             raise ScoreError(f"指标 {indicator.label} 有下级指标,其得分为下级指标得分之和,请为下级指标评分")
-        mark_points(indicator, mark)
-        checked[code] = mark if isinstance(mark, bool) else Decimal(mark)  # type: ignore[arg-type]
+        checked[code] = check_mark(indicator, mark)
     return checked
 
 
