@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from checklists.catalog import Catalog
-from checklists.indexsys.model import MAX_POINTS, GradeLines, Indicator, IndicatorType
+from checklists.indexsys.model import MAX_POINTS, GradeLines, Indicator, IndicatorType, Level
 
 __all__ = ["MAX_INDICATORS", "Problem", "bonus_codes", "mapping_problems", "structure_problems"]
 
@@ -122,7 +122,10 @@ def structure_problems(
                 )
             continue
         parent = by_code.get(ind.parent)
-        if parent is None:
+        if ind.level == 1:
+            tree_ok = False
+            problems.append(Problem(ind.code, "parent", "一级指标不能有上级指标", ind.line))
+        elif parent is None:
             tree_ok = False
             problems.append(Problem(ind.code, "parent", f"上级指标 {ind.parent} 不存在", ind.line))
         elif parent.level != ind.level - 1:
@@ -131,7 +134,7 @@ def structure_problems(
                 Problem(
                     ind.code,
                     "level",
-                    f"{ind.level.label}指标的上级应为{'一二三'[ind.level - 2] if ind.level > 1 else ''}级指标,"
+                    f"{ind.level.label}指标的上级应为{Level(ind.level - 1).label}指标,"
                     f"而 {parent.code} 是{parent.level.label}指标",
                     ind.line,
                 )

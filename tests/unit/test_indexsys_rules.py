@@ -120,6 +120,7 @@ def test_unknown_parent_and_bad_level_nesting() -> None:
         "三级指标的上级应为二级指标,而 1 是一级指标"
     ]
     assert messages(ind("1", L2, 100)) == ["二级指标应填写上级指标编号"]
+    assert messages(ind("1", L1, 100), ind("2", L1, 1, "1")) == ["一级指标不能有上级指标"]
 
 
 def test_met_and_veto_indicators_are_leaves() -> None:
