@@ -15,6 +15,10 @@ also written into the system's `note`:
 * evidence: a measure's checklist items, as slots of the same kinds (required when the item
   needs at least one piece); a target needs its statistics;
 * mapping: each measure to itself and its numeric indicators; each target to itself.
+
+Texts past the model's bounds are clipped with "…" (a measure's title to 200 characters, a
+checklist item to 500; the seeds' longest are 101 and 133), and a measure of more than 20
+checklist items keeps 19 slots and one naming how many more the catalog lists.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from checklists.catalog import Catalog, EvidenceKind, Measure, MeasureKind
 from checklists.indexsys.model import (
     MAX_NAME_CHARS,
     MAX_SLOT_CHARS,
+    MAX_SLOTS,
     EvidenceSlot,
     GradeLines,
     Indicator,
@@ -74,7 +79,10 @@ def _slots(measure: Measure) -> tuple[EvidenceSlot, ...]:
         seen.add(what)
         kinds = tuple(dict.fromkeys(item.evidence_kinds)) or (EvidenceKind.FILE,)
         slots.append(EvidenceSlot(what, kinds, item.min_evidence > 0))
-    return tuple(slots[:20])
+    if len(slots) > MAX_SLOTS:  # the seeds have at most 8 items; keep the bound, name the rest
+        rest = len(slots) - (MAX_SLOTS - 1)
+        slots = slots[: MAX_SLOTS - 1] + [EvidenceSlot(f"其余 {rest} 项材料(见方案目录中该措施的自查清单)")]
+    return tuple(slots)
 
 
 def example_index(catalog: Catalog) -> IndexSystem:

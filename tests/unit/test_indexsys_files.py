@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checklists.catalog import Catalog, EvidenceKind, MeasureKind
+from checklists.catalog import Catalog, ChecklistItem, EvidenceKind, MeasureKind
 from checklists.indexsys.example import EXAMPLE_TOTAL, example_index, spread_evenly
 from checklists.indexsys.model import Consolidation, Grade, GradeLines, IndicatorType, Level
 from checklists.indexsys.reading import IndexFileError
@@ -78,6 +78,15 @@ def test_plan_wide_numeric_targets_become_met_indicators_under_their_own_heading
     assert all(c.type is IndicatorType.MET for c in children)
     tied = [i for i in system.indicators if i.measures == ("4",)]
     assert tied[0].metrics == ("各级知识产权强企",)
+
+
+def test_a_measure_of_many_checklist_items_keeps_the_slot_bound() -> None:
+    catalog = seed_catalog("003").model_copy(deep=True)
+    measure = catalog.measures[0]
+    measure.checklist = [ChecklistItem(text=f"材料{n}") for n in range(25)]
+    slots = example_index(catalog).indicator("1.1").evidence
+    assert len(slots) == 20
+    assert slots[-1].what == "其余 6 项材料(见方案目录中该措施的自查清单)"
 
 
 @given(total_tenths=st.integers(1, 10_000), count=st.integers(1, 1000))
