@@ -1,12 +1,19 @@
 """Index systems from an Excel workbook (.xlsx), the form offices keep them in.
 
-One sheet lists the indicators, one row each, under a header row found by the meaning of its
-words (编号, 指标名称, 级别, 上级编号, 分值, 类型, 加分项, 一票否决, 评分标准, 佐证材料, 佐证形式,
-是否必需, 对应措施, 对应数值指标), within the first rows; columns may come in any order and
-cells merged down (a type, a parent) count in every row they cover. An optional sheet named
-设置 holds the system's own fields as 名称 / 值 rows (名称, 方案, 总分, 加分上限, 优秀, 良好,
-合格, 汇总方式, 说明); without it the total is 100, the grade lines 90/80/60 and the name the
-file's. The 佐证材料 cell lists one slot per line, each taking the row's 佐证形式 and 是否必需.
+One sheet lists the indicators under a header row found by the meaning of its words within
+the first rows; columns may come in any order, and merged cells count in every row they
+cover. Two layouts are read:
+
+* one indicator per row: 编号, 指标名称, 级别, 上级编号, 分值 (and 类型, 加分项, 一票否决,
+  评分标准, 佐证材料, 佐证形式, 是否必需, 对应措施, 对应数值指标);
+* name columns per level, as most published tables are drawn: 一级指标 | 二级指标 | (三级指标)
+  | 分值 | …, a higher level's cell merged down over its children; codes are given by position
+  and a parent's points are those written in its name (`营商环境(15分)`) or its children's sum.
+
+An optional sheet named 设置 holds the system's own fields as 名称 / 值 rows (名称, 方案, 总分,
+加分上限, 优秀, 良好, 合格, 汇总方式, 说明); without it the total is 100, the grade lines
+90/80/60 and the name the file's. The 佐证材料 cell lists one slot per line, each taking the
+row's 佐证形式 and 是否必需.
 
 The workbook is opened read-only (rows are streamed, never the whole sheet's cell objects), and
 bounded before openpyxl sees it: its size, its ZIP entries and their declared unpacked size,
@@ -58,6 +65,9 @@ SETTINGS_SHEET = "设置"
 # Header words per field, tried in this order: a cell takes the first field one of whose words
 # it contains ("上级指标编号" is the parent, not the code; "对应数值指标" not the name).
 _HEADER_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("name1", ("一级指标",)),
+    ("name2", ("二级指标",)),
+    ("name3", ("三级指标",)),
     ("parent", ("上级",)),
     ("indicators", ("数值指标", "对应指标", "量化指标")),
     ("measures", ("对应措施", "措施编号", "措施")),
@@ -138,16 +148,19 @@ def load_index_xlsx(data: bytes, *, source: str, catalog: Catalog | None = None)
         raise IndexFileError(
             f"{source}: 没有找到指标表:前 {HEADER_SEARCH_ROWS} 行中应有表头行,"
             "含“编号”“指标名称”“级别”“分值”四列(另可有“上级编号”“类型”“加分项”“一票否决”"
-            "“评分标准”“佐证材料”“佐证形式”“是否必需”“对应措施”“对应数值指标”)"
+            "“评分标准”“佐证材料”“佐证形式”“是否必需”“对应措施”“对应数值指标”),"
+            "或按级分列的“一级指标”“二级指标”(“三级指标”)与“分值”"
         )
     sheet, grid, header_at, columns = found
     title = sheet.title
     labels = {f: str(grid[header_at][i]).strip() for f, i in columns.items()}
-    missing = [f for f in _REQUIRED_COLUMNS if f not in columns]
+    tree = "name1" in columns and "code" not in columns
+    missing = [] if tree else [f for f in _REQUIRED_COLUMNS if f not in columns]
     if missing:
         names = "、".join(f"“{_HEADER_LABELS[f]}”" for f in missing)
         raise IndexFileError(f"{source}: 工作表“{title}”第 {header_at + 1} 行的表头缺少 {names} 列")
-    records = list(_records(grid, header_at, columns))
+    records = _tree_records(grid, header_at, columns) if tree else list(_records(grid, header_at, columns))
+    parents = {r.values.get("parent") for r in records} - {None}
 
     def locate(index: int | None, field: str) -> str:
         if index is None:
@@ -156,6 +169,8 @@ def load_index_xlsx(data: bytes, *, source: str, catalog: Catalog | None = None)
             return f"工作表“{SETTINGS_SHEET}”第 {row} 行“{label}”" if row else f"“{label}”"
         record = records[index]
         column = field.split(".")[0]
+        if tree and (column in ("code", "name", "level", "parent") or record.values.get("code") in parents):
+            column = f"name{record.values['level']}"  # a parent is written in its name cell only
         label = labels.get(column) or labels.get("evidence" if column in ("kinds", "required") else column, column)
         code = record.values.get("code")
         who = f" 指标 {code}" if code else ""
@@ -242,9 +257,30 @@ def _columns(row: list[Any]) -> dict[str, int]:
 def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     for at, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         columns = _columns(row)
-        if {"code", "name", "points"} <= columns.keys():
+        if {"code", "name", "points"} <= columns.keys() or {"name1", "name2", "points"} <= columns.keys():
             return at, columns
     return None
+
+
+def _is_blank_or_header(row: list[Any], header_row: list[Any]) -> bool:
+    if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+        return True
+    return row[: len(header_row)] == header_row  # the header repeated on each printed page
+
+
+def _leaf_values(cells: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The values of one row's own indicator, evidence slots made from its cells."""
+    values = {f: cells[f] for f in fields if f in cells}
+    if isinstance(values.get("code"), int):
+        values["code"] = str(values["code"])
+    text = cells.get("evidence")
+    if text is not None:
+        lines = [x.strip() for x in str(text).splitlines() if x.strip()]
+        required = cells.get("required")
+        if required is None or required == "":
+            required = True  # an empty 是否必需 cell: the default, as in YAML
+        values["evidence"] = [{"what": line, "kinds": cells.get("kinds"), "required": required} for line in lines]
+    return values
 
 
 def _cell_value(value: Any) -> Any:
@@ -263,32 +299,85 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
+_ROW_FIELDS = ("code", "name", "level", "parent", "points", "type", "bonus", "veto", "guidance", "measures", "indicators")
+_LEAF_FIELDS = ("points", "type", "bonus", "veto", "guidance", "measures", "indicators")
+
+
 def _records(grid: list[list[Any]], header_at: int, columns: dict[str, int]) -> Iterator[RawIndicator]:
+    """One indicator per row, as written (编号, 级别, 上级编号 columns)."""
     header_row = grid[header_at]
     for r in range(header_at + 1, len(grid)):
         row = grid[r]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+        if _is_blank_or_header(row, header_row):
             continue
-        if row[: len(header_row)] == header_row:
-            continue  # the header repeated on each printed page
         cells = {f: _cell_value(row[i]) if i < len(row) else None for f, i in columns.items()}
-        values: dict[str, Any] = {}
-        for field in ("code", "name", "level", "parent", "points", "type", "bonus", "veto", "guidance", "measures", "indicators"):
-            if field in cells:
-                values[field] = cells[field]
-        if isinstance(values.get("code"), int):
-            values["code"] = str(values["code"])
-        text = cells.get("evidence")
-        if text is not None:
-            lines = [x.strip() for x in str(text).splitlines() if x.strip()]
-            required = cells.get("required")
-            if required is None or required == "":
-                required = True  # an empty 是否必需 cell: the default, as in YAML
-            values["evidence"] = [
-                {"what": line, "kinds": cells.get("kinds"), "required": required}
-                for line in lines
-            ]
-        yield RawIndicator(values, r + 1)
+        yield RawIndicator(_leaf_values(cells, _ROW_FIELDS), r + 1)
+
+
+# "营商环境(15分)": the points a 一级 or 二级 indicator declares in its name cell.
+_DECLARED = re.compile(r"^(?P<name>.*?)\s*[((]\s*(?P<points>\d{1,4}(?:\.\d{1,2})?)\s*分\s*[))]$")
+
+
+def _tree_records(grid: list[list[Any]], header_at: int, columns: dict[str, int]) -> list[RawIndicator]:
+    """Indicators from name columns per level (一级指标 | 二级指标 | 三级指标), the layout of most
+    published index tables: a higher level's cell merged down over its children. Each row is
+    one indicator at its deepest named level, with the row's 分值 and other cells; the levels
+    above it are the names in the row's other name columns (a new name opens a new indicator).
+    Codes are given by position (1, 1.2, 1.2.3). A parent takes the points written in its name
+    (`营商环境(15分)`, checked against its children), else their sum."""
+    header_row = grid[header_at]
+    depth = 3 if "name3" in columns else 2
+    records: list[RawIndicator] = []
+    children: dict[str, list[RawIndicator]] = {}
+    declared: set[str] = set()
+    open_path: list[tuple[str, str]] = []  # (name cell as written, code) of each open level
+    for r in range(header_at + 1, len(grid)):
+        row = grid[r]
+        if _is_blank_or_header(row, header_row):
+            continue
+        cells = {f: _cell_value(row[i]) if i < len(row) else None for f, i in columns.items()}
+        names = [str(cells.get(f"name{k}") or "").strip() for k in range(1, depth + 1)]
+        deepest = max((k for k, n in enumerate(names) if n), default=-1)
+        if deepest < 0:
+            continue  # a note row under the table: no indicator named
+        for k in range(deepest + 1):
+            name = names[k] or (open_path[k][0] if k < len(open_path) else "")
+            if k < len(open_path) and open_path[k][0] == name:
+                continue  # the same indicator as above (a merged or repeated cell)
+            del open_path[k:]
+            parent = open_path[-1][1] if open_path else None
+            siblings = children.setdefault(parent or "", [])
+            code = f"{parent}.{len(siblings) + 1}" if parent else str(len(siblings) + 1)
+            values: dict[str, Any] = {"code": code, "name": name, "level": k + 1, "parent": parent}
+            match = _DECLARED.match(name)
+            if match and k < deepest:
+                values.update(name=match["name"], points=match["points"])
+                declared.add(code)
+            if k == deepest:
+                values.update(_leaf_values(cells, _LEAF_FIELDS))
+            record = RawIndicator(values, r + 1)
+            records.append(record)
+            siblings.append(record)
+            open_path.append((name, code))
+    for record in reversed(records):  # children before parents: sums go upwards
+        code = str(record.values["code"])
+        kids = children.get(code)
+        if kids and code not in declared:
+            assert isinstance(record.values, dict)
+            record.values["points"] = _sum_points(kids)
+    return records
+
+
+def _sum_points(records: list[RawIndicator]) -> Decimal:
+    """The sum of the records' points; 1 when one is unreadable (its own error stops the load,
+    and the parent must not add a second, misleading one)."""
+    total = Decimal(0)
+    for record in records:
+        try:
+            total += Decimal(str(record.values.get("points")))
+        except ArithmeticError:
+            return Decimal(1)
+    return total
 
 
 def _read_settings(grid: list[list[Any]], header: dict[str, Any], rows: dict[str, int]) -> None:

@@ -380,3 +380,48 @@ def test_a_workbook_of_too_many_parts_is_refused_before_openpyxl_reads_it() -> N
             archive.writestr(f"xl/part{n}.xml", "")
     with pytest.raises(IndexFileError, match=f"工作簿内含 {MAX_ZIP_ENTRIES + 1} 个部件,超过 {MAX_ZIP_ENTRIES} 个的上限"):
         load_index_xlsx(out.getvalue(), source="表.xlsx")
+
+
+def _tree_workbook(first_points: str = "60") -> bytes:
+    """The layout of most published index tables: a name column per level, merged down."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "指标"
+    sheet.append(["知识产权保护示范区评价指标体系"])
+    sheet.append(["一级指标", "二级指标", "三级指标", "分值", "评分标准", "佐证材料", "对应措施"])
+    sheet.append([f"保护体系({first_points}分)", "行政保护", "执法办案", 20, "办案数量", "案件台账", "1"])
+    sheet.append([None, None, "行政裁决", 10])
+    sheet.append([None, "司法保护", "审判质效", 30])
+    sheet.append(["宣传(40分)", "宣传活动", None, 40, None, None, "2"])
+    sheet.merge_cells("A3:A5")
+    sheet.merge_cells("B3:B4")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_table_of_name_columns_per_level_becomes_a_tree_with_codes_by_position() -> None:
+    system = load_index_xlsx(_tree_workbook(), source="表.xlsx", catalog=seed_catalog("003"))
+    assert [(i.code, i.name, int(i.level), i.points) for i in system.indicators] == [
+        ("1", "保护体系", 1, D(60)),
+        ("1.1", "行政保护", 2, D(30)),
+        ("1.1.1", "执法办案", 3, D(20)),
+        ("1.1.2", "行政裁决", 3, D(10)),
+        ("1.2", "司法保护", 2, D(30)),
+        ("1.2.1", "审判质效", 3, D(30)),
+        ("2", "宣传", 1, D(40)),
+        ("2.1", "宣传活动", 2, D(40)),
+    ]
+    assert system.indicator("1.1.1").evidence[0].what == "案件台账"
+    assert system.indicator("2.1").measures == ("2",)
+    assert system.name == "表"  # no 设置 sheet: the file's name
+
+
+def test_points_written_in_a_name_cell_are_checked_against_the_children() -> None:
+    with pytest.raises(IndexFileError) as err:
+        load_index_xlsx(_tree_workbook("50"), source="表.xlsx", catalog=seed_catalog("003"))
+    assert str(err.value).splitlines() == [
+        "表.xlsx 工作表“指标”第 3 行 指标 1“一级指标”列: 一级指标 1 保护体系 为 50 分,其下级指标合计 60 分,二者应相等",
+        "表.xlsx “总分”: 一级指标合计 90 分(加分项除外),与总分 100 分不符",
+    ]
