@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from checklists import amounts
 from checklists.catalog import UnitRole
-from workflow.domain.states import RATING_LABELS, VERDICT_LABELS, Rating
+from workflow.domain.states import RATING_LABELS, VERDICT_LABELS, Rating, display_label
 from workflow.models import Evidence, Measure, Plan, Unit
 from workflow.services.acting import measure_units, members_for
-from workflow.services.progress import indicator_met, state_label
+from workflow.services.progress import indicator_met
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -153,7 +153,7 @@ def measure_to_dict(measure: Measure, members: dict[int, list[Unit]] | None = No
             "day": measure.due_day,
         },
         "state": measure.state.value,
-        "state_label": state_label(measure.state, measure.rectification_due),
+        "state_label": display_label(measure.state, measure.rectification_due),
         "rectification_due": _iso(measure.rectification_due),
         "retired": measure.retired_at is not None,
         "checklist": work["checklist"],

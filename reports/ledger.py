@@ -25,7 +25,7 @@ from checklists.catalog import UnitRole
 from reports.output import atomic_output, check_output, write_failed
 from workflow.clock import office_now, office_zone
 from workflow.db import UnitOfWork
-from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, VERDICT_LABELS, MeasureState
+from workflow.domain.states import DISPLAY_LABELS, VERDICT_LABELS, MeasureState
 from workflow.models import Measure, Plan, Review, Section, Unit
 from workflow.services.acting import measure_units, members_for
 from workflow.services.plan_queries import find_plan, plan_measures
@@ -349,9 +349,7 @@ def build_ledger(
 
 
 def _state_order() -> list[str]:
-    labels = [STATE_LABELS[s] for s in MeasureState]
-    labels.insert(2, RECTIFYING_LABEL)
-    return labels
+    return list(DISPLAY_LABELS.values())
 
 
 def save_atomically(wb: Workbook, path: Path) -> None:

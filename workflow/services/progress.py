@@ -17,7 +17,7 @@ from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.permissions import Actor
-from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, MeasureState, Verdict
+from workflow.domain.states import DisplayState, MeasureState, Verdict, display_label, display_state
 from workflow.models import (
     AuditEntry,
     Evidence,
@@ -41,12 +41,6 @@ from workflow.services.measure_work import plan_period
 from workflow.services.plan_queries import plan_by_id
 
 NO_UNIT = "(未写明责任单位)"  # where a measure names no responsible unit
-
-
-def state_label(state: MeasureState, rectification_due: dt.date | None) -> str:
-    if state is MeasureState.IN_PROGRESS and rectification_due is not None:
-        return RECTIFYING_LABEL
-    return STATE_LABELS[state]
 
 
 def indicator_met(indicator: Indicator, value: Decimal) -> bool:
@@ -81,6 +75,10 @@ class MeasureRow:
     score: int | None
     id: int  # the measure's number, for links and actions
     version: int  # for an action's expected_version
+
+    @property
+    def display_state(self) -> DisplayState:
+        return display_state(self.state, self.rectification_due)
 
 
 @dataclass
@@ -149,7 +147,7 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
                 title=m.title,
                 section=m.section.path_title() if m.section else None,
                 state=m.state.value,
-                state_label=state_label(m.state, m.rectification_due),
+                state_label=display_label(m.state, m.rectification_due),
                 units=units.names_lead_first(),
                 lead=units.lead_names,
                 deadline=m.deadline_text,
@@ -201,7 +199,8 @@ def _number(value: Decimal | None) -> int | float | None:
 def _counts(rows: list[MeasureRow]) -> dict[str, int]:
     counter = Counter(r.state for r in rows)
     counts = {s.value: counter.get(s.value, 0) for s in MeasureState}
-    counts["rectifying"] = sum(1 for r in rows if r.rectification_due is not None and r.state == "in_progress")
+    # 整改中 measures are counted under in_progress too (their stored state), and apart here.
+    counts[DisplayState.RECTIFYING.value] = sum(1 for r in rows if r.display_state is DisplayState.RECTIFYING)
     return counts
 
 
@@ -269,7 +268,7 @@ def _status(session: Session, viewer: Actor | None, plan_id: int, today: dt.date
                 "total": len(items),
                 "by_state": _counts(items),
                 "overdue": [r.ref for r in items if r.overdue],
-                "returned": [r.ref for r in items if r.rectification_due is not None and r.state == "in_progress"],
+                "returned": [r.ref for r in items if r.display_state is DisplayState.RECTIFYING],
             }
             for name, items in sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ],

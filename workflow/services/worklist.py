@@ -23,7 +23,7 @@ from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.lifecycle import allowed_actions
 from workflow.domain.permissions import Actor, Work, refusal
-from workflow.domain.states import Action, MeasureState, Verdict
+from workflow.domain.states import Action, DisplayState, MeasureState, Verdict, display_state
 from workflow.errors import Refused
 from workflow.models import (
     Evidence,
@@ -89,11 +89,8 @@ class WorkItem:
         return max((o.days_late for o in self.overdue), default=0)
 
     @property
-    def badge_state(self) -> str:
-        """The CSS state: 整改中 gets its own colour although it is stored as in progress."""
-        if self.state == MeasureState.IN_PROGRESS.value and self.rectification_due is not None:
-            return "rectifying"
-        return self.state
+    def display_state(self) -> DisplayState:
+        return display_state(self.state, self.rectification_due)
 
 
 def _plans_of_unit(session: Session, unit_id: int, zone_id: int) -> list[Plan]:
@@ -194,7 +191,7 @@ def worklist_counts(items: list[WorkItem]) -> dict[str, int]:
         "due_soon": sum(1 for i in items if i.due_soon is not None),
         "planned": sum(1 for i in items if i.state == MeasureState.PLANNED.value),
         "in_progress": sum(1 for i in items if i.state == MeasureState.IN_PROGRESS.value),
-        "rectifying": sum(1 for i in items if i.badge_state == "rectifying"),
+        "rectifying": sum(1 for i in items if i.display_state is DisplayState.RECTIFYING),
         "self_checked": sum(1 for i in items if i.state == MeasureState.SELF_CHECKED.value),
         "accepted": sum(1 for i in items if i.state == MeasureState.ACCEPTED.value),
     }

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.domain.permissions import Work, refusal
-from workflow.domain.states import STATE_LABELS, MeasureState
+from workflow.domain.states import DISPLAY_LABELS, DisplayState, MeasureState
 from workflow.errors import Refused
 from workflow.models import Measure, Plan
 from workflow.services import access, accounts, plan_queries, progress
@@ -74,8 +74,8 @@ def measure_ids(zc: App, plan_id: int) -> dict[str, int]:
 # ----------------------------------------------------------------------------- progress bars
 
 # The order states are stacked in: from not started to done; 整改中 split from 推进中.
-BAR_STATES = ["planned", "in_progress", "rectifying", "self_checked", "accepted"]
-BAR_LABELS = {s.value: label for s, label in STATE_LABELS.items()} | {"rectifying": "整改中"}
+BAR_STATES = [s.value for s in DisplayState]
+BAR_LABELS = {s.value: label for s, label in DISPLAY_LABELS.items()}
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def office_measures(
     title, rows = progress.plan_measures(zc.uow(), viewer.actor, plan_id, today=today)
     ids = {row.ref: row.id for row in rows}
     state = state if state in BAR_LABELS else ""  # an unknown filter shows everything
-    shown = [r for r in rows if not state or _row_state(r) == state]
+    shown = [r for r in rows if not state or r.display_state == state]
     return render(
         request,
         "office_measures.html",
@@ -163,15 +163,8 @@ def office_measures(
         ids=ids,
         state=state,
         state_labels=BAR_LABELS,
-        row_state=_row_state,
         today=today,
     )
-
-
-def _row_state(row: progress.MeasureRow) -> str:
-    if row.state == "in_progress" and row.rectification_due is not None:
-        return "rectifying"
-    return row.state
 
 
 @router.get("/office/plans/{plan_id}/overdue")

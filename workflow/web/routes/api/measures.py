@@ -11,7 +11,7 @@ import dataclasses
 from typing import Any
 
 from workflow.clock import office_today
-from workflow.domain.states import Rating, parse_rating
+from workflow.domain.states import Rating, display_label, parse_rating
 from workflow.services import measure_work, progress, worklist
 from workflow.services.measure_work import Outcome
 from workflow.web.api_models import (
@@ -65,7 +65,7 @@ def _result(outcome: Outcome) -> ActionResult:
         from_state=outcome.from_state.value,
         to_state=outcome.to_state.value,
         state=outcome.to_state.value,
-        state_label=progress.state_label(outcome.to_state, outcome.rectification_due),
+        state_label=display_label(outcome.to_state, outcome.rectification_due),
         version=outcome.version,
         message=outcome.message,
     )
