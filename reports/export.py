@@ -12,6 +12,7 @@ from checklists import amounts
 from checklists.catalog import UnitRole
 from workflow.domain.states import RATING_LABELS, VERDICT_LABELS, Rating, display_label
 from workflow.models import Evidence, Measure, Plan, Unit
+from workflow.read.evidence import EvidenceRow, evidence_row
 from workflow.services.acting import measure_units, members_for
 from workflow.services.progress import indicator_met
 
@@ -31,10 +32,11 @@ def _when(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def evidence_to_dict(e: Evidence) -> dict[str, Any]:
+def evidence_to_dict(e: EvidenceRow) -> dict[str, Any]:
+    """The export's names for an evidence row (documented; other tools read them)."""
     return {
         "id": e.id,
-        "kind": e.kind.value,
+        "kind": e.kind,
         "name": e.file_name,
         "sha256": e.sha256,
         "size": e.size,
@@ -42,12 +44,12 @@ def evidence_to_dict(e: Evidence) -> dict[str, Any]:
         "url": e.url,
         "note": e.note,
         "doc_date": _iso(e.doc_date),
-        "who": e.person.name,
-        "unit": e.unit.name if e.unit else None,
+        "who": e.person,
+        "unit": e.unit,
         "when": _when(e.uploaded_at),
         "current": e.current,
-        "superseded_by": e.superseded_by_id,
-        "removed": e.removed_at is not None,
+        "superseded_by": e.superseded_by,
+        "removed": e.removed,
     }
 
 
@@ -98,7 +100,7 @@ def _work(measure: Measure, members: dict[int, list[Unit]] | None) -> dict[str, 
                 "min_evidence": item.min_evidence,
                 "rating": rating.value if rating else None,
                 "rating_label": RATING_LABELS[rating] if rating else None,
-                "evidence": [evidence_to_dict(e) for e in by_item.get(item.id, [])],
+                "evidence": [evidence_to_dict(evidence_row(e)) for e in by_item.get(item.id, [])],
             }
         )
     self_checks: list[dict[str, Any]] = [
@@ -209,7 +211,7 @@ def plan_to_dict(session: Session, plan: Plan, measures: list[Measure]) -> dict[
                         "by": r.person.name,
                         "unit": r.unit.name if r.unit else None,
                         "at": _when(r.reported_at),
-                        "evidence": [evidence_to_dict(e) for e in r.evidence],
+                        "evidence": [evidence_to_dict(evidence_row(e)) for e in r.evidence],
                     }
                     for r in i.reports
                 ],

@@ -1,6 +1,7 @@
 """Request and response models of the JSON API (/api/v1): the OpenAPI description is built from
-these, so each field says what it is; the shapes follow the services' read models
-(`progress.plan_status`, `reports.export.measure_to_dict`, `evidence.view_of`)."""
+these, so each field says what it is; the shapes follow the read side (`workflow.read`):
+`EvidenceMeta` is built from `read.evidence.EvidenceRow`, the measure's evidence lists follow
+the JSON export (`reports.export.evidence_to_dict` of the same rows)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from checklists import amounts
+from workflow.read.evidence import EvidenceRow
 
 # Largest id a path may carry: PostgreSQL's `integer`. Beyond it the driver would fail.
 MAX_ID = 2**31 - 1
@@ -463,6 +465,29 @@ class EvidenceMeta(_Out):
     current: bool
     superseded_by: int | None
     download: str | None = Field(description="文件下载地址(仅文件类材料)")
+
+    @classmethod
+    def of(cls, row: EvidenceRow) -> EvidenceMeta:
+        return cls(
+            id=row.id,
+            measure_id=row.measure_id,
+            measure=row.target,
+            item=row.item,
+            kind=row.kind,
+            file_name=row.file_name,
+            size=row.size,
+            media_type=row.media_type,
+            sha256=row.sha256,
+            url=row.url,
+            note=row.note,
+            doc_date=row.doc_date,
+            uploaded_at=row.uploaded_at.replace(microsecond=0),  # to the second, as always
+            person=row.person,
+            unit=row.unit,
+            current=row.current,
+            superseded_by=row.superseded_by,
+            download=f"/api/v1/evidence/{row.id}/file" if row.is_file else None,
+        )
 
 
 class EvidenceAdded(_Out):

@@ -277,9 +277,9 @@ def evidence(
 def _measure_of(zc: App, viewer: Viewer, evidence_id: int, action: str) -> int:
     """The measure page to come back to (the evidence opened, or refused and audited)."""
     found = access.open_evidence(zc.uow(), viewer.actor, evidence_id, action=action)
-    if found.measure is None:
+    if found.measure_id is None:
         raise NotFound(f"佐证材料#{evidence_id} 不属于任何措施,不能在此替换或撤下")
-    return found.measure.id
+    return found.measure_id
 
 
 @router.post("/evidence/{evidence_id}/replace")
