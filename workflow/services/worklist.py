@@ -1,6 +1,6 @@
 """What a unit member sees: their unit's worklist, and one measure with what they may do now.
 
-Read-only. Lateness comes from `progress.plan_progress` (the office's status and 督办 lists
+Read-only, typed (`read.measures.MeasureWork` and what the viewer may do). Lateness comes from `progress.plan_progress` (the office's status and 督办 lists
 read the same rows), and "may I …" comes from the very rules the services enforce
 (`permissions.refusal`, the lifecycle's states, the evidence service's ownership rule), so a
 button is offered exactly when the command behind it would be accepted by those rules. The
@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from reports.export import measure_to_dict
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.lifecycle import allowed_actions
@@ -32,6 +30,7 @@ from workflow.models import (
     Plan,
     UnitGroupMember,
 )
+from workflow.read.measures import MeasureWork, measure_work
 from workflow.services import evidence as evidence_service
 from workflow.services.acting import (
     measure_target,
@@ -201,7 +200,7 @@ def worklist_counts(items: list[WorkItem]) -> dict[str, int]:
 
 
 def _load(session: Session, measure_id: int) -> Measure:
-    """The measure with everything `measure_to_dict` reads, in a fixed number of queries."""
+    """The measure with everything `measure_work` reads, in a fixed number of queries."""
     measure = measure_with_work(session, measure_id)
     assert measure is not None, "opened just before, in the same transaction"
     return measure
@@ -216,8 +215,86 @@ def _accepted(check: Callable[[], None]) -> bool:
     return True
 
 
-def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.date) -> dict[str, Any]:
-    """One measure as the export gives it, plus its lateness and what `actor` may do now.
+@dataclass(frozen=True)
+class PlanBrief:
+    id: int
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
+class UnitName:
+    name: str
+    lead: bool
+
+
+@dataclass(frozen=True)
+class Lateness:
+    overdue: tuple[obligations.Overdue, ...]
+    due_soon: dt.date | None
+
+
+@dataclass(frozen=True)
+class LastReturn:
+    comment: str
+    level_name: str
+    by: str
+    rectification_due: dt.date | None
+
+
+@dataclass(frozen=True)
+class ItemShort:
+    number: int
+    text: str
+    needed: int
+    have: int
+
+
+@dataclass(frozen=True)
+class SelfCheckFacts:
+    """What still stands in the way of the self-check (only while in progress)."""
+
+    pending_parts: tuple[str, ...]
+    unmapped_groups: tuple[str, ...]
+    items_short: tuple[ItemShort, ...]
+    missing_years: tuple[int, ...]
+    ongoing_without_dated_evidence: bool
+
+
+@dataclass(frozen=True)
+class Can:
+    """What the actor may do now (the services decide again when the command arrives)."""
+
+    start: bool
+    add_evidence: bool
+    mark_part: bool
+    part_done: bool  # the actor's unit's part is marked done
+    submit: bool
+    withdraw: bool
+    replace: tuple[int, ...]  # evidence the actor may replace
+    remove: tuple[int, ...]  # evidence the actor may remove
+
+
+@dataclass(frozen=True)
+class MeasureDetail(MeasureWork):
+    """One measure and its work, with its lateness and what the viewer may do now."""
+
+    id: int
+    ident: str  # PLAN_KEY/REF, for display
+    label: str
+    version: int
+    plan: PlanBrief
+    unit_names: tuple[UnitName, ...]
+    unmapped_groups: tuple[str, ...]
+    progress: Lateness
+    last_return: LastReturn | None
+    self_check_facts: SelfCheckFacts | None
+    can: Can
+    why_not: dict[str, str | None]  # unit_work, submit: the refusal's reason, if any
+
+
+def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.date) -> MeasureDetail:
+    """One measure and its work, plus its lateness and what `actor` may do now.
 
     Refused (audited) when the actor may not see it, NotFound when there is no such measure.
     """
@@ -226,11 +303,11 @@ def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.dat
     )
 
 
-def _detail(actor: Actor, measure_id: int, today: dt.date, session: Session) -> dict[str, Any]:
+def _detail(actor: Actor, measure_id: int, today: dt.date, session: Session) -> MeasureDetail:
     open_measure_by_id(session, actor, measure_id)
     measure = _load(session, measure_id)
     members = members_for(session, [measure])
-    data = measure_to_dict(measure, members)
+    work = measure_work(measure, members)
     units = measure_units(session, measure, members)
     responsibility = units.responsibility
     period = plan_period(session, measure.plan)
@@ -263,70 +340,48 @@ def _detail(actor: Actor, measure_id: int, today: dt.date, session: Session) -> 
             replace.append(e.id)
             if not measure.self_checks:
                 remove.append(e.id)
-    facts: dict[str, Any] | None = None
+    facts = None
     if in_progress:
         request = submission_request(session, measure, "", today)
-        facts = {
-            "pending_parts": list(request.pending_parts),
-            "unmapped_groups": list(request.unmapped_groups),
-            "items_short": [
-                {"number": s.position, "text": s.text, "needed": s.needed, "have": s.have}
-                for s in request.items_short
-            ],
-            "missing_years": list(request.missing_years),
-            "ongoing_without_dated_evidence": request.ongoing_without_dated_evidence,
-        }
-    returns = [
-        r
-        for sc in measure.self_checks
-        for r in sc.reviews
-        if r.verdict is Verdict.RETURN
-    ]
-    last_return = returns[-1] if returns else None
-    plan = {"id": measure.plan.id, "key": measure.plan.key, "title": measure.plan.title}
+        facts = SelfCheckFacts(
+            pending_parts=tuple(request.pending_parts),
+            unmapped_groups=tuple(request.unmapped_groups),
+            items_short=tuple(ItemShort(s.position, s.text, s.needed, s.have) for s in request.items_short),
+            missing_years=tuple(request.missing_years),
+            ongoing_without_dated_evidence=request.ongoing_without_dated_evidence,
+        )
+    returns = [r for sc in measure.self_checks for r in sc.reviews if r.verdict is Verdict.RETURN]
+    last = returns[-1] if returns else None
     lead_ids = responsibility.lead_unit_ids
-    data |= {
-        "id": measure.id,
-        "ident": target_of(measure),
-        "label": measure.label,
-        "version": measure.version_id,
-        "plan": plan,
-        "unit_names": [
-            {"name": name, "lead": uid in lead_ids}
-            for uid, name in units.unit_names.items()
-        ],
-        "unmapped_groups": list(units.unmapped_groups),
-        "progress": {
-            "overdue": [o.as_dict() for o in late],
-            "due_soon": soon.isoformat() if soon else None,
-        },
-        "last_return": None
-        if last_return is None
-        else {
-            "comment": last_return.comment,
-            "level_name": last_return.level_name,
-            "by": last_return.person.name,
-            "rectification_due": last_return.rectification_due.isoformat()
-            if last_return.rectification_due
-            else None,
-        },
-        "self_check_facts": facts,
-        "can": {
-            "start": Action.START in allowed and unit_refusal is None,
-            "add_evidence": writable,
-            "mark_part": in_progress and unit_refusal is None,
-            "part_done": own_part is not None and own_part.done_at is not None,
-            "submit": Action.SUBMIT_SELF_CHECK in allowed and submit_refusal is None,
-            "withdraw": Action.WITHDRAW in allowed
+    return MeasureDetail(
+        **{f.name: getattr(work, f.name) for f in fields(MeasureWork)},
+        id=measure.id,
+        ident=target_of(measure),
+        label=measure.label,
+        version=measure.version_id,
+        plan=PlanBrief(measure.plan.id, measure.plan.key, measure.plan.title),
+        unit_names=tuple(UnitName(name, uid in lead_ids) for uid, name in units.unit_names.items()),
+        unmapped_groups=tuple(units.unmapped_groups),
+        progress=Lateness(tuple(late), soon),
+        last_return=None
+        if last is None
+        else LastReturn(last.comment, last.level_name, last.person.name, last.rectification_due),
+        self_check_facts=facts,
+        can=Can(
+            start=Action.START in allowed and unit_refusal is None,
+            add_evidence=writable,
+            mark_part=in_progress and unit_refusal is None,
+            part_done=own_part is not None and own_part.done_at is not None,
+            submit=Action.SUBMIT_SELF_CHECK in allowed and submit_refusal is None,
+            withdraw=Action.WITHDRAW in allowed
             and submit_refusal is None
             and current_round is not None
             and not current_round.reviews,
-            "replace": replace,
-            "remove": remove,
-        },
-        "why_not": {"unit_work": unit_refusal, "submit": submit_refusal},
-    }
-    return data
+            replace=tuple(replace),
+            remove=tuple(remove),
+        ),
+        why_not={"unit_work": unit_refusal, "submit": submit_refusal},
+    )
 
 
 def inline_viewable(media_type: str | None) -> bool:

@@ -5,13 +5,16 @@ the JSON export (`reports.export.evidence_to_dict` of the same rows)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from checklists import amounts
+from reports.export import work_to_dict
 from workflow.read.evidence import EvidenceRow
+from workflow.services import worklist
 
 # Largest id a path may carry: PostgreSQL's `integer`. Beyond it the driver would fail.
 MAX_ID = 2**31 - 1
@@ -376,6 +379,52 @@ class MeasureDetail(_Out):
     self_check_facts: SelfCheckFacts | None
     can: MeasureCan
     why_not: dict[str, str | None] = Field(description="不能办理时的原因")
+
+    @classmethod
+    def of(cls, d: worklist.MeasureDetail) -> MeasureDetail:
+        """The typed read as JSON: the measure in the export's shape, then the viewer's facts."""
+        facts = d.self_check_facts
+        last = d.last_return
+        return cls.model_validate(
+            work_to_dict(d)
+            | {
+                "id": d.id,
+                "ident": d.ident,
+                "label": d.label,
+                "version": d.version,
+                "plan": {"id": d.plan.id, "key": d.plan.key, "title": d.plan.title},
+                "unit_names": [{"name": u.name, "lead": u.lead} for u in d.unit_names],
+                "unmapped_groups": list(d.unmapped_groups),
+                "progress": {
+                    "overdue": [o.as_dict() for o in d.progress.overdue],
+                    "due_soon": d.progress.due_soon.isoformat() if d.progress.due_soon else None,
+                },
+                "last_return": None
+                if last is None
+                else {
+                    "comment": last.comment,
+                    "level_name": last.level_name,
+                    "by": last.by,
+                    "rectification_due": last.rectification_due.isoformat()
+                    if last.rectification_due
+                    else None,
+                },
+                "self_check_facts": None
+                if facts is None
+                else {
+                    "pending_parts": list(facts.pending_parts),
+                    "unmapped_groups": list(facts.unmapped_groups),
+                    "items_short": [
+                        {"number": s.number, "text": s.text, "needed": s.needed, "have": s.have}
+                        for s in facts.items_short
+                    ],
+                    "missing_years": list(facts.missing_years),
+                    "ongoing_without_dated_evidence": facts.ongoing_without_dated_evidence,
+                },
+                "can": dataclasses.asdict(d.can) | {"replace": list(d.can.replace), "remove": list(d.can.remove)},
+                "why_not": dict(d.why_not),
+            }
+        )
 
 
 class HistoryEntry(_Out):

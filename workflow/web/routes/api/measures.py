@@ -38,7 +38,7 @@ router = signed_in()
     responses=OBJECT_ERRORS,
 )
 def measure(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    return worklist.measure_detail(zc.uow(), viewer.actor, measure_id, office_today())
+    return MeasureDetail.of(worklist.measure_detail(zc.uow(), viewer.actor, measure_id, office_today()))
 
 
 @router.get(
