@@ -28,16 +28,12 @@ from workflow.domain.states import (
     display_state,
 )
 from workflow.models import AuditEntry, IssuedReport, Measure, Plan
+from workflow.read.indicators import indicator_met
+from workflow.read.overdue import OverdueUnit, overdue_by_unit
+from workflow.read.progress import NO_UNIT, MeasureRow, plan_progress
 from workflow.services.acting import measure_units, members_for
 from workflow.services.measure_work import plan_period
 from workflow.services.plan_queries import find_unit, plan_measures
-from workflow.services.progress import (
-    NO_UNIT,
-    MeasureRow,
-    indicator_met,
-    overdue_by_unit,
-    plan_progress,
-)
 
 STATE_LABELS_TEXT = {state.value: label for state, label in STATE_LABELS.items()}
 
@@ -450,14 +446,14 @@ def _indicators_as_of(plan: Plan, as_of: dt.date) -> list[dict[str, Any]]:
 
 def reminder_notices(
     session: Session, plan: Plan, *, today: dt.date, unit: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[OverdueUnit]:
     """Per unit: its overdue and due-soon measures (督办通知). Units with neither are left out,
     and so are measures naming no unit (there is nobody to address)."""
     wanted = find_unit(session, unit, plan.zone_id).name if unit else None
     return [
         notice
         for notice in overdue_by_unit(plan_progress(session, plan, today))
-        if notice["unit"] != NO_UNIT and (wanted is None or notice["unit"] == wanted)
+        if notice.unit != NO_UNIT and (wanted is None or notice.unit == wanted)
     ]
 
 

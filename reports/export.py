@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from checklists import amounts
 from workflow.models import Measure, Plan, Unit
 from workflow.read.evidence import EvidenceRow, evidence_row
+from workflow.read.indicators import indicator_met
 from workflow.read.measures import MeasureWork, ReviewLine, UnitLine, measure_work
 from workflow.services.acting import members_for
-from workflow.services.progress import indicator_met
 
 
 def _iso(value: dt.date | None) -> str | None:

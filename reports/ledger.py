@@ -27,9 +27,10 @@ from workflow.clock import office_now, office_zone
 from workflow.db import UnitOfWork
 from workflow.domain.states import DISPLAY_LABELS, VERDICT_LABELS, MeasureState
 from workflow.models import Measure, Plan, Review, Section, Unit
+from workflow.read.indicators import IndicatorLine
+from workflow.read.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
 from workflow.services.acting import measure_units, members_for
 from workflow.services.plan_queries import find_plan, plan_measures
-from workflow.services.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
 
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -285,13 +286,13 @@ def _write_table(
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def _indicator_records(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _indicator_records(indicators: list[IndicatorLine]) -> list[dict[str, Any]]:
     return [
         {
-            **ind,
-            "comparator": COMPARATOR_LABELS.get(ind["comparator"], ind["comparator"]),
-            "as_of": dt.date.fromisoformat(ind["as_of"]) if ind["as_of"] else None,
-            "met": {True: "是", False: "否", None: "未填报"}[ind["met"]],
+            **ind.as_dict(),
+            "comparator": COMPARATOR_LABELS.get(ind.comparator, ind.comparator),
+            "as_of": ind.as_of,
+            "met": {True: "是", False: "否", None: "未填报"}[ind.met],
         }
         for ind in indicators
     ]

@@ -265,11 +265,12 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
 
     示例: zonecheck indicator list 002 --json
     """
-    from workflow.services.progress import plan_indicators
+    from workflow.read.indicators import plan_indicators
 
     who = viewer(ctx)
     found = plan_of(ctx, who, plan, "plan_status")
-    data = plan_indicators(get_app(ctx).uow(), who, found.id)
+    lines = plan_indicators(get_app(ctx).uow(), who, found.id)
+    data = [line.as_dict() for line in lines]
     if as_json:
         echo_json(data)
         return

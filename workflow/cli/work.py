@@ -18,7 +18,8 @@ from workflow.domain.states import (
     parse_rating,
 )
 from workflow.errors import InputError, ZonecheckError
-from workflow.services import measure_work, progress
+from workflow.read import history, overdue, progress
+from workflow.services import measure_work
 from workflow.services.audit_log import verify_chain
 from workflow.services.measure_work import Outcome
 
@@ -278,7 +279,7 @@ def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bo
     """
     who = viewer(ctx)
     found = plan_of(ctx, who, plan, "plan_status")
-    data = progress.plan_status(get_app(ctx).uow(), who, found.id, today=today)
+    data = progress.plan_status(get_app(ctx).uow(), who, found.id, today=today).as_dict()
     if as_json:
         echo_json(data)
         return
@@ -345,7 +346,7 @@ def overdue_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: b
     """
     who = viewer(ctx)
     found = plan_of(ctx, who, plan, "overdue")
-    data = progress.overdue_list(get_app(ctx).uow(), who, found.id, today=today)
+    data = overdue.overdue_list(get_app(ctx).uow(), who, found.id, today=today).as_dict()
     if as_json:
         echo_json(data)
         return
@@ -374,7 +375,7 @@ def history_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
     """
     who = viewer(ctx)
     ref = measure_of(ctx, who, measure, "history")
-    title, lines = progress.measure_history(get_app(ctx).uow(), who, ref.id)
+    title, lines = history.measure_history(get_app(ctx).uow(), who, ref.id)
     if as_json:
         echo_json([line.__dict__ for line in lines])
         return
@@ -385,7 +386,7 @@ def history_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
         click.echo(_history_line(line))
 
 
-def _history_line(line: progress.HistoryLine) -> str:
+def _history_line(line: history.HistoryLine) -> str:
     when = local_time(line.at)
     who = f"{line.actor}({line.unit})" if line.unit else line.actor
     what = EVENT_LABELS.get(line.action, line.action)

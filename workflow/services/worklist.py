@@ -1,7 +1,8 @@
 """What a unit member sees: their unit's worklist, and one measure with what they may do now.
 
-Read-only, typed (`read.measures.MeasureWork` and what the viewer may do). Lateness comes from `progress.plan_progress` (the office's status and 督办 lists
-read the same rows), and "may I …" comes from the very rules the services enforce
+Read-only and typed. Lateness comes from `read.progress.plan_progress` (the office's status and
+督办 lists read the same rows), the list is the rows the one visibility rule lets the actor
+open (`PlanProgress.rows_for`), the measure is `read.measures.MeasureWork`, and "may I …" comes from the very rules the services enforce
 (`permissions.refusal`, the lifecycle's states, the evidence service's ownership rule), so a
 button is offered exactly when the command behind it would be accepted by those rules. The
 services still check everything again when the command arrives.
@@ -31,6 +32,7 @@ from workflow.models import (
     UnitGroupMember,
 )
 from workflow.read.measures import MeasureWork, measure_work
+from workflow.read.progress import plan_progress
 from workflow.services import evidence as evidence_service
 from workflow.services.acting import (
     measure_target,
@@ -47,7 +49,6 @@ from workflow.services.measure_work import (
     submission_request,
 )
 from workflow.services.plan_queries import measure_with_work
-from workflow.services.progress import plan_progress
 
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
 # Evidence a browser can show inline (the others are downloaded).
@@ -124,14 +125,7 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
         session = uow.session
         for plan_index, plan in enumerate(_plans_of_unit(session, actor.unit_id, actor.zone_id)):
             progress = plan_progress(session, plan, today)
-            ids: dict[str, int] = {
-                ref: mid
-                for ref, mid in session.execute(
-                    select(Measure.ref, Measure.id).where(
-                        Measure.plan_id == plan.id, Measure.retired_at.is_(None)
-                    )
-                )
-            }
+            order = {row.id: position for position, row in enumerate(progress.rows)}
             counts: dict[int | None, int] = {
                 mid: n
                 for mid, n in session.execute(
@@ -145,14 +139,10 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
                     .group_by(Evidence.measure_id)
                 )
             }
-            for position, row in enumerate(progress.rows):
-                # Rows name units with groups already expanded to their member units.
-                if actor.unit_name not in row.units:
-                    continue
-                measure_id = ids[row.ref]
+            for row in progress.rows_for(actor):
                 items.append(
                     WorkItem(
-                        measure_id=measure_id,
+                        measure_id=row.id,
                         plan_key=plan.key,
                         plan_title=plan.title,
                         ref=row.ref,
@@ -166,8 +156,8 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
                         overdue=row.overdue,
                         due_soon=row.due_soon,
                         rectification_due=row.rectification_due,
-                        evidence_count=counts.get(measure_id, 0),
-                        position=plan_index * 100_000 + position,
+                        evidence_count=counts.get(row.id, 0),
+                        position=plan_index * 100_000 + order[row.id],
                     )
                 )
 

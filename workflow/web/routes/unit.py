@@ -29,7 +29,8 @@ from workflow.domain.states import (
     parse_rating,
 )
 from workflow.errors import Conflict, InputError, NotFound, Refused, ZonecheckError
-from workflow.services import access, measure_work, progress, worklist
+from workflow.read.history import measure_history
+from workflow.services import access, measure_work, worklist
 from workflow.services.evidence import (
     NewEvidence,
     Upload,
@@ -118,7 +119,7 @@ def measure_page(
 ) -> Response:
     day = office_today()
     detail = worklist.measure_detail(zc.uow(), viewer.actor, measure_id, day)
-    _title, history = progress.measure_history(zc.uow(), viewer.actor, measure_id)
+    _title, history = measure_history(zc.uow(), viewer.actor, measure_id)
     return render(
         request,
         "measure.html",

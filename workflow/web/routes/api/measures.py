@@ -12,7 +12,8 @@ from typing import Any
 
 from workflow.clock import office_today
 from workflow.domain.states import Rating, display_label, parse_rating
-from workflow.services import measure_work, progress, worklist
+from workflow.read import history
+from workflow.services import measure_work, worklist
 from workflow.services.measure_work import Outcome
 from workflow.web.api_models import (
     AcceptRequest,
@@ -48,7 +49,7 @@ def measure(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     responses=OBJECT_ERRORS,
 )
 def measure_history(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    title, lines = progress.measure_history(zc.uow(), viewer.actor, measure_id, action="view_history")
+    title, lines = history.measure_history(zc.uow(), viewer.actor, measure_id, action="view_history")
     return MeasureHistory(
         id=measure_id,
         measure=title,
