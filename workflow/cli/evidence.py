@@ -270,22 +270,21 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
     who = viewer(ctx)
     found = plan_of(ctx, who, plan, "plan_status")
     lines = plan_indicators(get_app(ctx).uow(), who, found.id)
-    data = [line.as_dict() for line in lines]
     if as_json:
-        echo_json(data)
+        echo_json([line.as_dict() for line in lines])
         return
-    if not data:
+    if not lines:
         click.echo("该方案没有量化指标。")
         return
     rows = [
         [
-            i["position"],
-            i["text"],
-            f"{i['comparator']} {i['target']}{i['unit']}",
-            "-" if i["reported_text"] is None else f"{i['reported_text']}{i['unit']}({i['as_of']})",
-            {None: "未填报", True: "达成", False: "未达成"}[i["met"]],
+            i.position,
+            i.text,
+            f"{i.comparator} {i.target}{i.unit}",
+            "-" if i.reported_text is None else f"{i.reported_text}{i.unit}({i.as_of})",
+            {None: "未填报", True: "达成", False: "未达成"}[i.met],
         ]
-        for i in data
+        for i in lines
     ]
     click.echo(table(["序号", "指标", "目标", "填报值", "达成"], rows, [4, 40]))
 
