@@ -149,38 +149,29 @@ def _units(measure: Measure, members: dict[int, list[Unit]]) -> tuple[UnitLine, 
     direct = {link.unit_id for link in measure.unit_links}
     lines = []
     for link in measure.unit_links:
+        group: tuple[GroupMember, ...] | None = None
+        part: str | None = None
+        done_at, done_by = None, None
         if link.unit.is_group or link.role is UnitRole.GROUP:
             group = tuple(
                 GroupMember(u.name, *_part(parts.get(u.id)))
                 for u in members.get(link.unit_id, [])
                 if u.id not in direct  # a member named on its own has its own line
             )
-            lines.append(
-                UnitLine(
-                    name=link.unit.name,
-                    name_as_written=link.name_as_written,
-                    role=link.role.value,
-                    part=None,
-                    done_at=None,
-                    done_by=None,
-                    members=group,
-                    mapped=link.unit.name not in units.unmapped_groups,
-                )
-            )
         else:
             part, done_at, done_by = _part(parts.get(link.unit_id))
-            lines.append(
-                UnitLine(
-                    name=link.unit.name,
-                    name_as_written=link.name_as_written,
-                    role=link.role.value,
-                    part=part,
-                    done_at=done_at,
-                    done_by=done_by,
-                    members=None,
-                    mapped=None,
-                )
+        lines.append(
+            UnitLine(
+                name=link.unit.name,
+                name_as_written=link.name_as_written,
+                role=link.role.value,
+                part=part,
+                done_at=done_at,
+                done_by=done_by,
+                members=group,
+                mapped=None if group is None else link.unit.name not in units.unmapped_groups,
             )
+        )
     return tuple(lines)
 
 
