@@ -18,15 +18,18 @@ from checklists.catalog import (
     MeasureKind,
     Phase,
     UnitRef,
+    UnitRole,
     Warning_,
 )
-from checklists.deadlines import find_date_span
+from checklists.deadlines import find_date_span, governing_deadline
 from checklists.draft import Draft, RawItem
 from checklists.indicators import extract_indicators
 from checklists.lines import TITLE_MAX
+from checklists.records import fresh_copy
 from checklists.tables import merge_table, norm
 from checklists.text import split_sentences, split_top_level
-from checklists.units import ClauseReader
+from checklists.unit_names import normalise_unit_name
+from checklists.units import ClauseReader, LeadRule, Responsibility
 
 __all__ = ["build_measures", "build_phases", "context_indicators", "fill_section_text"]
 
@@ -46,15 +49,14 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
     plan_lists_units = any(
         clauses[id(item)] is not None for item in raw if item.kind is MeasureKind.MEASURE
     )
-    counters: dict[MeasureKind, int] = {}
+    numbers = _numbers(raw, draft)
     measures: list[Measure] = []
     indicators: list[Indicator] = []
     seen: set[str] = set()
-    for item in raw:
+    rules = _Rules(reader)
+    for item, number in zip(raw, numbers, strict=True):
         assert item.kind is not None
-        counters[item.kind] = counters.get(item.kind, 0) + 1
-        number = item.number or str(counters[item.kind])
-        measure = _measure(item, number, clauses[id(item)], reader, draft, plan_lists_units)
+        measure = _measure(item, number, clauses[id(item)], rules, draft, plan_lists_units)
         if measure is None:
             draft.warnings.append(
                 Warning_(line=item.lines[0], message="该措施除责任单位外没有内容,已跳过", text=item.text[:40])
@@ -75,20 +77,103 @@ def build_measures(draft: Draft) -> tuple[list[Measure], list[Indicator]]:
     return measures, indicators
 
 
-def _clause(item: RawItem, reader: ClauseReader) -> tuple[str, str] | None:
-    """(text, clause): the trailing `(units;deadline)` clause, else the `责任单位:` lines."""
+def _numbers(raw: list[RawItem], draft: Draft) -> list[str]:
+    """Each item's number: its own, else its place among the unnumbered items of its kind.
+
+    Where numbering starts again in a later top-level section (`二、` … `(一)`, `三、` … `(一)`),
+    every number of that kind carries its section's (`二.1`, `三.1`), so refs stay unique.
+    """
+    counters: dict[MeasureKind | None, int] = {}
+    numbers: list[str] = []
+    for item in raw:
+        counters[item.kind] = counters.get(item.kind, 0) + 1
+        numbers.append(item.number or str(counters[item.kind]))
+    printed = {s.ref: s.number for s in draft.sections if s.parent is None}
+    tops = [printed.get((item.section or "").split(".")[0]) for item in raw]
+    first_top: dict[tuple[MeasureKind | None, str], str | None] = {}
+    restarted: set[MeasureKind | None] = set()
+    for item, number, top in zip(raw, numbers, tops, strict=True):
+        known = first_top.setdefault((item.kind, number), top)
+        if known != top:
+            restarted.add(item.kind)
+    return [
+        f"{top}.{number}" if item.kind in restarted and top else number
+        for item, number, top in zip(raw, numbers, tops, strict=True)
+    ]
+
+
+def _clause(item: RawItem, reader: ClauseReader) -> tuple[str, list[str]] | None:
+    """(text, clauses): the measure's unit tags (its trailing `(units;deadline)` clause and
+    those after its sentences), else its `责任单位:` lines."""
     text = item.text
-    split = reader.trailing_clause(text)
+    split = reader.unit_tags(text)
     if split is None and item.responsibility:
-        split = text, ";".join(item.responsibility)
+        split = text, [";".join(item.responsibility)]
     return split
+
+
+class _Rules:
+    """Reads a plan's clauses in document order under the lead rule the plan states.
+
+    A rule written in one clause (`第一个逗号前为牵头单位,下同`) holds for that clause and
+    every later one; it is read, never stored as a unit.
+    """
+
+    def __init__(self, reader: ClauseReader) -> None:
+        self.reader = reader
+        self.rule = LeadRule.FIRST_LISTED
+        self.standing: list[UnitRef] = []  # `以下均需…落实,不再列出`
+
+    def read(self, clauses: list[str]) -> Responsibility:
+        reads = []
+        standing = self.standing
+        for clause in clauses:
+            resp = self.reader.responsibility(clause, self.rule)
+            if resp.rule is not None and resp.rule is not self.rule:
+                self.rule = resp.rule
+                resp = self.reader.responsibility(clause, self.rule)
+            self.standing = self.standing + resp.standing
+            reads.append(resp)
+        if standing:
+            reads.append(Responsibility(units=[fresh_copy(u) for u in standing]))
+        return reads[0] if len(reads) == 1 else _merge(reads)
+
+
+def _merge(reads: list[Responsibility]) -> Responsibility:
+    """One measure's several unit tags as one responsibility, units in the order first named.
+
+    The first tag's lead leads the measure; a later tag's unit leads only where that tag
+    marks it `牵头` (then even if named before as co-responsible), since a later tag read by
+    order names the lead of one sentence only.
+    """
+    units: list[UnitRef] = []
+    seen: dict[str, int] = {}  # unit → its place in `units`
+    deadline: Deadline | None = None
+    rest: list[str] = []
+    for index, resp in enumerate(reads):
+        for unit in resp.units:
+            key = normalise_unit_name(unit.name)
+            marked = unit.role is UnitRole.LEAD and resp.marked_lead
+            if (at := seen.get(key)) is not None:
+                if marked and units[at].role is UnitRole.CO:  # it leads a later sub-item
+                    units[at] = UnitRef(name=units[at].name, role=UnitRole.LEAD)
+                continue
+            seen[key] = len(units)
+            demote = index and unit.role is UnitRole.LEAD and not resp.marked_lead
+            units.append(UnitRef(name=unit.name, role=UnitRole.CO) if demote else unit)
+        if resp.deadline is not None and deadline is None:
+            deadline = resp.deadline
+        elif resp.deadline is not None:
+            rest.append(resp.deadline.text)
+        rest.extend(resp.rest)
+    return Responsibility(units=units, deadline=deadline, rest=rest)
 
 
 def _measure(
     item: RawItem,
     number: str,
-    clause: tuple[str, str] | None,
-    reader: ClauseReader,
+    clause: tuple[str, list[str]] | None,
+    rules: _Rules,
     draft: Draft,
     plan_lists_units: bool,
 ) -> Measure | None:
@@ -99,8 +184,9 @@ def _measure(
     deadline: Deadline | None = None
     units_text = ""
     if clause:
-        text, units_text = clause
-        resp = reader.responsibility(units_text)
+        text, tags = clause
+        units_text = ";".join(tags)
+        resp = rules.read(tags)
         units = resp.units
         deadline = resp.deadline
         for piece in resp.rest:
@@ -111,6 +197,9 @@ def _measure(
         draft.warnings.append(
             Warning_(line=item.lines[0], message="该措施没有写明责任单位", text=text[:40])
         )
+
+    if deadline is None and item.kind is MeasureKind.MEASURE:
+        deadline = governing_deadline(text)  # `到2028年底,打造…` when its unit tag sets none
 
     sentences = split_sentences(text)
     title, body = split_title(text, sentences)

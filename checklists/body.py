@@ -27,16 +27,18 @@ from checklists.lines import (
 )
 from checklists.tables import read_table_row
 from checklists.text import split_sentences, split_top_level
-from checklists.units import trailing_clause
+from checklists.units import trailing_clause, unit_tags
 
 __all__ = ["SectionKind", "read_body", "section_kind", "split_title"]
 
 SCHEDULE_TITLES = re.compile(r"进度安排|实施步骤|时间安排|工作步骤|推进步骤|实施进度|步骤安排|时间节点")
 SAFEGUARD_TITLES = re.compile(r"^(保障措施|组织保障|保障机制|实施保障|工作保障|组织实施|工作要求)$")
 OUTCOME_TITLES = re.compile(r"标志性成果|预期成果|主要成果|建设成果")
+# `总体目标`, `发展目标`…: the short titles ending in 目标; `附则` and `支持对象` frame the
+# measures (who may apply, who funds, when it takes effect) without being measures.
 CONTEXT_TITLES = re.compile(
-    r"^(指导思想|基本原则|总体要求|总体思路|工作目标|建设目标|实施目标|主要目标|发展目标|目标任务|"
-    r"适用范围|编制依据)$"
+    r"^(指导思想|基本原则|总体要求|总体思路|[\u4e00-\u9fff]{0,4}目标|目标任务|"
+    r"适用范围|适用对象|支持对象|编制依据|附则)$"
 )
 
 # `(units;deadline)` and the two brackets: the end of an item that can hold its clause.
@@ -113,6 +115,11 @@ class _BodyReader:
         self.in_attachment = False
         self.section: str | None = None  # ref of the (sub)section being read
         self.section_lines: dict[str, int] = {}  # ref → line of its heading
+        # The body's measures are its top headings (`一、Title。Body…`), with no sections.
+        self.top_measures = False
+        # A measure closed by its unit tag was followed by a paragraph with none: the text
+        # after the measures (`各地区、各有关部门要…`, `施行说明:…`), until the next heading.
+        self.closing = False
 
     def read(self, line: Line) -> None:
         text = line.text
@@ -139,6 +146,7 @@ class _BodyReader:
             self.current = self._item_for_kind(line, shape.rest, shape.label)
         elif shape.kind is LineKind.NUMBERED and self.kind is not SectionKind.CONTEXT:
             item_kind = None if self.kind is SectionKind.SCHEDULE else MeasureKind.MEASURE
+            self.closing = False
             self.current = self._open_item(item_kind, shape.label, line, shape.rest)
         elif (
             shape.kind is LineKind.RESPONSIBILITY
@@ -167,6 +175,14 @@ class _BodyReader:
         title = shape.rest.rstrip("。")
         if not title:
             raise NotAPlanError(f"第{line.no}行:章节“{shape.label}、”没有标题,请核对原文")
+        self.closing = False
+        head, body = split_title(shape.rest)
+        if body and section_kind(head) is SectionKind.TASKS:
+            # `一、积极发展流通新业态新模式。顺应…`: a measure numbered like a section.
+            self.top, self.sub, self.kind, self.section = None, None, SectionKind.TASKS, None
+            self.top_measures = True
+            self.current = self._open_item(MeasureKind.MEASURE, str(_number(shape.label, line)), line, shape.rest)
+            return
         ref = str(_number(shape.label, line))
         top = Section(ref=ref, number=shape.label, title=title, line=line.no)
         self._add_section(top, line)
@@ -174,6 +190,7 @@ class _BodyReader:
 
     def _sub_heading(self, line: Line, shape: LineShape) -> None:
         label, rest = shape.label, shape.rest
+        self.closing = False
         head, body = split_title(rest)
         if body or self.kind is SectionKind.SCHEDULE:
             self.current = self._item_for_kind(line, rest, label)
@@ -188,23 +205,38 @@ class _BodyReader:
 
     def _paragraph(self, line: Line) -> None:
         """A plain paragraph: the rest of a wrapped line, a further paragraph of a numbered
-        measure (unless its `(units;deadline)` clause already closed it), section text, or
-        (in a section of unnumbered tasks) a task of its own."""
+        measure (unless its `(units;deadline)` clause already closed it), a sub-item of a
+        numbered measure (a paragraph with its own unit tag), text after the measures,
+        section text, or (in a section of unnumbered tasks) a task of its own."""
         text = line.text
         current = self.current
         if current is not None:
             closed = current.is_closed()
-            if not closed or (
-                current.number is not None and not trailing_clause(current.tail(_CLAUSE_TAIL))
-            ):
+            tagged = current.number is not None and trailing_clause(current.tail(_CLAUSE_TAIL))
+            if not closed or (current.number is not None and (current.has_sub_items or not tagged)):
+                if closed and current.number is not None and not tagged:
+                    # `(二)打造…社区。立足…`, then `“一核”:…(牵头单位:…)`: an introduction
+                    # and its sub-items, each tagged with its own units.
+                    current.has_sub_items = True
                 current.lines.append(line.no)
                 current.parts.append("\n" + text if closed else text)
                 return
+            if current.number is not None:
+                if unit_tags(text) is None:
+                    self.closing = True
+                else:
+                    current.lines.append(line.no)
+                    current.parts.append("\n" + text)
+                    return
+        if self.closing and self.kind is SectionKind.TASKS and (self.top or self.top_measures):
+            self._skip(line, "编号措施之后不带责任单位的段落(结束语、施行说明等)")
+            self.current = None
+            return
         if self.kind is SectionKind.CONTEXT and self.top is not None:
             self.draft.context.append((line.no, self.section, text))
             self.current = None
             return
-        if self.top is None:
+        if self.top is None and not self.top_measures:
             self.draft.warnings.append(
                 Warning_(line=line.no, message="正文第一个章节之前的段落,未能归入任何章节", text=text)
             )

@@ -259,7 +259,12 @@ def _located(source: str, data: Any, loc: tuple[int | str, ...], message: str) -
 
 
 def _describe(err: ErrorDetails, data: Any, source: str) -> str:
-    loc = tuple(err["loc"])
+    return _located(source, data, tuple(err["loc"]), field_message(err))
+
+
+def field_message(err: ErrorDetails) -> str:
+    """One validation error of a catalog record in Chinese, without where it is (the caller
+    names the file and line, or the measure being corrected)."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind in _MESSAGES:
@@ -274,6 +279,12 @@ def _describe(err: ErrorDetails, data: Any, source: str) -> str:
         message = f"不能大于 {ctx.get('le', ctx.get('lt'))}"
     elif kind == "value_error":
         message = str(ctx.get("error", err["msg"]))
+    elif kind == "string_too_long":
+        message = f"过长,不能超过 {ctx.get('max_length')} 个字符"
+    elif kind == "too_long":
+        message = f"条目过多,不能超过 {ctx.get('max_length')} 项"
+    elif kind == "too_short":
+        message = f"至少需要 {ctx.get('min_length')} 项"
     else:
         message = err["msg"]
-    return _located(source, data, loc, message)
+    return message

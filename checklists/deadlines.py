@@ -9,6 +9,8 @@ Three readers share one grammar of "date points" (`2025年`, `2025年6月`, `202
 * `find_date_span` / `parse_date_span` find the period of a schedule phase anywhere in a line
   (`2023年9月至2024年4月,推进...`).
 * `find_target_dates` / `parse_target_date` find the due date of a target (`到2025年`).
+* `governing_deadline` reads the deadline a measure's own text sets for it, where a sentence
+  opens with its date (`到2028年底,打造…`, `2025年6月底前,建成…`).
 
 Everything works on width-folded text; folding maps one character to one, so offsets found in
 the folded text are offsets in the text as given.
@@ -30,6 +32,7 @@ __all__ = [
     "DateSpan",
     "find_date_span",
     "find_target_dates",
+    "governing_deadline",
     "month_end",
     "parse_date_span",
     "parse_deadline",
@@ -335,3 +338,32 @@ def parse_target_date(text: str) -> dt.date | None:
     """The due date of the first target date in `text` (`到2025年6月` → 2025-06-30), else None."""
     found = find_target_dates(text)
     return found[0][1] if found else None
+
+
+# A date that governs its sentence: at the sentence's start, introduced by `到/至/截至/于/在`
+# or closed by `前`, and followed by the comma that hands it the rest of the sentence.
+_OPENS_SENTENCE_RE = re.compile(r"(?:^|(?<=[。;!?]))\s*(?P<by>到|至|截至|截止到|截止|于|在)?\s*(?=\d{4}\s*年)")
+_GOVERNS_RE = re.compile(r"\s*(?P<before>以前|之前|前)?\s*[,,]")
+
+
+def governing_deadline(text: str) -> Deadline | None:
+    """The deadline a measure's text sets for itself: a sentence that opens with a date to
+    work to (`到2028年底,打造市级OPC社区10个以上`, `2025年6月底前,建成…`); of several, the
+    latest. A year inside a sentence (a name such as `《纲要(2021—2035年)》`, a baseline
+    `较2020年`) or one that opens a sentence without `到…`/`…前` (`2023年,我市…`, a past
+    fact) sets nothing."""
+    s = fold_width(text)
+    found: list[tuple[dt.date, str]] = []
+    for opening in _OPENS_SENTENCE_RE.finditer(s):
+        point = _match_point(s, opening.end())
+        if point is None:
+            continue
+        governs = _GOVERNS_RE.match(s, point.stop)
+        if governs is None or not (opening.group("by") or governs.group("before")):
+            continue
+        phrase = text[opening.start() : governs.end() - 1].strip()
+        found.append((point.end, phrase))
+    if not found:
+        return None
+    due, phrase = max(found, key=lambda f: f[0])
+    return Deadline(kind=DeadlineKind.FIXED, text=phrase, due=due)

@@ -26,6 +26,9 @@ class RawItem:
     lines: list[int] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
     responsibility: list[str] = field(default_factory=list)  # `责任单位:…` lines under it
+    # An introduction followed by sub-items, each with its unit tag: every paragraph up to
+    # the next numbered item or heading belongs to it.
+    has_sub_items: bool = False
 
     @property
     def text(self) -> str:

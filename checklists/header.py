@@ -19,8 +19,12 @@ from checklists.lines import (
     FULL_DATE,
     ISO_DATE,
     METADATA_KEY,
+    PUBLICATION_NOTE,
+    SIGNATURE_DATE,
     TITLE_MAX,
     Line,
+    LineKind,
+    classify,
     could_be_title,
 )
 from checklists.text import depth_map
@@ -47,15 +51,27 @@ class Header:
     preamble: str = ""
 
 
-def read_header(lines: list[Line], draft: Draft) -> Header:
-    """Title, issuer, date and document number from the notice and page chrome above the body."""
+def read_header(
+    lines: list[Line], draft: Draft, closing: tuple[dt.date | None, str] = (None, "")
+) -> Header:
+    """Title, issuer, date and document number from the notice and page chrome above the body.
+
+    `closing` is the date and issuer of a signature after the body (a plan published without
+    a notice signs at its end); the header's own signature and metadata come first.
+    """
     header = Header()
     nonblank = [ln for ln in lines if ln.text]
     fields = _metadata_fields(nonblank)
 
-    # Title: the short lines right above the preamble (or the first heading), joined.
-    idx = len(nonblank) - 1
-    while idx >= 0 and nonblank[idx].text.endswith("。") and len(nonblank[idx].text) > TITLE_MAX:
+    # Title: the short lines right above the preamble (or the first heading), joined; a
+    # signature block closing the notice, the addressees and a document number line between
+    # them are stepped over.
+    idx = _above_signature(nonblank, len(nonblank) - 1)
+    preamble_end = idx
+    while idx >= 0 and nonblank[idx].text.endswith(("。", ":")) and len(nonblank[idx].text) > TITLE_MAX:
+        idx -= 1
+    preamble = nonblank[idx + 1 : preamble_end + 1]
+    while idx >= 0 and (ADDRESSEES.match(nonblank[idx].text) or DOC_NUMBER.fullmatch(nonblank[idx].text)):
         idx -= 1
     title_end = idx
     while idx >= 0 and could_be_title(nonblank[idx].text):
@@ -67,29 +83,109 @@ def read_header(lines: list[Line], draft: Draft) -> Header:
     notice = next((m for ln in nonblank if (m := _notice_title(ln.text))), None)
     if not header.title and notice:
         header.title = notice["title"]
+    if not header.title:
+        # A plan without a notice head: its title opens the page (`X关于…的若干意见`).
+        first = next((ln for ln in nonblank if could_be_title(ln.text) and PLAN_TITLE.search(ln.text)), None)
+        if first is not None:
+            title_lines = [first]
+            header.title = first.text
 
     header.issued_on, header.issuer = _signature(above)
     if header.issued_on is None:
+        # The notice signed below its own preamble, right above the body.
+        header.issued_on, header.issuer = _signature(nonblank[preamble_end + 1 :])
+    if header.issued_on is None:
         header.issued_on = _date_field(fields, "成文日期", "发文日期", "发布日期")
+    if header.issued_on is None:
+        header.issued_on = closing[0] or _page_date(nonblank)
     if not header.issuer:
-        header.issuer = fields.get("发文机关") or (notice["issuer"].strip() if notice else "")
+        header.issuer = fields.get("发文机关") or closing[1] or (notice["issuer"].strip() if notice else "")
     header.doc_number = _doc_number(nonblank, fields)
 
-    if nonblank:
-        end = title_lines[0].no - 1 if title_lines else nonblank[-1].no
-        if end >= nonblank[0].no:
-            draft.skipped.append(Skipped(start=nonblank[0].no, end=end, reason="网页页眉与印发通知"))
-        if title_lines:
-            draft.skipped.append(
-                Skipped(start=title_lines[0].no, end=title_lines[-1].no, reason="方案标题")
-            )
-            preamble = nonblank[title_end + 1 :]
-            if preamble:
-                header.preamble = "\n".join(ln.text for ln in preamble)
-                draft.skipped.append(
-                    Skipped(start=preamble[0].no, end=preamble[-1].no, reason="方案引言")
-                )
+    if preamble:
+        header.preamble = "\n".join(ln.text for ln in preamble)
+    _skip_spans(nonblank, title_lines, preamble, draft)
     return header
+
+
+# `各省、自治区、直辖市人民政府,国务院各部委、各直属机构:`: whom a notice is sent to.
+ADDRESSEES = re.compile(r"^[^。;]{2,200}[,、][^。;]*[::]$")
+# How plan titles end: `…的若干意见`, `…行动方案(2026—2028年)`.
+PLAN_TITLE = re.compile(r"(意见|方案|计划|措施|举措|办法|规划|纲要|细则|决定|要点|清单)(\([^()]*\))?$")
+
+
+def _above_signature(lines: list[Line], idx: int) -> int:
+    """The last line above a signature block closing the header (`宁波市人民政府办公厅` /
+    `2026年4月20日` / `(此件公开发布)`); `idx` itself when the header ends otherwise."""
+    end = idx
+    while end >= 0 and PUBLICATION_NOTE.match(lines[end].text):
+        end -= 1
+    if end < 0 or not SIGNATURE_DATE.match(lines[end].text):
+        return idx
+    end -= 1
+    while end >= 0 and _could_be_signature(lines[end].text) and not PLAN_TITLE.search(lines[end].text):
+        end -= 1
+    return end
+
+
+def find_signature(
+    lines: list[Line], start: int, end: int
+) -> tuple[int, tuple[dt.date | None, str]]:
+    """Where the signature closing a body begins (`end` when there is none), with its date
+    and issuer: `国务院办公厅` / `2018年12月30日` / `(此件公开发布)`.
+
+    The first line after `start` that is a date alone (or an issuer and a date, `…办公室
+    2026年3月17日发布。`) or a publication note, and the short issuer lines right above it.
+    """
+    for i in range(start + 1, end):
+        text = lines[i].text
+        m = SIGNATURE_DATE.match(text)
+        issuer = m["issuer"].strip() if m else ""
+        if not (m or PUBLICATION_NOTE.match(text)) or (issuer and not _ISSUER_END.search(issuer)):
+            continue
+        first = i
+        while not issuer and first - 1 > start and _could_sign_body(lines[first - 1].text):
+            first -= 1
+            issuer = lines[first].text
+        dated = FULL_DATE.search(text) if m else None
+        return first, (_date(dated) if dated else None, issuer)
+    return end, (None, "")
+
+
+def _could_sign_body(text: str) -> bool:
+    """A blank line, or a short one that could name the issuer under a body: never a
+    heading, a numbered measure or a measure closed by its unit tag."""
+    return not text or (
+        _could_be_signature(text) and not text.endswith(")") and classify(text).kind is LineKind.TEXT
+    )
+
+
+# How the name of an issuing body ends, when it shares the line with the date.
+_ISSUER_END = re.compile(r"(政府|办公厅|办公室|厅|局|委员会|委|院|部|会|办|中心|小组)$")
+
+
+def _page_date(lines: list[Line]) -> dt.date | None:
+    """The date a web page shows on a line of its own (`2026-03-26`), the last resort."""
+    for line in lines:
+        if m := ISO_DATE.fullmatch(line.text):
+            return _date(m)
+    return None
+
+
+def _skip_spans(nonblank: list[Line], title: list[Line], preamble: list[Line], draft: Draft) -> None:
+    """Everything above the body is skipped with a reason: title, preamble, and the rest as the
+    page header and notice (in as many spans as the title and preamble leave)."""
+    if not nonblank:
+        return
+    named = {ln.no: "方案标题" for ln in title} | {ln.no: "方案引言" for ln in preamble}
+    start = 0
+    for i in range(1, len(nonblank) + 1):
+        if i < len(nonblank) and named.get(nonblank[i].no) == named.get(nonblank[start].no):
+            continue
+        reason = named.get(nonblank[start].no, "网页页眉与印发通知")
+        end = nonblank[i].no - 1 if i < len(nonblank) and reason == "网页页眉与印发通知" else nonblank[i - 1].no
+        draft.skipped.append(Skipped(start=nonblank[start].no, end=end, reason=reason))
+        start = i
 
 
 def _notice_title(text: str) -> re.Match[str] | None:

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 __all__ = [
+    "ARTICLE",
     "ATTACHMENT",
     "FULL_DATE",
     "ISO_DATE",
     "METADATA_KEY",
+    "PUBLICATION_NOTE",
+    "SIGNATURE_DATE",
     "NUMBERED",
     "TITLE_MAX",
     "TOP_HEADING",
@@ -28,6 +31,7 @@ __all__ = [
     "LineKind",
     "LineShape",
     "classify",
+    "article_number",
     "cn_number",
     "could_be_title",
 ]
@@ -37,6 +41,8 @@ TOP_HEADING = re.compile(rf"^([{CN_DIGITS}]{{1,3}})\s*、\s*(\S.*)$")
 SUB_HEADING = re.compile(rf"^\(([{CN_DIGITS}]{{1,3}})\)\s*(\S.*)$")
 ORDINAL_ITEM = re.compile(rf"^([{CN_DIGITS}]{{1,3}})是\s*(\S.*)$")
 NUMBERED = re.compile(r"^(\d{1,3})\s*[.。、．]\s*(\D.*)$")
+# `第十二条 …`: an article, read as a numbered item (its number in digits).
+ARTICLE = re.compile(rf"^第([{CN_DIGITS}百零〇]{{1,6}})条[\s:、.]*(\S.*)$")
 FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 # Furniture that ends the text of a web page; everything after it is not the plan.
@@ -47,8 +53,16 @@ TRAILER = re.compile(
 )
 # A line of its own naming who does a measure and by when: `责任单位:区市场监管局`.
 RESPONSIBILITY_LINE = re.compile(
-    r"^(责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门|完成时限|完成时间|时间节点)\s*[::]"
+    r"^(责任单位|责任部门|负责单位|负责部门|牵头单位|牵头部门|配合单位|配合部门|完成时限|完成时间|时间节点)"
+    r"\s*[::]"
 )
+# The signature that closes a document: `国务院办公厅` / `2018年12月30日` / `(此件公开发布)`, or
+# on one line, `杭州市上城区人民政府办公室2026年3月17日发布。`.
+SIGNATURE_DATE = re.compile(
+    r"^(?P<issuer>[^。;,:!?()]{0,40}?)\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"\s*(?:发布|印发|起施行)?\s*[。.]?$"
+)
+PUBLICATION_NOTE = re.compile(r"^\((?:此件|本件)[^()]{0,12}\)$")
 ATTACHMENT = re.compile(r"^附件\s*[0-9一二三四五六七八九十]*\s*[::]?")
 METADATA_KEY = re.compile(
     r"(索\s*引\s*号|主题分类|信息分类|发文机关|发布机构|成文日期|发文日期|发布日期|发布时间|"
@@ -56,6 +70,8 @@ METADATA_KEY = re.compile(
 )
 
 TITLE_MAX = 40
+# A line of digits and date words only, typos included (`2026月3月26日`).
+_DATE_LIKE = re.compile(r"^[\d\s年月日号.\-/]+$")
 
 
 @dataclass
@@ -107,6 +123,8 @@ def classify(text: str) -> LineShape:
     for kind, pattern in _LABELLED:
         if m := pattern.match(text):
             return LineShape(kind, m.group(1), m.group(2))
+    if (m := ARTICLE.match(text)) and (number := article_number(m.group(1))) is not None:
+        return LineShape(LineKind.NUMBERED, str(number), m.group(2))
     if RESPONSIBILITY_LINE.match(text):
         return LineShape(LineKind.RESPONSIBILITY)
     return LineShape(LineKind.TEXT)
@@ -126,6 +144,23 @@ def cn_number(text: str) -> int:
     return values[text]
 
 
+def article_number(text: str) -> int | None:
+    """一百零五 → 105, 二十三 → 23 (the numbers of articles); None for a run that is no number."""
+    hundreds = 0
+    if "百" in text:
+        head, _, text = text.partition("百")
+        if len(head) > 1 or (head and head not in CN_DIGITS[:9]):
+            return None
+        hundreds = (CN_DIGITS.index(head) + 1 if head else 1) * 100
+        text = text.lstrip("零〇")
+        if not text:
+            return hundreds
+    try:
+        return hundreds + cn_number(text)
+    except KeyError:
+        return None
+
+
 def could_be_title(text: str) -> bool:
     """A short line that reads as a title: no closing stop, date, table cell or metadata."""
     return (
@@ -137,4 +172,6 @@ def could_be_title(text: str) -> bool:
         and not METADATA_KEY.search(text)
         and text not in {"-", "附件"}
         and not ATTACHMENT.match(text)
+        and not PUBLICATION_NOTE.match(text)
+        and not _DATE_LIKE.match(text)
     )

@@ -34,10 +34,10 @@ from checklists.body import read_body
 from checklists.catalog import Catalog, PlanInfo, Skipped, Warning_
 from checklists.draft import Draft
 from checklists.errors import NotAPlanError, PlanTextError, PlanTooLarge
-from checklists.header import read_header
+from checklists.header import find_signature, read_header
 from checklists.junk import flag_junk
 from checklists.limits import check_text_size
-from checklists.lines import NUMBERED, TOP_HEADING, TRAILER, Line
+from checklists.lines import ARTICLE, NUMBERED, TOP_HEADING, TRAILER, Line
 from checklists.text import clean_line
 
 __all__ = [
@@ -61,10 +61,14 @@ def parse_document(text: str, *, source_name: str, key: str | None = None) -> Ca
     if body_start is None:
         raise NotAPlanError("未识别到方案结构:没有“一、”式章节标题,也没有“1.”式编号措施")
     body_end = _find_body_end(lines, body_start)
+    signed_at, closing = find_signature(lines, body_start, body_end)
 
     draft = Draft()
-    header = read_header(lines[:body_start], draft)
-    read_body(lines[body_start:body_end], draft)
+    header = read_header(lines[:body_start], draft, closing)
+    read_body(lines[body_start:signed_at], draft)
+    if signed_at < body_end:
+        end = lines[body_end - 1].no
+        draft.skipped.append(Skipped(start=lines[signed_at].no, end=end, reason="落款(发文机关与日期)"))
     if body_end < len(lines):
         last = lines[-1].no
         draft.skipped.append(Skipped(start=lines[body_end].no, end=last, reason="正文后的网页内容"))
@@ -112,7 +116,7 @@ def _find_body_start(lines: list[Line]) -> int | None:
         if TOP_HEADING.match(line.text):
             return i
     for i, line in enumerate(lines):
-        if NUMBERED.match(line.text):
+        if NUMBERED.match(line.text) or ARTICLE.match(line.text):
             return i
     return None
 

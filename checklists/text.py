@@ -162,6 +162,30 @@ def trailing_group(text: str, *, limit: int | None = None) -> tuple[str, str] | 
     return None
 
 
+_GROUP_OPENERS = {"(": ")", "〔": "〕"}
+
+
+def top_level_groups(text: str, *, limit: int) -> list[tuple[int, int]]:
+    """`(start, end)` of each `(...)` or `〔...〕` that stands outside every other bracket and
+    whose inside is at most `limit` characters: `text[start]` opens it, `text[end - 1]` closes it.
+
+    One scan over the brackets of the (width-folded) text; an unclosed bracket hides the rest.
+    """
+    folded = fold_width(text)
+    groups: list[tuple[int, int]] = []
+    stack: list[str] = []
+    start = 0
+    for m in _BRACKETS_RE.finditer(folded):
+        ch, at = m.group(), m.start()
+        if not stack and ch in _GROUP_OPENERS:
+            start = at
+        was_open = bool(stack)
+        _step(stack, ch)
+        if was_open and not stack and ch == _GROUP_OPENERS.get(folded[start], "") and at - start - 1 <= limit:
+            groups.append((start, at + 1))
+    return groups
+
+
 class PhraseIndex:
     """Find which of many phrases occur in a text, in one pass over the text.
 

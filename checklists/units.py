@@ -2,14 +2,14 @@
 
 A clause is the trailing parenthetical of a measure without its outer brackets
 (`区市场监管局、区司法局按职责分工负责;2025年12月底前完成`) or the units cell of a task table.
-Its top-level `;` and `,` pieces are either a deadline or a list of units; a unit list is
-split on top-level `、` and on `及`/`以及`/`和` where they join two unit names.
+Its top-level `;` and `,` pieces are a deadline, a label (`牵头单位:`), the plan's lead rule
+(`列第一位的为牵头单位,下同`), units written once for later measures (`以下均需…落实`), or a
+list of units marked `牵头`/`配合`/`负责`; `unit_names` splits each list into names.
 
-Splitting is bracket-aware (`各县〔市、区〕政府〔管委会〕`, `区委办(区委外办)` stay whole) and is
-computed on width-folded text but cut from the text as given, so names come back as written.
+Bound (`checklists.limits`): a clause is at most `MAX_CLAUSE_CHARS` long.
 
-Bounds (`checklists.limits`): a clause is at most `MAX_CLAUSE_CHARS` long, and an item with
-more than `MAX_JOINERS` places to split at `及`/`和` is kept whole.
+`is_group` and `normalise_unit_name` live in `unit_names` and are importable from here too,
+as they always were.
 """
 
 from __future__ import annotations
@@ -17,22 +17,33 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 
 from checklists.catalog import Deadline, UnitRef, UnitRole
 from checklists.deadlines import parse_deadline
-from checklists.limits import MAX_CLAUSE_CHARS, MAX_JOINERS
+from checklists.limits import MAX_CLAUSE_CHARS
 from checklists.memo import remembered
 from checklists.records import fresh_copy
-from checklists.text import depth_map, fold_width, split_top_level, trailing_group
+from checklists.text import (
+    depth_map,
+    fold_width,
+    split_top_level,
+    top_level_groups,
+    trailing_group,
+)
+from checklists.unit_names import is_group, looks_like_unit, normalise_unit_name, split_unit_names
 
 __all__ = [
     "ClauseReader",
+    "LeadRule",
     "Responsibility",
     "is_group",
+    "lead_rule",
     "looks_like_units",
     "normalise_unit_name",
     "parse_responsibility",
     "trailing_clause",
+    "unit_tags",
 ]
 
 # Words after a unit list that say how the units share the work. Longest first, so
@@ -45,6 +56,10 @@ _DUTY_SUFFIXES = (
     "按分工负责",
     "按职责负责",
     "分工负责",
+    # Before `牵头` or `配合`: `省财政厅按职责分工牵头`.
+    "按照职责分工",
+    "按职责分工",
+    "按职能分工",
     "共同负责",
     "负责",
     "等有关部门",
@@ -56,76 +71,36 @@ _DUTY_SUFFIXES = (
     "等",
 )
 _LEAD_MARK = "牵头"
+_PARTNER_RE = re.compile("会同")
 _CO_MARK = "配合"
 # Table cells sometimes label the lists: `牵头单位:区市场监管局`.
 _LABEL_RE = re.compile(
-    r"^(牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|协同单位|参与单位)\s*[::]\s*"
+    r"^(牵头单位|牵头部门|责任单位|责任部门|负责单位|负责部门|主责单位|配合单位|配合部门|协同单位|"
+    r"参与单位|参与部门|协办单位)\s*[::]\s*"
 )
 _LEAD_LABELS = ("牵头单位", "牵头部门", "主责单位")
-_CO_LABELS = ("配合单位", "配合部门", "协同单位", "参与单位")
+_CO_LABELS = ("配合单位", "配合部门", "协同单位", "参与单位", "参与部门", "协办单位")
+# A plan's own rule for which listed unit leads, written inside its first unit clause:
+# `列第一位的为牵头单位,下同`, `排在第一位的为牵头部门`, `第一个逗号前为牵头单位`.
+_LEAD_RULE_RE = re.compile(r"^(?:[列排]在?第一位?(?:的|者)?|第一个逗号前(?:的|者)?)(?:单位|部门)?为牵头")
+_FIRST_COMMA_RULE = "逗号"
+# `下同` (so it is for the measures below as well) alone, once the rule's piece is cut off;
+# `不再列出` (not listed again) after units that every later measure has.
+_SAME_BELOW = ("下同", "不再列出")
+# `以下各项任务均需各县(市、区)人民政府落实`: units every later measure has, unlisted.
+_STANDING_RE = re.compile(r"^以下(?:各项)?(?:任务|措施)?均(?:需|由|须)(?P<units>.+?)(?:负责)?落实$")
 _DEADLINE_LABEL_RE = re.compile(r"^(?:完成时限|完成时间|时间节点|时限要求|完成期限)\s*[::]\s*")
 
-# Words that join two unit names. `以及` before `及`, so `以及` is not read as `以` + `及`.
-_JOINERS = ("以及", "及", "和")
-_JOINER_AT = re.compile("(?=以及|及|和)")  # every place one starts, overlapping ones too
-
-_GROUP_WORDS = (
-    "成员单位",
-    "有关部门",
-    "相关部门",
-    "有关单位",
-    "相关单位",
-    "其他成员",
-    "各部门",
-    "各单位",
-)
-
-# Endings of organisation names; a piece ending otherwise is not taken for a unit without a
-# duty word. `行`, `科`, `站` and `室` alone are left out: `(试行)`, `(本科)`, `(工作站)` are asides.
-_ORG_SUFFIXES = (
-    "局",
-    "委",
-    "办",
-    "院",
-    "部",
-    "厅",
-    "会",
-    "府",
-    "所",
-    "署",
-    "处",
-    "中心",
-    "分行",
-    "银行",
-    "海关",
-    "小组",
-    "单位",
-    "政府",
-    "管委会",
-    "法院",
-    "法庭",
-    "检察院",
-    "支队",
-    "大队",
-    "办公室",
-    "机关",
-    "部门",
-    "公司",
-    "集团",
-    "联",
-    "协",
-    "街道",
-    "镇",
-    "社",
-    "馆",
-    "台",
-)
-
-_BRACKETS = {"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(", "】": ")", "﹝": "(", "﹞": ")"}
-_BRACKET_RE = re.compile("[〔〕\\[\\]【】﹝﹞]")
 _SPACE_RE = re.compile(r"\s+")
 _BARE_YEAR_RE = re.compile(r"\d{4}年")
 _DUTY_MARK_RE = re.compile("负责|牵头")
+
+
+class LeadRule(Enum):
+    """Which listed units lead when none is marked `牵头`: a plan states it once (`下同`)."""
+
+    FIRST_LISTED = "first_listed"  # the usual reading, and `列第一位的为牵头单位`
+    BEFORE_FIRST_COMMA = "before_first_comma"  # `第一个逗号前为牵头单位`
 
 
 @dataclass(frozen=True)
@@ -135,101 +110,17 @@ class Responsibility:
     `units` in the order written, each with its role; `deadline` is the clause's deadline
     piece, or None when it has none; `rest` holds pieces that are neither units nor the
     deadline (including any second deadline), as written, for the parser to warn about.
+    `rule` is a lead rule the clause states for itself and the measures after it;
+    `marked_lead` says a unit was marked `牵头` (by a word or a label), not read as first;
+    `standing` are units the clause says every later measure has (`以下均需…落实,不再列出`).
     """
 
     units: list[UnitRef] = field(default_factory=list)
     deadline: Deadline | None = None
     rest: list[str] = field(default_factory=list)
-
-
-@remembered
-def normalise_unit_name(name: str) -> str:
-    """A unit name for comparison: width folded, no white space, every bracket as `(` `)`.
-
-    `各县〔市、区〕政府〔管委会〕` → `各县(市、区)政府(管委会)`.
-    """
-    bare = _SPACE_RE.sub("", fold_width(name))
-    return _BRACKET_RE.sub(_round_bracket, bare) if _BRACKET_RE.search(bare) else bare
-
-
-def _round_bracket(m: re.Match[str]) -> str:
-    return _BRACKETS[m.group()]
-
-
-@remembered
-def is_group(name: str) -> bool:
-    """True for a name standing for several units (`各成员单位`, `有关部门`, `各县(市、区)政府`).
-
-    A named body such as `区知识产权工作领导小组` is one unit, not a group.
-    """
-    n = normalise_unit_name(name)
-    return n.startswith("各") or any(word in n for word in _GROUP_WORDS)
-
-
-def _base_name(name: str) -> str:
-    """The name without trailing asides: `区委办(区委外办)` → `区委办`.
-
-    An aside is a last `(...)` with no bracket inside; asides are taken off one by one, but
-    never the whole name.
-    """
-    n = normalise_unit_name(name)
-    end = len(n)
-    while end and n[end - 1] == ")":
-        opened = n.rfind("(", 0, end - 1)
-        if opened <= 0 or n.find(")", opened, end - 1) != -1:
-            break
-        end = opened
-    return n[:end]
-
-
-@remembered
-def _looks_like_unit(name: str) -> bool:
-    if is_group(name):
-        return True
-    base = _base_name(name)
-    # A bare suffix (`单位`, `政府`) is a common noun, not the name of a unit.
-    return (
-        not base[:1].isdigit()
-        and base not in _ORG_SUFFIXES
-        and any(base.endswith(suffix) for suffix in _ORG_SUFFIXES)
-    )
-
-
-def _split_joined(name: str) -> list[str]:
-    """Split `区检察院及区知识产权联席会议其他成员单位` at `及`; keep `市自然资源和规划局` whole.
-
-    A joiner splits only when the text before it is a unit name and the text after it reads as
-    one or more unit names. Every place is tried, each tail split once (remembered), and a
-    name with more than `MAX_JOINERS` places is kept whole.
-    """
-    places = [m.start() for m in _JOINER_AT.finditer(name, 1)]
-    if places:
-        depths = depth_map(fold_width(name))
-        places = [i for i in places if depths[i] == 0]
-    if len(places) > MAX_JOINERS:
-        return [name]
-    return _split_at(name, places, {})
-
-
-def _split_at(name: str, places: list[int], known: dict[str, list[str]]) -> list[str]:
-    if (done := known.get(name)) is not None:
-        return done
-    result = [name]
-    for i in places:
-        for joiner in _JOINERS:
-            if not name.startswith(joiner, i):
-                continue
-            left, right = name[:i].strip(), name[i + len(joiner) :].strip()
-            if left and right and _looks_like_unit(left):
-                cut = len(name) - len(name[i + len(joiner) :].lstrip())
-                rest = _split_at(right, [p - cut for p in places if p > cut], known)
-                if all(_looks_like_unit(r) for r in rest):
-                    result = [left, *rest]
-            break  # `以及` failed: do not retry the same place as `及`
-        if len(result) > 1:
-            break
-    known[name] = result
-    return result
+    rule: LeadRule | None = None
+    marked_lead: bool = False
+    standing: list[UnitRef] = field(default_factory=list)  # units every later measure has
 
 
 @dataclass(frozen=True)
@@ -237,6 +128,7 @@ class _UnitPiece:
     names: tuple[str, ...]
     mark: UnitRole | None  # LEAD for `牵头`, CO for `配合`, None when unmarked
     had_duty_word: bool
+    labelled: bool = False  # began with `责任单位:`, `牵头单位:`…
 
 
 @remembered
@@ -269,8 +161,7 @@ def _strip_marks(piece: str) -> _UnitPiece:
                 end, changed, duty = _rstrip_end(text, end - len(word)), True, True
                 mark = mark or role
     text = text[:end]
-    names = [n for item in split_top_level(text, "、") for n in _split_joined(item)]
-    return _UnitPiece(names=tuple(names), mark=mark, had_duty_word=duty)
+    return _UnitPiece(names=tuple(split_unit_names(text)), mark=mark, had_duty_word=duty, labelled=bool(label))
 
 
 def _rstrip_end(text: str, end: int) -> int:
@@ -280,13 +171,19 @@ def _rstrip_end(text: str, end: int) -> int:
     return end
 
 
-def _assign_roles(pieces: list[_UnitPiece]) -> list[UnitRef]:
-    """Groups get `group`; marked `牵头` units lead; with no mark the first listed unit leads."""
+def _assign_roles(
+    pieces: list[_UnitPiece], leading: int = 0
+) -> tuple[list[UnitRef], bool]:
+    """Groups get `group`; marked `牵头` units lead; with no mark the first listed unit leads,
+    or (under `第一个逗号前为牵头单位`) the first `leading` pieces' units.
+
+    Also whether a lead was marked rather than read from the order.
+    """
     any_lead = any(p.mark is UnitRole.LEAD for p in pieces)
     units: list[UnitRef] = []
     seen: set[str] = set()
     lead_given = any_lead
-    for piece in pieces:
+    for index, piece in enumerate(pieces):
         for name in piece.names:
             key = normalise_unit_name(name)
             if key in seen:
@@ -296,35 +193,108 @@ def _assign_roles(pieces: list[_UnitPiece]) -> list[UnitRef]:
                 role = UnitRole.GROUP
             elif any_lead:
                 role = UnitRole.LEAD if piece.mark is UnitRole.LEAD else UnitRole.CO
-            elif not lead_given and piece.mark is not UnitRole.CO:
+            elif index < leading and piece.mark is not UnitRole.CO:
+                role = UnitRole.LEAD
+            elif not leading and not lead_given and piece.mark is not UnitRole.CO:
                 # Chinese plans list the leading unit first when none is marked `牵头`.
                 role, lead_given = UnitRole.LEAD, True
             else:
                 role = UnitRole.CO
             units.append(UnitRef(name=name, role=role))
-    return units
+    return units, any_lead
 
 
-def parse_responsibility(clause: str) -> Responsibility:
-    """Read a responsibility clause into units with roles, a deadline and leftover pieces."""
+def lead_rule(piece: str) -> LeadRule | None:
+    """The lead rule a piece of a clause states (`列第一位的为牵头单位`), if it is one."""
+    m = _LEAD_RULE_RE.match(fold_width(piece).strip())
+    if m is None:
+        return None
+    return LeadRule.BEFORE_FIRST_COMMA if _FIRST_COMMA_RULE in m.group() else LeadRule.FIRST_LISTED
+
+
+def parse_responsibility(clause: str, rule: LeadRule = LeadRule.FIRST_LISTED) -> Responsibility:
+    """Read a responsibility clause into units with roles, a deadline and leftover pieces.
+
+    The clause's first sentence lists the units (further sentences are rules or notes, such
+    as `列第一位的为牵头单位,下同`); a piece after `牵头单位:…` without a label of its own
+    continues that label's list. `rule` is the plan's lead rule as read so far.
+    """
     deadline: Deadline | None = None
     unit_pieces: list[_UnitPiece] = []
     rest: list[str] = []
-    for piece in split_top_level(clause, ";,"):
-        labelled = _DEADLINE_LABEL_RE.match(fold_width(piece))
-        found = parse_deadline(piece[labelled.end() :] if labelled else piece)
-        if found is not None:
-            if deadline is None:
-                deadline = found
+    stated: LeadRule | None = None
+    standing: list[UnitRef] = []
+    carried: UnitRole | None = None  # the role of the last label, for the pieces after it
+    leading = 0  # pieces before the clause's first comma
+    sentences = split_top_level(clause, "。")
+    for number, sentence in enumerate(sentences):
+        for piece in _with_partners(split_top_level(sentence, ";,")):
+            bare = fold_width(piece).strip()
+            if (found_rule := lead_rule(bare)) is not None:
+                stated = found_rule
+                continue
+            if bare in _SAME_BELOW:
+                continue
+            if standing_units := _STANDING_RE.match(bare):
+                standing += [_standing(name) for name in split_unit_names(standing_units["units"])]
+                continue
+            labelled = _DEADLINE_LABEL_RE.match(fold_width(piece))
+            found = parse_deadline(piece[labelled.end() :] if labelled else piece)
+            if found is not None:
+                if deadline is None:
+                    deadline = found
+                else:
+                    rest.append(piece)
+                continue
+            listed = _strip_marks(piece)
+            if listed.labelled:
+                carried = listed.mark
+            elif carried is not None and listed.mark is None:
+                listed = _UnitPiece(listed.names, carried, had_duty_word=True, labelled=True)
+            if number == 0 and listed.names and (
+                listed.had_duty_word or any(looks_like_unit(n) for n in listed.names)
+            ):
+                unit_pieces.append(listed)
             else:
                 rest.append(piece)
+        if number == 0 and (stated or rule) is LeadRule.BEFORE_FIRST_COMMA:
+            leading = _pieces_before_comma(sentence, len(unit_pieces))
+    units, marked = _assign_roles(unit_pieces, leading)
+    return Responsibility(
+        units=units,
+        deadline=deadline,
+        rest=rest,
+        rule=stated,
+        marked_lead=marked,
+        standing=standing,
+    )
+
+
+def _standing(name: str) -> UnitRef:
+    return UnitRef(name=name, role=UnitRole.GROUP if is_group(name) else UnitRole.CO)
+
+
+def _with_partners(pieces: list[str]) -> list[str]:
+    """`区市场监管局会同区司法局负责` → `区市场监管局牵头`, `区司法局配合`: the unit that acts
+    `会同` (together with) the others leads them."""
+    out: list[str] = []
+    for piece in pieces:
+        if "会同" not in piece:
+            out.append(piece)
             continue
-        units = _strip_marks(piece)
-        if units.names and (units.had_duty_word or any(_looks_like_unit(n) for n in units.names)):
-            unit_pieces.append(units)
-        else:
-            rest.append(piece)
-    return Responsibility(units=_assign_roles(unit_pieces), deadline=deadline, rest=rest)
+        depths = depth_map(fold_width(piece))
+        at = next((m.start() for m in _PARTNER_RE.finditer(piece) if not depths[m.start()]), -1)
+        if at <= 0 or _LABEL_RE.match(fold_width(piece)):
+            out.append(piece)
+            continue
+        out += [f"{piece[:at].strip()}{_LEAD_MARK}", f"{piece[at + 2 :].strip()}{_CO_MARK}"]
+    return out
+
+
+def _pieces_before_comma(sentence: str, count: int) -> int:
+    """How many of a sentence's pieces stand before its first top-level `,` (at most `count`)."""
+    first = split_top_level(sentence, ",")
+    return min(count, len(split_top_level(first[0], ";"))) if first else 0
 
 
 def trailing_clause(
@@ -339,6 +309,47 @@ def trailing_clause(
     return split if split and (is_clause or looks_like_units)(split[1]) else None
 
 
+_SENTENCE_ENDS = "。;!?"
+
+
+def unit_tags(
+    text: str, is_clause: Callable[[str], bool] | None = None
+) -> tuple[str, list[str]] | None:
+    """(text without its unit tags, the tags' insides in order) when the text has any.
+
+    A unit tag is the trailing `(units;deadline)` clause, or a clause in brackets that follows
+    the end of a sentence inside the text: plans tag each sentence of a long measure with its
+    own units (`…提升消费体验。(省商务厅负责)推动…(省体育局负责)`). An aside such as
+    `(以下简称OPC)` stands inside a sentence and is left alone.
+    """
+    check = is_clause or looks_like_units
+    body, tags = text, []
+    if (split := trailing_clause(text, check)) is not None:
+        body, tags = split[0], [split[1]]
+    kept: list[str] = []
+    inner_tags: list[str] = []
+    done = 0
+    text_end = len(body.rstrip())
+    for start, end in top_level_groups(body, limit=MAX_CLAUSE_CHARS):
+        before = start - 1
+        while before >= 0 and body[before].isspace():
+            before -= 1
+        at_end = end >= text_end
+        if not (at_end or (before >= 0 and fold_width(body[before]) in _SENTENCE_ENDS)):
+            continue
+        inner = body[start + 1 : end - 1].strip()
+        if not check(inner):
+            continue
+        kept.append(body[done:start])
+        inner_tags.append(inner)
+        done = end
+    if inner_tags:
+        kept.append(body[done:])
+        body = "".join(kept).strip()
+        tags = inner_tags + tags
+    return (body, tags) if tags else None
+
+
 class ClauseReader:
     """The clauses of one document, each distinct clause read once.
 
@@ -349,7 +360,7 @@ class ClauseReader:
 
     def __init__(self) -> None:
         self._looks: dict[str, bool] = {}
-        self._read: dict[str, Responsibility] = {}
+        self._read: dict[tuple[str, LeadRule], Responsibility] = {}
 
     def looks_like_units(self, clause: str) -> bool:
         if (known := self._looks.get(clause)) is None:
@@ -359,14 +370,22 @@ class ClauseReader:
     def trailing_clause(self, text: str) -> tuple[str, str] | None:
         return trailing_clause(text, self.looks_like_units)
 
-    def responsibility(self, clause: str) -> Responsibility:
-        if (read := self._read.get(clause)) is None:
-            read = self._read[clause] = parse_responsibility(clause)
+    def unit_tags(self, text: str) -> tuple[str, list[str]] | None:
+        return unit_tags(text, self.looks_like_units)
+
+    def responsibility(
+        self, clause: str, rule: LeadRule = LeadRule.FIRST_LISTED
+    ) -> Responsibility:
+        if (read := self._read.get((clause, rule))) is None:
+            read = self._read[(clause, rule)] = parse_responsibility(clause, rule)
             return read  # the first reader takes the original, later ones copies
         return Responsibility(
             units=[fresh_copy(unit) for unit in read.units],
             deadline=fresh_copy(read.deadline) if read.deadline else None,
             rest=list(read.rest),
+            rule=read.rule,
+            marked_lead=read.marked_lead,
+            standing=[fresh_copy(unit) for unit in read.standing],
         )
 
 
@@ -380,6 +399,8 @@ def looks_like_units(clause: str) -> bool:
     folded = fold_width(clause).strip()
     if not folded:
         return False
+    if _LABEL_RE.match(folded):
+        return True
     depths = depth_map(folded)
     if any(depths[m.start()] == 0 for m in _DUTY_MARK_RE.finditer(folded)):
         return True
@@ -390,4 +411,4 @@ def looks_like_units(clause: str) -> bool:
         if deadline is not None and not _BARE_YEAR_RE.fullmatch(key):
             return True
     names = [n for piece in pieces for n in _strip_marks(piece).names]
-    return bool(names) and all(_looks_like_unit(n) for n in names)
+    return bool(names) and all(looks_like_unit(n) for n in names)

@@ -17,8 +17,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BASE_APT_PACKAGES=(fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0)
 # Extra Debian packages needed by the test suite: PostgreSQL; poppler-utils reads the PDFs
 # back (pdftotext, pdffonts, pdfinfo, pdftoppm); chromium is the browser of the browser tests
-# (tests/browser: Playwright drives /usr/bin/chromium; no `playwright install` download).
-TEST_APT_PACKAGES=(postgresql poppler-utils chromium)
+# (tests/browser: Playwright drives /usr/bin/chromium; no `playwright install` download);
+# libreoffice-writer-nogui converts .doc/.wps plans (checklists/sources/convert.py) and writes
+# the .doc files its tests import (84 MB, 259 MB installed: 51 s here with most of it cached).
+TEST_APT_PACKAGES=(postgresql poppler-utils chromium libreoffice-writer-nogui)
 
 want_test=0
 for arg in "$@"; do
@@ -42,7 +44,8 @@ if ((want_test)); then
     if ! zc_ensure_apt_packages "${TEST_APT_PACKAGES[@]}"; then
         zc_warn_loud "Test packages missing (${TEST_APT_PACKAGES[*]}): without PostgreSQL its half of the" \
             "test suite is SKIPPED, without poppler-utils the PDF report tests are, and without" \
-            "chromium the browser tests (tests/browser) are." \
+            "chromium the browser tests (tests/browser) are, and without libreoffice-writer-nogui" \
+            "the .doc/.wps conversion tests are." \
             "To run it, install the Debian package 'postgresql' (or run as root, which installs it)," \
             "or point ZONECHECK_TEST_PG_URL at a server (e.g. postgresql://postgres@127.0.0.1:5432/postgres)."
     fi

@@ -4,7 +4,8 @@ Every test that takes ``db_url`` runs twice, once per backend:
 
 * ``sqlite``: a fresh database file in the test's ``tmp_path``;
 * ``postgresql``: a fresh database (``CREATE DATABASE t_<hex>``) on a PostgreSQL server, dropped
-  after the test. The server is a throwaway one that this suite starts itself (``initdb`` +
+  after the test (``module_db_url``: one per module, for tests sharing a live server). The
+  server is a throwaway one that this suite starts itself (``initdb`` +
   ``pg_ctl`` in a temporary folder, on a free port of 127.0.0.1, stopped and deleted at the end
   of the session), so a developer's ``pytest`` and CI test the same thing.
 
@@ -100,6 +101,24 @@ class PgServer:
             database=database,
             query=self.options,
         ).render_as_string(hide_password=False)
+
+    @contextlib.contextmanager
+    def fresh_database(self) -> Iterator[str]:
+        """The URL of a new, empty database (``t_<hex>``), dropped afterwards."""
+        name = f"t_{uuid.uuid4().hex}"
+        with self.connect_admin() as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                    sql.Identifier(name)
+                )
+            )
+        try:
+            yield self.url(name)
+        finally:
+            with self.connect_admin() as conn:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
 
     def connect_admin(self) -> psycopg.Connection[Any]:
         """Autocommit connection to the admin database (for CREATE/DROP DATABASE)."""
@@ -332,33 +351,31 @@ def pg_server() -> Iterator[PgServer]:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-    ]
-)
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def _fresh_database(request: pytest.FixtureRequest, folder: Path) -> contextlib.AbstractContextManager[str]:
+    if request.param == "sqlite":
+        return contextlib.nullcontext(f"sqlite:///{folder}/zonecheck.db")
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.fresh_database()
+
+
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """SQLAlchemy URL of a fresh, empty database; the test runs once per backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/zonecheck.db"
-        return
+    with _fresh_database(request, tmp_path) as url:
+        yield url
 
-    server: PgServer = request.getfixturevalue("pg_server")
-    name = f"t_{uuid.uuid4().hex}"
-    with server.connect_admin() as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
-                sql.Identifier(name)
-            )
-        )
-    try:
-        yield server.url(name)
-    finally:
-        with server.connect_admin() as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """As ``db_url``, one database for all of a module's tests (those sharing a live server)."""
+    with _fresh_database(request, tmp_path_factory.mktemp(f"db-{request.param}")) as url:
+        yield url
 
 
 # --------------------------------------------------------------------------------------------
@@ -480,6 +497,31 @@ def _pg_skip_reason(skipped: list[Any]) -> str | None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    _print_figures(terminalreporter)
+    _warn_of_skipped_pg(terminalreporter)
+
+
+FIGURES = "figures"
+
+
+def _print_figures(tr: Any) -> None:
+    """Figures a test measured (``record_property("figures", line)``: peak memory, latency),
+    in one section at the end; under xdist the workers' properties travel with their reports."""
+    lines = [
+        f"{rep.nodeid.split('::', 1)[-1]}: {value}"
+        for outcome in ("passed", "failed")
+        for rep in tr.stats.get(outcome, [])
+        if rep.when == "call"
+        for name, value in rep.user_properties
+        if name == FIGURES
+    ]
+    if lines:
+        tr.write_sep("-", "figures measured by the tests")
+        for line in lines:
+            tr.write_line(line)
+
+
+def _warn_of_skipped_pg(terminalreporter: Any) -> None:
     skipped = [
         rep
         for rep in terminalreporter.stats.get("skipped", [])

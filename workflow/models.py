@@ -396,6 +396,27 @@ class PlanImport(Base):
     plan: Mapped[Plan] = relationship(back_populates="imports")
 
 
+class PlanCorrection(Base):
+    """One edit an office made to a plan in the browser or at the command line
+    (`checklists.corrections`), in the order made: re-applied to the document whenever the
+    same plan is imported again, so a re-import keeps the office's corrections."""
+
+    __tablename__ = "plan_corrections"
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]  # 1-based, the order the edits are applied in
+    kind: Mapped[str] = mapped_column(String(20))  # the edit's `op`: units, deadline, merge, …
+    payload: Mapped[dict[str, Any]]  # the edit as JSON, at most corrections.MAX_PAYLOAD_BYTES
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Why the edit did not apply to the document as last imported ("" when it did).
+    stale_reason: Mapped[str] = mapped_column(Text, default="")
+
+    person: Mapped[Person] = relationship()
+
+
 class IssuedReport(Base):
     """A report handed out as PDF: the register a stage report reads "since the last one" from.
 

@@ -141,7 +141,7 @@ def test_importing_an_empty_file_says_it_is_empty(home: Path, content: bytes) ->
 def test_importing_a_pdf_says_it_is_a_pdf_whatever_its_extension(home: Path, name: str) -> None:
     (home.parent / name).write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
     line = error_line(run("import", name), name, "PDF", code=2)
-    assert "UTF-8" in line  # tells what to do instead
+    assert "损坏" in line  # says what is wrong with it
     assert_nothing_imported(home)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, MetaData, create_engine, select, text
 
+import migrations
 from workflow.db import make_engine, upgrade
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "demo_state_0004.sqlite.gz"
@@ -108,7 +109,7 @@ def test_every_measure_keeps_its_units_parts_evidence_and_history(
     try:
         with engine.connect() as conn:
             after = work(conn)
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == migrations.HEAD
     finally:
         engine.dispose()
     assert before["units"] and before["evidence"] and before["history"]
@@ -156,3 +157,28 @@ def test_plans_get_their_issuers_zones_and_shared_units_are_split(
     assert mismatched == 0 and members_outside == 0
     assert people_zones["张卫东"] == "默认辖区" and people_zones["陆建华"] == "嘉定区"
     assert people_zones["周主任"] == "默认辖区"
+
+
+def test_the_demo_state_upgrades_to_plans_without_corrections(
+    migrated: tuple[str, dict[str, Counter[tuple[Any, ...]]]],
+) -> None:
+    """0006 adds the table of an office's corrections; the demo's plans have none yet, and a
+    correction of one of them is stored against its plan and a person of the old data."""
+    db_url, _ = migrated
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM plan_corrections")).scalar() == 0
+            plan, person = conn.execute(text(
+                "SELECT p.id, pe.id FROM plans p, people pe WHERE p.key LIKE '003%' AND pe.name = '陆建华'"
+            )).one()
+            conn.execute(
+                text(
+                    "INSERT INTO plan_corrections (plan_id, position, kind, payload, person_id, created_at,"
+                    " stale_reason) VALUES (:p, 1, 'kind', :payload, :who, CURRENT_TIMESTAMP, '')"
+                ),
+                {"p": plan, "who": person, "payload": '{"op": "kind", "ref": "22", "kind": "outcome"}'},
+            )
+            assert conn.execute(text("SELECT kind FROM plan_corrections")).scalar() == "kind"
+    finally:
+        engine.dispose()

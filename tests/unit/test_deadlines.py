@@ -10,6 +10,7 @@ from checklists.catalog import DeadlineKind
 from checklists.deadlines import (
     find_date_span,
     find_target_dates,
+    governing_deadline,
     month_end,
     parse_date_span,
     parse_deadline,
@@ -286,3 +287,36 @@ def test_target_dates_are_listed_with_their_offsets_in_order() -> None:
     assert [d for _, d in found] == [D(2022, 12, 31), D(2025, 12, 31)]
     assert [text[pos : pos + 3] for pos, _ in found] == ["到20", "到20"]
     assert found[1][0] == text.index("到2025")
+
+
+# ------------------------------------------------------------------ deadlines set in a measure's text
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "due"),
+    [
+        ("建设OPC实体社区。每年给予补助。到2028年底，打造市级OPC社区10个以上。", "到2028年底", D(2028, 12, 31)),
+        ("2025年6月底前，建成知识产权公共服务平台。", "2025年6月底前", D(2025, 6, 30)),
+        ("建成平台；在2026年上半年，完成验收。", "在2026年上半年", D(2026, 6, 30)),
+        # Of several, the one the measure works to last.
+        ("到2028年，培育企业100家。到2026年底，建成平台。", "到2028年", D(2028, 12, 31)),
+    ],
+)
+def test_a_sentence_opening_with_its_date_sets_the_measures_deadline(text: str, phrase: str, due: dt.date) -> None:
+    deadline = governing_deadline(text)
+    assert deadline is not None
+    assert (deadline.kind, deadline.text, deadline.due) == (DeadlineKind.FIXED, phrase, due)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "认真贯彻落实《上海市知识产权强市建设纲要（2021—2035年）》。",  # a year in a name
+        "专利授权量较2020年增长10%。",  # a baseline inside a sentence
+        "2023年，我市知识产权工作取得明显成效。",  # a past fact: no 到…, no …前
+        "持续推进知识产权保护，力争2025年底前完成。",  # inside a sentence, not governing it
+        "到2028年底打造社区。",  # no comma hands the date the rest of a sentence
+    ],
+)
+def test_a_year_that_does_not_open_a_sentence_as_a_target_sets_no_deadline(text: str) -> None:
+    assert governing_deadline(text) is None

@@ -9,7 +9,6 @@ import io
 import os
 import re
 import stat
-import struct
 import sys
 import time
 import tracemalloc
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.hostile_oles import cfb_bytes
 from workflow.errors import InputError
 from workflow.evidence import (
     DEFAULT_MAX_BYTES,
@@ -71,55 +71,6 @@ XLSX = zip_bytes(
 OFD = zip_bytes({"OFD.xml": b"<ofd:OFD/>", "Doc_0/Document.xml": b"<ofd:Document/>"})
 PLAIN_ZIP = zip_bytes({"证明材料/说明.txt": "说明".encode()})
 EMPTY_ZIP = zip_bytes({})
-
-
-def cfb_bytes(streams: dict[str, bytes]) -> bytes:
-    """A minimal but valid Compound File Binary (OLE2, version 3) with top-level streams.
-
-    olefile cannot create files, so this writes the format directly: header, one FAT sector,
-    one directory sector, then the streams. Each stream is padded to the 4096-byte mini-stream
-    cutoff so it lives in ordinary sectors and no mini FAT is needed.
-    """
-    sector = 512
-    end_of_chain, free, fat_sector, no_stream = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
-    # Siblings are chained to the right, so they must be in the format's order: length, then
-    # upper-cased name.
-    names = sorted(streams, key=lambda n: (len(n), n.upper()))
-    assert len(names) <= 3, "one directory sector holds the root and three streams"
-    data = [streams[n].ljust(4096, b"\x00") for n in names]
-
-    fat = [fat_sector, end_of_chain]  # sector 0 is the FAT, sector 1 the directory
-    starts = []
-    for blob in data:
-        count = -(-len(blob) // sector)
-        starts.append(len(fat))
-        fat.extend(range(len(fat) + 1, len(fat) + count))
-        fat.append(end_of_chain)
-    assert len(fat) <= sector // 4
-    fat += [free] * (sector // 4 - len(fat))
-
-    def entry(name: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
-        raw = name.encode("utf-16-le") + b"\x00\x00" if name else b""
-        return struct.pack(
-            "<64sHBBIII16sIQQIQ",
-            raw, len(raw), kind, 1, no_stream, right, child, b"\x00" * 16, 0, 0, 0, start, size,
-        )  # fmt: skip
-
-    directory = entry("Root Entry", 5, no_stream, 1 if names else no_stream, end_of_chain, 0)
-    for i, (start, blob) in enumerate(zip(starts, data, strict=True), start=1):
-        right = i + 1 if i < len(names) else no_stream
-        directory += entry(names[i - 1], 2, right, no_stream, start, len(blob))
-    while len(directory) < sector:
-        directory += entry("", 0, no_stream, no_stream, 0, 0)
-
-    header = struct.pack(
-        "<8s16sHHHHH6sIIIIIIIII",
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\x00" * 16, 0x3E, 3, 0xFFFE, 9, 6, b"\x00" * 6,
-        0, 1, 1, 0, 4096, end_of_chain, 0, end_of_chain, 0,
-    )  # fmt: skip
-    header += struct.pack("<109I", 0, *([free] * 108))
-    assert len(header) == sector
-    return header + struct.pack(f"<{sector // 4}I", *fat) + directory + b"".join(data)
 
 
 DOC = cfb_bytes({"WordDocument": b"\xec\xa5" + b"doc", "1Table": b"table"})

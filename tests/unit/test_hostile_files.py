@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from checklists.catalog_yaml import MAX_CATALOG_BYTES, CatalogError, load_catalog, read_catalog
 from reports.bundle import BundleInvalid, verify_bundle
 from reports.bundle.layout import MAX_ENTRIES, MAX_MANIFEST_BYTES
+from tests.support.hostile_oles import cfb_bytes, directory_of
 from tests.support.hostile_zips import (
     ALIAS_BOMB,
     DEFLATED,
@@ -45,7 +46,8 @@ from workflow.evidence.filenames import (
     sanitise_filename,
     split_extension,
 )
-from workflow.evidence.filetypes import EXTENSIONS, MAX_ZIP_ENTRIES
+from workflow.evidence.filetypes import EXTENSIONS, MAX_OLE_ENTRIES, MAX_ZIP_ENTRIES, sniff
+from workflow.evidence.oledirectory import OleDirectoryError, directory_entries
 
 T = TypeVar("T")
 MIB = 1024 * 1024
@@ -111,6 +113,62 @@ def test_a_zip_with_a_broken_directory_is_refused_as_damaged(
     bad.write_bytes(damage(good.read_bytes()))
     assert detect_type(good) == "zip"
     with pytest.raises(EvidenceRefused, match=re.escape("(检测为:损坏的 ZIP 压缩包)")):
+        EvidenceStore(tmp_path / "store").put_path(bad)
+
+
+# ------------------------------------------------------------------------- OLE sniffing
+
+
+def test_an_office_file_whose_directory_lists_a_million_entries_is_refused_unread(tmp_path: Path) -> None:
+    bomb = directory_of(tmp_path / "报表.xls", 1_000_000)  # 128 MB, its FAT found via the DIFAT
+    store = EvidenceStore(tmp_path / "store")
+    result, peak = peak_bytes(lambda: store.put_path(bomb))
+    assert isinstance(result, EvidenceRefused)
+    assert str(result) == f"文件“{bomb}”是目录条目超过 10000 个的 Office 文档(上限 10000 个),未保存"
+    # The copy's 1 MiB chunks; olefile alone holds the 128 MB directory stream and an object
+    # per entry it reaches.
+    assert peak < 4 * MIB
+    assert [p for p in store.root.rglob("*") if p.is_file()] == []
+
+
+def test_an_office_directory_up_to_the_limit_is_handed_to_olefile(tmp_path: Path) -> None:
+    at_limit = directory_of(tmp_path / "at.doc", MAX_OLE_ENTRIES)
+    with open(at_limit, "rb") as fh:
+        assert directory_entries(fh, max_entries=MAX_OLE_ENTRIES) == MAX_OLE_ENTRIES
+    # The builder's file is a real compound file: olefile reads it (a root without streams).
+    assert sniff(at_limit).label == "无法识别的 Office 文档"
+    over = directory_of(tmp_path / "over.doc", MAX_OLE_ENTRIES + 1)
+    with pytest.raises(EvidenceRefused, match="是目录条目超过 10000 个的 Office 文档"):
+        EvidenceStore(tmp_path / "store").put_path(over)
+
+
+def _patched(data: bytes, offset: int, value: bytes) -> bytes:
+    return data[:offset] + value + data[offset + len(value) :]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda d: _patched(d, 48, (10**6).to_bytes(4, "little")), id="directory-past-end"),
+        # Sector 1 is the directory; its FAT entry (the second of sector 0) names itself.
+        pytest.param(lambda d: _patched(d, 512 + 4, (1).to_bytes(4, "little")), id="chain-loops"),
+        pytest.param(lambda d: _patched(d, 44, (10**6).to_bytes(4, "little")), id="fat-larger-than-file"),
+        pytest.param(lambda d: _patched(d, 30, (20).to_bytes(2, "little")), id="sector-size"),
+        pytest.param(lambda d: _patched(d, 76, (10**6).to_bytes(4, "little")), id="fat-past-end"),
+        pytest.param(lambda d: d[:300], id="cut-header"),
+    ],
+)
+def test_an_office_file_with_a_broken_directory_chain_is_refused_as_damaged(
+    tmp_path: Path, damage: Callable[[bytes], bytes]
+) -> None:
+    good = cfb_bytes({"WordDocument": b"doc"})
+    (tmp_path / "good.doc").write_bytes(good)
+    assert detect_type(tmp_path / "good.doc") == "doc"
+    bad = tmp_path / "bad.doc"
+    bad.write_bytes(damage(good))
+    with open(bad, "rb") as fh, pytest.raises(OleDirectoryError):
+        directory_entries(fh, max_entries=MAX_OLE_ENTRIES)
+    with pytest.raises(EvidenceRefused, match=re.escape("(检测为:损坏的 Office 文档)")):
         EvidenceStore(tmp_path / "store").put_path(bad)
 
 

@@ -8,13 +8,8 @@ import pytest
 
 from checklists.catalog import DeadlineKind, UnitRole
 from checklists.text import clean_line, split_sentences, trailing_group
-from checklists.units import (
-    Responsibility,
-    is_group,
-    looks_like_units,
-    normalise_unit_name,
-    parse_responsibility,
-)
+from checklists.unit_names import is_group, normalise_unit_name
+from checklists.units import Responsibility, looks_like_units, parse_responsibility
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
@@ -359,3 +354,26 @@ def test_no_aside_in_any_seed_is_taken_for_units(prefix: str) -> None:
             if group[1] in measure_clauses_:
                 continue
             assert not looks_like_units(group[1]), (line, group[1])
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        ("广州、深圳市政府,横琴粤澳深度合作区执委会按职责分工负责",
+         [("广州市政府", LEAD), ("深圳市政府", CO), ("横琴粤澳深度合作区执委会", CO)]),
+        ("省发展改革委、广州、深圳、东莞市人民政府",
+         [("省发展改革委", LEAD), ("广州市人民政府", CO), ("深圳市人民政府", CO), ("东莞市人民政府", CO)]),
+        ("佛山市、中山市政府负责", [("佛山市政府", LEAD), ("中山市政府", CO)]),
+    ],
+)  # fmt: skip
+def test_places_listed_bare_share_the_body_the_last_one_names(
+    clause: str, expected: list[tuple[str, UnitRole]]
+) -> None:
+    assert roles(parse_responsibility(clause)) == expected
+
+
+def test_a_list_of_bare_words_without_a_body_after_them_stays_as_it_is() -> None:
+    # Not places sharing a government: nothing is added to any name.
+    assert roles(parse_responsibility("有关设区市、县〔区〕人民政府")) == [("有关设区市、县〔区〕人民政府", GROUP)]
+    resp = parse_responsibility("技术、人才、资金")
+    assert resp.units == [] and resp.rest == ["技术、人才、资金"]

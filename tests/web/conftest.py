@@ -7,6 +7,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,9 +36,15 @@ def password_hash() -> str:
 
 
 @pytest.fixture
-def zc(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[App]:
+def zc_settings() -> dict[str, Any]:
+    """Settings of `zc` other than the defaults (a module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def zc(db_url: str, tmp_path: Path, seeds_dir: Path, zc_settings: dict[str, Any]) -> Iterator[App]:
     """Jiading's plan (003) imported; the Jiading people, each with PASSWORD."""
-    app = make_app(db_url, tmp_path / "home")
+    app = make_app(db_url, tmp_path / "home", **zc_settings)
     assert import_seed(app, seeds_dir, "003") == JIADING
     add_people(app, JIADING_PEOPLE)
     # One argon2 hash for everybody (hashing costs ~0.2 s; `set_password` has its own tests).

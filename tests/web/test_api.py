@@ -26,6 +26,7 @@ from tests.integration.workflow_helpers import (
     pdf_bytes,
     png_bytes,
 )
+from tests.support.routes import walk_routes
 from tests.web.conftest import PASSWORD, Login
 from workflow.bootstrap import App
 from workflow.services import accounts
@@ -439,17 +440,12 @@ def test_service_refusals_and_bad_input_answer_in_chinese(zc: App, api: Api) -> 
 # ------------------------------------------------------------------------------------ OpenAPI
 
 
-def all_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(method, full path) of every route, inside included routers too (FastAPI keeps each
-    included router as one entry, with the prefix it was included under)."""
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from all_routes(included.routes, prefix + route.include_context.prefix)
-            continue
+def all_routes(routes: list[Any]) -> Iterator[tuple[str, str]]:
+    """(method, full path) of every route, inside included routers too."""
+    for path, route in walk_routes(routes):
         for method in getattr(route, "methods", None) or ():
             if method != "HEAD":
-                yield method, prefix + route.path
+                yield method, path
 
 
 def test_the_openapi_description_loads_and_covers_every_api_route(zc: App) -> None:

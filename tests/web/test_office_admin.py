@@ -16,6 +16,7 @@ from tests.integration.workflow_helpers import (
     seed_path,
     session_of,
 )
+from tests.support.plan_files import encrypted_pdf, plan_pdf
 from tests.web.conftest import Login, csrf_of, sign_in
 from tests.web.test_office_support import audit_since, last_seq
 from workflow.bootstrap import App
@@ -150,7 +151,7 @@ def test_import_previews_without_saving_then_confirm_imports_that_file(
     # Each measure row: ref, title, units, deadline and the checklist count.
     assert re.search(r'<td class="num">1</td>\s*<td>[^<]+</td>', html)
     assert "built-in method" not in html
-    assert re.search(r'<td class="num">\d+</td>\s*</tr>', html)
+    assert re.search(r'<td class="num">\d+</td>\s*<td><a href="/office/import/preview\?token=[^"]+&amp;ref=1#edit">校正</a></td>\s*</tr>', html)
     assert plans(zc) == before  # nothing saved
     assert len(audit_entries(zc)) == audit_before
     token = staging_token(html)
@@ -167,6 +168,29 @@ def test_import_previews_without_saving_then_confirm_imports_that_file(
     again = admin.post("/office/import/confirm", data={"csrf_token": csrf_of(html), "token": token})
     assert again.status_code == 303
     assert "找不到待导入的文件" in admin.get("/office/import").text
+
+
+def test_import_reads_a_pdf_by_its_content_and_refuses_an_encrypted_one(
+    zc: App, login: Login, seeds_dir: Path, tmp_path: Path
+) -> None:
+    admin = login(ADMIN)
+    seed = seed_path(seeds_dir, "002")
+    pdf = plan_pdf(seed.read_text(encoding="utf-8"), tmp_path / "plan.pdf")
+    html = upload(admin, "许昌方案(扫描版).bin", pdf.read_bytes())
+    assert "尚未保存" in html and "许昌" in html and "从 PDF 文字层提取" in html
+
+    before = plans(zc)
+    staging = zc.settings.home / "uploads" / "import"
+    staged = set(staging.iterdir())
+    token = csrf_of(admin.get("/office/import").text)
+    response = admin.post(
+        "/office/import", data={"csrf_token": token}, files={"file": ("加密.pdf", encrypted_pdf(), "application/pdf")}
+    )
+    assert response.status_code == 303
+    notice = admin.get("/office/import").text
+    assert "加密.pdf" in notice and "密码" in notice
+    assert plans(zc) == before
+    assert set(staging.iterdir()) == staged  # the refused upload is not kept
 
 
 def test_reimporting_a_revised_plan_lists_the_changes_like_the_cli(
@@ -203,7 +227,7 @@ def test_an_unreadable_upload_is_refused_with_the_reason(zc: App, login: Login) 
     )
     assert response.status_code == 303
     notice = admin.get("/office/import").text
-    assert "这是 PDF 文件,暂不支持直接读取" in notice
+    assert "方案.pdf:PDF 文件已损坏或不完整" in notice  # names the upload, not a server path
     assert str(zc.settings.home) not in notice  # no server paths shown
     root = zc.settings.home / "uploads" / "import"
     assert not any(root.iterdir())

@@ -198,6 +198,20 @@ def test_a_file_name_and_a_query_are_checked_too(zc: App, login: Login) -> None:
     assert query.status_code == 422 and "查询参数 x" in query.text
 
 
+@pytest.mark.parametrize("number", [str(2**31), str(2**63), "9" * 30, "-" + "9" * 30])
+def test_an_id_past_the_integer_columns_is_a_422_page_not_a_database_error(
+    zc: App, login: Login, number: str
+) -> None:
+    browser = login(MARKET)
+    csrf = page_csrf(browser, "/unit")
+    action = browser.post(f"/measures/{number}/start", data={"csrf_token": csrf})
+    assert action.status_code == 422 and "地址 measure_id:超出允许范围" in action.text
+    page = browser.get(f"/measures/{number}")
+    assert page.status_code == 422 and "地址 measure_id" in page.text
+    # In range, a missing measure is still the 404 it was.
+    assert browser.get(f"/measures/{2**31 - 1}").status_code == 404
+
+
 def test_line_breaks_are_text_in_multi_line_fields_only(zc: App, login: Login) -> None:
     browser = login(MARKET)
     mid = measure_id(zc, JIADING, "10")

@@ -238,6 +238,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "plans": LazyCommand("workflow.cli.plans:plans_cmd", "列出已导入的方案及其概况。"),
     "measures": LazyCommand("workflow.cli.plans:measures_cmd", "列出方案的措施:编号、责任单位、时限、清单条数与状态。"),
     "measure": LazyCommand("workflow.cli.plans:measure_cmd", "查看一项措施:原文、责任单位及其部分完成情况、时限、状态、清单与佐证材料、自查与审核。"),
+    "plan": LazyCommand("workflow.cli.corrections:plan_group", "方案校正:修改措施的责任单位与牵头单位、时限、类别和自查清单,合并或拆分措施(重新导入同一方案时保留)。"),
     "export": LazyCommand("workflow.cli.plans:export_cmd", "导出方案:JSON(供其他系统使用)、YAML 方案目录,或 XLSX 工作台账。"),
     "start": LazyCommand("workflow.cli.work:start_cmd", "启动措施(未启动 → 推进中),由责任单位成员操作。"),
     "part": LazyCommand("workflow.cli.work:part_group", "本单位在措施中负责部分的完成标记。"),

@@ -3,7 +3,8 @@
 One table of signatures says, for each leading magic number, whether the file is a type the
 store takes, a type it refuses (named, so the refusal says what to convert), or a container
 (ZIP, OLE2) whose entries decide. Containers are inspected within bounds: a ZIP's directory is
-streamed and refused past MAX_ZIP_ENTRIES entries (see zipdirectory).
+streamed and refused past MAX_ZIP_ENTRIES entries (see zipdirectory), an OLE2 file's directory
+chain is measured and refused past MAX_OLE_ENTRIES before olefile reads it (see oledirectory).
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from typing import NamedTuple
 
 import olefile
 
+from workflow.evidence.oledirectory import (
+    OleDirectoryError,
+    TooManyOleEntries,
+    directory_entries,
+)
 from workflow.evidence.zipdirectory import (
     TooManyEntries,
     ZipDirectoryError,
@@ -25,6 +31,7 @@ from workflow.evidence.zipdirectory import (
 __all__ = [
     "ALLOWED_TYPES_TEXT",
     "EXTENSIONS",
+    "MAX_OLE_ENTRIES",
     "MAX_ZIP_ENTRIES",
     "MEDIA_LABELS",
     "ContentRefused",
@@ -68,6 +75,10 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
 # sheets and images stays well under it); an evidence ZIP of scans a few hundred files. Past
 # 10,000 entries an upload is refused rather than listed: a 201 MB ZIP can list 3.9 million.
 MAX_ZIP_ENTRIES = 10_000
+# A Word or Excel file holds a handful to a few hundred directory entries (streams and
+# storages: embedded objects, macros, summaries); the directory of a 200 MB file could list
+# 1.6 million, each an object in olefile's memory.
+MAX_OLE_ENTRIES = 10_000
 # Enough for every signature below and for telling text from binary.
 SNIFF_BYTES = 8192
 
@@ -140,6 +151,13 @@ def _sniff_ole(path: Path) -> Sniffed:
     container keeps the document in a WpsContent stream; that is what is recorded as "wps".
     """
     try:
+        with open(path, "rb") as fh:
+            directory_entries(fh, max_entries=MAX_OLE_ENTRIES)
+    except TooManyOleEntries as exc:
+        raise ContentRefused(f"是目录条目超过 {exc.limit} 个的 Office 文档(上限 {exc.limit} 个)") from None
+    except OleDirectoryError:
+        return Sniffed(None, "损坏的 Office 文档")
+    try:
         ole = olefile.OleFileIO(str(path))
     except Exception:  # olefile raises assorted errors for malformed input
         return Sniffed(None, "损坏的 Office 文档")
@@ -198,7 +216,8 @@ def detect_type(path: Path) -> str | None:
 def sniff(path: Path) -> Sniffed:
     """(media type, label) where the label says what a refused file looks like instead.
 
-    Raises ContentRefused for a container beyond its bounds (a ZIP of too many entries).
+    Raises ContentRefused for a container beyond its bounds (a ZIP of too many entries, an
+    Office file of too many directory entries).
     """
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)

@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -47,7 +48,34 @@ TOUCH_EVERY = dt.timedelta(minutes=1)  # how stale last_seen may get before a re
 DEVICE_MAX = dt.timedelta(days=90)
 DEVICES_PER_PERSON = 10
 
-_hasher = PasswordHasher()
+
+class _BoundedHasher:
+    """argon2 with at most MAX_CONCURRENT_HASHES hashes computed at once in this process.
+
+    Each hash takes argon2-cffi's 64 MiB (RFC 9106's low-memory profile) while it runs: 40
+    sign-ins at once for 40 names, each within its free tries, made a server peak at 772 MiB.
+    The others wait their turn (about 0.2 s a hash); on two cores they would have waited for
+    the CPU anyway.
+    """
+
+    def __init__(self, hasher: PasswordHasher, concurrent: int) -> None:
+        self._hasher = hasher
+        self._turns = threading.BoundedSemaphore(concurrent)
+
+    def hash(self, password: str) -> str:
+        with self._turns:
+            return self._hasher.hash(password)
+
+    def verify(self, stored: str, password: str) -> bool:
+        with self._turns:
+            return self._hasher.verify(stored, password)
+
+    def check_needs_rehash(self, stored: str) -> bool:
+        return self._hasher.check_needs_rehash(stored)
+
+
+MAX_CONCURRENT_HASHES = 2
+_hasher = _BoundedHasher(PasswordHasher(), MAX_CONCURRENT_HASHES)
 
 
 @functools.cache

@@ -17,12 +17,27 @@ from checklists import amounts
 from checklists.catalog import Catalog, MeasureKind
 from checklists.catalog import Measure as CatalogMeasure
 from checklists.catalog_yaml import CatalogError, dump_catalog, load_catalog, write_text_atomically
-from checklists.limits import MAX_TEXT_BYTES
+from checklists.corrections import (
+    Applied,
+    CorrectionError,
+    Edit,
+    Merge,
+    apply_edits,
+    describe,
+    edit_from_payload,
+    edit_payload,
+    targets,
+)
 from checklists.parser import NotAPlanError, PlanTooLarge, iter_warnings, parse_document
+from checklists.sources.errors import UnreadableFile
+from checklists.sources.limits import MAX_FILE_BYTES
+from checklists.sources.reading import read_plan_text, table_only_plan
+from checklists.sources.text import decode
 from checklists.units import is_group, normalise_unit_name
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import Hidden, InputError, Refused
+from workflow.evidence.filetypes import ContentRefused, sniff
 from workflow.models import (
     ChecklistItem,
     Indicator,
@@ -30,6 +45,7 @@ from workflow.models import (
     MeasureUnit,
     Phase,
     Plan,
+    PlanCorrection,
     PlanImport,
     Section,
     Unit,
@@ -52,17 +68,6 @@ MEASURE_FIELDS = {
     "deadline": "完成时限",
     "checklist": "自查清单",
 }
-# Formats recognised by their first bytes, so the user is told what the file is.
-MAGIC = [
-    (b"%PDF", "PDF"),
-    (b"PK\x03\x04", "DOCX/XLSX/OFD/ZIP 压缩包"),
-    (b"\xd0\xcf\x11\xe0", "DOC/WPS/XLS"),
-    (b"{\\rtf", "RTF"),
-    (b"\x89PNG", "PNG 图片"),
-    (b"\xff\xd8\xff", "JPG 图片"),
-]
-
-
 @dataclass
 class SourceDocument:
     """A file read and parsed (or a catalog validated), ready to load."""
@@ -94,51 +99,75 @@ class ImportResult:
 
 
 def read_source(path: Path) -> SourceDocument:
-    """Read one plan document (UTF-8 or GB18030 text) or one catalog YAML; no database access."""
+    """Read one plan document or one catalog YAML; no database access.
+
+    A document may be text (UTF-8, GB18030 or another encoding detected), a web page, a PDF
+    with a text layer, a Word .docx, an Excel or CSV task table, or (converted by LibreOffice
+    when installed) .doc and .wps; its type comes from its content, not its name.
+    """
     if not path.exists():
         raise InputError(f"文件不存在:{path}")
     if not path.is_file():
         raise InputError(f"不是文件:{path}")
-    if path.suffix.lower() not in CATALOG_SUFFIXES and path.stat().st_size > MAX_TEXT_BYTES:
-        # Refused before it is read into memory; the parser checks the decoded text again.
-        raise InputError(f"{path}:文件过大,超过方案文本 {MAX_TEXT_BYTES // (1024 * 1024)} MB 的上限")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"无法读取文件 {path}:{exc.strerror}") from None
+    data = _read_bounded(path)
     if not data.strip():
         raise InputError(f"文件为空:{path}")
-    for magic, name in MAGIC:
-        if data.startswith(magic):
-            raise InputError(
-                f"{path}:这是 {name} 文件,暂不支持直接读取;请将方案正文另存为 UTF-8 文本(.txt)后导入"
-            )
-    text, note = _decode(data, path)
-    if path.suffix.lower() in CATALOG_SUFFIXES:
+    try:
+        media_type = sniff(path).media_type
+    except ContentRefused as exc:
+        raise InputError(f"{path}:{exc.reason}") from None
+    except OSError as exc:
+        raise InputError(f"无法读取文件 {path}:{exc.strerror}") from None
+    if path.suffix.lower() in CATALOG_SUFFIXES and media_type is None:
+        text, _ = _decode(data, path)
         try:
             return SourceDocument(path, load_catalog(text, source=str(path)), True)
         except CatalogError as exc:
             raise InputError(str(exc)) from None
     try:
-        catalog = parse_document(text, source_name=path.name)
+        read = read_plan_text(data, media_type, str(path))
+        catalog = _parse(read.text, path)
+    except UnreadableFile as exc:
+        raise InputError(str(exc)) from None
+    return SourceDocument(path, catalog, False, read.note)
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, refused before they are read past the bound (and, should the file
+    grow meanwhile, cut off at the bound + 1 byte and refused all the same)."""
+    try:
+        size = path.stat().st_size
+        if size <= MAX_FILE_BYTES:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"无法读取文件 {path}:{exc.strerror}") from None
+    if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{path}:文件过大,超过方案文本 {MAX_FILE_BYTES // (1024 * 1024)} MB 的上限")
+    return data
+
+
+def _parse(text: str, path: Path) -> Catalog:
+    try:
+        return parse_document(text, source_name=path.name)
     except PlanTooLarge as exc:
         raise InputError(str(exc)) from None
     except NotAPlanError as exc:
+        # A document that is only a task table (a title and the table) reads as one.
+        as_plan = table_only_plan(text, path.name)
+        if as_plan is not None:
+            try:
+                return parse_document(as_plan, source_name=path.name)
+            except (PlanTooLarge, NotAPlanError):
+                pass
         raise InputError(f"{path}:不是可识别的方案文件。{exc}") from None
-    return SourceDocument(path, catalog, False, note)
 
 
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    if b"\x00" in data[:4096]:
-        raise InputError(f"{path}:是二进制文件,不是方案文本")
     try:
-        return data.decode("utf-8-sig"), ""
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "非 UTF-8 编码,已按 GB18030 读取"
-    except UnicodeDecodeError:
-        raise InputError(f"{path}:无法识别文本编码(支持 UTF-8 与 GB18030)") from None
+        return decode(data, str(path))
+    except UnreadableFile as exc:
+        raise InputError(str(exc)) from None
 
 
 def import_documents(
@@ -149,13 +178,21 @@ def import_documents(
     dry_run: bool = False,
     actor: Actor | None = None,
     zone: str | None = None,
+    edits: Sequence[Edit] = (),
 ) -> list[ImportResult]:
     """Import every file in one transaction: all of them land, or none does.
 
     `actor` is who imports, for the audit trail (the web's admin, who imports into their own
     zone); the CLI's import names nobody. New plans go to `zone` (a name or path), else the
     actor's, else the only zone there is (an empty deployment gets its 默认辖区).
+
+    A plan imported before gets the office's stored corrections re-applied to the document as
+    now parsed (one that no longer applies is listed among the changes). `edits` are new
+    corrections, made in the import preview (one document only, by a person): applied after
+    those and stored with the plan.
     """
+    if edits and (len(paths) != 1 or actor is None):
+        raise InputError("导入时的校正只能用于单个方案文件,且须指明操作人")
     sources = [read_source(p) for p in paths]  # fails before anything is written
     keys: dict[str, Path] = {}
     for src in sources:
@@ -172,7 +209,7 @@ def import_documents(
         target = _Target(uow.session, zone, actor)
         for src in sources:
             try:
-                result, merged = _load(uow.session, src, target)
+                result, merged = _load(uow.session, src, target, edits, actor)
             except (Refused, Hidden) as exc:
                 if not dry_run:
                     record_refusal(uow, actor, "plan_import", src.catalog.plan.key, exc)
@@ -188,6 +225,9 @@ def import_documents(
                     comment=f"{result.status_label}:{src.path.name}",
                     detail={"changes": result.changes[:200], "source_sha256": src.catalog.plan.source_sha256},
                 )
+                for edit in edits:  # the preview's corrections, each on record like a later one
+                    where = result.plan_key if isinstance(edit, Merge) else f"{result.plan_key}/{edit.ref}"
+                    chain.append(actor, "plan_correct", where, comment=describe(edit), detail={"edit": edit_payload(edit)})
         if dry_run:
             uow.rollback()
             return results
@@ -259,11 +299,19 @@ class _Target:
 
 
 def _load(
-    session: Session, src: SourceDocument, target: _Target
+    session: Session,
+    src: SourceDocument,
+    target: _Target,
+    edits: Sequence[Edit] = (),
+    actor: Actor | None = None,
 ) -> tuple[ImportResult, Catalog | None]:
     """Load one catalog; returns the result and, unless nothing changed, the merged catalog.
     A plan already imported stays in its zone; a new one goes to `target`'s."""
     catalog = src.catalog
+    plan = _find_existing(session, catalog, target.known_zone_id())
+    stored = stored_corrections(session, plan) if plan is not None and not src.from_catalog_file else []
+    applied = _corrected(src, catalog, stored, edits)
+    catalog = applied.catalog
     sha = catalog_sha(catalog)
     result = ImportResult(
         path=src.path,
@@ -275,7 +323,6 @@ def _load(
         note=src.note,
         catalog=catalog,
     )
-    plan = _find_existing(session, catalog, target.known_zone_id())
     if plan is not None and target.named is not None and plan.zone_id != target.named.id:
         raise InputError(
             f"{src.path}:方案 {plan.key} 已属于辖区“{zone_path(plan.zone)}”,"
@@ -287,7 +334,7 @@ def _load(
         and not src.from_catalog_file
         and plan.source_sha256 == catalog.plan.source_sha256
     )
-    if plan is not None and (plan.catalog_sha256 == sha or same_document):
+    if plan is not None and not edits and (plan.catalog_sha256 == sha or same_document):
         # The same document again, or the catalog as loaded: nothing to do. A document the
         # office has since refined through its catalog does not undo those edits either.
         result.status = "unchanged"
@@ -300,9 +347,23 @@ def _load(
     else:
         result.status = "updated"
         result.plan_key = plan.key
-    loader = _Loader(session, plan, catalog, keep_office_edits=not src.from_catalog_file)
-    result.changes = loader.apply(track=result.status == "updated")
+    for correction, stale in zip(stored, _stale_reasons(applied, len(stored)), strict=True):
+        correction.stale_reason = stale
+        if stale:
+            result.changes.append(f"校正第 {correction.position} 项未能应用:{stale}")
+    loader = _Loader(
+        session,
+        plan,
+        catalog,
+        keep_office_edits=not src.from_catalog_file,
+        renamed=applied.renamed,
+        edited=corrected_refs(edits, applied.renamed),
+    )
+    result.changes += loader.apply(track=result.status == "updated")
     session.flush()
+    if edits:
+        assert actor is not None
+        store_corrections(session, plan, actor, edits)
     merged = catalog_from_plan(session, plan).model_copy(
         update={"warnings": catalog.warnings, "skipped": catalog.skipped}
     )
@@ -318,6 +379,79 @@ def _load(
     )
     session.flush()
     return result, merged
+
+
+def stored_corrections(session: Session, plan: Plan) -> list[PlanCorrection]:
+    """A plan's corrections in the order they were made."""
+    return list(
+        session.scalars(
+            select(PlanCorrection).where(PlanCorrection.plan_id == plan.id).order_by(PlanCorrection.position)
+        )
+    )
+
+
+def store_corrections(session: Session, plan: Plan, actor: Actor, edits: Sequence[Edit]) -> list[PlanCorrection]:
+    """Append `edits` to the plan's corrections (already applied and validated)."""
+    last = session.scalar(
+        select(PlanCorrection.position).where(PlanCorrection.plan_id == plan.id).order_by(PlanCorrection.position.desc()).limit(1)
+    )
+    rows = [
+        PlanCorrection(
+            plan_id=plan.id,
+            position=(last or 0) + k,
+            kind=edit.op,
+            payload=edit_payload(edit),
+            person_id=actor.id,
+        )
+        for k, edit in enumerate(edits, start=1)
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def _corrected(
+    src: SourceDocument, catalog: Catalog, stored: Sequence[PlanCorrection], edits: Sequence[Edit]
+) -> Applied:
+    """The document's catalog with the stored corrections (leniently: a revision may have
+    dropped their measures) and then the new edits (strictly) applied."""
+    if not stored and not edits:
+        return Applied(catalog)
+    try:
+        old = [edit_from_payload(c.payload) for c in stored]
+    except CorrectionError as exc:  # written by this program: a broken row is a bug, said plainly
+        raise InputError(f"已保存的校正无法读取:{exc}") from None
+    applied = apply_edits(catalog, [*old, *edits], strict=False)
+    new = [s for s in applied.stale if s.index >= len(old)]
+    if new:
+        raise InputError(f"{src.path.name}:{new[0].reason}", code="correction_invalid")
+    return applied
+
+
+def _stale_reasons(applied: Applied, count: int) -> list[str]:
+    reasons = {s.index: s.reason for s in applied.stale}
+    return [reasons.get(k, "") for k in range(count)]
+
+
+def corrected_refs(edits: Sequence[Edit], renamed: dict[str, str]) -> set[str]:
+    """Refs whose units, deadline and checklist the edits set: a re-import keeps office edits
+    of unchanged measures, but not over a correction made in the same step."""
+    refs = {ref for edit in edits for ref in targets(edit)}
+    return refs | {renamed.get(ref, ref) for ref in refs}
+
+
+def load_corrected(session: Session, plan: Plan, applied: Applied, edits: Sequence[Edit]) -> list[str]:
+    """Bring a plan's rows in line with its catalog as corrected; the changes, in words."""
+    loader = _Loader(
+        session, plan, applied.catalog, keep_office_edits=False, renamed=applied.renamed,
+        edited=corrected_refs(edits, applied.renamed),
+    )
+    changes = loader.apply(track=True)
+    session.flush()
+    merged = catalog_from_plan(session, plan).model_copy(
+        update={"warnings": applied.catalog.warnings, "skipped": applied.catalog.skipped}
+    )
+    plan.catalog_sha256 = catalog_sha(merged)
+    return changes
 
 
 def _counts(catalog: Catalog) -> dict[str, int]:
@@ -358,11 +492,22 @@ class _Loader:
     """Brings one plan's rows in line with a catalog, listing what changed."""
 
     def __init__(
-        self, session: Session, plan: Plan, catalog: Catalog, *, keep_office_edits: bool
+        self,
+        session: Session,
+        plan: Plan,
+        catalog: Catalog,
+        *,
+        keep_office_edits: bool,
+        renamed: dict[str, str] | None = None,
+        edited: set[str] | None = None,
     ) -> None:
         self.session = session
         self.plan = plan
         self.catalog = catalog
+        # Measures whose kind a correction changed, and with it their ref (22 → O22): the
+        # stored row follows under its new ref rather than being replaced.
+        self.renamed = renamed or {}
+        self.edited = edited or set()
         # A revised document replaces what it changed; measures whose text it left alone keep
         # the units, deadline and checklist the office may have refined in the catalog.
         self.keep_office_edits = keep_office_edits
@@ -430,6 +575,13 @@ class _Loader:
 
     def _measures(self, sections: dict[str, Section], track: bool) -> dict[str, Measure]:
         existing = {m.ref: m for m in self.plan.measures}
+        for old, new in self.renamed.items():
+            if old in existing and new not in existing and old != new:
+                moved = existing.pop(old)
+                moved.ref = new
+                existing[new] = moved
+                if track:
+                    self._note(f"措施 {old} 改为 {new}")
         result: dict[str, Measure] = {}
         for position, spec in enumerate(self.catalog.measures):
             measure = existing.pop(spec.ref, None)
@@ -439,7 +591,7 @@ class _Loader:
                 if track:
                     self._note(f"新增措施 {spec.ref}:{spec.title}")
             else:
-                if self.keep_office_edits and self._same_text(measure, spec):
+                if self.keep_office_edits and spec.ref not in self.edited and self._same_text(measure, spec):
                     spec = self._with_office_edits(measure, spec)
                 what = self._measure_diff(measure, spec)
                 if track and what:

@@ -23,6 +23,7 @@ from workflow.config import Settings
 from workflow.errors import Conflict, DatabaseError, InputError, NotFound, Refused, ZonecheckError
 from workflow.web import routes
 from workflow.web.input_text import refuse_unstorable_text
+from workflow.web.path_ids import refuse_unbounded_ids
 from workflow.web.security import (
     BodyLimit,
     CsrfRejected,
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None, *, zc: App | None = None) -> Fa
     zc.require_current_schema()
     app = FastAPI(
         title="zonecheck",
-        dependencies=[Depends(refuse_unstorable_text)],
+        dependencies=[Depends(refuse_unbounded_ids), Depends(refuse_unstorable_text)],
         summary="知识产权保护示范区建设方案:任务清单、自查与验收",
         version="1",
         openapi_url=f"{API_PREFIX}/openapi.json",

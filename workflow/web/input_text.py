@@ -20,7 +20,7 @@ from workflow.domain.storable import unstorable
 
 # Fields whose text may run over several lines (the pages' <textarea>s and the API's free
 # text); in every other field a tab or line break is refused too.
-MULTILINE_FIELDS = frozenset({"comment", "levels", "note", "opinion", "reason", "statement"})
+MULTILINE_FIELDS = frozenset({"checklist", "comment", "levels", "note", "opinion", "parts", "reason", "statement"})
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -24,19 +24,14 @@ over https, so this loopback rig serves with ZONECHECK_COOKIE_SECURE=0.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -50,6 +45,7 @@ from tests.integration.workflow_helpers import (
     pdf_bytes,
     seed_path,
 )
+from tests.support.live_server import ZONECHECK, Server
 from workflow.bootstrap import App, bootstrap
 from workflow.config import Settings
 from workflow.db import upgrade
@@ -63,7 +59,6 @@ from workflow.services.plan_import import import_documents
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-ZONECHECK = Path(sys.executable).with_name("zonecheck")
 LOCUST = Path(sys.executable).with_name("locust")
 
 ADMIN = "压测管理员"
@@ -75,12 +70,6 @@ REVIEW_MEASURES_EACH = 2  # one to accept, one to return
 
 def log(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ------------------------------------------------------------------------------- data set-up
@@ -201,63 +190,6 @@ def evidence_rows(home: Path, db_url: str) -> set[tuple[int, str]]:
 
 
 # ------------------------------------------------------------------------------ the run
-
-
-class Server:
-    """`zonecheck serve --workers N` on 127.0.0.1."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, log_path: Path, workers: int) -> None:
-        self.env, self.cwd, self.log_path, self.workers = env, cwd, log_path, workers
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.url = ""
-
-    def start(self) -> None:
-        for _attempt in range(3):
-            port = free_port()
-            self.url = f"http://127.0.0.1:{port}"
-            with self.log_path.open("ab") as out:
-                self.proc = subprocess.Popen(
-                    [str(ZONECHECK), "serve", "--host", "127.0.0.1", "--port", str(port),
-                     "--workers", str(self.workers)],
-                    env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=out,
-                    stderr=subprocess.STDOUT, start_new_session=True,
-                )  # fmt: skip
-            if self._ready():
-                return
-            self.stop()
-        raise SystemExit(f"zonecheck serve did not start; see {self.log_path}:\n{self.tail()}")
-
-    def _ready(self, timeout: float = 60) -> bool:
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            with (
-                contextlib.suppress(urllib.error.URLError, OSError),
-                urllib.request.urlopen(self.url + "/login", timeout=5) as response,
-            ):
-                if response.status == 200:
-                    return True
-            time.sleep(0.3)
-        return False
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 def run_locust(

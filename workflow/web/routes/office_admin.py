@@ -1,5 +1,6 @@
 """Administration by the office's admins: people, passwords, unit groups, review levels, and
-importing plan documents (with a preview that saves nothing).
+importing plan documents (with a preview that saves nothing, and in which the admin corrects
+the parsed plan before confirming).
 
 The people services refuse non-admins themselves (and audit it); reading these pages and the
 import, which has no actor of its own, are checked here with the same rule (`AdminDep`).
@@ -12,14 +13,25 @@ import json
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import Select, select
 from starlette.concurrency import run_in_threadpool
 
+from checklists.corrections import (
+    MAX_EDITS,
+    CorrectionError,
+    Edit,
+    describe,
+    edit_from_payload,
+    edit_payload,
+)
+from checklists.sources.limits import MAX_FILE_BYTES
 from workflow.bootstrap import App
 from workflow.domain.permissions import Actor
 from workflow.domain.states import ROLE_LABELS, Role
@@ -28,6 +40,7 @@ from workflow.models import Plan
 from workflow.services import access, accounts, people
 from workflow.services.plan_import import ImportResult, import_documents
 from workflow.web.routes.office import AdminDep
+from workflow.web.routes.office_corrections import MeasureFormDep, ReshapeFormDep, form_context
 from workflow.web.security import AppDep, Viewer
 from workflow.web.templating import redirect, render
 
@@ -169,7 +182,7 @@ def set_levels(
 
 # The hidden form field carries only this token; it names a folder under the staging area.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
-MAX_PLAN_BYTES = 20 << 20  # plan texts are a few hundred KB; this is generous
+MAX_PLAN_BYTES = MAX_FILE_BYTES  # what read_source reads at most; plans are a few hundred KB
 STAGING_KEEP = dt.timedelta(days=1)
 META = ".upload.json"  # a dot name: uploads may not start with a dot, so never collide
 
@@ -178,19 +191,56 @@ def staging_root(zc: App) -> Path:
     return zc.settings.home / "uploads" / "import"
 
 
-def _staged(zc: App, token: str) -> tuple[Path, dict[str, Any]]:
-    """The staged upload named by `token` and what was recorded about it."""
+EDITS = ".edits.json"  # the corrections made in the preview, applied at confirm
+
+
+def _staged(zc: App, token: str, viewer: Viewer) -> tuple[Path, dict[str, Any]]:
+    """The staged upload named by `token` and what was recorded about it; only the admin who
+    uploaded it may preview, correct or confirm it (anyone else is told it is not there)."""
     if not TOKEN.fullmatch(token):
         raise InputError("导入凭据无效,请重新上传方案文件")
     folder = staging_root(zc) / token
+    missing = NotFound("找不到待导入的文件(可能已导入或已过期),请重新上传")
     try:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
         path = folder / str(meta["file"])
     except (OSError, ValueError, KeyError):
-        raise NotFound("找不到待导入的文件(可能已导入或已过期),请重新上传") from None
-    if path.parent != folder or not path.is_file():
-        raise NotFound("找不到待导入的文件(可能已导入或已过期),请重新上传")
+        raise missing from None
+    if path.parent != folder or not path.is_file() or meta.get("by") != viewer.name:
+        raise missing
     return path, meta
+
+
+def _staged_edits(path: Path) -> list[Edit]:
+    try:
+        data = json.loads((path.parent / EDITS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        raise InputError("待导入方案的校正无法读取,请重新上传方案文件") from None
+    try:
+        return [edit_from_payload(item) for item in data]
+    except CorrectionError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _stage_edits(path: Path, edits: list[Edit]) -> None:
+    if len(edits) > MAX_EDITS:
+        raise InputError(f"导入前至多保存 {MAX_EDITS} 项校正;请先确认导入,再在方案的校正页继续")
+    try:
+        payload = [edit_payload(e) for e in edits]
+    except CorrectionError as exc:
+        raise InputError(str(exc)) from None
+    tmp = path.parent / f"{EDITS}.tmp"
+    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path.parent / EDITS)
+
+
+def _dry_run(zc: App, viewer: Viewer, path: Path, edits: list[Edit]) -> ImportResult:
+    [result] = import_documents(
+        zc.uow, [path], catalog_dir=zc.settings.catalog_dir, dry_run=True, actor=viewer.actor, edits=edits
+    )
+    return result
 
 
 def _upload_name(raw: str | None) -> str:
@@ -198,7 +248,7 @@ def _upload_name(raw: str | None) -> str:
     from it, as when the file is imported with the CLI."""
     name = PurePosixPath(PureWindowsPath(raw or "").name).name.strip()
     if not name or name.startswith(".") or len(name) > 200:
-        raise InputError("方案文件:文件名无效,请上传带有文件名的 .txt 方案文本或 .yaml 方案目录")
+        raise InputError("方案文件:文件名无效,请上传带有文件名的方案文件(网页、PDF、Word、Excel、文本)或 .yaml 方案目录")
     return name
 
 
@@ -260,9 +310,77 @@ def import_preview(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    return _render_preview(request, viewer, result, name, token, [], "")
+
+
+def _render_preview(
+    request: Request, viewer: Viewer, result: ImportResult, name: str, token: str, edits: list[Edit], ref: str
+) -> Response:
+    measures = result.catalog.measures if result.catalog is not None else []
     return render(
-        request, "office_import.html", viewer, plans=[], preview=_preview(result, name), token=token
+        request,
+        "office_import.html",
+        viewer,
+        plans=[],
+        preview=_preview(result, name) | {"edits": [describe(e) for e in edits]},
+        token=token,
+        **form_context(measures, ref),
     )
+
+
+def _preview_url(token: str, ref: str = "") -> str:
+    return f"{IMPORT}/preview?token={token}" + (f"&ref={quote(ref)}#edit" if ref else "")
+
+
+@router.get(f"{IMPORT}/preview")
+def import_preview_page(request: Request, zc: AppDep, viewer: AdminDep, token: str = "", ref: str = "") -> Response:
+    """The staged import's preview again, with the corrections made so far applied."""
+    try:
+        path, meta = _staged(zc, token[:200], viewer)
+        edits = _staged_edits(path)
+        result = _dry_run(zc, viewer, path, edits)
+    except ZonecheckError as exc:
+        return redirect(IMPORT, str(exc).replace(str(staging_root(zc)), "…"), kind="error")
+    return _render_preview(request, viewer, result, str(meta["file"]), token, edits, ref[:20])
+
+
+def _stage_more(zc: App, viewer: Viewer, token: str, more: Callable[[ImportResult], list[Edit]], back_ref: str) -> Response:
+    """Apply `more` edits to the staged import's preview; kept only if the whole list still
+    applies (the same check the confirmation makes)."""
+    try:
+        path, _meta = _staged(zc, token, viewer)
+    except ZonecheckError as exc:
+        return redirect(IMPORT, str(exc), kind="error")
+    try:
+        edits = _staged_edits(path)
+        added = more(_dry_run(zc, viewer, path, edits))
+        if not added:
+            return redirect(_preview_url(token, back_ref), "没有要保存的校正(各项内容与当前相同)", kind="warn")
+        _dry_run(zc, viewer, path, edits + added)
+        _stage_edits(path, edits + added)
+    except ZonecheckError as exc:
+        return redirect(_preview_url(token, back_ref), str(exc).replace(str(path), path.name), kind="error")
+    return redirect(_preview_url(token), f"已记下校正(确认导入时保存):{';'.join(describe(e) for e in added)}")
+
+
+@router.post(f"{IMPORT}/edit")
+def import_edit(
+    zc: AppDep, viewer: AdminDep, form: MeasureFormDep, token: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
+    def more(result: ImportResult) -> list[Edit]:
+        current = next((m for m in result.catalog.measures if m.ref == form.ref), None) if result.catalog else None
+        if current is None:
+            raise InputError(f"待导入的方案中没有编号为“{form.ref}”的措施")
+        return form.edits(current)
+
+    return _stage_more(zc, viewer, token, more, form.ref)
+
+
+@router.post(f"{IMPORT}/reshape")
+def import_reshape(
+    zc: AppDep, viewer: AdminDep, form: ReshapeFormDep, token: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
+    return _stage_more(zc, viewer, token, lambda _result: [form.edit()], "")
 
 
 def _save(upload: UploadFile, path: Path) -> int:
@@ -271,7 +389,7 @@ def _save(upload: UploadFile, path: Path) -> int:
         while chunk := upload.file.read(1 << 20):
             size += len(chunk)
             if size > MAX_PLAN_BYTES:
-                raise InputError(f"方案文件:超过 {MAX_PLAN_BYTES >> 20} MB,不像是方案文本")
+                raise InputError(f"方案文件:超过 {MAX_PLAN_BYTES >> 20} MB,不像是方案文件")
             out.write(chunk)
     return size
 
@@ -313,9 +431,9 @@ def import_confirm(
     zc: AppDep, viewer: AdminDep, token: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     try:
-        path, _meta = _staged(zc, token)
+        path, _meta = _staged(zc, token, viewer)
         [result] = import_documents(
-            zc.uow, [path], catalog_dir=zc.settings.catalog_dir, actor=viewer.actor
+            zc.uow, [path], catalog_dir=zc.settings.catalog_dir, actor=viewer.actor, edits=_staged_edits(path)
         )
     except ZonecheckError as exc:
         return redirect(IMPORT, str(exc).replace(str(staging_root(zc)), "…"), kind="error")
@@ -332,7 +450,7 @@ def import_cancel(
     zc: AppDep, viewer: AdminDep, token: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     try:
-        path, _meta = _staged(zc, token)
+        path, _meta = _staged(zc, token, viewer)
     except ZonecheckError as exc:
         return redirect(IMPORT, str(exc), kind="error")
     shutil.rmtree(path.parent, ignore_errors=True)
