@@ -13,6 +13,7 @@ import click
 from reports.export import plan_to_dict
 from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
+from workflow.domain.states import display_label
 from workflow.errors import InputError
 from workflow.models import STATE_LABELS, Measure, MeasureState
 from workflow.services.access import open_measure_ident, open_plan
@@ -22,7 +23,6 @@ from workflow.services.plan_queries import (
     plan_measures,
     plan_summaries,
 )
-from workflow.services.progress import state_label
 
 if TYPE_CHECKING:
     from checklists.catalog import Catalog
@@ -169,7 +169,7 @@ def measures_cmd(ctx: click.Context, plan: str, unit: str | None, as_json: bool)
                 "、".join(link.unit.name + ROLE_MARK[link.role.value] for link in m.unit_links) or "-",
                 _deadline_label(m.deadline_kind.value, m.due_on, m.due_month),
                 len(m.checklist),
-                state_label(m.state, m.rectification_due),
+                display_label(m.state, m.rectification_due),
             )
             for m in measures
         ]
