@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from checklists.catalog import UnitRole
+from checklists.kinds import UnitRole
 from workflow.domain.states import (
     RATING_LABELS,
     VERDICT_LABELS,
