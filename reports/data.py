@@ -18,29 +18,27 @@ from sqlalchemy.orm import Session
 from reports.export import plan_to_dict
 from workflow.clock import office_zone
 from workflow.domain import obligations
-from workflow.domain.states import ACTION_LABELS, RECTIFYING_LABEL, STATE_LABELS, Action, Verdict
+from workflow.domain.states import (
+    ACTION_LABELS,
+    DISPLAY_LABELS,
+    STATE_LABELS,
+    Action,
+    DisplayState,
+    Verdict,
+    display_state,
+)
 from workflow.models import AuditEntry, IssuedReport, Measure, Plan
+from workflow.read.indicators import indicator_met
+from workflow.read.overdue import OverdueUnit, overdue_by_unit
+from workflow.read.progress import NO_UNIT, MeasureRow, plan_progress
 from workflow.services.acting import measure_units, members_for
 from workflow.services.measure_work import plan_period
 from workflow.services.plan_queries import find_unit, plan_measures
-from workflow.services.progress import (
-    NO_UNIT,
-    MeasureRow,
-    indicator_met,
-    overdue_by_unit,
-    plan_progress,
-)
 
 STATE_LABELS_TEXT = {state.value: label for state, label in STATE_LABELS.items()}
 
 # The states as a report shows them: 整改中 (returned, not yet resubmitted) apart from 推进中.
-DISPLAY_STATES: list[tuple[str, str]] = [
-    ("planned", "未启动"),
-    ("in_progress", "推进中"),
-    ("rectifying", "整改中"),
-    ("self_checked", "已自查"),
-    ("accepted", "已验收"),
-]
+DISPLAY_STATES: list[tuple[str, str]] = [(s.value, label) for s, label in DISPLAY_LABELS.items()]
 STATE_COLOURS = {
     "planned": "#c9c9c9",
     "in_progress": "#7fa7d9",
@@ -74,10 +72,6 @@ def zone_of(issuer: str) -> str:
                 if re.search(r"[省市区县州盟旗]$", place):
                     return place
     return ""
-
-
-def display_state(state: str, rectification_due: Any) -> str:
-    return "rectifying" if state == "in_progress" and rectification_due else state
 
 
 def tally(label: str, states: list[str]) -> dict[str, Any]:
@@ -133,7 +127,7 @@ def _enrich(measure: dict[str, Any], row: MeasureRow) -> dict[str, Any]:
         if not e["current"] and not e["removed"]
     ]
     return measure | {
-        "display_state": display_state(measure["state"], measure["rectification_due"]),
+        "display_state": display_state(measure["state"], measure["rectification_due"]).value,
         "responsible": _responsible(measure),
         "lead": row.lead,
         "unit_names": row.units,
@@ -244,7 +238,7 @@ def plan_report(
         "overdue": [m for m in items if m["overdue"]],
         "due_soon": [m for m in items if m["due_soon"]],
         "returns": returns,
-        "rectifying": [m for m in items if m["display_state"] == "rectifying"],
+        "rectifying": [m for m in items if m["display_state"] == DisplayState.RECTIFYING],
         "evidence_count": sum(len(m["evidence_current"]) for m in items),
     }
 
@@ -281,8 +275,9 @@ def _states_at(entries: list[AuditEntry], moment: dt.datetime) -> dict[str, str]
         if e.at >= moment:
             break
         ref = e.target.split("/", 1)[1]
+        # Replayed, not read from the measure: the return itself marks 整改中.
         rectifying = e.action == Action.RETURN_FOR_RECTIFICATION.value
-        states[ref] = "rectifying" if rectifying else e.to_state
+        states[ref] = DisplayState.RECTIFYING.value if rectifying else e.to_state
     return states
 
 
@@ -342,8 +337,8 @@ def stage_report(
             due_on=m.due_on,
             due_month=m.due_month,
             due_day=m.due_day,
-            state="in_progress" if state == "rectifying" else state,
-            rectification_due=_rectification_due_at(m, end) if state == "rectifying" else None,
+            state="in_progress" if state == DisplayState.RECTIFYING else state,
+            rectification_due=_rectification_due_at(m, end) if state == DisplayState.RECTIFYING else None,
             evidence_dates=dates,
         )
         overdue = obligations.overdue(md, period, as_of)
@@ -381,7 +376,7 @@ def stage_report(
                 "title": moved_measure.title,
                 "action": ACTION_LABELS.get(Action(e.action), e.action) if e.action in Action._value2member_map_ else e.action,
                 "from_label": STATE_LABELS_TEXT.get(e.from_state, e.from_state),
-                "to_label": RECTIFYING_LABEL if e.action == Action.RETURN_FOR_RECTIFICATION.value else STATE_LABELS_TEXT.get(e.to_state, e.to_state),
+                "to_label": DISPLAY_LABELS[DisplayState.RECTIFYING] if e.action == Action.RETURN_FOR_RECTIFICATION.value else STATE_LABELS_TEXT.get(e.to_state, e.to_state),
                 "actor": e.actor,
                 "unit": e.unit,
                 "at": e.at,
@@ -451,14 +446,14 @@ def _indicators_as_of(plan: Plan, as_of: dt.date) -> list[dict[str, Any]]:
 
 def reminder_notices(
     session: Session, plan: Plan, *, today: dt.date, unit: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[OverdueUnit]:
     """Per unit: its overdue and due-soon measures (督办通知). Units with neither are left out,
     and so are measures naming no unit (there is nobody to address)."""
     wanted = find_unit(session, unit, plan.zone_id).name if unit else None
     return [
         notice
         for notice in overdue_by_unit(plan_progress(session, plan, today))
-        if notice["unit"] != NO_UNIT and (wanted is None or notice["unit"] == wanted)
+        if notice.unit != NO_UNIT and (wanted is None or notice.unit == wanted)
     ]
 
 

@@ -25,11 +25,12 @@ from checklists.catalog import UnitRole
 from reports.output import atomic_output, check_output, write_failed
 from workflow.clock import office_now, office_zone
 from workflow.db import UnitOfWork
-from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, VERDICT_LABELS, MeasureState
+from workflow.domain.states import DISPLAY_LABELS, VERDICT_LABELS, MeasureState
 from workflow.models import Measure, Plan, Review, Section, Unit
+from workflow.read.indicators import IndicatorLine
+from workflow.read.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
 from workflow.services.acting import measure_units, members_for
 from workflow.services.plan_queries import find_plan, plan_measures
-from workflow.services.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
 
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -285,13 +286,13 @@ def _write_table(
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def _indicator_records(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _indicator_records(indicators: list[IndicatorLine]) -> list[dict[str, Any]]:
     return [
         {
-            **ind,
-            "comparator": COMPARATOR_LABELS.get(ind["comparator"], ind["comparator"]),
-            "as_of": dt.date.fromisoformat(ind["as_of"]) if ind["as_of"] else None,
-            "met": {True: "是", False: "否", None: "未填报"}[ind["met"]],
+            **ind.as_dict(),
+            "comparator": COMPARATOR_LABELS.get(ind.comparator, ind.comparator),
+            "as_of": ind.as_of,
+            "met": {True: "是", False: "否", None: "未填报"}[ind.met],
         }
         for ind in indicators
     ]
@@ -349,9 +350,7 @@ def build_ledger(
 
 
 def _state_order() -> list[str]:
-    labels = [STATE_LABELS[s] for s in MeasureState]
-    labels.insert(2, RECTIFYING_LABEL)
-    return labels
+    return list(DISPLAY_LABELS.values())
 
 
 def save_atomically(wb: Workbook, path: Path) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from checklists.catalog import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
+from checklists.kinds import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
 from workflow.domain.states import STATE_LABELS, MeasureState, Rating, Role, Verdict
 
 __all__ = ["STATE_LABELS", "MeasureState"]

@@ -51,6 +51,7 @@ from workflow.models import (
     Plan,
     Section,
 )
+from workflow.read.evidence import EvidenceRow, evidence_row
 from workflow.services.plan_queries import find_plan
 
 __all__ = [
@@ -162,51 +163,12 @@ class Names:
 # ------------------------------------------------------------------------------ the plan
 
 
-@dataclass(frozen=True)
-class _Evidence:
-    """What the bundle needs of an evidence row, read while the transaction is open."""
-
-    id: int
-    kind: str
-    sha256: str | None
-    size: int | None
-    media_type: str | None
-    file_name: str
-    url: str
-    note: str
-    doc_date: dt.date
-    uploaded_at: dt.datetime | None
-    person: str
-    unit: str | None
-    superseded_by_id: int | None
-    status: str  # current, superseded, removed
-
-    @classmethod
-    def of(cls, e: Evidence) -> _Evidence:
-        return cls(
-            id=e.id,
-            kind=e.kind.value,
-            sha256=e.sha256,
-            size=e.size,
-            media_type=e.media_type,
-            file_name=e.file_name,
-            url=e.url,
-            note=e.note,
-            doc_date=e.doc_date,
-            uploaded_at=utc(e.uploaded_at),
-            person=e.person.name,
-            unit=e.unit.name if e.unit else None,
-            superseded_by_id=e.superseded_by_id,
-            status=_status(e),
-        )
-
-
 @dataclass
 class Entry:
     """One piece of evidence as it goes into the bundle (a file, or a link or note without one)."""
 
     number: int
-    evidence: _Evidence
+    evidence: EvidenceRow
     where: str  # "措施 003_…/5 清单第 1 项", for messages
     path: str | None = None  # files only: where it is stored in the ZIP
     folder: str = ""  # the measure's or indicator's folder, for the index's relative paths
@@ -250,12 +212,6 @@ def utc(value: dt.datetime | None) -> dt.datetime | None:
 def iso(value: dt.datetime | None) -> str | None:
     moment = utc(value)
     return moment.isoformat(timespec="seconds") if moment else None
-
-
-def _status(e: Evidence) -> str:
-    if e.superseded_by_id is not None:
-        return "superseded"
-    return "removed" if e.removed_at is not None else "current"
 
 
 def _section_name(section: Section) -> str:
@@ -351,7 +307,7 @@ class _Builder:
                 where = f"措施 {self.plan.key}/{m.ref}" + (f" 清单第 {item.position} 项" if item else "")
                 entry = Entry(
                     number=len(self.layout.entries) + 1,
-                    evidence=_Evidence.of(e),
+                    evidence=evidence_row(e),
                     where=where,
                     folder=folder,
                     measure_ref=m.ref,
@@ -395,7 +351,7 @@ class _Builder:
                 for e in evidence:
                     entry = Entry(
                         number=len(self.layout.entries) + 1,
-                        evidence=_Evidence.of(e),
+                        evidence=evidence_row(e),
                         where=f"方案 {self.plan.key} 第 {number} 项量化指标(截至 {report.as_of})",
                         folder=folder,
                         indicator=number,
@@ -449,7 +405,7 @@ def _row(entry: Entry) -> dict[str, Any]:
         "when": iso(e.uploaded_at),
         "status": entry.status,
         "status_label": _STATUS_LABELS[entry.status],
-        "superseded_by": e.superseded_by_id,
+        "superseded_by": e.superseded_by,
     }
 
 

@@ -162,7 +162,7 @@ def _file_entry(entry: Entry) -> dict[str, Any]:
         "unit": e.unit,
         "uploaded_at": iso(e.uploaded_at),
         "superseded": entry.status == "superseded",
-        "superseded_by": e.superseded_by_id,
+        "superseded_by": e.superseded_by,
         "removed": entry.status == "removed",
     }
 

@@ -43,8 +43,9 @@ from workflow.services.evidence import (
     replace_evidence,
 )
 from workflow.services.indicators import report_value
+from workflow.services.plan_catalog import catalog_from_plan
 from workflow.services.plan_import import import_documents
-from workflow.services.plan_queries import catalog_from_plan, find_plan
+from workflow.services.plan_queries import find_plan
 
 from .workflow_helpers import (
     JIADING_PEOPLE,

@@ -22,8 +22,8 @@ from reports.render import Renderer, harfbuzz_subset_available
 from workflow.clock import office_today
 from workflow.errors import InputError, NotFound
 from workflow.models import AuditEntry, IssuedReport
+from workflow.read.progress import plan_progress
 from workflow.services.plan_queries import find_plan, plan_measures
-from workflow.services.progress import plan_progress
 
 from .conftest import Demo
 

@@ -10,19 +10,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reports.export import plan_to_dict
 from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
+from workflow.domain.states import display_label
 from workflow.errors import InputError
 from workflow.models import STATE_LABELS, Measure, MeasureState
 from workflow.services.access import open_measure_ident, open_plan
-from workflow.services.plan_queries import (
-    catalog_from_plan,
-    find_plan,
-    plan_measures,
-    plan_summaries,
-)
-from workflow.services.progress import state_label
+from workflow.services.plan_queries import find_plan, plan_measures, plan_summaries
 
 if TYPE_CHECKING:
     from checklists.catalog import Catalog
@@ -154,6 +148,8 @@ def measures_cmd(ctx: click.Context, plan: str, unit: str | None, as_json: bool)
 
     示例: zonecheck measures 1 --unit 区市场监管局
     """
+    from reports.export import plan_to_dict  # the JSON listing only; `plans` starts without it
+
     app = get_app(ctx)
     key = open_plan(app.uow(), viewer(ctx), plan, action="measures").key
     with app.uow() as uow:
@@ -169,7 +165,7 @@ def measures_cmd(ctx: click.Context, plan: str, unit: str | None, as_json: bool)
                 "、".join(link.unit.name + ROLE_MARK[link.role.value] for link in m.unit_links) or "-",
                 _deadline_label(m.deadline_kind.value, m.due_on, m.due_month),
                 len(m.checklist),
-                state_label(m.state, m.rectification_due),
+                display_label(m.state, m.rectification_due),
             )
             for m in measures
         ]
@@ -186,6 +182,8 @@ def measure_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
 
     示例: zonecheck measure 003/5
     """
+    from reports.export import plan_to_dict
+
     app = get_app(ctx)
     ref = open_measure_ident(app.uow(), viewer(ctx), measure)
     with app.uow() as uow:
@@ -265,7 +263,9 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
     """
     # openpyxl and ruamel.yaml: only this command needs them.
     from checklists.catalog_yaml import dump_catalog, write_text_atomically
+    from reports.export import plan_to_dict
     from reports.ledger import write_ledger
+    from workflow.services.plan_catalog import catalog_from_plan
 
     if fmt == "xlsx":
         if not output:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from reports.export import measure_to_dict
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, level_refusal, refusal
@@ -26,6 +24,7 @@ from workflow.models import (
     MeasureUnit,
     SelfCheck,
 )
+from workflow.read.measures import MeasureWork, measure_work
 from workflow.services.acting import (
     measure_target,
     measure_units,
@@ -136,7 +135,7 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
 class ReviewDetail:
     """One measure as the review page shows it, with the facts the verdict forms need."""
 
-    measure: dict[str, Any]  # reports.export.measure_to_dict: units, parts, items, evidence, rounds
+    measure: MeasureWork  # units, parts, items, evidence, rounds
     measure_id: int
     ident: str  # PLAN_KEY/REF, for display
     version: int
@@ -175,7 +174,7 @@ def review_detail(
         )
         level = len(passed) + 1 if reviewable else None
         return ReviewDetail(
-            measure=measure_to_dict(measure, members),
+            measure=measure_work(measure, members),
             measure_id=measure.id,
             ident=target_of(measure),
             version=measure.version_id,
