@@ -22,6 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from checklists.indexsys.example import example_index
+from checklists.indexsys.model import MAX_CODE_CHARS
 from checklists.indexsys.reading import IndexFileError
 from checklists.indexsys.system import IndexSystem
 from checklists.indexsys.xlsx_file import MAX_XLSX_BYTES, load_index_xlsx
@@ -136,7 +137,9 @@ def example_index_yaml(uow: UnitOfWork, viewer: Actor | None, plan_id: int) -> s
     return run_read(uow, viewer, "index_example", plan_target(plan_id), read)
 
 
-def _check_request(statement: str, evidence_ids: Sequence[int], round: int) -> None:
+def _check_request(code: str, statement: str, evidence_ids: Sequence[int], round: int) -> None:
+    if not code.strip() or len(code) > MAX_CODE_CHARS:
+        raise InputError(f"指标编号应为 1-{MAX_CODE_CHARS} 个字符,收到“{code[:MAX_CODE_CHARS]}…”")
     if not statement.strip():
         raise InputError("自评分须附自评说明(得分依据)", code="score_statement")
     if len(statement) > MAX_STATEMENT_CHARS:
@@ -192,7 +195,7 @@ def set_self_score(
     """The office's self-score of leaf indicator `code` (a 评分 indicator's points, or whether
     a 达标 one is met), with its statement and evidence, in one audited transaction."""
     person = person_required(actor)
-    _check_request(statement, evidence_ids, round)
+    _check_request(code, statement, evidence_ids, round)
 
     def work(session: Session, chain: AuditChain) -> SelfScoreSet:
         plan = may_self_score(session, person, plan_id)
