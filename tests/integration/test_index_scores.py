@@ -17,21 +17,26 @@ from workflow.domain.states import Role
 from workflow.errors import Conflict, InputError, NotFound, Refused
 from workflow.models import IndexIndicatorRow, IndexSystemRow, SelfScore
 from workflow.read.scores import score_summary
-from workflow.services import people, zones
+from workflow.services import measure_work, people, zones
+from workflow.services.evidence import NewEvidence, add_evidence
 from workflow.services.index_systems import example_index_yaml, load_index, set_self_score
 
 from .workflow_helpers import (
     ADMIN,
     JIADING,
     JIADING_PEOPLE,
+    MARKET,
     REVIEWER_A,
     actor,
     add_people,
     audit_entries,
     count,
     import_seed,
+    measure_id,
+    pdf_bytes,
     plan_id,
     session_of,
+    write_file,
 )
 
 INDEX = f"""\
@@ -163,6 +168,19 @@ def test_no_self_score_after_the_formal_review_closed(app: App, jiading: int) ->
         score(app, jiading, "1.1", Decimal(40))
     with session_of(app) as session:
         assert session.scalar(select(SelfScore.points)) == 30
+
+
+def test_a_self_score_links_the_plans_evidence(app: App, jiading: int, tmp_path: Path) -> None:
+    load(app, jiading)
+    measure = measure_id(app, JIADING, "10")
+    measure_work.start(app.uow(), actor(app, MARKET), measure)
+    [row] = add_evidence(
+        app.uow(), app.store, actor(app, MARKET), measure, item=1, new=NewEvidence(files=[write_file(tmp_path, "台账.pdf", pdf_bytes())])
+    )
+    score(app, jiading, "1.1", Decimal(40), evidence_ids=[row.id])
+    summary = score_summary(app.uow(), actor(app, ADMIN), jiading)
+    assert summary is not None
+    assert next(li for li in summary.lines if li.code == "1.1").evidence_ids == (row.id,)
 
 
 def test_a_stale_version_and_unknown_evidence_are_refused(app: App, jiading: int) -> None:

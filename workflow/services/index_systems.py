@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from checklists.indexsys.example import example_index
@@ -236,7 +237,12 @@ def set_self_score(
         score.evidence_ids = evidence
         score.person_id = person.id
         score.scored_at = dt.datetime.now(dt.UTC)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # someone gave the first score of this indicator at the same time
+            raise Conflict(
+                f"指标 {system.indicator(code).label} 刚被他人自评打分,本次操作未生效;请重新查看后再试"
+            ) from None
         indicator = system.indicator(code)
         worth = mark_points(indicator, checked)
         said = ("达标" if checked else "不达标") if isinstance(checked, bool) else f"{format(worth.normalize(), 'f')} 分"
