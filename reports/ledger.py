@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checklists.catalog import UnitRole
+from checklists.kinds import UnitRole
 from reports.output import atomic_output, check_output, write_failed
 from workflow.clock import office_now, office_zone
 from workflow.db import UnitOfWork

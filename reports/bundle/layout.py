@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists import amounts
-from checklists.catalog import EvidenceKind, MeasureKind
+from checklists.kinds import EvidenceKind, MeasureKind
 from workflow.errors import ZonecheckError
 from workflow.evidence.filenames import (
     MAX_COMPONENT_BYTES,

@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from checklists.catalog import EvidenceKind
+from checklists.kinds import EvidenceKind
 from reports.bundle.layout import (
     BUNDLE_FORMAT,
     CHECKSUMS,
