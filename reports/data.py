@@ -29,11 +29,12 @@ from workflow.domain.states import (
 )
 from workflow.models import AuditEntry, IssuedReport, Measure, Plan
 from workflow.read.indicators import indicator_met
+from workflow.read.measures import works_of
 from workflow.read.overdue import OverdueUnit, overdue_by_unit
+from workflow.read.plans import find_unit, load_measures
 from workflow.read.progress import NO_UNIT, MeasureRow, plan_progress
 from workflow.services.acting import measure_units, members_for
 from workflow.services.measure_work import plan_period
-from workflow.services.plan_queries import find_unit, plan_measures
 
 STATE_LABELS_TEXT = {state.value: label for state, label in STATE_LABELS.items()}
 
@@ -195,10 +196,10 @@ def plan_report(
     report_number: str = "",
 ) -> dict[str, Any]:
     """The context of the acceptance and self-check reports (optionally one unit's measures)."""
-    measures = plan_measures(session, plan, with_work=True)
+    measures = load_measures(session, plan, with_work=True)
     progress = plan_progress(session, plan, today)
     rows = {r.ref: r for r in progress.rows}
-    exported = plan_to_dict(session, plan, measures)
+    exported = plan_to_dict(plan, works_of(session, measures))
     unit_name = find_unit(session, unit, plan.zone_id).name if unit else None
     items = [_enrich(m, rows[m["ref"]]) for m in exported["measures"]]
     if unit_name:
@@ -315,7 +316,7 @@ def stage_report(
     now_states = _states_at(entries, end)
     then_states = _states_at(entries, start) if start else {}
 
-    measures = plan_measures(session, plan, with_work=True)
+    measures = load_measures(session, plan, with_work=True)
     members = members_for(session, measures)
     period = plan_period(session, plan)
     titles = {m.ref: m for m in measures}

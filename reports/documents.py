@@ -23,9 +23,9 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.errors import Hidden, InputError
 from workflow.models import IssuedReport, Plan
+from workflow.read.plans import find_plan, find_unit
 from workflow.services.acting import record_refusal
 from workflow.services.audit_log import AuditChain
-from workflow.services.plan_queries import find_plan, find_unit
 
 KIND_TITLES = {
     "acceptance": "验收报告",

@@ -28,9 +28,9 @@ from workflow.db import UnitOfWork
 from workflow.domain.states import DISPLAY_LABELS, VERDICT_LABELS, MeasureState
 from workflow.models import Measure, Plan, Review, Section, Unit
 from workflow.read.indicators import IndicatorLine
+from workflow.read.plans import find_plan, load_measures
 from workflow.read.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
 from workflow.services.acting import measure_units, members_for
-from workflow.services.plan_queries import find_plan, plan_measures
 
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -216,7 +216,7 @@ def load_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
 
 def ledger_rows(session: Session, plan: Plan, progress: PlanProgress) -> list[LedgerRow]:
     """The ledger's rows in document order, read in a fixed number of queries."""
-    measures = plan_measures(session, plan, with_work=True)
+    measures = load_measures(session, plan, with_work=True)
     members = members_for(session, measures)
     by_ref = {row.ref: row for row in progress.rows}
     rows: list[LedgerRow] = []

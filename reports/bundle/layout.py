@@ -52,7 +52,7 @@ from workflow.models import (
     Section,
 )
 from workflow.read.evidence import EvidenceRow, evidence_row
-from workflow.services.plan_queries import find_plan
+from workflow.read.plans import find_plan
 
 __all__ = [
     "BUNDLE_FORMAT",

@@ -46,7 +46,7 @@ from reports import data
 from reports.documents import Issued, ReportRequest, issue_report
 from reports.render import BUILTIN_TEMPLATES, Renderer, harfbuzz_subset_available
 from workflow.bootstrap import App
-from workflow.services.plan_queries import find_plan
+from workflow.read.plans import find_plan
 
 from .synthetic import (
     SEED_MEASURES,

@@ -35,6 +35,7 @@ from reports.bundle import (
 from reports.render import Renderer
 from workflow.bootstrap import App
 from workflow.models import Evidence, Measure, Plan
+from workflow.read.plans import find_plan
 from workflow.services import measure_work
 from workflow.services.evidence import (
     NewEvidence,
@@ -43,8 +44,8 @@ from workflow.services.evidence import (
     replace_evidence,
 )
 from workflow.services.indicators import report_value
+from workflow.services.plan_catalog import catalog_from_plan
 from workflow.services.plan_import import import_documents
-from workflow.services.plan_queries import catalog_from_plan, find_plan
 
 from .workflow_helpers import (
     JIADING_PEOPLE,

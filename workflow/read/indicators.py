@@ -15,8 +15,8 @@ from checklists.catalog import Comparator
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.models import Indicator, Plan
+from workflow.read.plans import plan_by_id
 from workflow.services.acting import plan_target, run_read
-from workflow.services.plan_queries import plan_by_id
 
 
 def indicator_met(indicator: Indicator, value: Decimal) -> bool:
