@@ -7,6 +7,7 @@ read side as the CLI: `plan_to_dict` (the JSON export contract) for the measures
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
@@ -34,7 +35,7 @@ from workflow.read.overdue import OverdueUnit, overdue_by_unit
 from workflow.read.plans import find_unit, load_measures
 from workflow.read.progress import NO_UNIT, MeasureRow, plan_progress
 from workflow.services.acting import measure_units, members_for
-from workflow.services.measure_work import plan_period
+from workflow.services.measure_work import measure_dates, plan_period
 
 STATE_LABELS_TEXT = {state.value: label for state, label in STATE_LABELS.items()}
 
@@ -333,14 +334,11 @@ def stage_report(
             for e in m.evidence
             if e.uploaded_at < end and e.removed_at is None and (e.superseded_by is None or e.superseded_by.uploaded_at >= end)
         )
-        md = obligations.MeasureDates(
-            deadline_kind=m.deadline_kind,
-            due_on=m.due_on,
-            due_month=m.due_month,
-            due_day=m.due_day,
+        # The state replayed as of that day, not the stored one.
+        md = dataclasses.replace(
+            measure_dates(m, dates),
             state="in_progress" if state == DisplayState.RECTIFYING else state,
             rectification_due=_rectification_due_at(m, end) if state == DisplayState.RECTIFYING else None,
-            evidence_dates=dates,
         )
         overdue = obligations.overdue(md, period, as_of)
         row = {
