@@ -45,6 +45,7 @@ from workflow.read import (
     plan_evidence,
     progress,
     review_queue,
+    scores,
     worklist,
 )
 from workflow.read.plans import plan_summaries
@@ -62,6 +63,9 @@ READS: dict[str, tuple[str, Read]] = {
     "read.progress.plan_measures": ("plan_b", lambda w, a, n: progress.plan_measures(w.app.uow(), a, n)),
     "read.measures.plan_works": ("plan_b", lambda w, a, n: measures.plan_works(w.app.uow(), a, n)),
     "read.plan_evidence.plan_evidence": ("plan_b", lambda w, a, n: plan_evidence.plan_evidence(w.app.uow(), a, n)),
+    # None when the plan has no index system, as zone B's has not: wrapped, so that zone B's
+    # own read below counts as an answer.
+    "read.scores.score_summary": ("plan_b", lambda w, a, n: (scores.score_summary(w.app.uow(), a, n),)),
     "read.progress.plan_status": ("plan_b", lambda w, a, n: progress.plan_status(w.app.uow(), a, n)),
     "read.overdue.overdue_list": ("plan_b", lambda w, a, n: overdue.overdue_list(w.app.uow(), a, n)),
     "read.history.measure_history": ("measure_b", lambda w, a, n: history.measure_history(w.app.uow(), a, n)),

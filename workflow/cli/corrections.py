@@ -75,9 +75,9 @@ def correct_cmd(
       zonecheck --as 王主任 plan correct 003/5 --item "工作方案 | 文件" --item "新闻报道 | 链接"
       zonecheck --as 王主任 plan correct 003/22 --kind outcome
     """
-    from checklists.catalog import MeasureKind
     from checklists.correction_text import parse_deadline, parse_items, parse_units
     from checklists.corrections import CorrectionError, SetChecklist, SetDeadline, SetKind, SetUnits
+    from checklists.kinds import MeasureKind
     from workflow.services.acting import split_measure_ident
 
     plan_ident, ref = split_measure_ident(measure)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reports.export import plan_to_dict, work_to_dict
 from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
 from workflow.errors import InputError
@@ -18,7 +17,6 @@ from workflow.models import STATE_LABELS, MeasureState
 from workflow.read.measures import current_works, plan_works, works_of
 from workflow.read.plans import find_plan, measure_with_work, plan_summaries
 from workflow.services.access import open_measure_ident, open_plan
-from workflow.services.plan_catalog import catalog_from_plan
 
 if TYPE_CHECKING:
     from checklists.catalog import Catalog
@@ -150,6 +148,8 @@ def measures_cmd(ctx: click.Context, plan: str, unit: str | None, as_json: bool)
 
     示例: zonecheck measures 1 --unit 区市场监管局
     """
+    from reports.export import work_to_dict  # the JSON listing only; `plans` starts without it
+
     app = get_app(ctx)
     who = viewer(ctx)
     found = open_plan(app.uow(), who, plan, action="measures")
@@ -181,6 +181,8 @@ def measure_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
 
     示例: zonecheck measure 003/5
     """
+    from reports.export import work_to_dict
+
     app = get_app(ctx)
     ref = open_measure_ident(app.uow(), viewer(ctx), measure)
     with app.uow() as uow:
@@ -257,7 +259,9 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
     """
     # openpyxl and ruamel.yaml: only this command needs them.
     from checklists.catalog_yaml import dump_catalog, write_text_atomically
+    from reports.export import plan_to_dict
     from reports.ledger import write_ledger
+    from workflow.services.plan_catalog import catalog_from_plan
 
     if fmt == "xlsx":
         if not output:

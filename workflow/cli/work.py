@@ -281,7 +281,12 @@ def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bo
     found = plan_of(ctx, who, plan, "plan_status")
     status = progress.plan_status(get_app(ctx).uow(), who, found.id, today=today)
     if as_json:
-        echo_json(status.as_dict())
+        from workflow.read.scores import score_summary
+
+        summary = score_summary(get_app(ctx).uow(), who, found.id)
+        data = status.as_dict()
+        data["score"] = summary.brief() if summary is not None else None
+        echo_json(data)
         return
     click.echo(f"{status.plan.title}({status.plan.key})  截至 {status.today.isoformat()}")
     s = status.by_state

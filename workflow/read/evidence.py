@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from checklists.catalog import EvidenceKind
+from checklists.kinds import EvidenceKind
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.models import Evidence

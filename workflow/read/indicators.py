@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists import amounts
-from checklists.catalog import Comparator
+from checklists.kinds import Comparator
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.models import Evidence, Indicator, IndicatorReport, Plan

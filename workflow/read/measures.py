@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from checklists.catalog import UnitRole
+from checklists.kinds import UnitRole
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.domain.states import (

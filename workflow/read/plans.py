@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from checklists.catalog import MeasureKind
-from checklists.units import normalise_unit_name
+from checklists.kinds import MeasureKind
+from checklists.unit_names import normalise_unit_name
 from workflow.domain.permissions import Actor
 from workflow.errors import NotFound
 from workflow.models import (

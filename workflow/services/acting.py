@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from checklists.catalog import UnitRole
+from checklists.kinds import UnitRole
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Responsibility, Work, authorize
 from workflow.errors import Conflict, Hidden, InputError, NotFound, Refused

@@ -17,7 +17,7 @@ from typing import BinaryIO, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from checklists.catalog import EvidenceKind
+from checklists.kinds import EvidenceKind
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize

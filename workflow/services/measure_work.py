@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checklists.catalog import DeadlineKind
+from checklists.kinds import DeadlineKind
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations

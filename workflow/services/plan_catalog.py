@@ -1,5 +1,9 @@
-"""A stored plan turned back into its catalog (the YAML the office edits and re-imports), with
-the office's edits included: for `export --format yaml`, re-imports and corrections."""
+"""A plan written back as a catalog (the office's edits included): for `export --format yaml`,
+re-imports that merge with what the office changed, and plan corrections.
+
+Apart from the read side's plan look-ups (`read.plans`) because it needs the pydantic catalog
+models, which the listings and look-ups (and so `zonecheck plans` at start-up) do without.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from sqlalchemy.orm import Session
 from checklists.catalog import (
     Catalog,
     Deadline,
-    EvidenceKind,
     PlanInfo,
     UnitRef,
 )
@@ -27,8 +30,11 @@ from checklists.catalog import (
 from checklists.catalog import (
     Section as CatalogSection,
 )
+from checklists.kinds import EvidenceKind
 from workflow.models import Measure, Plan
 from workflow.read.plans import load_measures
+
+__all__ = ["catalog_from_plan", "measure_to_catalog"]
 
 
 def measure_to_catalog(m: Measure) -> CatalogMeasure:
