@@ -6,14 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from checklists import amounts
-from workflow.models import Measure, Plan, Unit
+from workflow.models import Plan
 from workflow.read.evidence import EvidenceRow, evidence_row
 from workflow.read.indicators import indicator_met
-from workflow.read.measures import MeasureWork, ReviewLine, UnitLine, measure_work
-from workflow.services.acting import members_for
+from workflow.read.measures import MeasureWork, ReviewLine, UnitLine
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -131,12 +128,9 @@ def work_to_dict(work: MeasureWork) -> dict[str, Any]:
     }
 
 
-def measure_to_dict(measure: Measure, members: dict[int, list[Unit]] | None = None) -> dict[str, Any]:
-    return work_to_dict(measure_work(measure, members))
-
-
-def plan_to_dict(session: Session, plan: Plan, measures: list[Measure]) -> dict[str, Any]:
-    members = members_for(session, measures)
+def plan_to_dict(plan: Plan, works: list[MeasureWork]) -> dict[str, Any]:
+    """The plan, its phases, `works` (its measures, as `read.measures.current_works` reads
+    them) and its current indicators with every reported value."""
     return {
         "plan": {
             "id": plan.id,
@@ -159,7 +153,7 @@ def plan_to_dict(session: Session, plan: Plan, measures: list[Measure]) -> dict[
             }
             for p in plan.phases
         ],
-        "measures": [measure_to_dict(m, members) for m in measures],
+        "measures": [work_to_dict(w) for w in works],
         "indicators": [
             {
                 "text": i.text,

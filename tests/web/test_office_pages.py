@@ -20,7 +20,7 @@ from tests.web.conftest import Login
 from tests.web.test_office_support import audit_since, drive_demo, last_seq
 from workflow.bootstrap import App
 from workflow.read import overdue, progress
-from workflow.services.plan_queries import find_plan
+from workflow.read.plans import find_plan
 from workflow.web.routes import ROUTERS
 from workflow.web.routes.office import require_office
 

@@ -376,9 +376,9 @@ def test_replace_and_remove_evidence(login: Login, zc: App, tmp_path: Path) -> N
 def test_what_the_page_offers_agrees_with_what_the_services_accept(zc: App, tmp_path: Path) -> None:
     """`can` comes from the services' own rules: every False is refused, every True goes through."""
     from workflow.errors import Refused
+    from workflow.read.worklist import measure_detail, unit_worklist
     from workflow.services.acting import actor_of, find_person
     from workflow.services.evidence import remove_evidence
-    from workflow.services.worklist import measure_detail, unit_worklist
 
     three = measure_id(zc, JIADING, "3")
     mid = measure_id(zc, JIADING, "3")

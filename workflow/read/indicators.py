@@ -14,9 +14,10 @@ from checklists import amounts
 from checklists.kinds import Comparator
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
-from workflow.models import Indicator, Plan
+from workflow.models import Evidence, Indicator, IndicatorReport, Plan
+from workflow.read.evidence import EvidenceRow, evidence_row
+from workflow.read.plans import plan_by_id
 from workflow.services.acting import plan_target, run_read
-from workflow.services.plan_queries import plan_by_id
 
 
 def indicator_met(indicator: Indicator, value: Decimal) -> bool:
@@ -52,6 +53,8 @@ class IndicatorLine:
     reported_text: str | None  # for people: exact, and short even for a value no JSON number holds
     as_of: dt.date | None
     met: bool | None  # None: nothing reported yet
+    due: dt.date | None  # the target's own deadline
+    evidence: tuple[EvidenceRow, ...]  # handed in with the latest value (the acceptance report lists it)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of `status --json` and the API."""
@@ -77,7 +80,11 @@ def indicator_lines(session: Session, plan: Plan) -> list[IndicatorLine]:
         select(Indicator)
         .where(Indicator.plan_id == plan.id, Indicator.retired_at.is_(None))
         .order_by(Indicator.position)
-        .options(selectinload(Indicator.reports))
+        .options(
+            selectinload(Indicator.reports)
+            .selectinload(IndicatorReport.evidence)
+            .options(selectinload(Evidence.person), selectinload(Evidence.unit))
+        )
     ):
         latest = ind.latest_report()
         lines.append(
@@ -93,6 +100,8 @@ def indicator_lines(session: Session, plan: Plan) -> list[IndicatorLine]:
                 reported_text=amounts.plain(latest.value) if latest else None,
                 as_of=latest.as_of if latest else None,
                 met=indicator_met(ind, latest.value) if latest else None,
+                due=ind.due_on,
+                evidence=tuple(evidence_row(e) for e in latest.evidence) if latest else (),
             )
         )
     return lines

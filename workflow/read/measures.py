@@ -1,9 +1,10 @@
 """One measure with its recorded work, typed: units and their parts, the checklist with its
 evidence, the self-check rounds and their reviews.
 
-The measure page, the review page, the API and the JSON export (`reports.export.measure_to_dict`,
-which keeps the documented field names) all read this one shape. Built from a `Measure`
-loaded with `plan_queries.MEASURE_LOADS` and `WORK_LOADS` while its transaction is open.
+The measure page, the review page, the API, the CLI's `measures`, the reports, the ledger and
+the JSON export (`reports.export.work_to_dict`, which keeps the documented field names) all
+read this one shape. Built from a `Measure` loaded with `read.plans.MEASURE_LOADS` and
+`WORK_LOADS` while its transaction is open.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from checklists.kinds import UnitRole
+from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor
 from workflow.domain.states import (
     RATING_LABELS,
     VERDICT_LABELS,
@@ -21,9 +26,10 @@ from workflow.domain.states import (
     display_label,
     display_state,
 )
-from workflow.models import Evidence, Measure, MeasurePart, Unit
+from workflow.models import Evidence, Measure, MeasurePart, Plan, Unit
 from workflow.read.evidence import EvidenceRow, evidence_row, utc
-from workflow.services.acting import measure_units
+from workflow.read.plans import PlanHead, find_unit, load_measures, plan_by_id, plan_head
+from workflow.services.acting import MeasureUnits, measure_units, members_for, plan_target, run_read
 
 DONE, PENDING = "done", "pending"
 
@@ -54,6 +60,16 @@ class UnitLine:
     @property
     def is_group(self) -> bool:
         return self.members is not None
+
+
+@dataclass(frozen=True)
+class ResponsibleUnit:
+    """A unit that answers for the measure, groups expanded to the members the office mapped
+    (each once), in the document's order: who has a part to mark and who leads."""
+
+    name: str
+    lead: bool
+    done: bool  # its part is marked done
 
 
 @dataclass(frozen=True)
@@ -110,11 +126,14 @@ class MeasureWork:
     title: str
     text: str
     units: tuple[UnitLine, ...]
+    responsible: tuple[ResponsibleUnit, ...]
+    unmapped_groups: tuple[str, ...]  # groups named whose members the office has not mapped
     deadline: DeadlineLine
     state: str  # the stored state
     rectification_due: dt.date | None
     retired: bool
     checklist: tuple[ChecklistLine, ...]
+    evidence: tuple[EvidenceRow, ...]  # all of it, in the order handed in (items' and any other)
     self_checks: tuple[SelfCheckLine, ...]
     source_lines: tuple[Any, ...]
 
@@ -143,8 +162,7 @@ def _part(found: MeasurePart | None) -> tuple[str, dt.datetime | None, str | Non
     return DONE, _when(found.done_at), found.done_by.name if found.done_by else None
 
 
-def _units(measure: Measure, members: dict[int, list[Unit]]) -> tuple[UnitLine, ...]:
-    units = measure_units(None, measure, members)
+def _units(measure: Measure, members: dict[int, list[Unit]], units: MeasureUnits) -> tuple[UnitLine, ...]:
     parts = {p.unit_id: p for p in measure.parts}
     direct = {link.unit_id for link in measure.unit_links}
     lines = []
@@ -173,6 +191,12 @@ def _units(measure: Measure, members: dict[int, list[Unit]]) -> tuple[UnitLine, 
             )
         )
     return tuple(lines)
+
+
+def _responsible(measure: Measure, units: MeasureUnits) -> tuple[ResponsibleUnit, ...]:
+    done = {p.unit_id for p in measure.parts if p.done_at is not None}
+    lead = units.responsibility.lead_unit_ids
+    return tuple(ResponsibleUnit(name, uid in lead, uid in done) for uid, name in units.unit_names.items())
 
 
 def _checklist(measure: Measure) -> tuple[ChecklistLine, ...]:
@@ -229,6 +253,7 @@ def _self_checks(measure: Measure) -> tuple[SelfCheckLine, ...]:
 def measure_work(measure: Measure, members: dict[int, list[Unit]] | None = None) -> MeasureWork:
     """`measure` and its work as one typed value; `members`: the unit groups' mapped members
     (`acting.members_for`), without which groups show no members."""
+    units = measure_units(None, measure, members or {})
     return MeasureWork(
         number=measure.number,
         ref=measure.ref,
@@ -236,7 +261,9 @@ def measure_work(measure: Measure, members: dict[int, list[Unit]] | None = None)
         section=measure.section.path_title() if measure.section else None,
         title=measure.title,
         text=measure.text,
-        units=_units(measure, members or {}),
+        units=_units(measure, members or {}, units),
+        responsible=_responsible(measure, units),
+        unmapped_groups=units.unmapped_groups,
         deadline=DeadlineLine(
             kind=measure.deadline_kind.value,
             text=measure.deadline_text,
@@ -248,6 +275,39 @@ def measure_work(measure: Measure, members: dict[int, list[Unit]] | None = None)
         rectification_due=measure.rectification_due,
         retired=measure.retired_at is not None,
         checklist=_checklist(measure),
+        evidence=tuple(evidence_row(e) for e in measure.evidence),
         self_checks=_self_checks(measure),
         source_lines=tuple(measure.source_lines),
     )
+
+
+def works_of(session: Session, measures: list[Measure]) -> list[MeasureWork]:
+    """`measures` (loaded with their work) as typed values, their groups' members read at once."""
+    members = members_for(session, measures)
+    return [measure_work(m, members) for m in measures]
+
+
+def current_works(session: Session, plan: Plan, *, unit_id: int | None = None) -> list[MeasureWork]:
+    """The plan's current measures with their work, in document order (optionally those naming
+    unit `unit_id`), in a fixed number of queries. The caller has checked that its viewer may
+    see `plan`."""
+    return works_of(session, load_measures(session, plan, unit_id=unit_id, with_work=True))
+
+
+@dataclass(frozen=True)
+class PlanWorks:
+    plan: PlanHead
+    measures: list[MeasureWork]
+
+
+def plan_works(uow: UnitOfWork, viewer: Actor | None, plan_id: int, *, unit: str | None = None) -> PlanWorks:
+    """Plan `plan_id`'s current measures with their work (those naming `unit`, a unit of the
+    plan's zone, when given), if `viewer` may see the plan (else NotFound, audited): what
+    `zonecheck measures` lists."""
+
+    def read(session: Session) -> PlanWorks:
+        plan = plan_by_id(session, viewer, plan_id)
+        unit_id = find_unit(session, unit, plan.zone_id).id if unit is not None else None
+        return PlanWorks(plan_head(plan), current_works(session, plan, unit_id=unit_id))
+
+    return run_read(uow, viewer, "measures", plan_target(plan_id), read)

@@ -16,9 +16,9 @@ from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.permissions import Actor
-from workflow.read.progress import NO_UNIT, PlanHead, PlanProgress, plan_progress
+from workflow.read.plans import PlanHead, plan_by_id
+from workflow.read.progress import NO_UNIT, PlanProgress, plan_progress
 from workflow.services.acting import plan_target, run_read
-from workflow.services.plan_queries import plan_by_id
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from workflow.domain.permissions import Actor, Responsibility, Work, refusal
 from workflow.domain.states import DisplayState, MeasureState, Verdict, display_label, display_state
 from workflow.models import Evidence, Measure, MeasureUnit, Plan, Review, SelfCheck
 from workflow.read.indicators import IndicatorLine, indicator_lines
+from workflow.read.plans import PlanHead, plan_by_id, plan_head
 from workflow.services.acting import measure_units, members_for, plan_target, run_read
-from workflow.services.measure_work import plan_period
-from workflow.services.plan_queries import plan_by_id
+from workflow.services.measure_work import measure_dates, plan_period
 
 NO_UNIT = "(未写明责任单位)"  # where a measure names no responsible unit
 NO_SECTION = "(未分节)"
@@ -53,23 +53,6 @@ class MeasureRow:
     @property
     def display_state(self) -> DisplayState:
         return display_state(self.state, self.rectification_due)
-
-
-@dataclass(frozen=True)
-class PlanHead:
-    """The plan a read is about: what pages and listings print above it."""
-
-    id: int
-    key: str
-    title: str
-    doc_number: str
-    issuer: str
-    issued_on: dt.date | None
-    source_file: str
-
-
-def plan_head(plan: Plan) -> PlanHead:
-    return PlanHead(plan.id, plan.key, plan.title, plan.doc_number, plan.issuer, plan.issued_on, plan.source_file)
 
 
 @dataclass(frozen=True)
@@ -135,15 +118,7 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
     for m in measures:
         units = measure_units(session, m, members)
         responsibilities[m.id] = units.responsibility
-        md = obligations.MeasureDates(
-            deadline_kind=m.deadline_kind,
-            due_on=m.due_on,
-            due_month=m.due_month,
-            due_day=m.due_day,
-            state=m.state.value,
-            rectification_due=m.rectification_due,
-            evidence_dates=tuple(dates.get(m.id, ())),
-        )
+        md = measure_dates(m, dates.get(m.id, ()))
         late = obligations.overdue(md, period, today)
         rows.append(
             MeasureRow(

@@ -24,9 +24,9 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.domain.scoring import Evaluation, Mark, consolidate, evaluate
 from workflow.models import ExpertScore, IndexSystemRow, Plan, SelfScore
+from workflow.read.plans import plan_by_id
 from workflow.services.acting import plan_target, run_read
 from workflow.services.index_store import current_row, system_of
-from workflow.services.plan_queries import plan_by_id
 
 __all__ = ["ScoreLine", "ScoreSummary", "SheetTotals", "plan_scores", "score_summary"]
 

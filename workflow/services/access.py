@@ -19,6 +19,7 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import NotFound, Refused
 from workflow.models import Evidence, Indicator, IndicatorReport, Measure, MeasureUnit
 from workflow.read.evidence import EvidenceRow, evidence_row
+from workflow.read.plans import find_plan, plan_by_id
 from workflow.services.acting import (
     evidence_target,
     find_measure,
@@ -28,7 +29,6 @@ from workflow.services.acting import (
     run_read,
     target_of,
 )
-from workflow.services.plan_queries import find_plan, plan_by_id
 from workflow.services.visibility import require_plan
 
 

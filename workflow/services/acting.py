@@ -16,8 +16,8 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Responsibility, Work, authorize
 from workflow.errors import Conflict, Hidden, InputError, NotFound, Refused
 from workflow.models import Evidence, Measure, MeasureUnit, Person, Plan, Unit, UnitGroupMember
+from workflow.read.plans import find_plan
 from workflow.services.audit_log import AuditChain
-from workflow.services.plan_queries import find_plan
 from workflow.services.visibility import require_plan, zones_of
 
 T = TypeVar("T")

@@ -33,11 +33,11 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.scoring import Mark, ScoreError, check_marks, mark_points
 from workflow.errors import Conflict, InputError, NotFound, Refused
 from workflow.models import Evidence, Indicator, IndicatorReport, Measure, Plan, SelfScore
+from workflow.read.plans import plan_by_id
 from workflow.services.acting import person_required, plan_target, run_audited, run_read
 from workflow.services.audit_log import AuditChain
 from workflow.services.index_store import current_row, rows_of, score_count, system_of
 from workflow.services.plan_catalog import catalog_from_plan
-from workflow.services.plan_queries import plan_by_id
 
 LOAD_ACTION = "index_load"
 SCORE_ACTION = "score_self"

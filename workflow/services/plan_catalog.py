@@ -1,8 +1,8 @@
 """A plan written back as a catalog (the office's edits included): for `export --format yaml`,
 re-imports that merge with what the office changed, and plan corrections.
 
-Apart from plan_queries because it needs the pydantic catalog models, which the listings and
-look-ups (and so `zonecheck plans` at start-up) do without.
+Apart from the read side's plan look-ups (`read.plans`) because it needs the pydantic catalog
+models, which the listings and look-ups (and so `zonecheck plans` at start-up) do without.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from checklists.catalog import (
 )
 from checklists.kinds import EvidenceKind
 from workflow.models import Measure, Plan
-from workflow.services.plan_queries import plan_measures
+from workflow.read.plans import load_measures
 
 __all__ = ["catalog_from_plan", "measure_to_catalog"]
 
@@ -90,7 +90,7 @@ def catalog_from_plan(session: Session, plan: Plan) -> Catalog:
             )
             for s in plan.sections
         ],
-        measures=[measure_to_catalog(m) for m in plan_measures(session, plan)],
+        measures=[measure_to_catalog(m) for m in load_measures(session, plan)],
         phases=[
             CatalogPhase(
                 name=p.name,

@@ -13,8 +13,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from checklists import amounts
 from reports.export import work_to_dict
+from workflow.read import worklist
 from workflow.read.evidence import EvidenceRow
-from workflow.services import worklist
 
 # Largest id a path may carry: PostgreSQL's `integer`. Beyond it the driver would fail.
 MAX_ID = 2**31 - 1

@@ -20,7 +20,8 @@ from workflow.domain.permissions import Work, refusal
 from workflow.domain.states import DISPLAY_LABELS, DisplayState, MeasureState
 from workflow.errors import Refused
 from workflow.read import overdue, progress
-from workflow.services import access, accounts, plan_queries
+from workflow.read import plans as plan_reads
+from workflow.services import access, accounts
 from workflow.web.security import AppDep, Viewer, ViewerDep
 from workflow.web.templating import render
 
@@ -109,7 +110,7 @@ def bar_context() -> dict[str, Any]:
 @router.get("/office")
 def office_home(request: Request, zc: AppDep, viewer: OfficeDep) -> Response:
     with zc.uow() as uow:
-        plans = plan_queries.plan_summaries(uow.session, viewer.actor)
+        plans = plan_reads.plan_summaries(uow.session, viewer.actor)
     return render(request, "office_home.html", viewer, plans=plans, **bar_context())
 
 

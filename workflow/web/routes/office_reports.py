@@ -120,7 +120,8 @@ def download_bundle(
     try:
         path = folder / default_bundle_name(key, office_today())
         build_bundle(
-            zc.uow(), zc.store, _renderer(zc), key, path, include_superseded=bool(include_old)
+            zc.uow(), zc.store, _renderer(zc), key, path, viewer=viewer.actor,
+            include_superseded=bool(include_old),
         )
     except ZonecheckError as exc:
         shutil.rmtree(folder, ignore_errors=True)

@@ -29,8 +29,9 @@ from workflow.domain.states import (
     parse_rating,
 )
 from workflow.errors import Conflict, InputError, NotFound, Refused, ZonecheckError
+from workflow.read import worklist
 from workflow.read.history import measure_history
-from workflow.services import access, measure_work, worklist
+from workflow.services import access, measure_work
 from workflow.services.evidence import (
     NewEvidence,
     Upload,

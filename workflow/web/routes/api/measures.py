@@ -12,8 +12,8 @@ from typing import Any
 
 from workflow.clock import office_today
 from workflow.domain.states import Rating, display_label, parse_rating
-from workflow.read import history
-from workflow.services import measure_work, worklist
+from workflow.read import history, worklist
+from workflow.services import measure_work
 from workflow.services.measure_work import Outcome
 from workflow.web.api_models import (
     AcceptRequest,

@@ -7,8 +7,8 @@ import dataclasses
 from typing import Any
 
 from workflow.clock import office_today
-from workflow.read import overdue, progress
-from workflow.services import plan_queries, review_queue, worklist
+from workflow.read import overdue, progress, review_queue, worklist
+from workflow.read.plans import plan_summaries
 from workflow.web.api_models import (
     MeasureRowOut,
     OverdueList,
@@ -27,7 +27,7 @@ router = signed_in()
 @router.get("/plans", summary="方案列表", response_model=list[PlanSummaryOut])
 def plans(viewer: ViewerDep, zc: AppDep) -> Any:
     with zc.uow() as uow:
-        return [dataclasses.asdict(s) for s in plan_queries.plan_summaries(uow.session, viewer.actor)]
+        return [dataclasses.asdict(s) for s in plan_summaries(uow.session, viewer.actor)]
 
 
 @router.get(

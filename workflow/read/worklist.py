@@ -32,6 +32,7 @@ from workflow.models import (
     UnitGroupMember,
 )
 from workflow.read.measures import MeasureWork, measure_work
+from workflow.read.plans import measure_with_work
 from workflow.read.progress import plan_progress
 from workflow.services import evidence as evidence_service
 from workflow.services.acting import (
@@ -48,7 +49,6 @@ from workflow.services.measure_work import (
     plan_period,
     submission_request,
 )
-from workflow.services.plan_queries import measure_with_work
 
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
 # Evidence a browser can show inline (the others are downloaded).
@@ -111,19 +111,19 @@ def _plans_of_unit(session: Session, unit_id: int, zone_id: int) -> list[Plan]:
     )
 
 
-def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkItem]:
-    """Every current measure the actor's unit is responsible for, most urgent first.
+def unit_worklist(uow: UnitOfWork, viewer: Actor, today: dt.date) -> list[WorkItem]:
+    """Every current measure the viewer's unit is responsible for, most urgent first.
 
     Overdue measures come first (longest overdue first), then those due soon (earliest
     first), then the rest in plan and document order. Office people (even a reviewer working
     in a unit) do no unit work: empty.
     """
-    if actor.is_office or actor.unit_id is None or actor.unit_name is None:
+    if viewer.is_office or viewer.unit_id is None or viewer.unit_name is None:
         return []
     items: list[WorkItem] = []
     with uow:
         session = uow.session
-        for plan_index, plan in enumerate(_plans_of_unit(session, actor.unit_id, actor.zone_id)):
+        for plan_index, plan in enumerate(_plans_of_unit(session, viewer.unit_id, viewer.zone_id)):
             progress = plan_progress(session, plan, today)
             order = {row.id: position for position, row in enumerate(progress.rows)}
             counts: dict[int | None, int] = {
@@ -139,7 +139,7 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
                     .group_by(Evidence.measure_id)
                 )
             }
-            for row in progress.rows_for(actor):
+            for row in progress.rows_for(viewer):
                 items.append(
                     WorkItem(
                         measure_id=row.id,
@@ -150,7 +150,7 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
                         section=row.section,
                         state=row.state,
                         state_label=row.state_label,
-                        role="lead" if actor.unit_name in row.lead else "co",
+                        role="lead" if viewer.unit_name in row.lead else "co",
                         units=row.units,
                         deadline=row.deadline,
                         overdue=row.overdue,
@@ -275,7 +275,6 @@ class MeasureDetail(MeasureWork):
     version: int
     plan: PlanBrief
     unit_names: tuple[UnitName, ...]
-    unmapped_groups: tuple[str, ...]
     progress: Lateness
     last_return: LastReturn | None
     self_check_facts: SelfCheckFacts | None
@@ -283,13 +282,13 @@ class MeasureDetail(MeasureWork):
     why_not: dict[str, str | None]  # unit_work, submit: the refusal's reason, if any
 
 
-def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.date) -> MeasureDetail:
-    """One measure and its work, plus its lateness and what `actor` may do now.
+def measure_detail(uow: UnitOfWork, viewer: Actor, measure_id: int, today: dt.date) -> MeasureDetail:
+    """One measure and its work, plus its lateness and what `viewer` may do now.
 
-    Refused (audited) when the actor may not see it, NotFound when there is no such measure.
+    Refused (audited) when the viewer may not see it, NotFound when there is no such measure.
     """
     return run_read(
-        uow, actor, "view", measure_target(measure_id), partial(_detail, actor, measure_id, today)
+        uow, viewer, "view", measure_target(measure_id), partial(_detail, viewer, measure_id, today)
     )
 
 
@@ -342,7 +341,6 @@ def _detail(actor: Actor, measure_id: int, today: dt.date, session: Session) -> 
         )
     returns = [r for sc in measure.self_checks for r in sc.reviews if r.verdict is Verdict.RETURN]
     last = returns[-1] if returns else None
-    lead_ids = responsibility.lead_unit_ids
     return MeasureDetail(
         **{f.name: getattr(work, f.name) for f in fields(MeasureWork)},
         id=measure.id,
@@ -350,8 +348,7 @@ def _detail(actor: Actor, measure_id: int, today: dt.date, session: Session) -> 
         label=measure.label,
         version=measure.version_id,
         plan=PlanBrief(measure.plan.id, measure.plan.key, measure.plan.title),
-        unit_names=tuple(UnitName(name, uid in lead_ids) for uid, name in units.unit_names.items()),
-        unmapped_groups=tuple(units.unmapped_groups),
+        unit_names=tuple(UnitName(u.name, u.lead) for u in work.responsible),
         progress=Lateness(tuple(late), soon),
         last_return=None
         if last is None

@@ -1,7 +1,15 @@
-"""Read-side services: find plans and measures, summarise them, turn them back into catalogs."""
+"""Plans: finding one by what a person types or by its number, the plans a viewer may list
+with their counts, and a plan's measures loaded for the other reads.
+
+`find_plan` and `plan_by_id` ask the one visibility rule (`services.visibility`); another
+zone's plan is answered like a missing one. `load_measures` is the one query every plan-wide
+read of measures goes through (current ones, or with the retired ones for the evidence
+bundle), with their work when asked.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
@@ -20,6 +28,7 @@ from workflow.models import (
     MeasureUnit,
     Plan,
     Review,
+    Section,
     SelfCheck,
     Unit,
     UnitAlias,
@@ -105,8 +114,27 @@ def find_unit(session: Session, name: str, zone_id: int | None) -> Unit:
     return units[0]
 
 
-@dataclass
+@dataclass(frozen=True)
+class PlanHead:
+    """The plan a read is about: what pages and listings print above it."""
+
+    id: int
+    key: str
+    title: str
+    doc_number: str
+    issuer: str
+    issued_on: dt.date | None
+    source_file: str
+
+
+def plan_head(plan: Plan) -> PlanHead:
+    return PlanHead(plan.id, plan.key, plan.title, plan.doc_number, plan.issuer, plan.issued_on, plan.source_file)
+
+
+@dataclass(frozen=True)
 class PlanSummary:
+    """A plan as `zonecheck plans`, the office's home page and `GET /api/v1/plans` list it."""
+
     id: int
     key: str
     zone: str
@@ -183,11 +211,12 @@ def _phase_span(start: object, end: object) -> str:
     return f"{start or '?'} ~ {end or '?'}"
 
 
-# A measure's units and checklist, and with them its recorded work: what `measure_to_dict` reads.
+# A measure's units, checklist and section (with its parents, for path titles), and with them
+# its recorded work: what `read.measures.measure_work` reads.
 MEASURE_LOADS = (
     selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
     selectinload(Measure.checklist),
-    selectinload(Measure.section),
+    selectinload(Measure.section).selectinload(Section.parent),
 )
 WORK_LOADS = (
     selectinload(Measure.parts).options(
@@ -203,7 +232,7 @@ WORK_LOADS = (
 
 
 def measure_with_work(session: Session, measure_id: int) -> Measure | None:
-    """One measure with its plan and everything `measure_to_dict` reads, in fixed queries."""
+    """One measure with its plan and everything `measure_work` reads, in fixed queries."""
     return session.scalar(
         select(Measure)
         .where(Measure.id == measure_id)
@@ -211,23 +240,26 @@ def measure_with_work(session: Session, measure_id: int) -> Measure | None:
     )
 
 
-def plan_measures(
-    session: Session, plan: Plan, unit: str | None = None, *, with_work: bool = False
+def load_measures(
+    session: Session,
+    plan: Plan,
+    *,
+    unit_id: int | None = None,
+    with_work: bool = False,
+    include_retired: bool = False,
 ) -> list[Measure]:
-    """The plan's current measures in document order, optionally those of one unit.
+    """The plan's current measures in document order (the caller has checked that its viewer
+    may see `plan`), optionally those naming unit `unit_id`.
 
-    `with_work` also loads parts, evidence, self-checks and reviews (for exports and reports)
-    in a fixed number of queries.
+    `with_work` also loads parts, evidence, self-checks and reviews (for exports, reports and
+    the ledger) in a fixed number of queries; `include_retired` also takes the measures a
+    revision withdrew from the plan (the work recorded on them is still evidence).
     """
-    query = (
-        select(Measure)
-        .where(Measure.plan_id == plan.id, Measure.retired_at.is_(None))
-        .order_by(Measure.position)
-        .options(*MEASURE_LOADS)
-    )
+    query = select(Measure).where(Measure.plan_id == plan.id).order_by(Measure.position).options(*MEASURE_LOADS)
+    if not include_retired:
+        query = query.where(Measure.retired_at.is_(None))
     if with_work:
         query = query.options(*WORK_LOADS)
-    if unit is not None:
-        found = find_unit(session, unit, plan.zone_id)
-        query = query.where(Measure.unit_links.any(MeasureUnit.unit_id == found.id))
+    if unit_id is not None:
+        query = query.where(Measure.unit_links.any(MeasureUnit.unit_id == unit_id))
     return list(session.scalars(query))
