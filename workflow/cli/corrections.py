@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 @cli.group("plan")
 def plan_group() -> None:
-    """方案校正:修改措施的责任单位与牵头单位、时限、类别和自查清单,合并或拆分措施(重新导入同一方案时保留)。"""
+    """方案校正:修改措施的责任单位与牵头单位、时限、类别和自查清单,合并或拆分措施(重新导入同一方案时保留)。
+
+    示例: zonecheck --as 王主任 plan correct 003/5 --lead 区市场监管局 --co 区经委
+    """
 
 
 def _apply(ctx: click.Context, plan_ident: str, edits: list[Edit]) -> None:

@@ -16,7 +16,10 @@ from workflow.errors import InputError
 
 @click.group("index")
 def index_group() -> None:
-    """评价指标体系:载入(YAML 或 XLSX)、生成示例、查看各指标的自评分与专家评分。"""
+    """评价指标体系:载入(YAML 或 XLSX)、生成示例、查看各指标的自评分与专家评分。
+
+    示例: zonecheck --as 王主任 index load 003 指标体系.yaml
+    """
 
 
 @index_group.command("load")
@@ -109,7 +112,10 @@ def show_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
 
 @click.group("score")
 def score_group() -> None:
-    """评分:办公室按评价指标体系自评打分(专家评分见后续版本)。"""
+    """评分:办公室按评价指标体系自评打分(专家评分见后续版本)。
+
+    示例: zonecheck --as 王主任 score self 003 1.1 --points 4 --statement 已建立工作机制
+    """
 
 
 @score_group.command("self")
