@@ -23,7 +23,6 @@ from reports import data
 from reports.docx import DocxRenderer
 from reports.output import check_output, write_atomically
 from reports.render import Renderer, RenderTimings
-from reports.summary_xlsx import summary_report, summary_workbook
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.errors import Hidden, InputError
@@ -130,6 +129,8 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
         own = assessment.scores.own
         return data.template_context(assessment), f"{len(assessment.scores.lines)} 项指标,自评总分 {own.total} 分,等次 {own.grade}"
     if kind == "summary":
+        from reports.summary_xlsx import summary_report  # openpyxl: only this report needs it
+
         summary = summary_report(session, plan, today=request.today, office=request.office)
         scores = summary.scores
         return {"summary": summary}, f"{len(scores.lines)} 项指标,{len(summary.measures)} 项措施,等次 {scores.grade}"
@@ -233,6 +234,8 @@ def issue_report(
             with timings.stage("docx"):
                 body = DocxRenderer(renderer.override_dir).render(request.kind, context)
         else:
+            from reports.summary_xlsx import summary_workbook
+
             with timings.stage("xlsx"):
                 body = summary_workbook(context["summary"])
         digest = hashlib.sha256(body).hexdigest()

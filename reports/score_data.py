@@ -197,9 +197,9 @@ def required_scores(session: Session, plan: Plan) -> ReportScores:
     scores = report_scores(session, plan)
     if scores is None:
         raise InputError(
-            f"方案 {plan.key} 尚未载入评价指标体系,无法生成自评报告或验收汇总表;"
-            f"请先用 zonecheck index load {plan.key} 指标体系.yaml 载入",
+            f"方案 {plan.key} 尚未载入评价指标体系,无法生成自评报告或验收汇总表",
             code="no_index",
+            params={"plan": plan.key},
         )
     return scores
 

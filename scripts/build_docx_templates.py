@@ -122,8 +122,9 @@ class Builder:
     def p(self, text: str, *, flush: bool = False, align: str = "", size: float | None = None) -> None:
         para = self.doc.add_paragraph()
         run = para.add_run(text)
-        if size:
+        if size:  # a measure's facts: smaller, and as close as the PDF sets them
             run.font.size = Pt(size)
+            para.paragraph_format.line_spacing = Pt(size * 1.6)
         if flush or align:
             para.paragraph_format.first_line_indent = Pt(0)
         if align == "center":
@@ -139,30 +140,34 @@ class Builder:
     def page_break(self) -> None:
         self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
-    def table(self, headers: Sequence[str], cells: Sequence[str], loop: str = "", widths: Sequence[float] = ()) -> None:
-        """A ruled table: a header row, then one row of `cells` repeated by `loop` (`for m in
-        measures`) or, without a loop, `cells` as rows of len(headers)."""
+    def table(
+        self, headers: Sequence[str], cells: Sequence[str], loop: str = "", widths: Sequence[float] = (), *, head: bool = True
+    ) -> None:
+        """A ruled table: a header row (unless not `head`), then one row of `cells` repeated by
+        `loop` (`for m in measures`) or, without a loop, `cells` as rows of len(headers)."""
         columns = len(headers)
         rows = [list(cells[i : i + columns]) for i in range(0, len(cells), columns)]
         if loop:
             rows = [[f"{{%tr {loop} %}}"] + [""] * (columns - 1), rows[0], ["{%tr endfor %}"] + [""] * (columns - 1)]
-        table = self.doc.add_table(rows=1 + len(rows), cols=columns)
+        table = self.doc.add_table(rows=int(head) + len(rows), cols=columns)
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for row_cells, texts in zip(table.rows, [list(headers), *rows], strict=True):
+        for row_cells, texts in zip(table.rows, [list(headers), *rows] if head else rows, strict=True):
             for cell, text in zip(row_cells.cells, texts, strict=True):
                 para = cell.paragraphs[0]
                 para.style = self.doc.styles["表格文字"]
                 run = para.add_run(text)
-                if row_cells is table.rows[0]:
+                if head and row_cells is table.rows[0]:
                     run.font.bold = True
                     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        # The header row repeats on every page.
-        trpr = table.rows[0]._tr.get_or_add_trPr()
-        header = OxmlElement("w:tblHeader")
-        trpr.append(header)
+        if head:  # the header row repeats on every page
+            table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         if widths:
+            # Word reads the cells' widths, LibreOffice the grid's: both are set.
+            table.autofit = False
             total = sum(widths)
+            for column, share in zip(table.columns, widths, strict=True):
+                column.width = Mm(156 * share / total)
             for row in table.rows:
                 for cell, share in zip(row.cells, widths, strict=True):
                     cell.width = Mm(156 * share / total)
@@ -183,7 +188,7 @@ def cover(b: Builder, kind: str, facts: Sequence[tuple[str, str]]) -> None:
     b.title(kind)
     for _ in range(2):
         b.p("", flush=True)
-    b.table(["项目", "内容"], [text for pair in facts for text in pair], widths=(1, 3))
+    b.table(["项目", "内容"], [text for pair in facts for text in pair], widths=(1, 3), head=False)
     b.page_break()
 
 
@@ -416,7 +421,8 @@ def acceptance() -> Builder:
     b.h1(NUMBERED % "signoff" + "审核意见")
     b.p("{{ opinion if opinion else '(由审核机关填写)' }}")
     b.p("", flush=True)
-    b.table(["审核人(签字):", "负责人(签字):"], ["日期:    年  月  日", "日期:    年  月  日"])
+    signatures = ["审核人(签字):", "负责人(签字):", "日期:    年  月  日", "日期:    年  月  日"]
+    b.table(signatures[:2], signatures, widths=(1, 1), head=False)
     b.p("(盖章)", align="right")
     closing(b, "{{ plan.office }}", "{{ plan.report_date | chinese_date }}")
     return b
