@@ -201,7 +201,11 @@ def tally_table(b: Builder, first: str, rows: str, *, with_rate: bool = True) ->
     b.table(headers, cells, f"for row in {rows}", widths=(4, 1, 1, 1, 1, 1, 1, 1.3)[: len(headers)])
 
 
-def score_tables(b: Builder, *, detail: bool) -> None:
+INDICATOR_NAME = "{{ s.name }}{{ '(加分项)' if s.bonus }}{{ '(一票否决)' if s.veto }}{{ ' 达标类' if s.kind == '达标' }}"
+
+
+def score_tables(b: Builder) -> None:
+    """The 验收报告's totals and score table, self and panel side by side."""
     b.table(
         ["项目", "自评", "专家合议"],
         ["{{ level }}指标合计", "{{ value }}", "{{ scores.panel.by_level[loop.index0][1] if scores.panel else '—' }}"],
@@ -220,23 +224,13 @@ def score_tables(b: Builder, *, detail: bool) -> None:
         ],
         widths=(3, 1.5, 1.5),
     )
-    name = "{{ s.name }}{{ '(加分项)' if s.bonus }}{{ '(一票否决)' if s.veto }}{{ ' 达标类' if s.kind == '达标' }}"
-    if detail:
-        b.table(
-            ["编号", "指标", "级别", "分值", "自评分", "自评达标", "自评说明 · 佐证材料"],
-            ["{{ s.code }}", name, "{{ s.level_name }}", "{{ s.points }}", "{{ s.self_score }}", "{{ s.self_met }}",
-             "{{ s.statement }}{{ ('\\n佐证:' ~ (s.evidence | join('、'))) if s.evidence }}"],
-            "for s in scores.lines",
-            widths=(1, 3, 1, 1, 1, 1, 4),
-        )
-    else:
-        b.table(
-            ["编号", "指标", "级别", "分值", "自评分", "自评达标", "专家合议分", "专家达标"],
-            ["{{ s.code }}", name, "{{ s.level_name }}", "{{ s.points }}", "{{ s.self_score }}", "{{ s.self_met }}",
-             "{{ s.panel_score }}", "{{ s.panel_met }}"],
-            "for s in scores.lines",
-            widths=(1, 4, 1, 1, 1, 1, 1.2, 1.2),
-        )
+    b.table(
+        ["编号", "指标", "级别", "分值", "自评分", "自评达标", "专家合议分", "专家达标"],
+        ["{{ s.code }}", INDICATOR_NAME, "{{ s.level_name }}", "{{ s.points }}", "{{ s.self_score }}", "{{ s.self_met }}",
+         "{{ s.panel_score }}", "{{ s.panel_met }}"],
+        "for s in scores.lines",
+        widths=(1, 4, 1, 1.1, 1.1, 1, 1.2, 1.2),
+    )
 
 
 MEASURE_KIND = "{{ '保障措施' if m.kind == 'safeguard' else ('标志性成果' if m.kind == 'outcome' else '措施') }}"
@@ -375,7 +369,7 @@ def acceptance() -> Builder:
         "自评总分 {{ scores.own.total }} 分{{ (',专家合议总分 ' ~ scores.panel.total ~ ' 分(' ~ scores.consolidation ~ ')') if scores.panel }},"
         "等次:{{ scores.grade }}。"
     )
-    score_tables(b, detail=False)
+    score_tables(b)
     b.tag("{%p endif %}")
     b.h1(NUMBERED % "measures" + "逐项验收情况")
     measures(b, self_check_only=False)
@@ -504,13 +498,12 @@ def selfassessment() -> Builder:
         widths=(3, 2),
     )
     b.h1("二、逐项自评情况")
-    name = "{{ s.name }}{{ '(加分项)' if s.bonus }}{{ '(一票否决)' if s.veto }}{{ ' 达标类' if s.kind == '达标' }}"
     b.table(
         ["编号", "指标", "级别", "分值", "自评分", "自评达标", "自评说明 · 佐证材料"],
-        ["{{ s.code }}", name, "{{ s.level_name }}", "{{ s.points }}", "{{ s.self_score }}", "{{ s.self_met }}",
+        ["{{ s.code }}", INDICATOR_NAME, "{{ s.level_name }}", "{{ s.points }}", "{{ s.self_score }}", "{{ s.self_met }}",
          "{{ s.statement }}{{ ('\\n佐证:' ~ (s.evidence | join('、'))) if s.evidence }}"],
         "for s in scores.lines",
-        widths=(0.8, 2.6, 0.8, 0.8, 0.9, 0.9, 3.6),
+        widths=(0.9, 2.5, 0.9, 1.1, 1.1, 1, 3),
     )
     b.h1("三、任务措施推进情况")
     b.p(
