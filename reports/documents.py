@@ -103,7 +103,7 @@ def report_format(kind: str, fmt: str, *, html: bool = False) -> str:
         offered = "、".join(FORMAT_LABELS[f] + f"(.{f})" for f in formats)
         raise InputError(f"{KIND_TITLES[kind]}只能生成为 {offered},不能生成为 .{chosen}", code="report_format")
     if html and chosen != "pdf":
-        raise InputError(f"--html 用于检查 PDF 的版式,不能与 {FORMAT_LABELS[chosen]} 格式同用", code="report_format")
+        raise InputError(f"HTML 只用于检查 PDF 的版式,不能与 {FORMAT_LABELS[chosen]} 格式同时生成", code="report_format")
     return chosen
 
 

@@ -96,7 +96,7 @@ def test_the_suffix_of_the_output_chooses_word_and_a_contradiction_is_refused(pl
     ok("report", "selfcheck", "plan", "--format", "docx", "-o", str(tmp_path / "自查报告.docx"))
     assert "自查报告" in docx_words(tmp_path / "自查报告.docx")
     error_line(run("report", "acceptance", "plan", "--format", "docx", "-o", str(tmp_path / "x.pdf")), "--format docx", "x.pdf", code=2)
-    error_line(run("report", "acceptance", "plan", "--format", "docx", "--html", "-o", str(tmp_path / "x.html")), "--html")
+    error_line(run("report", "acceptance", "plan", "--format", "docx", "--html", "-o", str(tmp_path / "x.html")), "HTML", "Word")
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "x.html").exists()
 
 
@@ -132,5 +132,5 @@ def test_selfassessment_in_word_and_the_summary_workbook_after_self_scoring(plan
     book = tmp_path / "验收汇总表.xlsx"
     result = ok("report", "summary", "plan", "-o", str(book))
     assert "已生成验收汇总表(Excel)" in result.stdout
-    rows = list(openpyxl.load_workbook(book, read_only=True)["指标评分"].iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(book)["指标评分"].iter_rows(values_only=True))
     assert rows[0][0] == "编号" and any(r[0] == first["code"] for r in rows[1:])

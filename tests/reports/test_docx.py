@@ -192,7 +192,7 @@ def test_a_word_report_is_registered_with_its_format_in_the_name(demo: Demo, sco
 
 def test_the_summary_workbook_has_every_indicator_the_totals_and_every_measure(demo: Demo, scored: ReportScores, tmp_path: Path) -> None:
     out = issue(demo, "summary", tmp_path / "验收汇总表.xlsx")
-    book = load_workbook(out, read_only=True)
+    book = load_workbook(out)
     assert book.sheetnames == [SCORE_SHEET, MEASURE_SHEET, ABOUT_SHEET]
     rows = list(book[SCORE_SHEET].iter_rows(values_only=True))
     header = list(rows[0])
@@ -294,3 +294,35 @@ def test_the_shipped_word_templates_are_what_the_script_builds(tmp_path: Path) -
                 if part in names:
                     assert a.read(part) == b.read(part), f"{built.name}: {part} differs; run scripts/build_docx_templates.py"
     assert len(list(tmp_path.glob("*.docx"))) == 6
+
+
+def test_met_indicators_read_met_or_not_met_in_word_and_excel(demo: Demo, tmp_path: Path) -> None:
+    """Xuchang's example has 达标 indicators (its numeric targets): one judged not met reads
+    不达标 in the 自评报告 and the 验收汇总表, the others 达标."""
+    app = demo.app
+    admin = actor(app, "许文博")  # Xuchang's admin in the demo state
+    with app.uow() as uow:
+        plan_id = find_plan(uow.session, demo.keys["002"], None).id
+    yaml_text = example_index_yaml(app.uow(), admin, plan_id)
+    load_index(app.uow(), admin, plan_id, "示例指标体系.yaml", yaml_text.encode("utf-8"))
+    with app.uow() as uow:
+        row = uow.session.scalar(select(IndexSystemRow).where(IndexSystemRow.plan_id == plan_id))
+        assert row is not None
+        parents = {i.parent_code for i in row.indicators if i.parent_code}
+        leaves = [(i.code, i.name, IndicatorType(i.type), i.points) for i in row.indicators if i.code not in parents]
+    met = [(code, name) for code, name, kind, _ in leaves if kind is IndicatorType.MET]
+    assert len(met) >= 2
+    missed = met[0][0]
+    for code, _, kind, points in leaves:
+        mark: Decimal | bool = code != missed if kind is IndicatorType.MET else points
+        set_self_score(app.uow(), admin, plan_id, code, mark, STATEMENT)
+    request = ReportRequest(kind="summary", plan=demo.keys["002"], today=TODAY)
+    issue_report(app.uow(), demo.renderer, request, tmp_path / "汇总.xlsx")
+    rows = {r[0]: r for r in load_workbook(tmp_path / "汇总.xlsx")[SCORE_SHEET].iter_rows(values_only=True)}
+    assert rows[missed][3] == "达标" and rows[missed][6] == "不达标" and rows[missed][5] == 0
+    assert all(rows[code][6] == "达标" for code, _ in met[1:])
+    request = ReportRequest(kind="selfassessment", plan=demo.keys["002"], today=TODAY, format="docx")
+    issue_report(app.uow(), demo.renderer, request, tmp_path / "自评.docx")
+    [table] = [t for t in Document(str(tmp_path / "自评.docx")).tables if t.rows[0].cells[1].text == "指标"]
+    cells = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
+    assert cells[missed][5] == "不达标" and cells[met[1][0]][5] == "达标"
