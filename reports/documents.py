@@ -212,7 +212,7 @@ def issue_report(
             if on_stage:
                 on_stage("data")
             context, summary = _context(session, plan, request)
-            if on_estimate:
+            if on_estimate and fmt == "pdf":  # only a PDF is laid out page by page here
                 on_estimate(_expected_pages(session, plan, request.kind, context))
         template = f"{request.kind}.html"
         day = request.as_of if request.kind == "stage" and request.as_of else request.today

@@ -107,12 +107,11 @@ class ReportScores:
         return [line for line in self.lines if line.leaf]
 
 
-def _met(line: ScoreLine, mark: object, vetoed: tuple[str, ...], scored: bool) -> bool | None:
-    if line.type != "met" or not line.leaf or not scored:
+def _met(line: ScoreLine, mark: object) -> bool | None:
+    """Whether a 达标 leaf was judged met; None for 评分 indicators, parents and no mark."""
+    if line.type != "met" or not line.leaf or not isinstance(mark, bool):
         return None
-    if isinstance(mark, bool):
-        return mark
-    return line.code not in vetoed
+    return mark
 
 
 def _expert_mark(score: ExpertScore) -> str:
@@ -167,10 +166,10 @@ def report_scores(session: Session, plan: Plan, *, round: int = 1) -> ReportScor
                 points_value=line.points,
                 self_score=points_text(line.self_score) if scored else UNSCORED,
                 self_value=line.self_score if scored else None,
-                self_met=met_text(_met(line, line.self_mark, summary.own.vetoed, line.self_mark is not None)),
+                self_met=met_text(_met(line, line.self_mark)),
                 panel_score=points_text(line.panel_score),
                 panel_value=line.panel_score,
-                panel_met=met_text(_met(line, None, panel.vetoed, line.panel_score is not None)) if panel else "—",
+                panel_met=met_text(_met(line, line.panel_mark)),
                 expert_marks=experts.get(line.code, {}),
                 statement=line.statement,
                 evidence=[names[i] for i in line.evidence_ids if i in names],

@@ -316,11 +316,24 @@ def test_met_indicators_read_met_or_not_met_in_word_and_excel(demo: Demo, tmp_pa
     for code, _, kind, points in leaves:
         mark: Decimal | bool = code != missed if kind is IndicatorType.MET else points
         set_self_score(app.uow(), admin, plan_id, code, mark, STATEMENT)
+    # One expert (a one-expert panel is its own 组长) finds the second 达标 indicator not met.
+    doubted = met[1][0]
+    with app.uow() as uow:
+        expert = uow.session.scalar(select(Person).where(Person.name == "孙海涛"))  # Xuchang's reviewer
+        assert expert is not None
+        for ind in uow.session.scalar(select(IndexSystemRow).where(IndexSystemRow.plan_id == plan_id)).indicators:  # type: ignore[union-attr]
+            if ind.code not in parents:
+                is_met = ind.type == IndicatorType.MET.value
+                uow.session.add(
+                    ExpertScore(indicator_id=ind.id, round=1, expert_id=expert.id, met=(ind.code != doubted) if is_met else None, points=None if is_met else ind.points)
+                )
+        uow.commit()
     request = ReportRequest(kind="summary", plan=demo.keys["002"], today=TODAY)
     issue_report(app.uow(), demo.renderer, request, tmp_path / "汇总.xlsx")
     rows = {r[0]: r for r in load_workbook(tmp_path / "汇总.xlsx")[SCORE_SHEET].iter_rows(values_only=True)}
     assert rows[missed][3] == "达标" and rows[missed][6] == "不达标" and rows[missed][5] == 0
     assert all(rows[code][6] == "达标" for code, _ in met[1:])
+    assert rows[doubted][7] == "不达标" and rows[doubted][9] == "不达标" and rows[missed][9] == "达标"
     request = ReportRequest(kind="selfassessment", plan=demo.keys["002"], today=TODAY, format="docx")
     issue_report(app.uow(), demo.renderer, request, tmp_path / "自评.docx")
     [table] = [t for t in Document(str(tmp_path / "自评.docx")).tables if t.rows[0].cells[1].text == "指标"]
