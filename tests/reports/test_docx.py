@@ -15,6 +15,7 @@ import io
 import shutil
 import subprocess
 import zipfile
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
@@ -60,6 +61,10 @@ def docx_text(path: Path) -> str:
     return "".join(t.text or "" for t in body.iter(qn("w:t")))
 
 
+def share(points: Decimal, part: str) -> Decimal:
+    return (points * Decimal(part)).quantize(Decimal("0.01"), ROUND_DOWN)
+
+
 def issue(demo: Demo, kind: str, out: Path, **kwargs: object) -> Path:
     request = ReportRequest(kind=kind, plan=demo.keys["003"], today=kwargs.pop("today", TODAY), **kwargs)  # type: ignore[arg-type]
     issued = issue_report(demo.app.uow(), demo.renderer, request, out)
@@ -67,10 +72,41 @@ def issue(demo: Demo, kind: str, out: Path, **kwargs: object) -> Path:
     return out
 
 
+@dataclass(frozen=True)
+class Leaf:
+    id: int
+    code: str
+    kind: IndicatorType
+    points: Decimal
+
+
+def load_example(demo: Demo, admin_name: str, plan_id: int) -> list[Leaf]:
+    """The plan's example index system, loaded by its admin; returns its leaves."""
+    admin = actor(demo.app, admin_name)
+    yaml_text = example_index_yaml(demo.app.uow(), admin, plan_id)
+    load_index(demo.app.uow(), admin, plan_id, "示例指标体系.yaml", yaml_text.encode("utf-8"))
+    with demo.app.uow() as uow:
+        row = uow.session.scalar(select(IndexSystemRow).where(IndexSystemRow.plan_id == plan_id))
+        assert row is not None
+        parents = {i.parent_code for i in row.indicators if i.parent_code}
+        return [Leaf(i.id, i.code, IndicatorType(i.type), i.points) for i in row.indicators if i.code not in parents]
+
+
+def add_expert_marks(demo: Demo, expert_name: str, marks: dict[int, Decimal | bool]) -> None:
+    """One expert's marks by indicator id (experts have no service yet: issue 14, part 4)."""
+    with demo.app.uow() as uow:
+        expert = uow.session.scalar(select(Person).where(Person.name == expert_name))
+        assert expert is not None
+        for indicator_id, mark in marks.items():
+            met, points = (mark, None) if isinstance(mark, bool) else (None, mark)
+            uow.session.add(ExpertScore(indicator_id=indicator_id, round=1, expert_id=expert.id, met=met, points=points))
+        uow.commit()
+
+
 @pytest.fixture(scope="module")
 def scored(demo: Demo) -> ReportScores:
-    """Jiading with the example index, every leaf self-scored (one 达标 leaf not met), and one
-    expert's marks on every leaf."""
+    """Jiading with the example index, every leaf self-scored (the first 达标 leaf, if any, not
+    met; the first leaf citing a piece of evidence), and one expert's marks on every leaf."""
     app = demo.app
     admin = actor(app, ADMIN)
     with app.uow() as uow:
@@ -81,27 +117,12 @@ def scored(demo: Demo) -> ReportScores:
             .join(Measure, Evidence.measure_id == Measure.id)
             .where(Measure.plan_id == plan_id, Evidence.removed_at.is_(None), Evidence.superseded_by_id.is_(None))
         ).first()
-    yaml_text = example_index_yaml(app.uow(), admin, plan_id)
-    load_index(app.uow(), admin, plan_id, "示例指标体系.yaml", yaml_text.encode("utf-8"))
-    with app.uow() as uow:
-        row = uow.session.scalar(select(IndexSystemRow).where(IndexSystemRow.plan_id == plan_id))
-        assert row is not None
-        parents = {i.parent_code for i in row.indicators if i.parent_code}
-        leaves = [(i.code, IndicatorType(i.type), i.points) for i in row.indicators if i.code not in parents]
-    first_met = next((code for code, kind, _ in leaves if kind is IndicatorType.MET), None)
-    for n, (code, kind, points) in enumerate(leaves):
-        mark: Decimal | bool = code != first_met if kind is IndicatorType.MET else (points * Decimal("0.9")).quantize(Decimal("0.01"), ROUND_DOWN)
-        set_self_score(app.uow(), admin, plan_id, code, mark, STATEMENT, [evidence] if n == 0 and evidence else [])
-    with app.uow() as uow:
-        expert = uow.session.scalar(select(Person).where(Person.name == EXPERT))
-        assert expert is not None
-        for ind in uow.session.scalar(select(IndexSystemRow).where(IndexSystemRow.plan_id == plan_id)).indicators:  # type: ignore[union-attr]
-            if ind.code in parents:
-                continue
-            met = True if ind.type == IndicatorType.MET.value else None
-            points = None if met is not None else (ind.points * Decimal("0.8")).quantize(Decimal("0.01"), ROUND_DOWN)
-            uow.session.add(ExpertScore(indicator_id=ind.id, round=1, expert_id=expert.id, points=points, met=met))
-        uow.commit()
+    leaves = load_example(demo, ADMIN, plan_id)
+    first_met = next((leaf.code for leaf in leaves if leaf.kind is IndicatorType.MET), None)
+    for n, leaf in enumerate(leaves):
+        mark: Decimal | bool = leaf.code != first_met if leaf.kind is IndicatorType.MET else share(leaf.points, "0.9")
+        set_self_score(app.uow(), admin, plan_id, leaf.code, mark, STATEMENT, [evidence] if n == 0 and evidence else [])
+    add_expert_marks(demo, EXPERT, {leaf.id: True if leaf.kind is IndicatorType.MET else share(leaf.points, "0.8") for leaf in leaves})
     with app.uow() as uow:
         scores = report_scores(uow.session, find_plan(uow.session, demo.keys["003"], None))
     assert scores is not None and scores.panel is not None and scores.own.unscored == 0
@@ -306,42 +327,28 @@ def test_met_indicators_read_met_or_not_met_in_word_and_excel(demo: Demo, tmp_pa
     """Xuchang's example has 达标 indicators (its numeric targets): one judged not met reads
     不达标 in the 自评报告 and the 验收汇总表, the others 达标."""
     app = demo.app
-    admin = actor(app, "许文博")  # Xuchang's admin in the demo state
+    admin = "许文博"  # Xuchang's admin in the demo state
     with app.uow() as uow:
         plan_id = find_plan(uow.session, demo.keys["002"], None).id
-    yaml_text = example_index_yaml(app.uow(), admin, plan_id)
-    load_index(app.uow(), admin, plan_id, "示例指标体系.yaml", yaml_text.encode("utf-8"))
-    with app.uow() as uow:
-        row = uow.session.scalar(select(IndexSystemRow).where(IndexSystemRow.plan_id == plan_id))
-        assert row is not None
-        parents = {i.parent_code for i in row.indicators if i.parent_code}
-        leaves = [(i.code, i.name, IndicatorType(i.type), i.points) for i in row.indicators if i.code not in parents]
-    met = [(code, name) for code, name, kind, _ in leaves if kind is IndicatorType.MET]
+    leaves = load_example(demo, admin, plan_id)
+    met = [leaf.code for leaf in leaves if leaf.kind is IndicatorType.MET]
     assert len(met) >= 2
-    missed = met[0][0]
-    for code, _, kind, points in leaves:
-        mark: Decimal | bool = code != missed if kind is IndicatorType.MET else points
-        set_self_score(app.uow(), admin, plan_id, code, mark, STATEMENT)
+    missed, doubted = met[0], met[1]
+    for leaf in leaves:
+        mark: Decimal | bool = leaf.code != missed if leaf.kind is IndicatorType.MET else leaf.points
+        set_self_score(app.uow(), actor(app, admin), plan_id, leaf.code, mark, STATEMENT)
     # One expert (a one-expert panel is its own 组长) finds the second 达标 indicator not met.
-    doubted = met[1][0]
-    with app.uow() as uow:
-        expert = uow.session.scalar(select(Person).where(Person.name == "孙海涛"))  # Xuchang's reviewer
-        assert expert is not None
-        for ind in uow.session.scalar(select(IndexSystemRow).where(IndexSystemRow.plan_id == plan_id)).indicators:  # type: ignore[union-attr]
-            if ind.code not in parents:
-                is_met = ind.type == IndicatorType.MET.value
-                uow.session.add(
-                    ExpertScore(indicator_id=ind.id, round=1, expert_id=expert.id, met=(ind.code != doubted) if is_met else None, points=None if is_met else ind.points)
-                )
-        uow.commit()
+    add_expert_marks(
+        demo, "孙海涛", {leaf.id: leaf.code != doubted if leaf.kind is IndicatorType.MET else leaf.points for leaf in leaves}
+    )
     request = ReportRequest(kind="summary", plan=demo.keys["002"], today=TODAY)
     issue_report(app.uow(), demo.renderer, request, tmp_path / "汇总.xlsx")
     rows = {r[0]: r for r in load_workbook(tmp_path / "汇总.xlsx")[SCORE_SHEET].iter_rows(values_only=True)}
     assert rows[missed][3] == "达标" and rows[missed][6] == "不达标" and rows[missed][5] == 0
-    assert all(rows[code][6] == "达标" for code, _ in met[1:])
+    assert all(rows[code][6] == "达标" for code in met[1:])
     assert rows[doubted][7] == "不达标" and rows[doubted][9] == "不达标" and rows[missed][9] == "达标"
     request = ReportRequest(kind="selfassessment", plan=demo.keys["002"], today=TODAY, format="docx")
     issue_report(app.uow(), demo.renderer, request, tmp_path / "自评.docx")
     [table] = [t for t in Document(str(tmp_path / "自评.docx")).tables if t.rows[0].cells[1].text == "指标"]
     cells = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
-    assert cells[missed][5] == "不达标" and cells[met[1][0]][5] == "达标"
+    assert cells[missed][5] == "不达标" and cells[doubted][5] == "达标"
