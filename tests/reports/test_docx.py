@@ -2,8 +2,8 @@
 person would: the PDF with pdftotext, the .docx with python-docx, the workbook with openpyxl.
 
 Jiading (003) in its demo state gets the example index system of its plan, a self-score on
-every leaf (one 达标 indicator not met) and one expert's marks, so the score tables have all
-three columns. The facts compared are those a reader checks: title, every measure's ref,
+every leaf and one expert's marks, so the score tables have all three columns (its example has
+no 达标 indicator: Xuchang's, which has, checks 达标/不达标). The facts compared are those a reader checks: title, every measure's ref,
 state and units, the indicators with their points and scores, totals and grade.
 """
 
