@@ -47,7 +47,7 @@ UNIT = click.option("--unit", default=None, metavar="单位", help="只含该单
 
 @cli.group("report")
 def report_group() -> None:
-    """生成报告与通知:PDF(按 GB/T 9704 公文格式排版)或 Word 文档(--format docx),验收汇总表为 Excel。
+    """生成报告与通知:PDF(按 GB/T 9704 公文格式排版)或 Word 文档,验收汇总表为 Excel。
 
     可在数据目录的 templates/ 中放入同名模板文件覆盖内置模板(封面、措辞、印章位置、文号等);
     Word 模板放在 templates/docx/ 中(如 templates/docx/acceptance.docx)。
