@@ -50,7 +50,7 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
-from tests.support import cpu_log
+from tests.support import cpu_log, databases
 from tests.support.cli_forkserver import CliForkServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -333,7 +333,10 @@ def pg_server() -> Iterator[PgServer]:
     """
     raw_url = os.environ.get(ENV_PG_URL)
     if raw_url:
-        yield _server_from_url(raw_url)
+        external = _server_from_url(raw_url)
+        yield external
+        with external.connect_admin() as conn:
+            databases.drop_pg_templates(conn, external.host, external.port)
         return
 
     bindir, how = find_pg_bindir()

@@ -18,7 +18,6 @@ from support.demo_state import build_demo_state
 
 from reports.render import Renderer
 from workflow.bootstrap import App
-from workflow.db import upgrade
 
 
 @dataclass
@@ -56,7 +55,6 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             with server.connect_admin() as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
-    upgrade(url)
     app = make_app(url, folder / "home")
     keys = build_demo_state(app, seeds_dir)
     try:
