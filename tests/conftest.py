@@ -290,7 +290,8 @@ class ThrowawayPostgres:
                 self.port = port
                 self._running = True
                 with contextlib.suppress(OSError, ValueError, IndexError):
-                    cpu_log.watch_pid(int((self.data / "postmaster.pid").read_text().split()[0]))
+                    postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+                    cpu_log.watch_pid(postmaster, detached=True)
                 return PgServer(host="127.0.0.1", port=port, user="postgres")
             last_error = f"{res.stdout}\n{res.stderr}\n--- server log ---\n{self._log_tail()}"
             if "already in use" not in last_error:

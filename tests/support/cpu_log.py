@@ -11,7 +11,8 @@ to be written atomically):
 * ``children``: CPU of the child processes reaped meanwhile (CLI subprocesses, live servers,
   Chromium, LibreOffice, pdftotext);
 * ``pg``: CPU of the throwaway PostgreSQL server of this worker (its postmaster and every backend
-  it reaped), which ``pg_ctl`` detaches, so it is not among the children; and of the session's
+  it reaped, and its live ones), which ``pg_ctl`` detaches, so it is not among the children (once
+  stopped, its last figure stands); and of the session's
   CLI fork server (tests/support/cli_forkserver.py) and the calls it forked, while it runs (once
   stopped and reaped, its total moves to ``children``, and the difference stays right).
 
@@ -35,13 +36,26 @@ import pytest
 
 ENV_CPU_LOG = "ZONECHECK_TEST_CPU_LOG"
 
-# The long-lived servers this process started (tests/conftest.py registers them).
-_watched_pids: list[int] = []
+# The long-lived servers this process started (tests/conftest.py registers them): pid → whether
+# it is detached (never reaped by us: its last figure stands once it is gone).
+_watched: dict[int, bool] = {}
+_last_seen: dict[int, float] = {}
 
 
-def watch_pid(pid: int) -> None:
-    """Count ``pid``'s CPU (and its reaped children's) in the ``pg`` column."""
-    _watched_pids.append(pid)
+def watch_pid(pid: int, detached: bool = False) -> None:
+    """Count ``pid``'s CPU (and its children's) in the ``pg`` column."""
+    _watched[pid] = detached
+
+
+def _watched_cpu() -> float:
+    total = 0.0
+    for pid, detached in _watched.items():
+        now = _proc_cpu(pid)
+        if now == 0.0 and detached:
+            now = _last_seen.get(pid, 0.0)  # stopped: its CPU went nowhere we can read
+        _last_seen[pid] = now
+        total += now
+    return total
 
 
 def _ticks(pid: int, reaped: bool) -> int:
@@ -68,7 +82,7 @@ def _proc_cpu(pid: int) -> float:
 def _sample() -> tuple[float, float, float, float]:
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    pg = sum(_proc_cpu(pid) for pid in _watched_pids)
+    pg = _watched_cpu()
     return (
         me.ru_utime + me.ru_stime,
         kids.ru_utime + kids.ru_stime,

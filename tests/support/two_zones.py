@@ -7,8 +7,10 @@ measure 13 is self-checked with a file, and a Xuchang target is reported with a 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,6 @@ from sqlalchemy import func, select
 
 from tests.integration.workflow_helpers import (
     actor,
-    make_app,
     measure_id,
     measure_of,
     pdf_bytes,
@@ -27,6 +28,7 @@ from tests.integration.workflow_helpers import (
     session_of,
     write_file,
 )
+from tests.support.databases import app_with_state
 from workflow.bootstrap import App
 from workflow.domain.states import Role
 from workflow.models import Evidence, IndicatorReport, Measure, Person, Plan, Unit
@@ -95,11 +97,32 @@ def build_world(app: App, seeds_dir: Path, uploads: Path) -> World:
     return World(app, plan_b, xuchang, mid, eid, ind_eid)
 
 
+def copied_world(
+    db_url: str,
+    home: Path,
+    seeds_dir: Path,
+    key: str = "two-zones",
+    then: Callable[[App], None] | None = None,
+) -> World:
+    """The world of `build_world` in ``db_url`` (and ``then`` done to it), built once per
+    worker and backend under ``key`` and copied (tests/support/databases.py)."""
+    build = functools.partial(_build_world_then, seeds_dir=seeds_dir, then=then)
+    app, built = app_with_state(db_url, home, key, build)
+    return dataclasses.replace(built, app=app)
+
+
+def _build_world_then(app: App, seeds_dir: Path, then: Callable[[App], None] | None) -> World:
+    built = build_world(app, seeds_dir, app.settings.home.parent / "up")
+    if then is not None:
+        then(app)
+    return built
+
+
 @pytest.fixture
 def world(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
-    app = make_app(db_url, tmp_path / "home")
-    yield build_world(app, seeds_dir, tmp_path / "up")
-    app.close()
+    built = copied_world(db_url, tmp_path / "home", seeds_dir)
+    yield built
+    built.app.close()
 
 
 def fingerprint(app: App) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from sqlalchemy import update
 from tests.integration.workflow_helpers import (
     actor,
     audit_entries,
-    make_app,
     measure_id,
     pdf_bytes,
     plan_id,
@@ -41,10 +40,11 @@ from tests.support.two_zones import (
     MISSING,
     WUHAN,
     World,
-    build_world,
+    copied_world,
     fingerprint,
 )
 from tests.web.conftest import PASSWORD, password_hash, sign_in
+from workflow.bootstrap import App
 from workflow.domain.states import Role
 from workflow.models import Person
 from workflow.services import measure_work, people
@@ -55,13 +55,15 @@ from workflow.web.app import create_app
 @pytest.fixture
 def world(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
     """The two zones, everybody signing in with PASSWORD."""
-    app = make_app(db_url, tmp_path / "home")
-    built = build_world(app, seeds_dir, tmp_path / "up")
+    built = copied_world(db_url, tmp_path / "home", seeds_dir, "two-zones-passwords", _everybody_gets_password)
+    yield built
+    built.app.close()
+
+
+def _everybody_gets_password(app: App) -> None:
     with app.uow() as uow:
         uow.session.execute(update(Person).values(password_hash=password_hash()))
         uow.commit()
-    yield built
-    app.close()
 
 Call = Callable[[TestClient, dict[str, int], str], Any]
 
