@@ -9,57 +9,39 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+# Re-exported: the catalog's own vocabulary, also for importers of this module.
+from checklists.kinds import (
+    REF_PREFIX as REF_PREFIX,
+)
+from checklists.kinds import (
+    Comparator as Comparator,
+)
+from checklists.kinds import (
+    DeadlineKind as DeadlineKind,
+)
+from checklists.kinds import (
+    EvidenceKind as EvidenceKind,
+)
+from checklists.kinds import (
+    MeasureKind as MeasureKind,
+)
+from checklists.kinds import (
+    UnitRole as UnitRole,
+)
 
 
 class Strict(BaseModel):
     """Base for catalog records: unknown fields are errors, so a typo in YAML is caught.
 
     The validators are built on first use (defer_build): every command imports these models
-    through the database models' enums, few of them validate a catalog.
+    (the enums they share with the database models live in checklists.kinds).
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
-
-
-class MeasureKind(StrEnum):
-    MEASURE = "measure"
-    SAFEGUARD = "safeguard"
-    OUTCOME = "outcome"
-
-
-# Prefix of the `ref` of non-numbered kinds: safeguard S1, outcome O3.
-REF_PREFIX = {MeasureKind.SAFEGUARD: "S", MeasureKind.OUTCOME: "O"}
-
-
-class UnitRole(StrEnum):
-    LEAD = "lead"
-    CO = "co"
-    GROUP = "group"
-
-
-class DeadlineKind(StrEnum):
-    FIXED = "fixed"
-    ONGOING = "ongoing"
-    ANNUAL = "annual"
-    FIXED_THEN_ONGOING = "fixed_then_ongoing"
-    NONE = "none"
-
-
-class Comparator(StrEnum):
-    EQ = "="
-    GE = ">="
-    LE = "<="
-    RANGE = "range"
-
-
-class EvidenceKind(StrEnum):
-    FILE = "file"
-    LINK = "link"
-    NOTE = "note"
 
 
 class Deadline(Strict):

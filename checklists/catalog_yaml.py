@@ -1,31 +1,28 @@
 """Catalog ⇄ YAML. Errors in an edited catalog name the file, the line and the field.
 
-A catalog file comes from an office's editor or an upload at /office/import, so reading one is
-bounded before any work grows with it: at most MAX_CATALOG_BYTES (checked before parsing), at
-most MAX_DEPTH levels of nesting, and no anchors, aliases or tags at all. Catalogs never need
-them (the dumper writes none), and an alias is how a 471-byte file of eight nested anchors
-expands to billions of nodes (56 s and 2.5 GB before this check); refusing them while the
-document is composed stops such a file at its first anchor, before anything is expanded.
+A catalog file comes from an office's editor or an upload at /office/import: it is read within
+the bounds of `checklists.bounded_yaml` (no anchors, aliases or tags, limited nesting), and at
+most MAX_CATALOG_BYTES, checked before parsing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.composer import Composer
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
-from ruamel.yaml.representer import RoundTripRepresenter
 
+from checklists.bounded_yaml import (
+    YamlFileError,
+    bounded_yaml,
+    line_of,
+    load_bounded,
+    read_bounded_text,
+)
 from checklists.catalog import Catalog
 
 HEADER = """\
@@ -37,83 +34,14 @@ HEADER = """\
 
 # The seed catalogs are 27-51 KB for 20-70 measures; 5 MB is a hundred times the largest.
 MAX_CATALOG_BYTES = 5 * 1024 * 1024
-# A catalog nests six levels (plan → measures → measure → checklist → item → kinds).
-MAX_DEPTH = 20
 
 
 class CatalogError(ValueError):
     """A catalog file that cannot be read; the message is for the user, in Chinese."""
 
 
-class _Refused(MarkedYAMLError):
-    """A construct catalogs never use, refused where it starts (the message is Chinese)."""
-
-
-class _BoundedComposer(Composer):
-    """Refuses anchors, aliases (and so `<<` merges), explicit tags and nesting deeper than
-    MAX_DEPTH while the node tree is built, before the constructor could expand anything.
-    Tags are refused too: catalogs never need them, and `!!set` on a scalar, found by the
-    fuzz test, crashes ruamel.yaml's constructor with an AttributeError."""
-
-    def __init__(self, loader: Any = None) -> None:
-        super().__init__(loader=loader)
-        self._catalog_depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.parser.peek_event()
-        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise _Refused(
-                problem="方案目录中不能使用 YAML 锚点(&)或别名(*),请把内容直接写出",
-                problem_mark=event.start_mark,
-            )
-        if getattr(event, "tag", None) is not None:
-            raise _Refused(
-                problem=f"方案目录中不能使用 YAML 标签({event.tag}),请去掉标签,直接写出内容",
-                problem_mark=event.start_mark,
-            )
-        self._catalog_depth += 1
-        try:
-            if self._catalog_depth > MAX_DEPTH:
-                raise _Refused(
-                    problem=f"嵌套超过 {MAX_DEPTH} 层,不是方案目录",
-                    problem_mark=event.start_mark,
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._catalog_depth -= 1
-
-
-class _Constructor(RoundTripConstructor):
-    """Dates and decimals stay text until the schema reads them: `2025-13-45` becomes a field
-    error with a line number rather than a crash inside the YAML reader, and a target value
-    keeps every digit instead of passing through a float."""
-
-
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
-_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_str)
-
-
-class _Representer(RoundTripRepresenter):
-    def represent_decimal(self, value: Decimal) -> Any:
-        text = format(value.normalize(), "f")
-        tag = "tag:yaml.org,2002:int" if value == value.to_integral_value() else "tag:yaml.org,2002:float"
-        return self.represent_scalar(tag, text)
-
-
-_Representer.add_representer(Decimal, _Representer.represent_decimal)
-
-
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.Composer = _BoundedComposer
-    yaml.Constructor = _Constructor
-    yaml.Representer = _Representer
-    yaml.allow_unicode = True
-    yaml.width = 4096  # one measure text per line, so diffs of a revised plan stay readable
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    # No &anchors / *aliases for repeated dates: an office editing one field must not edit others.
-    yaml.representer.ignore_aliases = lambda *args: True
-    return yaml
+    return bounded_yaml("方案目录")
 
 
 def _plain(value: Any) -> Any:
@@ -159,14 +87,9 @@ def load_catalog(text: str, *, source: str) -> Catalog:
     if len(text) > MAX_CATALOG_BYTES or len(text.encode("utf-8")) > MAX_CATALOG_BYTES:
         raise CatalogError(_too_large(source))
     try:
-        data = _yaml().load(text)
-    except _Refused as exc:
-        line = f" 第 {exc.problem_mark.line + 1} 行" if exc.problem_mark is not None else ""
-        raise CatalogError(f"{source}{line}: {exc.problem}") from None
-    except MarkedYAMLError as exc:
-        raise CatalogError(_syntax_error(exc, source)) from None
-    except YAMLError as exc:
-        raise CatalogError(f"{source}: YAML 格式错误: {exc}") from None
+        data = load_bounded(text, source=source, document="方案目录")
+    except YamlFileError as exc:
+        raise CatalogError(str(exc)) from None
     if not isinstance(data, dict):
         raise CatalogError(f"{source}: 不是方案目录文件(顶层应为映射,含 plan 与 measures)")
     try:
@@ -180,32 +103,16 @@ def load_catalog(text: str, *, source: str) -> Catalog:
     return catalog
 
 
-def _syntax_error(exc: MarkedYAMLError, source: str) -> str:
-    """The line of the problem, and where the broken construct began when that is elsewhere
-    (an unclosed quote is found at the end of the file but opened far above)."""
-    problem, context = exc.problem_mark, exc.context_mark
-    where = f" 第 {problem.line + 1} 行" if problem is not None else ""
-    if context is not None and (problem is None or context.line != problem.line):
-        where += f"(始于第 {context.line + 1} 行)"
-    detail = "; ".join(x for x in (exc.context, exc.problem) if x)
-    return f"{source}{where}: YAML 格式错误: {detail}"
-
-
 def _too_large(source: str) -> str:
     return f"{source}: 文件超过 {MAX_CATALOG_BYTES // (1024 * 1024)} MB,不是方案目录(方案目录通常不足 100 KB)"
 
 
 def read_catalog(path: Path) -> Catalog:
     """Read a catalog file, refusing one over MAX_CATALOG_BYTES before reading it whole."""
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_CATALOG_BYTES + 1)
-    if len(data) > MAX_CATALOG_BYTES:
-        raise CatalogError(_too_large(str(path)))
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError(f"{path} 第 {line} 行: 不是 UTF-8 编码的文本") from None
+        text = read_bounded_text(path, max_bytes=MAX_CATALOG_BYTES, too_large=_too_large(str(path)))
+    except YamlFileError as exc:
+        raise CatalogError(str(exc)) from None
     return load_catalog(text, source=str(path))
 
 
@@ -217,21 +124,6 @@ def _to_builtin(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.date()
     return value
-
-
-def _line_of(data: Any, loc: tuple[int | str, ...]) -> int | None:
-    """1-based line of the deepest node of `loc` that exists in the loaded YAML."""
-    node, line = data, None
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line = node.lc.key(part)[0] + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            line = node.lc.item(part)[0] + 1
-            node = node[part]
-        else:
-            break
-    return line
 
 
 _MESSAGES = {
@@ -252,7 +144,7 @@ _MESSAGES = {
 
 
 def _located(source: str, data: Any, loc: tuple[int | str, ...], message: str) -> str:
-    line = _line_of(data, loc)
+    line = line_of(data, loc)
     where = f" 第 {line} 行" if line else ""
     field = ".".join(str(p) for p in loc) or "(顶层)"
     return f"{source}{where}: 字段 {field}: {message}"

@@ -23,9 +23,10 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.errors import Hidden, InputError
 from workflow.models import IssuedReport, Plan
+from workflow.read.overdue import OverdueUnit
+from workflow.read.plans import find_plan, find_unit
 from workflow.services.acting import record_refusal
 from workflow.services.audit_log import AuditChain
-from workflow.services.plan_queries import find_plan, find_unit
 
 KIND_TITLES = {
     "acceptance": "验收报告",
@@ -74,7 +75,7 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
     """The template's context and a one-line summary of what the report holds."""
     kind = request.kind
     if kind in ("acceptance", "selfcheck"):
-        ctx = data.plan_report(
+        report = data.plan_report(
             session,
             plan,
             today=request.today,
@@ -82,9 +83,8 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
             office=request.office,
             report_number=request.number,
         )
-        ctx["opinion"] = request.opinion
-        ctx["self_check_only"] = kind == "selfcheck"
-        return ctx, f"{len(ctx['measures'])} 项措施,佐证材料 {ctx['evidence_count']} 份"
+        ctx = data.template_context(report) | {"opinion": request.opinion, "self_check_only": kind == "selfcheck"}
+        return ctx, f"{len(report.measures)} 项措施,佐证材料 {report.evidence_count} 份"
     if kind == "stage":
         if request.as_of is None:
             raise InputError("阶段性报告需要指定截至日期", code="stage_without_as_of")
@@ -92,7 +92,7 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
             raise InputError(
                 f"起始日期 {request.since} 应早于截至日期 {request.as_of}", code="since_not_before_as_of"
             )
-        ctx = data.stage_report(
+        stage = data.stage_report(
             session,
             plan,
             as_of=request.as_of,
@@ -100,10 +100,13 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
             office=request.office,
             report_number=request.number,
         )
-        return ctx, f"本期变化 {len(ctx['moved'])} 项,逾期 {len(ctx['late'])} 项"
+        return data.template_context(stage), f"本期变化 {len(stage.moved)} 项,逾期 {len(stage.late)} 项"
     if kind in ("reminders", "rectification"):
-        build = data.reminder_notices if kind == "reminders" else data.rectification_notices
-        notices = build(session, plan, today=request.today, unit=request.unit)
+        notices: list[OverdueUnit] | list[data.RectificationNotice]
+        if kind == "reminders":
+            notices = data.reminder_notices(session, plan, today=request.today, unit=request.unit)
+        else:
+            notices = data.rectification_notices(session, plan, today=request.today, unit=request.unit)
         if not notices:
             what = "逾期或临期措施" if kind == "reminders" else "退回整改未完成的措施"
             whom = f"{request.unit}" if request.unit else "任何单位"
@@ -112,8 +115,8 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
             "plan": data.plan_info(
                 plan, office=request.office, report_date=request.today, report_number=request.number
             ),
-            "today": request.today.isoformat(),
-            "reply_by": (request.reply_by or request.today + dt.timedelta(days=7)).isoformat(),
+            "today": request.today,
+            "reply_by": request.reply_by or request.today + dt.timedelta(days=7),
             "notices": notices,
         }
         return ctx, f"{len(notices)} 个单位"

@@ -6,14 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from checklists import amounts
-from checklists.catalog import UnitRole
-from workflow.domain.states import RATING_LABELS, VERDICT_LABELS, Rating
-from workflow.models import Evidence, Measure, Plan, Unit
-from workflow.services.acting import measure_units, members_for
-from workflow.services.progress import indicator_met, state_label
+from workflow.models import Plan
+from workflow.read.evidence import EvidenceRow, evidence_row
+from workflow.read.indicators import indicator_met
+from workflow.read.measures import MeasureWork, ReviewLine, UnitLine
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -31,10 +28,11 @@ def _when(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def evidence_to_dict(e: Evidence) -> dict[str, Any]:
+def evidence_to_dict(e: EvidenceRow) -> dict[str, Any]:
+    """The export's names for an evidence row (documented; other tools read them)."""
     return {
         "id": e.id,
-        "kind": e.kind.value,
+        "kind": e.kind,
         "name": e.file_name,
         "sha256": e.sha256,
         "size": e.size,
@@ -42,129 +40,97 @@ def evidence_to_dict(e: Evidence) -> dict[str, Any]:
         "url": e.url,
         "note": e.note,
         "doc_date": _iso(e.doc_date),
-        "who": e.person.name,
-        "unit": e.unit.name if e.unit else None,
+        "who": e.person,
+        "unit": e.unit,
         "when": _when(e.uploaded_at),
         "current": e.current,
-        "superseded_by": e.superseded_by_id,
-        "removed": e.removed_at is not None,
+        "superseded_by": e.superseded_by,
+        "removed": e.removed,
     }
 
 
-def _work(measure: Measure, members: dict[int, list[Unit]] | None) -> dict[str, Any]:
-    """The workflow facts of a measure: parts, evidence per item, self-checks and reviews."""
-    units = measure_units(None, measure, members or {})
-    parts = {p.unit_id: p for p in measure.parts}
+def _unit_to_dict(u: UnitLine) -> dict[str, Any]:
+    row: dict[str, Any] = {"name": u.name, "name_as_written": u.name_as_written, "role": u.role}
+    if u.members is not None:
+        row["members"] = [
+            {"name": m.name, "part": m.part, "done_at": _when(m.done_at), "done_by": m.done_by}
+            for m in u.members
+        ]
+        row["mapped"] = u.mapped
+    else:
+        row |= {"part": u.part, "done_at": _when(u.done_at), "done_by": u.done_by}
+    return row
 
-    def part(unit_id: int) -> dict[str, Any]:
-        found = parts.get(unit_id)
-        done = found is not None and found.done_at is not None
-        return {
-            "part": "done" if done else "pending",
-            "done_at": _when(found.done_at) if done and found else None,
-            "done_by": found.done_by.name if done and found and found.done_by else None,
-        }
 
-    direct = {link.unit_id for link in measure.unit_links}
-    unit_rows = []
-    for link in measure.unit_links:
-        row: dict[str, Any] = {
-            "name": link.unit.name,
-            "name_as_written": link.name_as_written,
-            "role": link.role.value,
-        }
-        if link.unit.is_group or link.role is UnitRole.GROUP:
-            row["members"] = [
-                {"name": u.name} | part(u.id)
-                for u in (members or {}).get(link.unit_id, [])
-                if u.id not in direct
-            ]
-            row["mapped"] = link.unit.name not in units.unmapped_groups
-        else:
-            row |= part(link.unit_id)
-        unit_rows.append(row)
-    latest = measure.self_checks[-1] if measure.self_checks else None
-    by_item: dict[int | None, list[Evidence]] = {}
-    for e in measure.evidence:
-        by_item.setdefault(e.item_id, []).append(e)
-    checklist = []
-    for item in measure.checklist:
-        rating = latest.rating_of(item.position) if latest else None
-        checklist.append(
-            {
-                "number": item.position,
-                "text": item.text,
-                "evidence_kinds": list(item.evidence_kinds),
-                "min_evidence": item.min_evidence,
-                "rating": rating.value if rating else None,
-                "rating_label": RATING_LABELS[rating] if rating else None,
-                "evidence": [evidence_to_dict(e) for e in by_item.get(item.id, [])],
-            }
-        )
+def _review_to_dict(r: ReviewLine) -> dict[str, Any]:
+    return {
+        "level": r.level,
+        "level_name": r.level_name,
+        "verdict": r.verdict,
+        "verdict_label": r.verdict_label,
+        "comment": r.comment,
+        "score": r.score,
+        "rectification_due": _iso(r.rectification_due),
+        "by": r.by,
+        "at": _when(r.at),
+    }
+
+
+def work_to_dict(work: MeasureWork) -> dict[str, Any]:
+    """A measure and its work in the export's documented shape."""
     self_checks: list[dict[str, Any]] = [
         {
             "round": sc.round,
             "statement": sc.statement,
-            "ratings": {k: RATING_LABELS[Rating(v)] for k, v in sc.ratings.items()},
-            "by": sc.person.name,
-            "unit": sc.unit.name if sc.unit else None,
-            "at": _when(sc.submitted_at),
+            "ratings": dict(sc.ratings),
+            "by": sc.by,
+            "unit": sc.unit,
+            "at": _when(sc.at),
             "withdrawn_at": _when(sc.withdrawn_at),
-            "reviews": [
-                {
-                    "level": r.level,
-                    "level_name": r.level_name,
-                    "verdict": r.verdict.value,
-                    "verdict_label": VERDICT_LABELS[r.verdict],
-                    "comment": r.comment,
-                    "score": r.score,
-                    "rectification_due": _iso(r.rectification_due),
-                    "by": r.person.name,
-                    "at": _when(r.reviewed_at),
-                }
-                for r in sc.reviews
-            ],
+            "reviews": [_review_to_dict(r) for r in sc.reviews],
         }
-        for sc in measure.self_checks
+        for sc in work.self_checks
     ]
     return {
-        "units": unit_rows,
-        "checklist": checklist,
+        "number": work.number,
+        "ref": work.ref,
+        "kind": work.kind,
+        "section": work.section,
+        "title": work.title,
+        "text": work.text,
+        "units": [_unit_to_dict(u) for u in work.units],
+        "deadline": {
+            "kind": work.deadline.kind,
+            "text": work.deadline.text,
+            "due": _iso(work.deadline.due),
+            "month": work.deadline.month,
+            "day": work.deadline.day,
+        },
+        "state": work.state,
+        "state_label": work.state_label,
+        "rectification_due": _iso(work.rectification_due),
+        "retired": work.retired,
+        "checklist": [
+            {
+                "number": item.number,
+                "text": item.text,
+                "evidence_kinds": list(item.evidence_kinds),
+                "min_evidence": item.min_evidence,
+                "rating": item.rating,
+                "rating_label": item.rating_label,
+                "evidence": [evidence_to_dict(e) for e in item.evidence],
+            }
+            for item in work.checklist
+        ],
         "self_checks": self_checks,
         "reviews": [r for sc in self_checks for r in sc["reviews"]],
+        "source_lines": list(work.source_lines),
     }
 
 
-def measure_to_dict(measure: Measure, members: dict[int, list[Unit]] | None = None) -> dict[str, Any]:
-    work = _work(measure, members)
-    return {
-        "number": measure.number,
-        "ref": measure.ref,
-        "kind": measure.kind.value,
-        "section": measure.section.path_title() if measure.section else None,
-        "title": measure.title,
-        "text": measure.text,
-        "units": work["units"],
-        "deadline": {
-            "kind": measure.deadline_kind.value,
-            "text": measure.deadline_text,
-            "due": _iso(measure.due_on),
-            "month": measure.due_month,
-            "day": measure.due_day,
-        },
-        "state": measure.state.value,
-        "state_label": state_label(measure.state, measure.rectification_due),
-        "rectification_due": _iso(measure.rectification_due),
-        "retired": measure.retired_at is not None,
-        "checklist": work["checklist"],
-        "self_checks": work["self_checks"],
-        "reviews": work["reviews"],
-        "source_lines": list(measure.source_lines),
-    }
-
-
-def plan_to_dict(session: Session, plan: Plan, measures: list[Measure]) -> dict[str, Any]:
-    members = members_for(session, measures)
+def plan_to_dict(plan: Plan, works: list[MeasureWork]) -> dict[str, Any]:
+    """The plan, its phases, `works` (its measures, as `read.measures.current_works` reads
+    them) and its current indicators with every reported value."""
     return {
         "plan": {
             "id": plan.id,
@@ -187,7 +153,7 @@ def plan_to_dict(session: Session, plan: Plan, measures: list[Measure]) -> dict[
             }
             for p in plan.phases
         ],
-        "measures": [measure_to_dict(m, members) for m in measures],
+        "measures": [work_to_dict(w) for w in works],
         "indicators": [
             {
                 "text": i.text,
@@ -209,7 +175,7 @@ def plan_to_dict(session: Session, plan: Plan, measures: list[Measure]) -> dict[
                         "by": r.person.name,
                         "unit": r.unit.name if r.unit else None,
                         "at": _when(r.reported_at),
-                        "evidence": [evidence_to_dict(e) for e in r.evidence],
+                        "evidence": [evidence_to_dict(evidence_row(e)) for e in r.evidence],
                     }
                     for r in i.reports
                 ],

@@ -21,15 +21,16 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checklists.catalog import UnitRole
+from checklists.kinds import UnitRole
 from reports.output import atomic_output, check_output, write_failed
 from workflow.clock import office_now, office_zone
 from workflow.db import UnitOfWork
-from workflow.domain.states import RECTIFYING_LABEL, STATE_LABELS, VERDICT_LABELS, MeasureState
-from workflow.models import Measure, Plan, Review, Section, Unit
-from workflow.services.acting import measure_units, members_for
-from workflow.services.plan_queries import find_plan, plan_measures
-from workflow.services.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
+from workflow.domain.states import DISPLAY_LABELS, MeasureState
+from workflow.models import Plan, Section
+from workflow.read.indicators import IndicatorLine
+from workflow.read.measures import MeasureWork, current_works
+from workflow.read.plans import find_plan
+from workflow.read.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
 
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -124,82 +125,63 @@ class LedgerSummary:
     overdue_measures: int
 
 
-def _latest_review(measure: Measure) -> tuple[Review | None, int]:
-    """The most recent verdict on the measure and the round it belongs to."""
-    for sc in reversed(measure.self_checks):
-        if sc.reviews:
-            return sc.reviews[-1], sc.round
-    return None, 0
-
-
-def _verdict(measure: Measure) -> tuple[str, str, int | None]:
-    review, round_ = _latest_review(measure)
-    if review is None:
+def _verdict(work: MeasureWork) -> tuple[str, str, int | None]:
+    """The most recent verdict on the measure, its comment and score."""
+    decided = next((sc for sc in reversed(work.self_checks) if sc.reviews), None)
+    if decided is None:
         return "", "", None
-    text = f"{review.level_name}:{VERDICT_LABELS[review.verdict]}"
-    latest_round = measure.self_checks[-1].round
-    if round_ != latest_round:
+    review = decided.reviews[-1]
+    text = f"{review.level_name}:{review.verdict_label}"
+    if decided.round != work.self_checks[-1].round:
         # A resubmission waits for review: the verdict shown is the previous round's.
-        text += f"(第 {round_} 轮)"
+        text += f"(第 {decided.round} 轮)"
     return text, review.comment, review.score
 
 
-def _group_role(measure: Measure, group_name: str) -> str:
+def _group_role(work: MeasureWork, group_name: str) -> str:
     """An unmapped group's role: as written, and leading when groups alone are named."""
-    links = measure.unit_links
-    link = next((lk for lk in links if lk.unit.name == group_name), None)
-    if link is not None and link.role is UnitRole.LEAD:
+    line = next((u for u in work.units if u.name == group_name), None)
+    if line is not None and line.role == UnitRole.LEAD.value:
         return "牵头"
-    return "配合" if any(lk.role is UnitRole.LEAD for lk in links) else "牵头"
+    return "配合" if any(u.role == UnitRole.LEAD.value for u in work.units) else "牵头"
 
 
-def measure_ledger_rows(
-    measure: Measure, progress_row: MeasureRow, members: dict[int, list[Unit]]
-) -> list[LedgerRow]:
-    units = measure_units(None, measure, members)
-    lead = units.responsibility.lead_unit_ids
-    done = {p.unit_id for p in measure.parts if p.done_at is not None}
-    current = [e for e in measure.evidence if e.current]
-    by_unit = Counter(e.unit_id for e in current)
-    verdict, comment, score = _verdict(measure)
+def measure_ledger_rows(work: MeasureWork, progress_row: MeasureRow) -> list[LedgerRow]:
+    """The ledger's lines of one measure: one per responsible unit (groups expanded to their
+    mapped members, an unmapped group on a line of its own), lead units first."""
+    current = [e for e in work.evidence if e.current]
+    by_unit = Counter(e.unit for e in current if e.unit is not None)
+    verdict, comment, score = _verdict(work)
     late = progress_row.overdue
     common: dict[str, Any] = {
         "section": progress_row.section or "",
-        "ref": measure.ref,
-        "title": measure.title,
-        "deadline": measure.deadline_text,
-        "due_on": measure.due_on,
+        "ref": work.ref,
+        "title": work.title,
+        "deadline": work.deadline.text,
+        "due_on": work.deadline.due,
         "state": progress_row.state_label,
         "overdue": "是" if late else "否",
         "overdue_text": ";".join(o.text for o in late),
-        "rectification_due": (
-            measure.rectification_due if measure.state is MeasureState.IN_PROGRESS else None
-        ),
+        "rectification_due": work.rectification_due if work.state == MeasureState.IN_PROGRESS.value else None,
         "evidence": len(current),
-        "rounds": measure.self_checks[-1].round if measure.self_checks else 0,
+        "rounds": work.self_checks[-1].round if work.self_checks else 0,
         "verdict": verdict,
         "comment": comment,
         "score": score,
     }
     rows = [
         LedgerRow(
-            unit=name,
-            role="牵头" if unit_id in lead else "配合",
-            part="已完成" if unit_id in done else "未完成",
-            unit_evidence=by_unit.get(unit_id, 0),
+            unit=unit.name,
+            role="牵头" if unit.lead else "配合",
+            part="已完成" if unit.done else "未完成",
+            unit_evidence=by_unit.get(unit.name, 0),
             **common,
         )
-        for unit_id, name in units.unit_names.items()
+        for unit in work.responsible
     ]
     rows += [
-        LedgerRow(
-            unit=name,
-            role=_group_role(measure, name),
-            part="未指定成员单位",
-            unit_evidence=0,
-            **common,
-        )
-        for name in units.unmapped_groups
+        LedgerRow(unit=name, role=_group_role(work, name), part="未指定成员单位", unit_evidence=0, **common)
+        for name in work.unmapped_groups
     ]
     if not rows:
         return [LedgerRow(unit=NO_UNIT, role="", part="", unit_evidence=0, **common)]
@@ -215,12 +197,10 @@ def load_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
 
 def ledger_rows(session: Session, plan: Plan, progress: PlanProgress) -> list[LedgerRow]:
     """The ledger's rows in document order, read in a fixed number of queries."""
-    measures = plan_measures(session, plan, with_work=True)
-    members = members_for(session, measures)
     by_ref = {row.ref: row for row in progress.rows}
     rows: list[LedgerRow] = []
-    for m in measures:
-        rows += measure_ledger_rows(m, by_ref[m.ref], members)
+    for work in current_works(session, plan):
+        rows += measure_ledger_rows(work, by_ref[work.ref])
     return rows
 
 
@@ -285,13 +265,13 @@ def _write_table(
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def _indicator_records(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _indicator_records(indicators: list[IndicatorLine]) -> list[dict[str, Any]]:
     return [
         {
-            **ind,
-            "comparator": COMPARATOR_LABELS.get(ind["comparator"], ind["comparator"]),
-            "as_of": dt.date.fromisoformat(ind["as_of"]) if ind["as_of"] else None,
-            "met": {True: "是", False: "否", None: "未填报"}[ind["met"]],
+            **ind.as_dict(),
+            "comparator": COMPARATOR_LABELS.get(ind.comparator, ind.comparator),
+            "as_of": ind.as_of,
+            "met": {True: "是", False: "否", None: "未填报"}[ind.met],
         }
         for ind in indicators
     ]
@@ -349,9 +329,7 @@ def build_ledger(
 
 
 def _state_order() -> list[str]:
-    labels = [STATE_LABELS[s] for s in MeasureState]
-    labels.insert(2, RECTIFYING_LABEL)
-    return labels
+    return list(DISPLAY_LABELS.values())
 
 
 def save_atomically(wb: Workbook, path: Path) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from checklists.catalog import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
+from checklists.kinds import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
 from workflow.domain.states import STATE_LABELS, MeasureState, Rating, Role, Verdict
 
 __all__ = ["STATE_LABELS", "MeasureState"]
@@ -683,3 +683,111 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class IndexSystemRow(Base):
+    """A plan's current evaluation index system (评价指标体系), as loaded by its office.
+
+    One per plan. The system's own fields are here, its indicators in `index_indicators`;
+    together they rebuild the validated `checklists.indexsys.IndexSystem` (`workflow.services.
+    index_store`). Reloading replaces it only while no score refers to it.
+    """
+
+    __tablename__ = "index_systems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    total: Mapped[Decimal] = mapped_column(DecimalText())
+    bonus_total: Mapped[Decimal | None] = mapped_column(DecimalText())
+    # {"passing": "60", "good": "80", "excellent": "90"} (good / excellent may be absent)
+    grades: Mapped[dict[str, Any]]
+    consolidation: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    source_name: Mapped[str] = mapped_column(String(500), default="")
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the formal review (形式审查) closes the self-assessment (issue 14, part 3):
+    # no self-score may change after it.
+    self_scoring_closed_at: Mapped[dt.datetime | None]
+
+    indicators: Mapped[list[IndexIndicatorRow]] = relationship(
+        back_populates="system", cascade="all, delete-orphan", order_by="IndexIndicatorRow.position"
+    )
+
+
+class IndexIndicatorRow(Base):
+    """One indicator of an index system. Evidence slots and mappings are small bounded lists
+    (20 slots, 100 refs: `checklists.indexsys.model`) read and written whole, so JSON."""
+
+    __tablename__ = "index_indicators"
+    __table_args__ = (UniqueConstraint("system_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("index_systems.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]  # 1-based, the file's order
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[int]
+    points: Mapped[Decimal] = mapped_column(DecimalText())
+    type: Mapped[str] = mapped_column(String(10))  # IndicatorType value: met / scored
+    parent_code: Mapped[str | None] = mapped_column(String(20))
+    bonus: Mapped[bool] = mapped_column(default=False)
+    veto: Mapped[bool] = mapped_column(default=False)
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    # [{"what": …, "kinds": ["file", …], "required": true}, …]
+    evidence_slots: Mapped[list[Any]] = mapped_column(default=list)
+    measure_refs: Mapped[list[Any]] = mapped_column(default=list)
+    metric_names: Mapped[list[Any]] = mapped_column(default=list)
+
+    system: Mapped[IndexSystemRow] = relationship(back_populates="indicators")
+
+
+class SelfScore(Base):
+    """The office's own score of one leaf indicator in one review round (自评分), with its
+    statement and evidence. `points` for a 评分 indicator, `met` for a 达标 one."""
+
+    __tablename__ = "self_scores"
+    __table_args__ = (UniqueConstraint("indicator_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("index_indicators.id", ondelete="RESTRICT"), index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    points: Mapped[Decimal | None] = mapped_column(DecimalText())
+    met: Mapped[bool | None]
+    statement: Mapped[str] = mapped_column(Text, default="")
+    evidence_ids: Mapped[list[Any]] = mapped_column(default=list)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    scored_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    indicator: Mapped[IndexIndicatorRow] = relationship()
+    person: Mapped[Person] = relationship()
+
+    # Optimistic locking, as measures: two people scoring the same indicator at once, the
+    # second is refused instead of silently overwriting the first.
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class ExpertScore(Base):
+    """One expert's score of one leaf indicator in one review round. Experts and their panel
+    (组长) come with issue 14's part 4; the summary already reads these rows."""
+
+    __tablename__ = "expert_scores"
+    __table_args__ = (UniqueConstraint("indicator_id", "round", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("index_indicators.id", ondelete="RESTRICT"), index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    points: Mapped[Decimal | None] = mapped_column(DecimalText())
+    met: Mapped[bool | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    scored_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    indicator: Mapped[IndexIndicatorRow] = relationship()
+    expert: Mapped[Person] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}

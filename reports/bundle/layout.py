@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
-
 from checklists import amounts
-from checklists.catalog import EvidenceKind, MeasureKind
+from checklists.kinds import EvidenceKind, MeasureKind
+from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor
 from workflow.errors import ZonecheckError
 from workflow.evidence.filenames import (
     MAX_COMPONENT_BYTES,
@@ -43,15 +43,15 @@ from workflow.evidence.filenames import (
     stored_name,
 )
 from workflow.evidence.filetypes import EXTENSIONS
-from workflow.models import (
-    Evidence,
-    Indicator,
-    IndicatorReport,
-    Measure,
-    Plan,
-    Section,
+from workflow.read.evidence import EvidenceRow
+from workflow.read.plan_evidence import (
+    IndicatorEvidence,
+    MeasureEvidence,
+    PlanEvidence,
+    SectionHead,
+    plan_evidence,
 )
-from workflow.services.plan_queries import find_plan
+from workflow.read.plans import PlanHead
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -97,9 +97,9 @@ SECTION_CHARS = 24
 TITLE_CHARS = 40
 
 _KIND_NAMES = {
-    MeasureKind.MEASURE: "措施",
-    MeasureKind.SAFEGUARD: "保障措施",
-    MeasureKind.OUTCOME: "标志性成果",
+    MeasureKind.MEASURE.value: "措施",
+    MeasureKind.SAFEGUARD.value: "保障措施",
+    MeasureKind.OUTCOME.value: "标志性成果",
 }
 _STATUS_LABELS = {"current": "有效", "superseded": "已替换", "removed": "已撤下"}
 
@@ -162,51 +162,12 @@ class Names:
 # ------------------------------------------------------------------------------ the plan
 
 
-@dataclass(frozen=True)
-class _Evidence:
-    """What the bundle needs of an evidence row, read while the transaction is open."""
-
-    id: int
-    kind: str
-    sha256: str | None
-    size: int | None
-    media_type: str | None
-    file_name: str
-    url: str
-    note: str
-    doc_date: dt.date
-    uploaded_at: dt.datetime | None
-    person: str
-    unit: str | None
-    superseded_by_id: int | None
-    status: str  # current, superseded, removed
-
-    @classmethod
-    def of(cls, e: Evidence) -> _Evidence:
-        return cls(
-            id=e.id,
-            kind=e.kind.value,
-            sha256=e.sha256,
-            size=e.size,
-            media_type=e.media_type,
-            file_name=e.file_name,
-            url=e.url,
-            note=e.note,
-            doc_date=e.doc_date,
-            uploaded_at=utc(e.uploaded_at),
-            person=e.person.name,
-            unit=e.unit.name if e.unit else None,
-            superseded_by_id=e.superseded_by_id,
-            status=_status(e),
-        )
-
-
 @dataclass
 class Entry:
     """One piece of evidence as it goes into the bundle (a file, or a link or note without one)."""
 
     number: int
-    evidence: _Evidence
+    evidence: EvidenceRow
     where: str  # "措施 003_…/5 清单第 1 项", for messages
     path: str | None = None  # files only: where it is stored in the ZIP
     folder: str = ""  # the measure's or indicator's folder, for the index's relative paths
@@ -252,24 +213,18 @@ def iso(value: dt.datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def _status(e: Evidence) -> str:
-    if e.superseded_by_id is not None:
-        return "superseded"
-    return "removed" if e.removed_at is not None else "current"
+def _section_name(section: SectionHead) -> str:
+    return f"{section.number}{'、' if section.top_level else ''}{section.title}"
 
 
-def _section_name(section: Section) -> str:
-    return f"{section.number}{'、' if section.parent is None else ''}{section.title}"
-
-
-def _measure_label(m: Measure) -> str:
+def _measure_label(m: MeasureEvidence) -> str:
     return f"{_KIND_NAMES.get(m.kind, '措施')} {m.ref}"
 
 
 class _Builder:
     """Turns the plan's rows into entries with paths and the index's context, in document order."""
 
-    def __init__(self, plan: Plan, include_old: bool) -> None:
+    def __init__(self, plan: PlanHead, include_old: bool) -> None:
         self.plan = plan
         self.include_old = include_old
         self.names = Names()
@@ -288,7 +243,7 @@ class _Builder:
             }
         )
 
-    def _wanted(self, evidence: list[Evidence]) -> list[Evidence]:
+    def _wanted(self, evidence: Iterable[EvidenceRow]) -> list[EvidenceRow]:
         return [e for e in evidence if e.current or self.include_old]
 
     def _add(self, entry: Entry, folder: str) -> dict[str, Any]:
@@ -302,26 +257,26 @@ class _Builder:
         self.layout.entries.append(entry)
         return _row(entry)
 
-    def measures(self, measures: list[Measure]) -> None:
+    def measures(self, measures: list[MeasureEvidence]) -> None:
         # Folders are numbered by the sections that hold measures, in document order, so the
         # numbers do not change when a measure first gets evidence.
-        sections: dict[int | None, Section | None] = {}
+        sections: dict[int | None, SectionHead | None] = {}
         for m in sorted(measures, key=lambda m: (m.section.position if m.section else 1 << 30)):
-            sections.setdefault(m.section_id, m.section)
+            sections.setdefault(m.section.id if m.section else None, m.section)
         for number, (section_id, section) in enumerate(sections.items(), start=1):
             title = _section_name(section) if section else "未归入章节的措施"
             folder_name = safe_component(f"{number:02d} {title}", max_chars=SECTION_CHARS + 3)
-            in_section = [m for m in measures if m.section_id == section_id]
+            in_section = [m for m in measures if (m.section.id if m.section else None) == section_id]
             block: dict[str, Any] = {
                 "number": number,
-                "title": section.path_title() if section else title,
+                "title": section.path_title if section else title,
                 "measures": [],
                 "without_evidence": [],
             }
             for m in in_section:
                 evidence = self._wanted(m.evidence)
                 if not evidence:
-                    if m.retired_at is None:
+                    if not m.retired:
                         block["without_evidence"].append(_measure_label(m))
                     continue
                 section_folder = self.names.folder(self.root, folder_name)
@@ -329,39 +284,34 @@ class _Builder:
             if block["measures"] or block["without_evidence"]:
                 self.layout.sections.append(block)
 
-    def _measure(self, m: Measure, evidence: list[Evidence], parent: str) -> dict[str, Any]:
-        retired = " (已撤销)" if m.retired_at is not None else ""
+    def _measure(self, m: MeasureEvidence, evidence: list[EvidenceRow], parent: str) -> dict[str, Any]:
+        retired = " (已撤销)" if m.retired else ""
         title = m.title if len(m.title) <= TITLE_CHARS else m.title[: TITLE_CHARS - 1] + "…"
         name = safe_component(f"{_measure_label(m)} {title}{retired}", max_chars=TITLE_CHARS + 20)
         folder = self.names.folder(parent, name)
-        items = {i.id: i for i in m.checklist}
         groups: list[dict[str, Any]] = []
-        by_item: dict[int | None, list[Evidence]] = {}
+        by_item: dict[int | None, list[EvidenceRow]] = {}
         for e in evidence:
-            by_item.setdefault(e.item_id, []).append(e)
-        ordered = sorted(by_item, key=lambda i: items[i].position if i in items else 1 << 30)
-        for item_id in ordered:
-            item = items.get(item_id) if item_id is not None else None
-            item_folder = self.names.folder(
-                folder, f"清单项 {item.position}" if item else "未对应清单项"
-            )
+            by_item.setdefault(e.item if e.item in m.items else None, []).append(e)
+        for item in sorted(by_item, key=lambda n: n if n is not None else 1 << 30):
+            item_folder = self.names.folder(folder, f"清单项 {item}" if item is not None else "未对应清单项")
             rows = []
             # Current evidence first, then what it replaced (--all), each in the order handed in.
-            for e in sorted(by_item[item_id], key=lambda e: (not e.current, e.id)):
-                where = f"措施 {self.plan.key}/{m.ref}" + (f" 清单第 {item.position} 项" if item else "")
+            for e in sorted(by_item[item], key=lambda e: (not e.current, e.id)):
+                where = f"措施 {self.plan.key}/{m.ref}" + (f" 清单第 {item} 项" if item is not None else "")
                 entry = Entry(
                     number=len(self.layout.entries) + 1,
-                    evidence=_Evidence.of(e),
+                    evidence=e,
                     where=where,
                     folder=folder,
                     measure_ref=m.ref,
-                    item=item.position if item else None,
+                    item=item,
                 )
                 rows.append(self._add(entry, item_folder))
             groups.append(
                 {
-                    "number": item.position if item else None,
-                    "text": item.text if item else "(清单项已不存在)",
+                    "number": item,
+                    "text": m.items[item] if item is not None else "(清单项已不存在)",
                     "rows": rows,
                 }
             )
@@ -369,20 +319,20 @@ class _Builder:
             "label": _measure_label(m),
             "ref": m.ref,
             "title": m.title,
-            "retired": m.retired_at is not None,
+            "retired": m.retired,
             "folder": folder,
             "groups": groups,
         }
 
-    def indicators(self, indicators: list[Indicator]) -> None:
+    def indicators(self, indicators: list[IndicatorEvidence]) -> None:
         for indicator in indicators:
-            number = indicator.position + 1
+            number = indicator.number
             reports = [(r, self._wanted(r.evidence)) for r in indicator.reports]
             reports = [(r, ev) for r, ev in reports if ev]
             if not reports:
                 continue
             parent = self.names.folder(self.root, INDICATORS_FOLDER)
-            retired = " (已撤销)" if indicator.retired_at is not None else ""
+            retired = " (已撤销)" if indicator.retired else ""
             text = indicator.text
             text = text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1] + "…"
             folder = self.names.folder(
@@ -395,7 +345,7 @@ class _Builder:
                 for e in evidence:
                     entry = Entry(
                         number=len(self.layout.entries) + 1,
-                        evidence=_Evidence.of(e),
+                        evidence=e,
                         where=f"方案 {self.plan.key} 第 {number} 项量化指标(截至 {report.as_of})",
                         folder=folder,
                         indicator=number,
@@ -410,7 +360,7 @@ class _Builder:
                         "as_of": report.as_of.isoformat(),
                         "value": report.value,
                         "unit": indicator.unit,
-                        "who": report.person.name,
+                        "who": report.person,
                         "rows": rows,
                     }
                 )
@@ -418,7 +368,7 @@ class _Builder:
                 {
                     "number": number,
                     "text": indicator.text,
-                    "retired": indicator.retired_at is not None,
+                    "retired": indicator.retired,
                     "folder": folder,
                     "groups": groups,
                 }
@@ -449,46 +399,18 @@ def _row(entry: Entry) -> dict[str, Any]:
         "when": iso(e.uploaded_at),
         "status": entry.status,
         "status_label": _STATUS_LABELS[entry.status],
-        "superseded_by": e.superseded_by_id,
+        "superseded_by": e.superseded_by,
     }
 
 
-def load_layout(session: Session, plan_ident: str, include_old: bool) -> Layout:
-    # The CLI and the pages have checked that the viewer may see the plan (find_plan with them).
-    plan = find_plan(session, plan_ident, None)
-    evidence_options = (
-        selectinload(Evidence.person),
-        selectinload(Evidence.unit),
-    )
-    # Retired measures and indicators too: the work recorded on them is still evidence.
-    measures = list(
-        session.scalars(
-            select(Measure)
-            .where(Measure.plan_id == plan.id)
-            .order_by(Measure.position)
-            .options(
-                selectinload(Measure.section).selectinload(Section.parent),
-                selectinload(Measure.checklist),
-                selectinload(Measure.evidence).options(*evidence_options),
-            )
-        )
-    )
-    indicators = list(
-        session.scalars(
-            select(Indicator)
-            .where(Indicator.plan_id == plan.id)
-            .order_by(Indicator.position, Indicator.id)
-            .options(
-                selectinload(Indicator.reports).options(
-                    selectinload(IndicatorReport.person),
-                    selectinload(IndicatorReport.evidence).options(*evidence_options),
-                )
-            )
-        )
-    )
+def load_layout(uow: UnitOfWork, viewer: Actor | None, plan_id: int, include_old: bool) -> Layout:
+    """Where each piece of plan `plan_id`'s evidence goes (only current evidence unless
+    `include_old`), if `viewer` may see the plan (else NotFound, audited)."""
+    found: PlanEvidence = plan_evidence(uow, viewer, plan_id)
+    plan = found.plan
     builder = _Builder(plan, include_old)
-    builder.measures(measures)
-    builder.indicators(indicators)
+    builder.measures(found.measures)
+    builder.indicators(found.indicators)
     for entry in builder.layout.files:
         e = entry.evidence
         if not e.sha256 or e.size is None:

@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from checklists.catalog import EvidenceKind
+from checklists.kinds import EvidenceKind
 from reports.bundle.layout import (
     BUNDLE_FORMAT,
     CHECKSUMS,
@@ -38,8 +38,10 @@ from reports.output import atomic_output
 from reports.render import Renderer
 from workflow.clock import office_zone
 from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor
 from workflow.errors import InputError
 from workflow.evidence import EvidenceStore
+from workflow.services.access import open_plan
 
 __all__ = ["BundleSummary", "build_bundle", "default_bundle_name"]
 
@@ -162,7 +164,7 @@ def _file_entry(entry: Entry) -> dict[str, Any]:
         "unit": e.unit,
         "uploaded_at": iso(e.uploaded_at),
         "superseded": entry.status == "superseded",
-        "superseded_by": e.superseded_by_id,
+        "superseded_by": e.superseded_by,
         "removed": entry.status == "removed",
     }
 
@@ -191,11 +193,14 @@ def build_bundle(
     plan_ident: str,
     out_path: Path,
     *,
+    viewer: Actor | None = None,
     include_superseded: bool = False,
     on_file: Callable[[int, int, str], None] | None = None,
     generated_at: dt.datetime | None = None,
 ) -> BundleSummary:
-    """Write the plan's evidence bundle to `out_path` (whole or not at all).
+    """Write the evidence bundle of the plan named `plan_ident` to `out_path` (whole or not at
+    all), if `viewer` (None: the operator) may see the plan; another zone's plan is refused
+    like a missing one (audited).
 
     `include_superseded` also takes replaced and withdrawn evidence (in 已替换/ and 已撤下/
     beside the current files). `on_file(done, total, path)` is called after each file.
@@ -203,17 +208,17 @@ def build_bundle(
     started = time.perf_counter()
     generated_at = utc(generated_at) or dt.datetime.now(dt.UTC)
     out_path = Path(out_path)
-    with uow:
-        # Everything is read into the layout here: the files are then copied with no
-        # transaction open, however long that takes.
-        layout = load_layout(uow.session, plan_ident, include_superseded)
-        files = layout.files
-        if not layout.entries:
-            raise InputError(
-                f"方案 {layout.plan['key']} 尚无{'' if include_superseded else '有效的'}佐证材料,未生成汇编"
-            )
-        _check_present(store, files)
-        entries = [_file_entry(e) for e in layout.entries]
+    plan = open_plan(uow, viewer, plan_ident, action="bundle")
+    # Everything is read into the layout in one transaction: the files are then copied with
+    # no transaction open, however long that takes.
+    layout = load_layout(uow, viewer, plan.id, include_superseded)
+    files = layout.files
+    if not layout.entries:
+        raise InputError(
+            f"方案 {layout.plan['key']} 尚无{'' if include_superseded else '有效的'}佐证材料,未生成汇编"
+        )
+    _check_present(store, files)
+    entries = [_file_entry(e) for e in layout.entries]
     total_size = sum(e.evidence.size or 0 for e in files)
     counts = {kind: sum(1 for e in layout.entries if e.evidence.kind == kind.value) for kind in EvidenceKind}
     context = {

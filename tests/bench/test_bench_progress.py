@@ -26,7 +26,8 @@ from sqlalchemy import func, select
 
 from workflow.bootstrap import App
 from workflow.models import Measure
-from workflow.services import progress
+from workflow.read import overdue as overdue_read
+from workflow.read import progress
 
 from .synthetic import (
     SEED_MEASURES,
@@ -86,15 +87,15 @@ def test_bench_plan_status_and_overdue(
 
     def status(plan_key: str) -> Callable[[], Any]:
         number = plan_id(app, plan_key)  # resolved as the CLI does, before the clock
-        return lambda: progress.plan_status(app.uow(), None, number, today=TODAY)
+        return lambda: progress.plan_status(app.uow(), None, number, today=TODAY).as_dict()
 
     def overdue(plan_key: str) -> Callable[[], Any]:
         number = plan_id(app, plan_key)
-        return lambda: progress.overdue_list(app.uow(), None, number, today=TODAY)
+        return lambda: overdue_read.overdue_list(app.uow(), None, number, today=TODAY).as_dict()
 
     small = {"status": timed(app, status(key)), "overdue": timed(app, overdue(key))}
     small_measures = measure_count(app)
-    report = progress.plan_status(app.uow(), None, plan_id(app, key), today=TODAY)
+    report = progress.plan_status(app.uow(), None, plan_id(app, key), today=TODAY).as_dict()
     assert report["total"] == SEED_MEASURES
 
     plans = FULL_PLANS if full_size else SMOKE_PLANS

@@ -46,7 +46,7 @@ from reports import data
 from reports.documents import Issued, ReportRequest, issue_report
 from reports.render import BUILTIN_TEMPLATES, Renderer, harfbuzz_subset_available
 from workflow.bootstrap import App
-from workflow.services.plan_queries import find_plan
+from workflow.read.plans import find_plan
 
 from .synthetic import (
     SEED_MEASURES,
@@ -181,10 +181,10 @@ def warm_up() -> None:
     bare_weasyprint("<p style=\"font-family: 'Noto Serif CJK SC'\">预热 warm-up</p>")
 
 
-def queries(app: App, key: str) -> Callable[[], Any]:
+def queries(app: App, key: str) -> Callable[[], data.PlanReport]:
     """What the 'queries' stage of issue_report does for an acceptance report."""
 
-    def run() -> Any:
+    def run() -> data.PlanReport:
         with app.uow() as uow:
             plan = find_plan(uow.session, key, None)
             return data.plan_report(uow.session, plan, today=TODAY)
@@ -192,7 +192,7 @@ def queries(app: App, key: str) -> Callable[[], Any]:
     return run
 
 
-def timed_queries(app: App, key: str) -> tuple[float, float, int, dict[str, Any]]:
+def timed_queries(app: App, key: str) -> tuple[float, float, int, data.PlanReport]:
     """(median, fastest seconds over QUERY_ROUNDS after a warm-up, statements, the context)."""
     run = queries(app, key)
     with counting(app.engine) as counter:
@@ -216,7 +216,7 @@ def pdf_text(path: Path) -> str | None:
     ).stdout
 
 
-def check_pdf(path: Path, ctx: dict[str, Any], pages: int) -> None:
+def check_pdf(path: Path, ctx: data.PlanReport, pages: int) -> None:
     """The report is a PDF with pages that names the first and last measure and a file's hash."""
     content = path.read_bytes()
     assert content.startswith(b"%PDF-")
@@ -225,13 +225,13 @@ def check_pdf(path: Path, ctx: dict[str, Any], pages: int) -> None:
     if text is None:  # poppler-utils missing: the page count is all we can check
         return
     flat = "".join(text.split())
-    measures = ctx["measures"]
+    measures = ctx.measures
     assert "验收报告" in flat
     for m in (measures[0], measures[-1]):
-        assert "".join(m["title"].split())[:12] in flat, m["title"]
-    files = [e for m in measures for e in m["evidence_current"] if e["kind"] == "file"]
+        assert "".join(m.title.split())[:12] in flat, m.title
+    files = [e for m in measures for e in m.evidence_current if e.is_file]
     assert len(files) == FILES_PER_MEASURE * len(measures)
-    assert files[-1]["sha256"][:16] in flat
+    assert (files[-1].sha256 or "")[:16] in flat
 
 
 def stages(r: Render) -> str:
@@ -389,8 +389,8 @@ def test_bench_acceptance_report_plan_000(
     label = f"acceptance report, {FILES_PER_MEASURE} files/measure"
 
     q_median, q_fastest, statements, ctx = timed_queries(app, key)
-    assert len(ctx["measures"]) == size
-    assert ctx["evidence_count"] >= FILES_PER_MEASURE * size
+    assert len(ctx.measures) == size
+    assert ctx.evidence_count >= FILES_PER_MEASURE * size
     q_row = BenchRow(
         f"{label}: queries (plan_report)",
         backend,
@@ -398,7 +398,7 @@ def test_bench_acceptance_report_plan_000(
         1,
         q_median,
         statements,
-        f"fastest {q_fastest * 1000:.0f} ms, {ctx['evidence_count']} evidence",
+        f"fastest {q_fastest * 1000:.0f} ms, {ctx.evidence_count} evidence",
     )
     if backend != "sqlite":  # the rendering does not depend on the backend: queries only
         benchmark.pedantic(queries(app, key), rounds=QUERY_ROUNDS, iterations=1, warmup_rounds=1)
@@ -493,7 +493,7 @@ def test_bench_acceptance_report_plan_000(
         )
     )
     bench_table.note(
-        f"[{backend}] plan of {size} measures: {ctx['evidence_count']} pieces of evidence listed, "
+        f"[{backend}] plan of {size} measures: {ctx.evidence_count} pieces of evidence listed, "
         f"{len(html) / 1024:.0f} KB of HTML; seconds = median of {rounds} (report and bare alternate); "
         f"libharfbuzz-subset in use: {harfbuzz_subset_available()}; {machine_note()}"
     )
@@ -517,10 +517,10 @@ def test_bench_acceptance_report_growth(
     keys = build(app, seeds_dir, sizes)
     largest = sizes[-1]
 
-    contexts: dict[int, dict[str, Any]] = {}
+    contexts: dict[int, data.PlanReport] = {}
     for n in sizes:
         q_median, q_fastest, statements, ctx = timed_queries(app, keys[n])
-        assert len(ctx["measures"]) == n
+        assert len(ctx.measures) == n
         contexts[n] = ctx
         bench_table.add(
             BenchRow(
@@ -530,7 +530,7 @@ def test_bench_acceptance_report_growth(
                 1,
                 q_median,
                 statements,
-                f"fastest {q_fastest * 1000:.0f} ms, {ctx['evidence_count']} evidence",
+                f"fastest {q_fastest * 1000:.0f} ms, {ctx.evidence_count} evidence",
             )
         )
     if backend != "sqlite":

@@ -35,6 +35,7 @@ from reports.bundle import (
 from reports.render import Renderer
 from workflow.bootstrap import App
 from workflow.models import Evidence, Measure, Plan
+from workflow.read.plans import find_plan
 from workflow.services import measure_work
 from workflow.services.evidence import (
     NewEvidence,
@@ -43,8 +44,8 @@ from workflow.services.evidence import (
     replace_evidence,
 )
 from workflow.services.indicators import report_value
+from workflow.services.plan_catalog import catalog_from_plan
 from workflow.services.plan_import import import_documents
-from workflow.services.plan_queries import catalog_from_plan, find_plan
 
 from .workflow_helpers import (
     JIADING_PEOPLE,
@@ -351,6 +352,27 @@ def test_with_all_replaced_and_withdrawn_files_go_in_their_own_subfolders(state:
     assert gone["path"].endswith("/清单项 2/已撤下/误传.pdf") and gone["removed"]
     assert summary.files == 12 and manifest["include_superseded"] is True
     assert sha256_of(tmp_path / "x" / old["path"]) == old["sha256"]
+    assert verify_bundle(out).ok
+
+
+def test_a_measure_a_revision_withdrew_keeps_its_evidence_in_the_bundle(
+    state: State, seeds_dir: Path, tmp_path: Path
+) -> None:
+    # The revised document drops measure 16; its recorded work keeps it as a retired measure.
+    original = next(seeds_dir.glob("003_*.txt"))
+    lines = original.read_text(encoding="utf-8").splitlines()
+    revised = tmp_path / "revision" / original.name
+    revised.parent.mkdir()
+    revised.write_text("\n".join(line for line in lines if not line.startswith("16.")) + "\n", encoding="utf-8")
+    import_documents(state.app.uow, [revised], catalog_dir=state.app.settings.catalog_dir)
+    with session_of(state.app) as session:
+        retired = session.scalar(select(Measure).join(Plan).where(Plan.key == state.jiading, Measure.ref == "16"))
+        assert retired is not None and retired.retired_at is not None
+    out = tmp_path / "汇编.zip"
+    build(state, state.jiading, out)
+    listed = by_evidence(unzip(out, tmp_path / "x"))
+    photo = listed[state.ids["照片"]]
+    assert "/措施 16 " in photo["path"] and "(已撤销)/清单项 2/现场照片.png" in photo["path"]
     assert verify_bundle(out).ok
 
 

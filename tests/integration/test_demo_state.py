@@ -22,7 +22,8 @@ from support.demo_state import EXPECTED_STATES, PLAN_PREFIXES, build_demo_state
 from workflow.bootstrap import App
 from workflow.domain.states import MeasureState
 from workflow.models import AuditEntry, Evidence, Indicator, Measure, Plan
-from workflow.services import progress
+from workflow.read import history as history_read
+from workflow.read import progress
 from workflow.services.audit_log import verify_chain
 from workflow.services.evidence import verify_store
 
@@ -108,7 +109,7 @@ def test_every_plan_reaches_its_demo_state(
     assert sorted(keys) == list(PLAN_PREFIXES)
     assert all(key.startswith(f"{prefix}_") for prefix, key in keys.items())
     for prefix, key in keys.items():
-        status = progress.plan_status(app.uow(), None, plan_id(app, key), today=JIADING_TODAY)
+        status = progress.plan_status(app.uow(), None, plan_id(app, key), today=JIADING_TODAY).as_dict()
         by_state = status["by_state"]
         assert by_state == EXPECTED_STATES[prefix], prefix
         # Every state is on show: 未启动, 推进中 (not returned), 整改中, 已自查, 已验收.
@@ -158,7 +159,7 @@ def test_every_plan_reaches_its_demo_state(
 
     history = [
         e.action
-        for e in progress.measure_history(app.uow(), None, measure_of(app, f"{keys['003']}/3"))[1]
+        for e in history_read.measure_history(app.uow(), None, measure_of(app, f"{keys['003']}/3"))[1]
         if e.action not in ("evidence_add", "part_done")
     ]
     assert history == [
@@ -173,7 +174,7 @@ def test_every_plan_reaches_its_demo_state(
     indicators = {
         (prefix, i["metric"]): (i["reported"], i["met"])
         for prefix, key in keys.items()
-        for i in progress.plan_status(app.uow(), None, plan_id(app, key))["indicators"]
+        for i in progress.plan_status(app.uow(), None, plan_id(app, key)).as_dict()["indicators"]
         if i["reported"] is not None
     }
     assert indicators == {

@@ -16,12 +16,12 @@ from workflow.bootstrap import App
 from workflow.errors import InputError, Refused
 from workflow.evidence import EvidenceRefused, EvidenceStore
 from workflow.models import Evidence
+from workflow.read.evidence import list_evidence
 from workflow.services import evidence as evidence_service
 from workflow.services import measure_work
 from workflow.services.evidence import (
     NewEvidence,
     add_evidence,
-    list_evidence,
     remove_evidence,
     replace_evidence,
     verify_store,

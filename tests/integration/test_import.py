@@ -11,8 +11,9 @@ from checklists.catalog_yaml import read_catalog, write_catalog
 from reports.export import plan_to_dict
 from workflow.bootstrap import App
 from workflow.models import ChecklistItem, Measure, MeasureState, Plan, PlanImport, Unit
+from workflow.read.measures import current_works
+from workflow.read.plans import find_plan, load_measures, plan_summaries
 from workflow.services.plan_import import import_documents
-from workflow.services.plan_queries import find_plan, plan_measures, plan_summaries
 
 
 def run_import(app: App, *paths: Path, dry_run: bool = False):  # type: ignore[no-untyped-def]
@@ -26,7 +27,7 @@ def seed_path(seeds_dir: Path, prefix: str) -> Path:
 def export(app: App, ident: str) -> dict[str, Any]:
     with app.uow() as uow:
         plan = find_plan(uow.session, ident, None)
-        return plan_to_dict(uow.session, plan, plan_measures(uow.session, plan, with_work=True))
+        return plan_to_dict(plan, current_works(uow.session, plan))
 
 
 def measure(data: dict[str, Any], ref: str) -> dict[str, Any]:
@@ -182,7 +183,7 @@ def test_a_revision_never_deletes_a_measure_with_recorded_work(
         kept = uow.session.scalar(select(Measure).where(Measure.ref == "70"))
         assert kept is not None and kept.retired_at is not None
         assert kept.state is MeasureState.IN_PROGRESS
-        listed = [m.ref for m in plan_measures(uow.session, find_plan(uow.session, "1", None))]
+        listed = [m.ref for m in load_measures(uow.session, find_plan(uow.session, "1", None))]
     assert "70" not in listed  # retired measures leave the working list but keep their record
     # The original document puts it back.
     [again] = run_import(app, original)

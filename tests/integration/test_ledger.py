@@ -27,10 +27,10 @@ from reports.ledger import (
 from workflow.bootstrap import App
 from workflow.domain.states import Role
 from workflow.errors import InputError
+from workflow.read.plans import find_plan
 from workflow.services import measure_work, people
 from workflow.services.evidence import NewEvidence, add_evidence, remove_evidence
 from workflow.services.indicators import report_value
-from workflow.services.plan_queries import find_plan
 
 from .workflow_helpers import (
     ADMIN,

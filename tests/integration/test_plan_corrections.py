@@ -19,9 +19,9 @@ from workflow.domain.states import Role
 from workflow.errors import InputError, NotFound, Refused
 from workflow.models import Measure, Plan, PlanCorrection
 from workflow.services import measure_work, people, zones
+from workflow.services.plan_catalog import measure_to_catalog
 from workflow.services.plan_corrections import correct_plan, correction_page, list_corrections
 from workflow.services.plan_import import import_documents
-from workflow.services.plan_queries import measure_to_catalog
 
 from .workflow_helpers import (
     ADMIN,

@@ -19,7 +19,8 @@ from workflow.bootstrap import App
 from workflow.domain.states import Role
 from workflow.errors import InputError, Refused
 from workflow.models import Evidence, Indicator, IndicatorReport
-from workflow.services import measure_work, people, progress
+from workflow.read import overdue, progress
+from workflow.services import measure_work, people
 from workflow.services.evidence import NewEvidence, add_evidence
 from workflow.services.indicators import report_value
 from workflow.services.plan_import import import_documents
@@ -77,7 +78,7 @@ def pdf(tmp_path: Path, name: str) -> Path:
 def test_a_fixed_deadline_is_overdue_after_its_day_and_due_soon_before(
     app: App, wuhan: str
 ) -> None:
-    late = progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2026, 1, 15))
+    late = overdue.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2026, 1, 15)).as_dict()
     market = overdue_refs(late, "区市场监管局")
     assert market["3"]["reasons"] == [
         {
@@ -92,10 +93,10 @@ def test_a_fixed_deadline_is_overdue_after_its_day_and_due_soon_before(
     assert overdue_refs(late, "区司法局")["3"]["role"] == "co"
     assert "2" not in market  # 持续推进: never late
 
-    early = progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2025, 12, 1))
+    early = overdue.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2025, 12, 1)).as_dict()
     assert "3" not in overdue_refs(early, "区市场监管局")
     assert overdue_refs(early, "区市场监管局", "due_soon")["3"]["due"] == "2025-12-31"
-    on_the_day = progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2025, 12, 31))
+    on_the_day = overdue.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2025, 12, 31)).as_dict()
     assert "3" not in overdue_refs(on_the_day, "区市场监管局")
 
 
@@ -109,7 +110,7 @@ def test_a_self_checked_fixed_deadline_measure_is_no_longer_overdue(
         new=NewEvidence(files=[pdf(tmp_path, "办法.pdf")], doc_date=dt.date(2025, 11, 1)),
     )  # fmt: skip
     assert "3" in overdue_refs(
-        progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2026, 1, 15)), "区市场监管局"
+        overdue.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2026, 1, 15)).as_dict(), "区市场监管局"
     )
     people.add_person(app.uow(), actor(app, ADMIN), "司法局周", role=Role.MEMBER, unit="区司法局")
     measure_work.set_part(app.uow(), actor(app, WUHAN_MARKET), m3)
@@ -117,7 +118,7 @@ def test_a_self_checked_fixed_deadline_measure_is_no_longer_overdue(
     measure_work.submit_self_check(
         app.uow(), actor(app, WUHAN_MARKET), m3, statement="已完成", today=dt.date(2026, 1, 15)
     )
-    listing = progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2026, 1, 15))
+    listing = overdue.overdue_list(app.uow(), None, plan_id(app, wuhan), today=dt.date(2026, 1, 15)).as_dict()
     assert "3" not in overdue_refs(listing, "区市场监管局")
 
 
@@ -126,7 +127,7 @@ def test_an_annual_measure_lists_each_year_without_evidence(
 ) -> None:
     today = dt.date(2026, 1, 15)
     unit = "区知识产权工作领导小组办公室"
-    reasons = overdue_refs(progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=today), unit)["7"][
+    reasons = overdue_refs(overdue.overdue_list(app.uow(), None, plan_id(app, wuhan), today=today).as_dict(), unit)["7"][
         "reasons"
     ]
     assert [(r["kind"], r["year"], r["due"]) for r in reasons] == [
@@ -142,7 +143,7 @@ def test_an_annual_measure_lists_each_year_without_evidence(
         new=NewEvidence(files=[pdf(tmp_path, "2024白皮书.pdf")], doc_date=dt.date(2024, 4, 20)),
         today=today,
     )  # fmt: skip
-    reasons = overdue_refs(progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=today), unit)["7"][
+    reasons = overdue_refs(overdue.overdue_list(app.uow(), None, plan_id(app, wuhan), today=today).as_dict(), unit)["7"][
         "reasons"
     ]
     assert [r["year"] for r in reasons] == [2025]
@@ -158,7 +159,7 @@ def test_an_annual_measure_lists_each_year_without_evidence(
         new=NewEvidence(files=[pdf(tmp_path, "2025白皮书.pdf")], doc_date=dt.date(2025, 4, 25)),
         today=today,
     )  # fmt: skip
-    assert "7" not in overdue_refs(progress.overdue_list(app.uow(), None, plan_id(app, wuhan), today=today), unit)
+    assert "7" not in overdue_refs(overdue.overdue_list(app.uow(), None, plan_id(app, wuhan), today=today).as_dict(), unit)
     measure_work.submit_self_check(app.uow(), actor(app, OFFICE_MEMBER), m7, statement="已宣传", today=today)
 
 
@@ -198,9 +199,9 @@ def test_a_rectification_past_its_due_date_is_overdue(
         due=dt.date(2024, 3, 15),
         today=dt.date(2024, 3, 1),
     )
-    on_the_day = progress.overdue_list(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 15))
+    on_the_day = overdue.overdue_list(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 15)).as_dict()
     assert overdue_refs(on_the_day, "区市场监管局") == {}
-    late = progress.overdue_list(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 20))
+    late = overdue.overdue_list(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 20)).as_dict()
     entry = overdue_refs(late, "区市场监管局")["10"]
     assert entry["state_label"] == "整改中"
     assert entry["reasons"] == [
@@ -218,7 +219,7 @@ def test_a_rectification_past_its_due_date_is_overdue(
         app.uow(), actor(app, MARKET), measure_id(app, jiading, "10"), statement="已补充", today=dt.date(2024, 3, 20)
     )
     assert (
-        progress.overdue_list(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 20))["overdue_measures"]
+        overdue.overdue_list(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 20)).as_dict()["overdue_measures"]
         == 0
     )
 
@@ -245,7 +246,7 @@ def test_status_counts_by_state_section_and_unit_with_acceptance_rate_and_averag
     ready(app, tmp_path, jiading, "19")
     measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, jiading, "3"))
 
-    status = progress.plan_status(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 1))
+    status = progress.plan_status(app.uow(), None, plan_id(app, jiading), today=dt.date(2024, 3, 1)).as_dict()
     assert status["total"] == 26  # 22 tasks and 4 safeguards
     assert status["by_state"] == {
         "planned": 21,
@@ -294,7 +295,7 @@ def xuchang(app: App, seeds_dir: Path) -> str:
 
 
 def indicators_of(app: App, plan: str) -> dict[str, dict[str, Any]]:
-    return {i["metric"]: i for i in progress.plan_status(app.uow(), None, plan_id(app, plan))["indicators"]}
+    return {i["metric"]: i for i in progress.plan_status(app.uow(), None, plan_id(app, plan)).as_dict()["indicators"]}
 
 
 def report(

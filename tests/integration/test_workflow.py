@@ -23,7 +23,8 @@ from workflow.domain.lifecycle import Request, fire
 from workflow.domain.states import Action, MeasureState, Rating, Role, Verdict
 from workflow.errors import Conflict, InputError, NotFound, Refused
 from workflow.models import AuditEntry, AuditHead, Measure, Person, Review, SelfCheck, Zone
-from workflow.services import measure_work, people, progress
+from workflow.read import overdue, progress
+from workflow.services import measure_work, people
 from workflow.services.audit_log import verify_chain
 from workflow.services.evidence import NewEvidence, add_evidence
 
@@ -219,8 +220,8 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
         today=TODAY,
     )
     assert [(v.kind, v.media_type, v.file_name, v.doc_date) for v in views] == [
-        ("file", "pdf", "工作方案.pdf", "2024-01-10"),
-        ("file", "png", "现场照片.png", "2024-01-10"),
+        ("file", "pdf", "工作方案.pdf", dt.date(2024, 1, 10)),
+        ("file", "png", "现场照片.png", dt.date(2024, 1, 10)),
     ]
     assert all(app.store.exists(v.sha256 or "") for v in views)
 
@@ -258,11 +259,11 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
     )
     assert outcome.to_state is S.IN_PROGRESS and "整改期限 2024-03-20" in outcome.message
     assert snapshot(app, plan, "3")["rectification_due"] == due
-    status = progress.plan_status(app.uow(), None, plan_id(app, plan), today=TODAY)
+    status = progress.plan_status(app.uow(), None, plan_id(app, plan), today=TODAY).as_dict()
     assert status["by_state"]["rectifying"] == 1 and status["by_state"]["in_progress"] == 1
     market = next(u for u in status["by_unit"] if u["unit"] == "区市场监管局")
     assert market["returned"] == ["3"]
-    listed = progress.overdue_list(app.uow(), None, plan_id(app, plan), today=TODAY)
+    listed = overdue.overdue_list(app.uow(), None, plan_id(app, plan), today=TODAY).as_dict()
     soon = next(u for u in listed["units"] if u["unit"] == "区市场监管局")["due_soon"]
     assert [(e["ref"], e["state_label"], e["due"]) for e in soon] == [("3", "整改中", "2024-03-20")]
 
@@ -297,7 +298,7 @@ def test_a_measure_goes_from_start_through_return_to_acceptance(
         ("submit_self_check", "in_progress", "self_checked", False),
         ("accept", "self_checked", "accepted", False),
     ]
-    status = progress.plan_status(app.uow(), None, plan_id(app, plan), today=TODAY)
+    status = progress.plan_status(app.uow(), None, plan_id(app, plan), today=TODAY).as_dict()
     assert status["by_state"]["accepted"] == 1 and status["by_state"]["rectifying"] == 0
     assert status["average_score"] == 92.0
     assert verify_chain_ok(app)

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, MetaData, create_engine, select, text
+from alembic import command
+from sqlalchemy import Connection, MetaData, create_engine, inspect, select, text
 
 import migrations
-from workflow.db import make_engine, upgrade
+from workflow.db import alembic_config, make_engine, upgrade
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "demo_state_0004.sqlite.gz"
 
@@ -180,5 +181,44 @@ def test_the_demo_state_upgrades_to_plans_without_corrections(
                 {"p": plan, "who": person, "payload": '{"op": "kind", "ref": "22", "kind": "outcome"}'},
             )
             assert conn.execute(text("SELECT kind FROM plan_corrections")).scalar() == "kind"
+    finally:
+        engine.dispose()
+
+
+def test_the_demo_state_upgrades_to_plans_without_index_systems_and_back(
+    migrated: tuple[str, dict[str, Counter[tuple[Any, ...]]]],
+) -> None:
+    """0007 adds index systems, their indicators and scores: the demo's plans have none; one
+    stored against a plan and a person of the old data goes again with a downgrade to 0006,
+    and the upgrade after it leaves every measure's work as it was."""
+    db_url, before = migrated
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for table in ("index_systems", "index_indicators", "self_scores", "expert_scores"):
+                assert conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0, table
+            plan, person = conn.execute(text(
+                "SELECT p.id, pe.id FROM plans p, people pe WHERE p.key LIKE '003%' AND pe.name = '陆建华'"
+            )).one()
+            conn.execute(text(
+                "INSERT INTO index_systems (id, plan_id, name, total, grades, consolidation, note, source_name,"
+                " source_sha256, person_id, loaded_at) VALUES (1, :p, '指标体系', '100', '{\"passing\": \"60\"}',"
+                " 'leader', '', 'x.yaml', '', :who, CURRENT_TIMESTAMP)"
+            ), {"p": plan, "who": person})
+            conn.execute(text(
+                "INSERT INTO index_indicators (id, system_id, position, code, name, level, points, type, bonus,"
+                " veto, guidance, evidence_slots, measure_refs, metric_names)"
+                " VALUES (1, 1, 1, '1', '统筹', 1, '100', 'scored', false, false, '', '[]', '[\"1\"]', '[]')"
+            ))
+            conn.execute(text(
+                "INSERT INTO self_scores (indicator_id, round, points, statement, evidence_ids, person_id,"
+                " scored_at, version_id) VALUES (1, 1, '88.5', '说明', '[]', :who, CURRENT_TIMESTAMP, 1)"
+            ), {"who": person})
+        command.downgrade(alembic_config(db_url), "0006")
+        assert not {"index_systems", "self_scores"} & set(inspect(engine).get_table_names())
+        upgrade(db_url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM index_systems")).scalar() == 0
+            assert work(conn) == before
     finally:
         engine.dispose()

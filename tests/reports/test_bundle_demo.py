@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reports.bundle import build_bundle, verify_bundle
-from workflow.services.plan_queries import find_plan, plan_measures
+from workflow.read.plans import find_plan, load_measures
 
 from .conftest import Demo
 
@@ -28,7 +28,7 @@ def test_the_jiading_demo_bundle_holds_every_current_file_and_checks_out(demo: D
     manifest = json.loads((tmp_path / "x" / "manifest.json").read_text(encoding="utf-8"))
     listed = {e["evidence_id"]: e for e in manifest["entries"] if e.get("evidence_id")}
     with demo.app.uow() as uow:
-        measures = plan_measures(uow.session, find_plan(uow.session, demo.keys["003"], None), with_work=True)
+        measures = load_measures(uow.session, find_plan(uow.session, demo.keys["003"], None), with_work=True)
         current = [(m.ref, e.id, e.sha256, e.file_name) for m in measures for e in m.evidence if e.current and e.sha256]
     assert summary.files == len(current) > 20
     for ref, evidence_id, sha256, name in current:

@@ -22,8 +22,8 @@ from reports.render import Renderer, harfbuzz_subset_available
 from workflow.clock import office_today
 from workflow.errors import InputError, NotFound
 from workflow.models import AuditEntry, IssuedReport
-from workflow.services.plan_queries import find_plan, plan_measures
-from workflow.services.progress import plan_progress
+from workflow.read.plans import find_plan, load_measures
+from workflow.read.progress import plan_progress
 
 from .conftest import Demo
 
@@ -59,7 +59,7 @@ def test_acceptance_report_names_every_measure_unit_state_and_evidence_hash(demo
     flat = squash(text)
     with demo.app.uow() as uow:
         plan = find_plan(uow.session, demo.keys["003"], None)
-        measures = plan_measures(uow.session, plan, with_work=True)
+        measures = load_measures(uow.session, plan, with_work=True)
         rows = {r.ref: r for r in plan_progress(uow.session, plan, TODAY).rows}
         assert len(measures) == 26
         for m in measures:
@@ -174,7 +174,7 @@ def test_rectification_notice_carries_the_return_comment_and_deadline(demo: Demo
     flat = squash(pdf_text(out))
     with demo.app.uow() as uow:
         plan = find_plan(uow.session, demo.keys["003"], None)
-        returned = [m for m in plan_measures(uow.session, plan, with_work=True) if m.rectification_due and m.state.value == "in_progress"]
+        returned = [m for m in load_measures(uow.session, plan, with_work=True) if m.rectification_due and m.state.value == "in_progress"]
         assert returned
         for m in returned:
             review = [r for sc in m.self_checks for r in sc.reviews][-1]
@@ -220,7 +220,7 @@ def test_every_seed_plan_renders(demo: Demo, tmp_path: Path, prefix: str) -> Non
     flat = squash(pdf_text(out))
     with demo.app.uow() as uow:
         plan = find_plan(uow.session, demo.keys[prefix], None)
-        titles = [m.title for m in plan_measures(uow.session, plan)]
+        titles = [m.title for m in load_measures(uow.session, plan)]
         assert squash(plan.title) in flat
     assert all(squash(t) in flat for t in titles)
 

@@ -60,12 +60,14 @@ from workflow.models import (
     Plan,
     SelfCheck,
 )
+from workflow.read.evidence import list_evidence
+from workflow.read.plans import find_plan
 from workflow.services import measure_work, people, zones
 from workflow.services.acting import find_measure, measure_units
-from workflow.services.evidence import NewEvidence, add_evidence, list_evidence, replace_evidence
+from workflow.services.evidence import NewEvidence, add_evidence, replace_evidence
 from workflow.services.indicators import report_value
+from workflow.services.plan_catalog import catalog_from_plan
 from workflow.services.plan_import import import_documents
-from workflow.services.plan_queries import catalog_from_plan, find_plan
 
 __all__ = [
     "ADMIN",

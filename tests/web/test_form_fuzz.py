@@ -231,6 +231,23 @@ def group_fields(w: World) -> SearchStrategy[list[Field]]:
     )
 
 
+# Values that reach the editor's validation: real refs, a real unit, each kind and deadline kind.
+MEASURE_EDIT: dict[str, list[Value]] = {
+    "ref": ["1", "2", "S1", "99"],
+    "kind": ["measure", "safeguard", "outcome", "nonsense"],
+    "lead": ["区市场监管局", ""],
+    "deadline_kind": ["fixed", "annual", "none", "nonsense"],
+    "due": ["2030-06-30", "2030-02-30"],
+    "checklist": ["制度文件 | 文件、链接 | 2", "条目 | 未知 | -1"],
+}
+RESHAPE: dict[str, list[Value]] = {
+    "action": ["merge", "split", "nonsense"],
+    "refs": ["1 2", "1 1", "99 100"],
+    "ref": ["1", "99"],
+    "parts": ["第一部分\n第二部分", ""],
+}
+
+
 ROUTES: dict[str, FormRoute] = {
     "/login": FormRoute(None, sensible=lambda w: {"name": [MARKET], "password": ["wrong-pass"], "next": ["/unit", "//evil.example"]}),
     # Someone the login form's fuzzing never names: its failures would make this sign-in wait.
@@ -265,6 +282,11 @@ ROUTES: dict[str, FormRoute] = {
     "/office/import": FormRoute(ADMIN, examples=8),
     "/office/import/confirm": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged]}),
     "/office/import/cancel": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged]}),
+    # The plan editor (校正): in the import preview and on an imported plan.
+    "/office/import/edit": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged], **MEASURE_EDIT}),
+    "/office/import/reshape": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged], **RESHAPE}),
+    "/office/plans/{plan_id}/corrections": FormRoute(ADMIN, {"plan_id": ids(plans)}, lambda w: MEASURE_EDIT),
+    "/office/plans/{plan_id}/corrections/reshape": FormRoute(ADMIN, {"plan_id": ids(plans)}, lambda w: RESHAPE),
     "/office/plans/{plan_id}/reports/bundle": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=3),
     "/office/plans/{plan_id}/reports/ledger": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=4),
     "/office/plans/{plan_id}/reports/{kind}": FormRoute(

@@ -26,7 +26,7 @@ from workflow.bootstrap import App
 from workflow.domain.states import Role
 from workflow.models import Measure, Person, Plan, PlanCorrection
 from workflow.services import measure_work, people
-from workflow.services.plan_queries import measure_to_catalog
+from workflow.services.plan_catalog import measure_to_catalog
 from workflow.services.zones import viewer_of
 
 

@@ -19,8 +19,8 @@ from tests.integration.workflow_helpers import (
 from tests.web.conftest import Login
 from tests.web.test_office_support import audit_since, drive_demo, last_seq
 from workflow.bootstrap import App
-from workflow.services import progress
-from workflow.services.plan_queries import find_plan
+from workflow.read import overdue, progress
+from workflow.read.plans import find_plan
 from workflow.web.routes import ROUTERS
 from workflow.web.routes.office import require_office
 
@@ -40,7 +40,7 @@ def test_office_home_and_plan_page_show_the_counts_of_plan_status(
     zc: App, login: Login, tmp_path: Path
 ) -> None:
     drive_demo(zc, tmp_path)
-    status = progress.plan_status(zc.uow(), None, plan_id(zc))
+    status = progress.plan_status(zc.uow(), None, plan_id(zc)).as_dict()
     by_state = status["by_state"]
     assert (by_state["self_checked"], by_state["accepted"], by_state["rectifying"]) == (2, 1, 1)
     office = login(REVIEWER_A)
@@ -89,7 +89,7 @@ def test_measures_page_links_measure_pages_and_filters_by_state(
 
 
 def test_overdue_page_lists_what_overdue_list_gives(zc: App, login: Login) -> None:
-    listing = progress.overdue_list(zc.uow(), None, plan_id(zc))
+    listing = overdue.overdue_list(zc.uow(), None, plan_id(zc)).as_dict()
     page = login(ADMIN).get(f"/office/plans/{plan_id(zc)}/overdue")
     assert page.status_code == 200
     assert "督办清单" in page.text

@@ -22,8 +22,8 @@ from tests.integration.workflow_helpers import (
 from tests.web.test_office_support import drive_demo, ready, submit
 from workflow.bootstrap import App
 from workflow.domain.permissions import Actor
+from workflow.read.review_queue import review_queue
 from workflow.services import measure_work, people
-from workflow.services.review_queue import review_queue
 
 
 def test_queue_lists_self_checked_measures_oldest_first_with_recusal(zc: App, tmp_path: Path) -> None:

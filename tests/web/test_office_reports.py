@@ -20,7 +20,7 @@ from tests.web.conftest import Login, csrf_of
 from tests.web.test_office_support import drive_demo
 from workflow.bootstrap import App
 from workflow.models import IssuedReport
-from workflow.services.plan_queries import find_plan
+from workflow.read.plans import find_plan
 from workflow.web.downloads import content_disposition
 
 

@@ -7,6 +7,7 @@ in 2024 and 2025, long past, so some of its measures are overdue whatever day th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -375,9 +376,9 @@ def test_replace_and_remove_evidence(login: Login, zc: App, tmp_path: Path) -> N
 def test_what_the_page_offers_agrees_with_what_the_services_accept(zc: App, tmp_path: Path) -> None:
     """`can` comes from the services' own rules: every False is refused, every True goes through."""
     from workflow.errors import Refused
+    from workflow.read.worklist import measure_detail, unit_worklist
     from workflow.services.acting import actor_of, find_person
     from workflow.services.evidence import remove_evidence
-    from workflow.services.worklist import measure_detail, unit_worklist
 
     three = measure_id(zc, JIADING, "3")
     mid = measure_id(zc, JIADING, "3")
@@ -389,7 +390,7 @@ def test_what_the_page_offers_agrees_with_what_the_services_accept(zc: App, tmp_
         actors = {n: actor_of(find_person(s, n)) for n in (MARKET, ECONOMY, REVIEWER_A, MARKET_REVIEWER)}
 
     def can(name: str) -> dict[str, object]:
-        return measure_detail(zc.uow(), actors[name], mid, today())["can"]  # type: ignore[no-any-return]
+        return dataclasses.asdict(measure_detail(zc.uow(), actors[name], mid, today()).can)
 
     refusals = {
         "start": lambda who: measure_work.start(zc.uow(), actor(zc, who), three),
@@ -411,7 +412,7 @@ def test_what_the_page_offers_agrees_with_what_the_services_accept(zc: App, tmp_
     assert snapshot(zc, JIADING, "3") == before
     economy = can(ECONOMY)
     assert (economy["submit"], economy["start"], economy["mark_part"]) == (False, False, True)
-    assert economy["remove"] == [theirs] and economy["replace"] == [theirs]
+    assert economy["remove"] == (theirs,) and economy["replace"] == (theirs,)
     assert not any(v for k, v in can(REVIEWER_A).items() if k != "part_done")
     with pytest.raises(Refused):
         remove_evidence(zc.uow(), actor(zc, ECONOMY), mine)

@@ -84,7 +84,8 @@ def bundle_cmd(ctx: click.Context, plan: str, output: Path | None, include_old: 
       zonecheck bundle 003 --all
     """
     app = get_app(ctx)
-    key = open_plan(app.uow(), viewer(ctx), plan, action="bundle").key
+    who = viewer(ctx)
+    key = open_plan(app.uow(), who, plan, action="bundle").key
     if output is None:
         output = Path(default_bundle_name(key, office_today()))
     if not harfbuzz_subset_available():
@@ -93,6 +94,6 @@ def bundle_cmd(ctx: click.Context, plan: str, output: Path | None, include_old: 
     with _progress() as on_file:
         summary = build_bundle(
             app.uow(), app.store, renderer, key, output,
-            include_superseded=include_old, on_file=on_file,
+            viewer=who, include_superseded=include_old, on_file=on_file,
         )
     _echo(summary)

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 @cli.group("plan")
 def plan_group() -> None:
-    """方案校正:修改措施的责任单位与牵头单位、时限、类别和自查清单,合并或拆分措施(重新导入同一方案时保留)。"""
+    """方案校正:修改措施的责任单位与牵头单位、时限、类别和自查清单,合并或拆分措施(重新导入同一方案时保留)。
+
+    示例: zonecheck --as 王主任 plan correct 003/5 --lead 区市场监管局 --co 区经委
+    """
 
 
 def _apply(ctx: click.Context, plan_ident: str, edits: list[Edit]) -> None:
@@ -75,9 +78,9 @@ def correct_cmd(
       zonecheck --as 王主任 plan correct 003/5 --item "工作方案 | 文件" --item "新闻报道 | 链接"
       zonecheck --as 王主任 plan correct 003/22 --kind outcome
     """
-    from checklists.catalog import MeasureKind
     from checklists.correction_text import parse_deadline, parse_items, parse_units
     from checklists.corrections import CorrectionError, SetChecklist, SetDeadline, SetKind, SetUnits
+    from checklists.kinds import MeasureKind
     from workflow.services.acting import split_measure_ident
 
     plan_ident, ref = split_measure_ident(measure)

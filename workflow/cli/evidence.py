@@ -11,8 +11,9 @@ from workflow.cli.main import AMOUNT, DATE, IntParam, cli, get_app, viewer
 from workflow.cli.output import echo_json, table
 from workflow.cli.resolve import acting, measure_of, plan_of
 from workflow.errors import ZonecheckError
+from workflow.read.evidence import EvidenceRow, list_evidence
 from workflow.services import evidence as evidence_service
-from workflow.services.evidence import EvidenceView, NewEvidence, media_label
+from workflow.services.evidence import NewEvidence, media_label
 from workflow.services.indicators import report_value
 
 FILES = click.argument("files", nargs=-1, metavar="文件...")
@@ -32,7 +33,7 @@ def _size(size: int | None) -> str:
     return str(size)
 
 
-def _echo_added(views: list[EvidenceView], verb: str) -> None:
+def _echo_added(views: list[EvidenceRow], verb: str) -> None:
     for v in views:
         if v.kind == "file":
             click.echo(
@@ -153,9 +154,9 @@ def list_cmd(ctx: click.Context, measure: str, include_old: bool, as_json: bool)
     """
     who = viewer(ctx)
     ref = measure_of(ctx, who, measure, "evidence_list")
-    views = evidence_service.list_evidence(get_app(ctx).uow(), who, ref.id, include_old=include_old)
+    views = list_evidence(get_app(ctx).uow(), who, ref.id, include_old=include_old)
     if as_json:
-        echo_json([v.__dict__ for v in views])
+        echo_json([_as_json(v) for v in views])
         return
     if not views:
         click.echo("尚无佐证材料。")
@@ -175,6 +176,29 @@ def list_cmd(ctx: click.Context, measure: str, include_old: bool, as_json: bool)
         for v in views
     ]
     click.echo(table(["编号", "条目", "材料", "类型", "大小", "sha256", "成文日期", "提交人", "状态"], rows, [6, 4, 36]))
+
+
+def _as_json(row: EvidenceRow) -> dict[str, object]:
+    """`evidence list --json`: the fields and order this command has always printed."""
+    return {
+        "id": row.id,
+        "target": row.target or "",
+        "item": row.item,
+        "kind": row.kind,
+        "file_name": row.file_name,
+        "size": row.size,
+        "media_type": row.media_type,
+        "sha256": row.sha256,
+        "url": row.url,
+        "note": row.note,
+        "doc_date": row.doc_date.isoformat(),
+        "uploaded_at": row.uploaded_at.isoformat(timespec="seconds"),
+        "person": row.person,
+        "unit": row.unit,
+        "current": row.current,
+        "superseded_by": row.superseded_by,
+        "removed": row.removed,
+    }
 
 
 @evidence_group.command("verify")
@@ -241,26 +265,26 @@ def indicator_list_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
 
     示例: zonecheck indicator list 002 --json
     """
-    from workflow.services.progress import plan_indicators
+    from workflow.read.indicators import plan_indicators
 
     who = viewer(ctx)
     found = plan_of(ctx, who, plan, "plan_status")
-    data = plan_indicators(get_app(ctx).uow(), who, found.id)
+    lines = plan_indicators(get_app(ctx).uow(), who, found.id)
     if as_json:
-        echo_json(data)
+        echo_json([line.as_dict() for line in lines])
         return
-    if not data:
+    if not lines:
         click.echo("该方案没有量化指标。")
         return
     rows = [
         [
-            i["position"],
-            i["text"],
-            f"{i['comparator']} {i['target']}{i['unit']}",
-            "-" if i["reported_text"] is None else f"{i['reported_text']}{i['unit']}({i['as_of']})",
-            {None: "未填报", True: "达成", False: "未达成"}[i["met"]],
+            i.position,
+            i.text,
+            f"{i.comparator} {i.target}{i.unit}",
+            "-" if i.reported_text is None else f"{i.reported_text}{i.unit}({i.as_of})",
+            {None: "未填报", True: "达成", False: "未达成"}[i.met],
         ]
-        for i in data
+        for i in lines
     ]
     click.echo(table(["序号", "指标", "目标", "填报值", "达成"], rows, [4, 40]))
 

@@ -46,6 +46,9 @@ HINTS: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "groups_unmapped": f",{GROUP_MAPPING}",
     "not_responsible": _groups(";"),
     "no_view": _groups(";"),
+    "no_index": ",请先运行 zonecheck index load {plan} 文件(可由 zonecheck index example {plan} 生成示例)",
+    "index_code_missing": ";可用 zonecheck index show {plan} 查看",
+    "score_statement": "(请用 --statement 填写)",
     "stage_without_as_of": "(请用 --as-of 指定)",
     "since_not_before_as_of": "(--since 应早于 --as-of)",
 }

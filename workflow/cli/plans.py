@@ -10,19 +10,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reports.export import plan_to_dict
 from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
 from workflow.errors import InputError
-from workflow.models import STATE_LABELS, Measure, MeasureState
+from workflow.models import STATE_LABELS, MeasureState
+from workflow.read.measures import current_works, plan_works, works_of
+from workflow.read.plans import find_plan, measure_with_work, plan_summaries
 from workflow.services.access import open_measure_ident, open_plan
-from workflow.services.plan_queries import (
-    catalog_from_plan,
-    find_plan,
-    plan_measures,
-    plan_summaries,
-)
-from workflow.services.progress import state_label
 
 if TYPE_CHECKING:
     from checklists.catalog import Catalog
@@ -154,27 +148,28 @@ def measures_cmd(ctx: click.Context, plan: str, unit: str | None, as_json: bool)
 
     示例: zonecheck measures 1 --unit 区市场监管局
     """
+    from reports.export import work_to_dict  # the JSON listing only; `plans` starts without it
+
     app = get_app(ctx)
-    key = open_plan(app.uow(), viewer(ctx), plan, action="measures").key
-    with app.uow() as uow:
-        found = find_plan(uow.session, key, None)  # checked just above
-        measures = plan_measures(uow.session, found, unit, with_work=as_json)
-        if as_json:
-            echo_json(plan_to_dict(uow.session, found, measures)["measures"])
-            return
-        rows = [
-            (
-                m.ref,
-                m.title,
-                "、".join(link.unit.name + ROLE_MARK[link.role.value] for link in m.unit_links) or "-",
-                _deadline_label(m.deadline_kind.value, m.due_on, m.due_month),
-                len(m.checklist),
-                state_label(m.state, m.rectification_due),
-            )
-            for m in measures
-        ]
-        click.echo(f"{found.title}({len(measures)} 项)")
-        click.echo(table(["编号", "标题", "责任单位", "时限", "清单", "状态"], rows, [6, 30, 40, 18, 4, 8]))
+    who = viewer(ctx)
+    found = open_plan(app.uow(), who, plan, action="measures")
+    listed = plan_works(app.uow(), who, found.id, unit=unit)
+    if as_json:
+        echo_json([work_to_dict(w) for w in listed.measures])
+        return
+    rows = [
+        (
+            w.ref,
+            w.title,
+            "、".join(u.name + ROLE_MARK[u.role] for u in w.units) or "-",
+            _deadline_label(w.deadline.kind, w.deadline.due, w.deadline.month),
+            len(w.checklist),
+            w.state_label,
+        )
+        for w in listed.measures
+    ]
+    click.echo(f"{listed.plan.title}({len(listed.measures)} 项)")
+    click.echo(table(["编号", "标题", "责任单位", "时限", "清单", "状态"], rows, [6, 30, 40, 18, 4, 8]))
 
 
 @cli.command("measure")
@@ -186,15 +181,14 @@ def measure_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
 
     示例: zonecheck measure 003/5
     """
+    from reports.export import work_to_dict
+
     app = get_app(ctx)
     ref = open_measure_ident(app.uow(), viewer(ctx), measure)
     with app.uow() as uow:
-        found = uow.session.get(Measure, ref.id)  # checked just above
-        assert found is not None
-        loaded = next(
-            m for m in plan_measures(uow.session, found.plan, with_work=True) if m.id == found.id
-        ) if found.retired_at is None else found
-        data = plan_to_dict(uow.session, found.plan, [loaded])["measures"][0]
+        loaded = measure_with_work(uow.session, ref.id)  # checked just above
+        assert loaded is not None
+        data = work_to_dict(works_of(uow.session, [loaded])[0])
         data["version"] = loaded.version_id
     if as_json:
         echo_json(data)
@@ -265,7 +259,9 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
     """
     # openpyxl and ruamel.yaml: only this command needs them.
     from checklists.catalog_yaml import dump_catalog, write_text_atomically
+    from reports.export import plan_to_dict
     from reports.ledger import write_ledger
+    from workflow.services.plan_catalog import catalog_from_plan
 
     if fmt == "xlsx":
         if not output:
@@ -279,7 +275,7 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
     with app.uow() as uow:
         found = find_plan(uow.session, key, None)  # checked just above
         if fmt == "json":
-            text = json.dumps(plan_to_dict(uow.session, found, plan_measures(uow.session, found, with_work=True)), ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(plan_to_dict(found, current_works(uow.session, found)), ensure_ascii=False, indent=2) + "\n"
         else:
             text = dump_catalog(catalog_from_plan(uow.session, found))
     if output:

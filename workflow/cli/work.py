@@ -18,7 +18,8 @@ from workflow.domain.states import (
     parse_rating,
 )
 from workflow.errors import InputError, ZonecheckError
-from workflow.services import measure_work, progress
+from workflow.read import history, overdue, progress
+from workflow.services import measure_work
 from workflow.services.audit_log import verify_chain
 from workflow.services.measure_work import Outcome
 
@@ -278,27 +279,32 @@ def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bo
     """
     who = viewer(ctx)
     found = plan_of(ctx, who, plan, "plan_status")
-    data = progress.plan_status(get_app(ctx).uow(), who, found.id, today=today)
+    status = progress.plan_status(get_app(ctx).uow(), who, found.id, today=today)
     if as_json:
+        from workflow.read.scores import score_summary
+
+        summary = score_summary(get_app(ctx).uow(), who, found.id)
+        data = status.as_dict()
+        data["score"] = summary.brief() if summary is not None else None
         echo_json(data)
         return
-    click.echo(f"{data['plan']['title']}({data['plan']['key']})  截至 {data['today']}")
-    s = data["by_state"]
+    click.echo(f"{status.plan.title}({status.plan.key})  截至 {status.today.isoformat()}")
+    s = status.by_state
     click.echo(
-        f"共 {data['total']} 项:"
+        f"共 {status.total} 项:"
         + " · ".join(f"{STATE_LABELS[st]} {s[st.value]}" for st in MeasureState)
         + f"(其中整改中 {s['rectifying']})"
     )
-    avg = data["average_score"]
+    avg = status.average_score
     click.echo(
-        f"验收率 {data['acceptance_rate']:.1%} · 平均分 {'-' if avg is None else avg} · 逾期 {data['overdue']} 项"
-        f" · 审核层级 {' → '.join(data['review_levels'])}"
+        f"验收率 {status.acceptance_rate:.1%} · 平均分 {'-' if avg is None else avg} · 逾期 {status.overdue} 项"
+        f" · 审核层级 {' → '.join(status.review_levels)}"
     )
     click.echo("\n按章节:")
     click.echo(
         table(
             ["章节", "合计", "未启动", "推进中", "已自查", "已验收"],
-            [[r["section"], r["total"], *(r["by_state"][st.value] for st in MeasureState)] for r in data["by_section"]],
+            [[r.section, r.total, *(r.by_state[st.value] for st in MeasureState)] for r in status.by_section],
             [44],
         )
     )
@@ -307,26 +313,26 @@ def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bo
         table(
             ["单位", "合计", "已验收", "逾期", "退回整改"],
             [
-                [r["unit"], r["total"], r["by_state"]["accepted"], "、".join(r["overdue"]) or "-", "、".join(r["returned"]) or "-"]
-                for r in data["by_unit"]
+                [u.unit, u.total, u.by_state["accepted"], "、".join(u.overdue) or "-", "、".join(u.returned) or "-"]
+                for u in status.by_unit
             ],
             [30, 4, 6, 30, 30],
         )
     )
-    if data["indicators"]:
+    if status.indicators:
         click.echo("\n量化指标:")
         click.echo(
             table(
                 ["序号", "指标", "目标", "填报值", "达成"],
                 [
                     [
-                        i["position"],
-                        i["metric"],
-                        f"{i['comparator']} {i['target']}{i['unit']}",
-                        "-" if i["reported_text"] is None else f"{i['reported_text']}{i['unit']}",
-                        {None: "未填报", True: "达成", False: "未达成"}[i["met"]],
+                        i.position,
+                        i.metric,
+                        f"{i.comparator} {i.target}{i.unit}",
+                        "-" if i.reported_text is None else f"{i.reported_text}{i.unit}",
+                        {None: "未填报", True: "达成", False: "未达成"}[i.met],
                     ]
-                    for i in data["indicators"]
+                    for i in status.indicators
                 ],
                 [4, 30],
             )
@@ -345,22 +351,25 @@ def overdue_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: b
     """
     who = viewer(ctx)
     found = plan_of(ctx, who, plan, "overdue")
-    data = progress.overdue_list(get_app(ctx).uow(), who, found.id, today=today)
+    listing = overdue.overdue_list(get_app(ctx).uow(), who, found.id, today=today)
     if as_json:
-        echo_json(data)
+        echo_json(listing.as_dict())
         return
-    click.echo(f"督办清单:{data['plan']['title']}  截至 {data['today']},逾期措施 {data['overdue_measures']} 项")
-    if not data["units"]:
+    click.echo(
+        f"督办清单:{listing.plan.title}  截至 {listing.today.isoformat()},逾期措施 {listing.overdue_measures} 项"
+    )
+    if not listing.units:
         click.echo("没有逾期或即将到期的措施。")
-    for unit in data["units"]:
-        click.echo(f"\n{unit['unit']}:逾期 {len(unit['overdue'])} 项,即将到期 {len(unit['due_soon'])} 项")
-        for m in unit["overdue"]:
-            role = "牵头" if m["role"] == "lead" else "配合"
-            reasons = ";".join(r["text"] for r in m["reasons"])
-            click.echo(f"  [逾期] {m['ref']} {m['title']}({role},{m['state_label']}):{reasons}")
-        for m in unit["due_soon"]:
-            role = "牵头" if m["role"] == "lead" else "配合"
-            click.echo(f"  [将到期] {m['ref']} {m['title']}({role},{m['state_label']}):{m['due']} 到期")
+    for unit in listing.units:
+        click.echo(f"\n{unit.unit}:逾期 {len(unit.overdue)} 项,即将到期 {len(unit.due_soon)} 项")
+        for m in unit.overdue:
+            role = "牵头" if m.role == "lead" else "配合"
+            reasons = ";".join(r.text for r in m.reasons)
+            click.echo(f"  [逾期] {m.ref} {m.title}({role},{m.state_label}):{reasons}")
+        for m in unit.due_soon:
+            role = "牵头" if m.role == "lead" else "配合"
+            due = m.due.isoformat() if m.due else ""
+            click.echo(f"  [将到期] {m.ref} {m.title}({role},{m.state_label}):{due} 到期")
 
 
 @cli.command("history")
@@ -374,7 +383,7 @@ def history_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
     """
     who = viewer(ctx)
     ref = measure_of(ctx, who, measure, "history")
-    title, lines = progress.measure_history(get_app(ctx).uow(), who, ref.id)
+    title, lines = history.measure_history(get_app(ctx).uow(), who, ref.id)
     if as_json:
         echo_json([line.__dict__ for line in lines])
         return
@@ -385,7 +394,7 @@ def history_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
         click.echo(_history_line(line))
 
 
-def _history_line(line: progress.HistoryLine) -> str:
+def _history_line(line: history.HistoryLine) -> str:
     when = local_time(line.at)
     who = f"{line.actor}({line.unit})" if line.unit else line.actor
     what = EVENT_LABELS.get(line.action, line.action)

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from checklists.catalog import DeadlineKind
+from checklists.kinds import DeadlineKind
 
 __all__ = [
     "DUE_SOON_DAYS",

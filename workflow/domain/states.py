@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 
@@ -20,6 +21,40 @@ STATE_LABELS = {
 }
 # Shown instead of 推进中 while a returned measure waits to be resubmitted.
 RECTIFYING_LABEL = "整改中"
+
+
+class DisplayState(StrEnum):
+    """A measure's state as people see it: 整改中 apart from 推进中, although both are stored
+    as in progress. Listed from not started to done (the order of bars, tallies, legends)."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    RECTIFYING = "rectifying"
+    SELF_CHECKED = "self_checked"
+    ACCEPTED = "accepted"
+
+
+DISPLAY_LABELS = {
+    DisplayState.PLANNED: STATE_LABELS[MeasureState.PLANNED],
+    DisplayState.IN_PROGRESS: STATE_LABELS[MeasureState.IN_PROGRESS],
+    DisplayState.RECTIFYING: RECTIFYING_LABEL,
+    DisplayState.SELF_CHECKED: STATE_LABELS[MeasureState.SELF_CHECKED],
+    DisplayState.ACCEPTED: STATE_LABELS[MeasureState.ACCEPTED],
+}
+
+
+def display_state(state: MeasureState | str, rectification_due: dt.date | str | None) -> DisplayState:
+    """The one rule for 整改中: in progress with a rectification deadline (set by a return,
+    cleared when the measure is resubmitted). `rectification_due` may be an ISO date, as in
+    the JSON export; `state` a stored value."""
+    stored = MeasureState(state)
+    if stored is MeasureState.IN_PROGRESS and rectification_due:
+        return DisplayState.RECTIFYING
+    return DisplayState(stored.value)
+
+
+def display_label(state: MeasureState | str, rectification_due: dt.date | str | None) -> str:
+    return DISPLAY_LABELS[display_state(state, rectification_due)]
 
 
 class Role(StrEnum):

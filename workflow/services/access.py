@@ -18,6 +18,8 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import NotFound, Refused
 from workflow.models import Evidence, Indicator, IndicatorReport, Measure, MeasureUnit
+from workflow.read.evidence import EvidenceRow, evidence_row
+from workflow.read.plans import find_plan, plan_by_id
 from workflow.services.acting import (
     evidence_target,
     find_measure,
@@ -27,7 +29,6 @@ from workflow.services.acting import (
     run_read,
     target_of,
 )
-from workflow.services.plan_queries import find_plan, plan_by_id
 from workflow.services.visibility import require_plan
 
 
@@ -38,18 +39,6 @@ class MeasureRef:
     label: str
     plan_id: int
     version: int
-
-
-@dataclass(frozen=True)
-class EvidenceFile:
-    id: int
-    measure: MeasureRef | None
-    kind: str
-    sha256: str | None
-    size: int | None
-    media_type: str | None
-    file_name: str
-    url: str
 
 
 def _ref(measure: Measure) -> MeasureRef:
@@ -119,20 +108,23 @@ def open_measure_ident(
 
 def open_evidence(
     uow: UnitOfWork, actor: Actor, evidence_id: int, *, action: str = "evidence_download"
-) -> EvidenceFile:
+) -> EvidenceRow:
     """One piece of evidence, if `actor` may see the measure (or indicator) it belongs to.
 
     Indicator evidence belongs to the plan's office and to the unit that reported it.
     """
     missing = NotFound(f"找不到编号为 {evidence_id} 的佐证材料")
 
-    def read(session: Session) -> EvidenceFile:
+    def read(session: Session) -> EvidenceRow:
         evidence = session.get(
             Evidence,
             evidence_id,
             options=[
                 selectinload(Evidence.measure).selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
                 selectinload(Evidence.measure).selectinload(Measure.plan),
+                selectinload(Evidence.item),
+                selectinload(Evidence.person),
+                selectinload(Evidence.unit),
                 selectinload(Evidence.indicator_report)
                 .selectinload(IndicatorReport.indicator)
                 .selectinload(Indicator.plan),
@@ -140,12 +132,10 @@ def open_evidence(
         )
         if evidence is None or evidence.removed_at is not None:
             raise missing
-        ref = None
         if evidence.measure is not None:
             # Another zone's evidence reads as a missing piece of evidence, not a measure.
             require_plan(actor, evidence.measure.plan, missing)
             authorize(actor, Work.VIEW, measure_units(session, evidence.measure).responsibility)
-            ref = _ref(evidence.measure)
         else:
             assert evidence.indicator_report is not None
             require_plan(actor, evidence.indicator_report.indicator.plan, missing)
@@ -154,15 +144,6 @@ def open_evidence(
                     f"{actor.describe()}无权查看佐证材料#{evidence.id}(量化指标材料仅办公室与报送单位可见)",
                     code="no_view",
                 )
-        return EvidenceFile(
-            id=evidence.id,
-            measure=ref,
-            kind=evidence.kind.value,
-            sha256=evidence.sha256,
-            size=evidence.size,
-            media_type=evidence.media_type,
-            file_name=evidence.file_name,
-            url=evidence.url,
-        )
+        return evidence_row(evidence)
 
     return run_read(uow, actor, action, evidence_target(evidence_id), read)

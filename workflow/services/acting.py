@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from checklists.catalog import UnitRole
+from checklists.kinds import UnitRole
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Responsibility, Work, authorize
 from workflow.errors import Conflict, Hidden, InputError, NotFound, Refused
 from workflow.models import Evidence, Measure, MeasureUnit, Person, Plan, Unit, UnitGroupMember
+from workflow.read.plans import find_plan
 from workflow.services.audit_log import AuditChain
-from workflow.services.plan_queries import find_plan
 from workflow.services.visibility import require_plan, zones_of
 
 T = TypeVar("T")

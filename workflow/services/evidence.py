@@ -17,7 +17,7 @@ from typing import BinaryIO, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from checklists.catalog import EvidenceKind
+from checklists.kinds import EvidenceKind
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
@@ -25,6 +25,7 @@ from workflow.domain.states import MeasureState
 from workflow.errors import InputError, NotFound, Refused
 from workflow.evidence import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
 from workflow.models import ChecklistItem, Evidence, Indicator, IndicatorReport, Measure, utcnow
+from workflow.read.evidence import EvidenceRow, evidence_row
 from workflow.services.acting import (
     evidence_target,
     measure_target,
@@ -32,7 +33,6 @@ from workflow.services.acting import (
     open_measure_by_id,
     person_required,
     run_audited,
-    run_read,
     target_of,
 )
 from workflow.services.audit_log import AuditChain
@@ -41,57 +41,6 @@ from workflow.services.visibility import require_plan
 T = TypeVar("T")
 
 KIND_LABELS = {EvidenceKind.FILE: "文件", EvidenceKind.LINK: "链接", EvidenceKind.NOTE: "说明"}
-
-
-@dataclass(frozen=True)
-class EvidenceView:
-    id: int
-    target: str
-    item: int | None
-    kind: str
-    file_name: str
-    size: int | None
-    media_type: str | None
-    sha256: str | None
-    url: str
-    note: str
-    doc_date: str
-    uploaded_at: str
-    person: str
-    unit: str | None
-    current: bool
-    superseded_by: int | None
-    removed: bool
-
-    @property
-    def label(self) -> str:
-        if self.kind == EvidenceKind.FILE.value:
-            return self.file_name
-        if self.kind == EvidenceKind.LINK.value:
-            return self.url
-        return self.note
-
-
-def view_of(evidence: Evidence, target: str) -> EvidenceView:
-    return EvidenceView(
-        id=evidence.id,
-        target=target,
-        item=evidence.item.position if evidence.item else None,
-        kind=evidence.kind.value,
-        file_name=evidence.file_name,
-        size=evidence.size,
-        media_type=evidence.media_type,
-        sha256=evidence.sha256,
-        url=evidence.url,
-        note=evidence.note,
-        doc_date=evidence.doc_date.isoformat(),
-        uploaded_at=evidence.uploaded_at.isoformat(timespec="seconds"),
-        person=evidence.person.name,
-        unit=evidence.unit.name if evidence.unit else None,
-        current=evidence.current,
-        superseded_by=evidence.superseded_by_id,
-        removed=evidence.removed_at is not None,
-    )
 
 
 @dataclass(frozen=True)
@@ -293,7 +242,7 @@ def add_evidence(
     item: int,
     new: NewEvidence,
     today: dt.date | None = None,
-) -> list[EvidenceView]:
+) -> list[EvidenceRow]:
     """A responsible unit adds evidence to one checklist item of a measure in progress."""
     person = person_required(actor)
     today = today or office_today()
@@ -310,8 +259,8 @@ def add_evidence(
     # Refuse before streaming anything (audited like every refusal).
     run_audited(uow, person, "evidence_add", target, check)
 
-    def write(blobs: list[StoredBlob]) -> list[EvidenceView]:
-        def work(session: Session, chain: AuditChain) -> list[EvidenceView]:
+    def write(blobs: list[StoredBlob]) -> list[EvidenceRow]:
+        def work(session: Session, chain: AuditChain) -> list[EvidenceRow]:
             measure = _measure_to_write(session, person, measure_id)
             checklist_item = _item(measure, item, kinds)
             rows = _rows(new, blobs, actor=person, doc_date=doc_date, measure=measure, item=checklist_item)
@@ -321,7 +270,7 @@ def add_evidence(
             name = target_of(measure)
             detail = _audit_detail(rows, checklist_item, blobs)
             chain.append(person, "evidence_add", name, comment=new.note, detail=detail)
-            return [view_of(r, name) for r in rows]
+            return [evidence_row(r) for r in rows]
 
         return run_audited(uow, person, "evidence_add", target, work)
 
@@ -362,7 +311,7 @@ def replace_evidence(
     *,
     new: NewEvidence,
     today: dt.date | None = None,
-) -> list[EvidenceView]:
+) -> list[EvidenceRow]:
     """Supersede a piece of evidence with a new one; both stay on record."""
     person = person_required(actor)
     today = today or office_today()
@@ -386,8 +335,8 @@ def replace_evidence(
 
     run_audited(uow, person, "evidence_replace", target, check)
 
-    def write(blobs: list[StoredBlob]) -> list[EvidenceView]:
-        def work(session: Session, chain: AuditChain) -> list[EvidenceView]:
+    def write(blobs: list[StoredBlob]) -> list[EvidenceRow]:
+        def work(session: Session, chain: AuditChain) -> list[EvidenceRow]:
             old = check(session, chain)
             measure = old.measure
             assert measure is not None
@@ -399,18 +348,18 @@ def replace_evidence(
             name = target_of(measure)
             detail = _audit_detail(rows, old.item, blobs) | {"replaces": evidence_id}
             chain.append(person, "evidence_replace", name, comment=new.note, detail=detail)
-            return [view_of(r, name) for r in rows]
+            return [evidence_row(r) for r in rows]
 
         return run_audited(uow, person, "evidence_replace", target, work)
 
     return with_blobs(uow, store, new.files, write)
 
 
-def remove_evidence(uow: UnitOfWork, actor: Actor | None, evidence_id: int) -> EvidenceView:
+def remove_evidence(uow: UnitOfWork, actor: Actor | None, evidence_id: int) -> EvidenceRow:
     """Take back evidence added by mistake; only before the measure's first self-check."""
     person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain) -> EvidenceView:
+    def work(session: Session, chain: AuditChain) -> EvidenceRow:
         evidence = _find_evidence(session, evidence_id, person)
         measure = evidence.measure
         assert measure is not None
@@ -428,22 +377,9 @@ def remove_evidence(uow: UnitOfWork, actor: Actor | None, evidence_id: int) -> E
         measure.updated_at = utcnow()
         name = target_of(measure)
         chain.append(person, "evidence_remove", name, detail=_audit_detail([evidence], evidence.item))
-        return view_of(evidence, name)
+        return evidence_row(evidence)
 
     return run_audited(uow, person, "evidence_remove", evidence_target(evidence_id), work)
-
-
-def list_evidence(
-    uow: UnitOfWork, viewer: Actor | None, measure_id: int, *, include_old: bool = False
-) -> list[EvidenceView]:
-    """A measure's evidence, for someone who may open the measure (None: the operator)."""
-
-    def read(session: Session) -> list[EvidenceView]:
-        measure, _ = open_measure_by_id(session, viewer, measure_id)
-        name = target_of(measure)
-        return [view_of(e, name) for e in measure.evidence if include_old or e.current]
-
-    return run_read(uow, viewer, "evidence_list", measure_target(measure_id), read)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import InputError, NotFound, Refused
 from workflow.evidence import EvidenceStore, StoredBlob
 from workflow.models import Indicator, IndicatorReport
+from workflow.read.indicators import indicator_met
+from workflow.read.plans import plan_by_id
 from workflow.services.acting import measure_units, person_required, plan_target, run_audited
 from workflow.services.audit_log import AuditChain
 from workflow.services.evidence import NewEvidence, _audit_detail, _check_links, _rows, with_blobs
-from workflow.services.plan_queries import plan_by_id
-from workflow.services.progress import indicator_met
 
 
 def parse_value(text: str) -> Decimal:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checklists.catalog import DeadlineKind
+from checklists.kinds import DeadlineKind
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
@@ -79,7 +79,14 @@ def plan_period(session: Session, plan: Plan) -> obligations.PlanPeriod:
     )
 
 
-def measure_dates(measure: Measure) -> obligations.MeasureDates:
+def measure_dates(
+    measure: Measure, evidence_dates: Iterable[dt.date] | None = None
+) -> obligations.MeasureDates:
+    """What the deadline rules decide on: the measure's deadline and state, and the dates of
+    its current evidence (`evidence_dates` when the caller read them for many measures at
+    once, else from the measure's loaded evidence)."""
+    if evidence_dates is None:
+        evidence_dates = (e.doc_date for e in measure.evidence if e.current)
     return obligations.MeasureDates(
         deadline_kind=measure.deadline_kind,
         due_on=measure.due_on,
@@ -87,7 +94,7 @@ def measure_dates(measure: Measure) -> obligations.MeasureDates:
         due_day=measure.due_day,
         state=measure.state.value,
         rectification_due=measure.rectification_due,
-        evidence_dates=tuple(e.doc_date for e in measure.evidence if e.current),
+        evidence_dates=tuple(evidence_dates),
     )
 
 

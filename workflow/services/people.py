@@ -14,9 +14,9 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import ROLE_LABELS, Role
 from workflow.errors import InputError, NotFound, Refused
 from workflow.models import Person, Unit, UnitGroupMember, Zone
+from workflow.read.plans import find_unit, plan_by_id
 from workflow.services.acting import person_required, plan_target, run_audited
 from workflow.services.audit_log import AuditChain
-from workflow.services.plan_queries import find_unit, plan_by_id
 from workflow.services.zones import ancestors, default_zone, find_zone, zone_path
 
 

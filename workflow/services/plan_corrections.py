@@ -34,10 +34,11 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import InputError, Refused
 from workflow.models import Measure, Plan, PlanCorrection
+from workflow.read.plans import plan_by_id
 from workflow.services.acting import person_required, plan_target, run_audited, run_read
 from workflow.services.audit_log import AuditChain
+from workflow.services.plan_catalog import catalog_from_plan, measure_to_catalog
 from workflow.services.plan_import import load_corrected, store_corrections
-from workflow.services.plan_queries import catalog_from_plan, measure_to_catalog, plan_by_id
 
 ACTION = "plan_correct"
 

@@ -55,7 +55,7 @@ from workflow.models import (
 )
 from workflow.services.acting import record_refusal
 from workflow.services.audit_log import AuditChain
-from workflow.services.plan_queries import catalog_from_plan, measure_to_catalog
+from workflow.services.plan_catalog import catalog_from_plan, measure_to_catalog
 from workflow.services.zones import default_zone, find_zone, zone_path
 
 CATALOG_SUFFIXES = {".yaml", ".yml"}

@@ -1,15 +1,20 @@
 """Request and response models of the JSON API (/api/v1): the OpenAPI description is built from
-these, so each field says what it is; the shapes follow the services' read models
-(`progress.plan_status`, `reports.export.measure_to_dict`, `evidence.view_of`)."""
+these, so each field says what it is; the shapes follow the read side (`workflow.read`):
+`EvidenceMeta` is built from `read.evidence.EvidenceRow`, the measure's evidence lists follow
+the JSON export (`reports.export.evidence_to_dict` of the same rows)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from checklists import amounts
+from reports.export import work_to_dict
+from workflow.read import worklist
+from workflow.read.evidence import EvidenceRow
 
 # Largest id a path may carry: PostgreSQL's `integer`. Beyond it the driver would fail.
 MAX_ID = 2**31 - 1
@@ -375,6 +380,52 @@ class MeasureDetail(_Out):
     can: MeasureCan
     why_not: dict[str, str | None] = Field(description="不能办理时的原因")
 
+    @classmethod
+    def of(cls, d: worklist.MeasureDetail) -> MeasureDetail:
+        """The typed read as JSON: the measure in the export's shape, then the viewer's facts."""
+        facts = d.self_check_facts
+        last = d.last_return
+        return cls.model_validate(
+            work_to_dict(d)
+            | {
+                "id": d.id,
+                "ident": d.ident,
+                "label": d.label,
+                "version": d.version,
+                "plan": {"id": d.plan.id, "key": d.plan.key, "title": d.plan.title},
+                "unit_names": [{"name": u.name, "lead": u.lead} for u in d.unit_names],
+                "unmapped_groups": list(d.unmapped_groups),
+                "progress": {
+                    "overdue": [o.as_dict() for o in d.progress.overdue],
+                    "due_soon": d.progress.due_soon.isoformat() if d.progress.due_soon else None,
+                },
+                "last_return": None
+                if last is None
+                else {
+                    "comment": last.comment,
+                    "level_name": last.level_name,
+                    "by": last.by,
+                    "rectification_due": last.rectification_due.isoformat()
+                    if last.rectification_due
+                    else None,
+                },
+                "self_check_facts": None
+                if facts is None
+                else {
+                    "pending_parts": list(facts.pending_parts),
+                    "unmapped_groups": list(facts.unmapped_groups),
+                    "items_short": [
+                        {"number": s.number, "text": s.text, "needed": s.needed, "have": s.have}
+                        for s in facts.items_short
+                    ],
+                    "missing_years": list(facts.missing_years),
+                    "ongoing_without_dated_evidence": facts.ongoing_without_dated_evidence,
+                },
+                "can": dataclasses.asdict(d.can) | {"replace": list(d.can.replace), "remove": list(d.can.remove)},
+                "why_not": dict(d.why_not),
+            }
+        )
+
 
 class HistoryEntry(_Out):
     seq: int
@@ -463,6 +514,29 @@ class EvidenceMeta(_Out):
     current: bool
     superseded_by: int | None
     download: str | None = Field(description="文件下载地址(仅文件类材料)")
+
+    @classmethod
+    def of(cls, row: EvidenceRow) -> EvidenceMeta:
+        return cls(
+            id=row.id,
+            measure_id=row.measure_id,
+            measure=row.target,
+            item=row.item,
+            kind=row.kind,
+            file_name=row.file_name,
+            size=row.size,
+            media_type=row.media_type,
+            sha256=row.sha256,
+            url=row.url,
+            note=row.note,
+            doc_date=row.doc_date,
+            uploaded_at=row.uploaded_at.replace(microsecond=0),  # to the second, as always
+            person=row.person,
+            unit=row.unit,
+            current=row.current,
+            superseded_by=row.superseded_by,
+            download=f"/api/v1/evidence/{row.id}/file" if row.is_file else None,
+        )
 
 
 class EvidenceAdded(_Out):

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 
 from workflow.bootstrap import App
 from workflow.errors import NotFound
-from workflow.services import access
+from workflow.read.evidence import EvidenceRow
 
 # What the store records (detected from the content) → the type a download is served as.
 EVIDENCE_MEDIA_TYPES = {
@@ -49,7 +49,7 @@ def content_disposition(name: str, kind: str = "attachment") -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def evidence_file(zc: App, found: access.EvidenceFile, *, inline: bool = False) -> FileResponse:
+def evidence_file(zc: App, found: EvidenceRow, *, inline: bool = False) -> FileResponse:
     """The stored file of `found` (already authorised), as a download or for a frame."""
     if found.kind != "file" or not found.sha256:
         what = "链接" if found.kind == "link" else "说明"

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from reports.render import file_size
 from workflow import clock
+from workflow.domain.states import display_state
 from workflow.web.security import CSRF_FIELD, Viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,6 +37,7 @@ def make_environment() -> Environment:
     env.filters["local_time"] = clock.local_time
     env.filters["file_size"] = file_size
     env.globals["csrf_field"] = CSRF_FIELD
+    env.globals["display_state"] = display_state  # 整改中 decided once, in the domain
     return env
 
 

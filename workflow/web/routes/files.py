@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from workflow.read.worklist import INLINE_TYPES
 from workflow.services import access
-from workflow.services.worklist import INLINE_TYPES
 from workflow.web.downloads import evidence_file
 from workflow.web.security import AppDep, ViewerDep
 from workflow.web.templating import redirect

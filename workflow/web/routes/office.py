@@ -12,16 +12,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.domain.permissions import Work, refusal
-from workflow.domain.states import STATE_LABELS, MeasureState
+from workflow.domain.states import DISPLAY_LABELS, DisplayState, MeasureState
 from workflow.errors import Refused
-from workflow.models import Measure, Plan
-from workflow.services import access, accounts, plan_queries, progress
+from workflow.read import overdue, progress
+from workflow.read import plans as plan_reads
+from workflow.services import access, accounts
 from workflow.web.security import AppDep, Viewer, ViewerDep
 from workflow.web.templating import render
 
@@ -62,20 +62,11 @@ def plan_key_of(zc: App, viewer: Viewer, plan_id: int) -> str:
     return access.open_plan_id(zc.uow(), viewer.actor, plan_id).key
 
 
-def measure_ids(zc: App, plan_id: int) -> dict[str, int]:
-    """ref → measure id of one plan, to link rows of the read services to the measure pages."""
-    with zc.uow() as uow:
-        rows = uow.session.execute(
-            select(Measure.ref, Measure.id).where(Measure.plan_id == plan_id)
-        ).all()
-    return {ref: mid for ref, mid in rows}
-
-
 # ----------------------------------------------------------------------------- progress bars
 
 # The order states are stacked in: from not started to done; 整改中 split from 推进中.
-BAR_STATES = ["planned", "in_progress", "rectifying", "self_checked", "accepted"]
-BAR_LABELS = {s.value: label for s, label in STATE_LABELS.items()} | {"rectifying": "整改中"}
+BAR_STATES = [s.value for s in DisplayState]
+BAR_LABELS = {s.value: label for s, label in DISPLAY_LABELS.items()}
 
 
 @dataclass(frozen=True)
@@ -119,24 +110,19 @@ def bar_context() -> dict[str, Any]:
 @router.get("/office")
 def office_home(request: Request, zc: AppDep, viewer: OfficeDep) -> Response:
     with zc.uow() as uow:
-        plans = plan_queries.plan_summaries(uow.session, viewer.actor)
+        plans = plan_reads.plan_summaries(uow.session, viewer.actor)
     return render(request, "office_home.html", viewer, plans=plans, **bar_context())
 
 
 @router.get("/office/plans/{plan_id}")
 def office_plan(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
     status = progress.plan_status(zc.uow(), viewer.actor, plan_id, today=office_today())
-    with zc.uow() as uow:
-        plan = uow.session.get(Plan, plan_id)
-        assert plan is not None
-        info = {"issuer": plan.issuer, "issued_on": plan.issued_on, "source_file": plan.source_file}
     return render(
         request,
         "office_plan.html",
         viewer,
         plan_id=plan_id,
         status=status,
-        info=info,
         states=[s.value for s in MeasureState],
         state_labels=BAR_LABELS,
         **bar_context(),
@@ -148,40 +134,24 @@ def office_measures(
     request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int, state: str = ""
 ) -> Response:
     today = office_today()
-    title, rows = progress.plan_measures(zc.uow(), viewer.actor, plan_id, today=today)
-    ids = {row.ref: row.id for row in rows}
+    plan, rows = progress.plan_measures(zc.uow(), viewer.actor, plan_id, today=today)
     state = state if state in BAR_LABELS else ""  # an unknown filter shows everything
-    shown = [r for r in rows if not state or _row_state(r) == state]
+    shown = [r for r in rows if not state or r.display_state == state]
     return render(
         request,
         "office_measures.html",
         viewer,
         plan_id=plan_id,
-        title=title,
+        title=plan.title,
         rows=shown,
         total=len(rows),
-        ids=ids,
         state=state,
         state_labels=BAR_LABELS,
-        row_state=_row_state,
         today=today,
     )
 
 
-def _row_state(row: progress.MeasureRow) -> str:
-    if row.state == "in_progress" and row.rectification_due is not None:
-        return "rectifying"
-    return row.state
-
-
 @router.get("/office/plans/{plan_id}/overdue")
 def office_overdue(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
-    listing = progress.overdue_list(zc.uow(), viewer.actor, plan_id, today=office_today())
-    return render(
-        request,
-        "office_overdue.html",
-        viewer,
-        plan_id=plan_id,
-        listing=listing,
-        ids=measure_ids(zc, plan_id),
-    )
+    listing = overdue.overdue_list(zc.uow(), viewer.actor, plan_id, today=office_today())
+    return render(request, "office_overdue.html", viewer, plan_id=plan_id, listing=listing)

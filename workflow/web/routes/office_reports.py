@@ -29,7 +29,7 @@ from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.errors import InputError, ZonecheckError
 from workflow.models import IssuedReport
-from workflow.services import progress
+from workflow.read import progress
 from workflow.web.downloads import content_disposition
 from workflow.web.routes.office import OfficeDep, plan_key_of
 from workflow.web.security import AppDep
@@ -74,7 +74,7 @@ def _date(text: str, field: str) -> dt.date | None:
 def reports_page(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
     today = office_today()
     status = progress.plan_status(zc.uow(), viewer.actor, plan_id, today=today)
-    units = [u["unit"] for u in status["by_unit"] if u["unit"] != progress.NO_UNIT]
+    units = [u.unit for u in status.by_unit if u.unit != progress.NO_UNIT]
     with zc.uow() as uow:
         issued = [
             {
@@ -100,7 +100,7 @@ def reports_page(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) 
         "office_reports.html",
         viewer,
         plan_id=plan_id,
-        plan=status["plan"],
+        plan=status.plan,
         units=sorted(set(units)),
         issued=issued,
         today=today,
@@ -120,7 +120,8 @@ def download_bundle(
     try:
         path = folder / default_bundle_name(key, office_today())
         build_bundle(
-            zc.uow(), zc.store, _renderer(zc), key, path, include_superseded=bool(include_old)
+            zc.uow(), zc.store, _renderer(zc), key, path, viewer=viewer.actor,
+            include_superseded=bool(include_old),
         )
     except ZonecheckError as exc:
         shutil.rmtree(folder, ignore_errors=True)

@@ -16,8 +16,8 @@ from fastapi.responses import Response
 
 from workflow.clock import office_today
 from workflow.errors import Conflict, InputError, Refused
+from workflow.read.review_queue import review_detail, review_queue
 from workflow.services import measure_work
-from workflow.services.review_queue import review_detail, review_queue
 from workflow.web.routes.office import OfficeDep
 from workflow.web.security import AppDep
 from workflow.web.templating import redirect, render

@@ -29,7 +29,9 @@ from workflow.domain.states import (
     parse_rating,
 )
 from workflow.errors import Conflict, InputError, NotFound, Refused, ZonecheckError
-from workflow.services import access, measure_work, progress, worklist
+from workflow.read import worklist
+from workflow.read.history import measure_history
+from workflow.services import access, measure_work
 from workflow.services.evidence import (
     NewEvidence,
     Upload,
@@ -118,7 +120,7 @@ def measure_page(
 ) -> Response:
     day = office_today()
     detail = worklist.measure_detail(zc.uow(), viewer.actor, measure_id, day)
-    _title, history = progress.measure_history(zc.uow(), viewer.actor, measure_id)
+    _title, history = measure_history(zc.uow(), viewer.actor, measure_id)
     return render(
         request,
         "measure.html",
@@ -277,9 +279,9 @@ def evidence(
 def _measure_of(zc: App, viewer: Viewer, evidence_id: int, action: str) -> int:
     """The measure page to come back to (the evidence opened, or refused and audited)."""
     found = access.open_evidence(zc.uow(), viewer.actor, evidence_id, action=action)
-    if found.measure is None:
+    if found.measure_id is None:
         raise NotFound(f"佐证材料#{evidence_id} 不属于任何措施,不能在此替换或撤下")
-    return found.measure.id
+    return found.measure_id
 
 
 @router.post("/evidence/{evidence_id}/replace")

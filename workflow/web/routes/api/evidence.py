@@ -8,11 +8,9 @@ from typing import Annotated, Any
 from fastapi import Form
 from fastapi.responses import FileResponse
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from workflow.bootstrap import App
-from workflow.errors import NotFound
-from workflow.models import Evidence, Measure
+from workflow.models import Measure
 from workflow.services import access, evidence
 from workflow.web import downloads
 from workflow.web.api_models import EvidenceAdded, EvidenceMeta, error_responses
@@ -20,29 +18,6 @@ from workflow.web.routes.api.common import OBJECT_ERRORS, Files, Id, Links, Note
 from workflow.web.security import AppDep, ViewerDep
 
 router = signed_in()
-
-
-def _evidence_meta(view: evidence.EvidenceView, measure_id: int | None) -> EvidenceMeta:
-    return EvidenceMeta(
-        id=view.id,
-        measure_id=measure_id,
-        measure=view.target or None,
-        item=view.item,
-        kind=view.kind,
-        file_name=view.file_name,
-        size=view.size,
-        media_type=view.media_type,
-        sha256=view.sha256,
-        url=view.url,
-        note=view.note,
-        uploaded_at=dt.datetime.fromisoformat(view.uploaded_at),
-        doc_date=dt.date.fromisoformat(view.doc_date),
-        person=view.person,
-        unit=view.unit,
-        current=view.current,
-        superseded_by=view.superseded_by,
-        download=f"/api/v1/evidence/{view.id}/file" if view.kind == "file" else None,
-    )
 
 
 DocDate = Annotated[dt.date | None, Form(description="成文日期;不填为今天")]
@@ -78,7 +53,7 @@ def add_evidence(
     return EvidenceAdded(
         measure_id=measure_id,
         version=_version(zc, measure_id),
-        evidence=[_evidence_meta(v, measure_id) for v in views],
+        evidence=[EvidenceMeta.of(v) for v in views],
     )
 
 
@@ -89,21 +64,7 @@ def add_evidence(
     responses=OBJECT_ERRORS,
 )
 def evidence_meta(evidence_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    found = access.open_evidence(zc.uow(), viewer.actor, evidence_id, action="evidence_view")
-    with zc.uow() as uow:
-        row = uow.session.get(
-            Evidence,
-            found.id,
-            options=[
-                selectinload(Evidence.item),
-                selectinload(Evidence.person),
-                selectinload(Evidence.unit),
-            ],
-        )
-        if row is None:  # gone since open_evidence read it
-            raise NotFound(f"找不到编号为 {evidence_id} 的佐证材料")
-        view = evidence.view_of(row, found.measure.ident if found.measure else "")
-    return _evidence_meta(view, found.measure.id if found.measure else None)
+    return EvidenceMeta.of(access.open_evidence(zc.uow(), viewer.actor, evidence_id, action="evidence_view"))
 
 
 @router.get(

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import Form
 
 from checklists import amounts
-from workflow.services import indicators, progress
+from workflow.read.indicators import plan_indicators as read_indicators
+from workflow.services import indicators
 from workflow.services.evidence import NewEvidence
 from workflow.web.api_models import AmountText, IndicatorOut, IndicatorReported, error_responses
 from workflow.web.routes.api.common import Files, Id, ItemNumber, Links, Note, signed_in, uploads
@@ -25,7 +26,7 @@ router = signed_in()
     responses=error_responses(404),
 )
 def plan_indicators(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    return progress.plan_indicators(zc.uow(), viewer.actor, plan_id)
+    return [i.as_dict() for i in read_indicators(zc.uow(), viewer.actor, plan_id)]
 
 
 @router.post(

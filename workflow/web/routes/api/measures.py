@@ -11,8 +11,9 @@ import dataclasses
 from typing import Any
 
 from workflow.clock import office_today
-from workflow.domain.states import Rating, parse_rating
-from workflow.services import measure_work, progress, worklist
+from workflow.domain.states import Rating, display_label, parse_rating
+from workflow.read import history, worklist
+from workflow.services import measure_work
 from workflow.services.measure_work import Outcome
 from workflow.web.api_models import (
     AcceptRequest,
@@ -38,7 +39,7 @@ router = signed_in()
     responses=OBJECT_ERRORS,
 )
 def measure(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    return worklist.measure_detail(zc.uow(), viewer.actor, measure_id, office_today())
+    return MeasureDetail.of(worklist.measure_detail(zc.uow(), viewer.actor, measure_id, office_today()))
 
 
 @router.get(
@@ -48,7 +49,7 @@ def measure(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     responses=OBJECT_ERRORS,
 )
 def measure_history(measure_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    title, lines = progress.measure_history(zc.uow(), viewer.actor, measure_id, action="view_history")
+    title, lines = history.measure_history(zc.uow(), viewer.actor, measure_id, action="view_history")
     return MeasureHistory(
         id=measure_id,
         measure=title,
@@ -65,7 +66,7 @@ def _result(outcome: Outcome) -> ActionResult:
         from_state=outcome.from_state.value,
         to_state=outcome.to_state.value,
         state=outcome.to_state.value,
-        state_label=progress.state_label(outcome.to_state, outcome.rectification_due),
+        state_label=display_label(outcome.to_state, outcome.rectification_due),
         version=outcome.version,
         message=outcome.message,
     )

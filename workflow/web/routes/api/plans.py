@@ -7,7 +7,8 @@ import dataclasses
 from typing import Any
 
 from workflow.clock import office_today
-from workflow.services import plan_queries, progress, review_queue, worklist
+from workflow.read import overdue, progress, review_queue, worklist
+from workflow.read.plans import plan_summaries
 from workflow.web.api_models import (
     MeasureRowOut,
     OverdueList,
@@ -26,7 +27,7 @@ router = signed_in()
 @router.get("/plans", summary="方案列表", response_model=list[PlanSummaryOut])
 def plans(viewer: ViewerDep, zc: AppDep) -> Any:
     with zc.uow() as uow:
-        return [dataclasses.asdict(s) for s in plan_queries.plan_summaries(uow.session, viewer.actor)]
+        return [dataclasses.asdict(s) for s in plan_summaries(uow.session, viewer.actor)]
 
 
 @router.get(
@@ -36,7 +37,7 @@ def plans(viewer: ViewerDep, zc: AppDep) -> Any:
     responses=error_responses(404),
 )
 def plan_status(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    return progress.plan_status(zc.uow(), viewer.actor, plan_id, today=office_today())
+    return progress.plan_status(zc.uow(), viewer.actor, plan_id, today=office_today()).as_dict()
 
 
 @router.get(
@@ -46,11 +47,8 @@ def plan_status(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     responses=error_responses(404),
 )
 def plan_measures(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
-    actor = viewer.actor
-    _title, rows = progress.plan_measures(zc.uow(), actor, plan_id, today=office_today())
-    # The rows name the responsible units with groups expanded, as the VIEW rule counts them.
-    visible = [r for r in rows if actor.is_office or actor.unit_name in r.units]
-    return [{**dataclasses.asdict(r), "overdue": [o.as_dict() for o in r.overdue]} for r in visible]
+    _plan, rows = progress.plan_measures(zc.uow(), viewer.actor, plan_id, today=office_today())
+    return [{**dataclasses.asdict(r), "overdue": [o.as_dict() for o in r.overdue]} for r in rows]
 
 
 @router.get(
@@ -61,7 +59,7 @@ def plan_measures(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
 )
 def plan_overdue(plan_id: Id, viewer: ViewerDep, zc: AppDep) -> Any:
     office_only(zc, viewer, "view_overdue", f"方案#{plan_id}", "督办清单")
-    return progress.overdue_list(zc.uow(), viewer.actor, plan_id, today=office_today())
+    return overdue.overdue_list(zc.uow(), viewer.actor, plan_id, today=office_today()).as_dict()
 
 
 @router.get(

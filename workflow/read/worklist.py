@@ -1,7 +1,8 @@
 """What a unit member sees: their unit's worklist, and one measure with what they may do now.
 
-Read-only. Lateness comes from `progress.plan_progress` (the office's status and 督办 lists
-read the same rows), and "may I …" comes from the very rules the services enforce
+Read-only and typed. Lateness comes from `read.progress.plan_progress` (the office's status and
+督办 lists read the same rows), the list is the rows the one visibility rule lets the actor
+open (`PlanProgress.rows_for`), the measure is `read.measures.MeasureWork`, and "may I …" comes from the very rules the services enforce
 (`permissions.refusal`, the lifecycle's states, the evidence service's ownership rule), so a
 button is offered exactly when the command behind it would be accepted by those rules. The
 services still check everything again when the command arrives.
@@ -11,19 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from reports.export import measure_to_dict
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.lifecycle import allowed_actions
 from workflow.domain.permissions import Actor, Work, refusal
-from workflow.domain.states import Action, MeasureState, Verdict
+from workflow.domain.states import Action, DisplayState, MeasureState, Verdict, display_state
 from workflow.errors import Refused
 from workflow.models import (
     Evidence,
@@ -32,6 +31,9 @@ from workflow.models import (
     Plan,
     UnitGroupMember,
 )
+from workflow.read.measures import MeasureWork, measure_work
+from workflow.read.plans import measure_with_work
+from workflow.read.progress import plan_progress
 from workflow.services import evidence as evidence_service
 from workflow.services.acting import (
     measure_target,
@@ -47,8 +49,6 @@ from workflow.services.measure_work import (
     plan_period,
     submission_request,
 )
-from workflow.services.plan_queries import measure_with_work
-from workflow.services.progress import plan_progress
 
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
 # Evidence a browser can show inline (the others are downloaded).
@@ -89,11 +89,8 @@ class WorkItem:
         return max((o.days_late for o in self.overdue), default=0)
 
     @property
-    def badge_state(self) -> str:
-        """The CSS state: 整改中 gets its own colour although it is stored as in progress."""
-        if self.state == MeasureState.IN_PROGRESS.value and self.rectification_due is not None:
-            return "rectifying"
-        return self.state
+    def display_state(self) -> DisplayState:
+        return display_state(self.state, self.rectification_due)
 
 
 def _plans_of_unit(session: Session, unit_id: int, zone_id: int) -> list[Plan]:
@@ -114,28 +111,21 @@ def _plans_of_unit(session: Session, unit_id: int, zone_id: int) -> list[Plan]:
     )
 
 
-def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkItem]:
-    """Every current measure the actor's unit is responsible for, most urgent first.
+def unit_worklist(uow: UnitOfWork, viewer: Actor, today: dt.date) -> list[WorkItem]:
+    """Every current measure the viewer's unit is responsible for, most urgent first.
 
     Overdue measures come first (longest overdue first), then those due soon (earliest
     first), then the rest in plan and document order. Office people (even a reviewer working
     in a unit) do no unit work: empty.
     """
-    if actor.is_office or actor.unit_id is None or actor.unit_name is None:
+    if viewer.is_office or viewer.unit_id is None or viewer.unit_name is None:
         return []
     items: list[WorkItem] = []
     with uow:
         session = uow.session
-        for plan_index, plan in enumerate(_plans_of_unit(session, actor.unit_id, actor.zone_id)):
+        for plan_index, plan in enumerate(_plans_of_unit(session, viewer.unit_id, viewer.zone_id)):
             progress = plan_progress(session, plan, today)
-            ids: dict[str, int] = {
-                ref: mid
-                for ref, mid in session.execute(
-                    select(Measure.ref, Measure.id).where(
-                        Measure.plan_id == plan.id, Measure.retired_at.is_(None)
-                    )
-                )
-            }
+            order = {row.id: position for position, row in enumerate(progress.rows)}
             counts: dict[int | None, int] = {
                 mid: n
                 for mid, n in session.execute(
@@ -149,14 +139,10 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
                     .group_by(Evidence.measure_id)
                 )
             }
-            for position, row in enumerate(progress.rows):
-                # Rows name units with groups already expanded to their member units.
-                if actor.unit_name not in row.units:
-                    continue
-                measure_id = ids[row.ref]
+            for row in progress.rows_for(viewer):
                 items.append(
                     WorkItem(
-                        measure_id=measure_id,
+                        measure_id=row.id,
                         plan_key=plan.key,
                         plan_title=plan.title,
                         ref=row.ref,
@@ -164,14 +150,14 @@ def unit_worklist(uow: UnitOfWork, actor: Actor, today: dt.date) -> list[WorkIte
                         section=row.section,
                         state=row.state,
                         state_label=row.state_label,
-                        role="lead" if actor.unit_name in row.lead else "co",
+                        role="lead" if viewer.unit_name in row.lead else "co",
                         units=row.units,
                         deadline=row.deadline,
                         overdue=row.overdue,
                         due_soon=row.due_soon,
                         rectification_due=row.rectification_due,
-                        evidence_count=counts.get(measure_id, 0),
-                        position=plan_index * 100_000 + position,
+                        evidence_count=counts.get(row.id, 0),
+                        position=plan_index * 100_000 + order[row.id],
                     )
                 )
 
@@ -194,7 +180,7 @@ def worklist_counts(items: list[WorkItem]) -> dict[str, int]:
         "due_soon": sum(1 for i in items if i.due_soon is not None),
         "planned": sum(1 for i in items if i.state == MeasureState.PLANNED.value),
         "in_progress": sum(1 for i in items if i.state == MeasureState.IN_PROGRESS.value),
-        "rectifying": sum(1 for i in items if i.badge_state == "rectifying"),
+        "rectifying": sum(1 for i in items if i.display_state is DisplayState.RECTIFYING),
         "self_checked": sum(1 for i in items if i.state == MeasureState.SELF_CHECKED.value),
         "accepted": sum(1 for i in items if i.state == MeasureState.ACCEPTED.value),
     }
@@ -204,7 +190,7 @@ def worklist_counts(items: list[WorkItem]) -> dict[str, int]:
 
 
 def _load(session: Session, measure_id: int) -> Measure:
-    """The measure with everything `measure_to_dict` reads, in a fixed number of queries."""
+    """The measure with everything `measure_work` reads, in a fixed number of queries."""
     measure = measure_with_work(session, measure_id)
     assert measure is not None, "opened just before, in the same transaction"
     return measure
@@ -219,21 +205,98 @@ def _accepted(check: Callable[[], None]) -> bool:
     return True
 
 
-def measure_detail(uow: UnitOfWork, actor: Actor, measure_id: int, today: dt.date) -> dict[str, Any]:
-    """One measure as the export gives it, plus its lateness and what `actor` may do now.
+@dataclass(frozen=True)
+class PlanBrief:
+    id: int
+    key: str
+    title: str
 
-    Refused (audited) when the actor may not see it, NotFound when there is no such measure.
+
+@dataclass(frozen=True)
+class UnitName:
+    name: str
+    lead: bool
+
+
+@dataclass(frozen=True)
+class Lateness:
+    overdue: tuple[obligations.Overdue, ...]
+    due_soon: dt.date | None
+
+
+@dataclass(frozen=True)
+class LastReturn:
+    comment: str
+    level_name: str
+    by: str
+    rectification_due: dt.date | None
+
+
+@dataclass(frozen=True)
+class ItemShort:
+    number: int
+    text: str
+    needed: int
+    have: int
+
+
+@dataclass(frozen=True)
+class SelfCheckFacts:
+    """What still stands in the way of the self-check (only while in progress)."""
+
+    pending_parts: tuple[str, ...]
+    unmapped_groups: tuple[str, ...]
+    items_short: tuple[ItemShort, ...]
+    missing_years: tuple[int, ...]
+    ongoing_without_dated_evidence: bool
+
+
+@dataclass(frozen=True)
+class Can:
+    """What the actor may do now (the services decide again when the command arrives)."""
+
+    start: bool
+    add_evidence: bool
+    mark_part: bool
+    part_done: bool  # the actor's unit's part is marked done
+    submit: bool
+    withdraw: bool
+    replace: tuple[int, ...]  # evidence the actor may replace
+    remove: tuple[int, ...]  # evidence the actor may remove
+
+
+@dataclass(frozen=True)
+class MeasureDetail(MeasureWork):
+    """One measure and its work, with its lateness and what the viewer may do now."""
+
+    id: int
+    ident: str  # PLAN_KEY/REF, for display
+    label: str
+    version: int
+    plan: PlanBrief
+    unit_names: tuple[UnitName, ...]
+    progress: Lateness
+    last_return: LastReturn | None
+    self_check_facts: SelfCheckFacts | None
+    can: Can
+    why_not: dict[str, str | None]  # unit_work, submit: the refusal's reason, if any
+
+
+def measure_detail(uow: UnitOfWork, viewer: Actor, measure_id: int, today: dt.date) -> MeasureDetail:
+    """One measure and its work, plus its lateness and what `viewer` may do now.
+
+    Refused (audited) when the viewer may not see it, NotFound when there is no such measure.
     """
     return run_read(
-        uow, actor, "view", measure_target(measure_id), partial(_detail, actor, measure_id, today)
+        uow, viewer, "view", measure_target(measure_id), partial(_detail, viewer, measure_id, today)
     )
 
 
-def _detail(actor: Actor, measure_id: int, today: dt.date, session: Session) -> dict[str, Any]:
+def _detail(actor: Actor, measure_id: int, today: dt.date, session: Session) -> MeasureDetail:
     open_measure_by_id(session, actor, measure_id)
     measure = _load(session, measure_id)
     members = members_for(session, [measure])
-    data = measure_to_dict(measure, members)
+    work = measure_work(measure, members)
     units = measure_units(session, measure, members)
     responsibility = units.responsibility
     period = plan_period(session, measure.plan)
@@ -266,70 +329,46 @@ def _detail(actor: Actor, measure_id: int, today: dt.date, session: Session) -> 
             replace.append(e.id)
             if not measure.self_checks:
                 remove.append(e.id)
-    facts: dict[str, Any] | None = None
+    facts = None
     if in_progress:
         request = submission_request(session, measure, "", today)
-        facts = {
-            "pending_parts": list(request.pending_parts),
-            "unmapped_groups": list(request.unmapped_groups),
-            "items_short": [
-                {"number": s.position, "text": s.text, "needed": s.needed, "have": s.have}
-                for s in request.items_short
-            ],
-            "missing_years": list(request.missing_years),
-            "ongoing_without_dated_evidence": request.ongoing_without_dated_evidence,
-        }
-    returns = [
-        r
-        for sc in measure.self_checks
-        for r in sc.reviews
-        if r.verdict is Verdict.RETURN
-    ]
-    last_return = returns[-1] if returns else None
-    plan = {"id": measure.plan.id, "key": measure.plan.key, "title": measure.plan.title}
-    lead_ids = responsibility.lead_unit_ids
-    data |= {
-        "id": measure.id,
-        "ident": target_of(measure),
-        "label": measure.label,
-        "version": measure.version_id,
-        "plan": plan,
-        "unit_names": [
-            {"name": name, "lead": uid in lead_ids}
-            for uid, name in units.unit_names.items()
-        ],
-        "unmapped_groups": list(units.unmapped_groups),
-        "progress": {
-            "overdue": [o.as_dict() for o in late],
-            "due_soon": soon.isoformat() if soon else None,
-        },
-        "last_return": None
-        if last_return is None
-        else {
-            "comment": last_return.comment,
-            "level_name": last_return.level_name,
-            "by": last_return.person.name,
-            "rectification_due": last_return.rectification_due.isoformat()
-            if last_return.rectification_due
-            else None,
-        },
-        "self_check_facts": facts,
-        "can": {
-            "start": Action.START in allowed and unit_refusal is None,
-            "add_evidence": writable,
-            "mark_part": in_progress and unit_refusal is None,
-            "part_done": own_part is not None and own_part.done_at is not None,
-            "submit": Action.SUBMIT_SELF_CHECK in allowed and submit_refusal is None,
-            "withdraw": Action.WITHDRAW in allowed
+        facts = SelfCheckFacts(
+            pending_parts=tuple(request.pending_parts),
+            unmapped_groups=tuple(request.unmapped_groups),
+            items_short=tuple(ItemShort(s.position, s.text, s.needed, s.have) for s in request.items_short),
+            missing_years=tuple(request.missing_years),
+            ongoing_without_dated_evidence=request.ongoing_without_dated_evidence,
+        )
+    returns = [r for sc in measure.self_checks for r in sc.reviews if r.verdict is Verdict.RETURN]
+    last = returns[-1] if returns else None
+    return MeasureDetail(
+        **{f.name: getattr(work, f.name) for f in fields(MeasureWork)},
+        id=measure.id,
+        ident=target_of(measure),
+        label=measure.label,
+        version=measure.version_id,
+        plan=PlanBrief(measure.plan.id, measure.plan.key, measure.plan.title),
+        unit_names=tuple(UnitName(u.name, u.lead) for u in work.responsible),
+        progress=Lateness(tuple(late), soon),
+        last_return=None
+        if last is None
+        else LastReturn(last.comment, last.level_name, last.person.name, last.rectification_due),
+        self_check_facts=facts,
+        can=Can(
+            start=Action.START in allowed and unit_refusal is None,
+            add_evidence=writable,
+            mark_part=in_progress and unit_refusal is None,
+            part_done=own_part is not None and own_part.done_at is not None,
+            submit=Action.SUBMIT_SELF_CHECK in allowed and submit_refusal is None,
+            withdraw=Action.WITHDRAW in allowed
             and submit_refusal is None
             and current_round is not None
             and not current_round.reviews,
-            "replace": replace,
-            "remove": remove,
-        },
-        "why_not": {"unit_work": unit_refusal, "submit": submit_refusal},
-    }
-    return data
+            replace=tuple(replace),
+            remove=tuple(remove),
+        ),
+        why_not={"unit_work": unit_refusal, "submit": submit_refusal},
+    )
 
 
 def inline_viewable(media_type: str | None) -> bool:

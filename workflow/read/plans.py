@@ -1,37 +1,23 @@
-"""Read-side services: find plans and measures, summarise them, turn them back into catalogs."""
+"""Plans: finding one by what a person types or by its number, the plans a viewer may list
+with their counts, and a plan's measures loaded for the other reads.
+
+`find_plan` and `plan_by_id` ask the one visibility rule (`services.visibility`); another
+zone's plan is answered like a missing one. `load_measures` is the one query every plan-wide
+read of measures goes through (current ones, or with the retired ones for the evidence
+bundle), with their work when asked.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from checklists.catalog import (
-    Catalog,
-    Deadline,
-    EvidenceKind,
-    MeasureKind,
-    PlanInfo,
-    UnitRef,
-)
-from checklists.catalog import (
-    ChecklistItem as CatalogItem,
-)
-from checklists.catalog import (
-    Indicator as CatalogIndicator,
-)
-from checklists.catalog import (
-    Measure as CatalogMeasure,
-)
-from checklists.catalog import (
-    Phase as CatalogPhase,
-)
-from checklists.catalog import (
-    Section as CatalogSection,
-)
-from checklists.units import normalise_unit_name
+from checklists.kinds import MeasureKind
+from checklists.unit_names import normalise_unit_name
 from workflow.domain.permissions import Actor
 from workflow.errors import NotFound
 from workflow.models import (
@@ -42,6 +28,7 @@ from workflow.models import (
     MeasureUnit,
     Plan,
     Review,
+    Section,
     SelfCheck,
     Unit,
     UnitAlias,
@@ -127,8 +114,27 @@ def find_unit(session: Session, name: str, zone_id: int | None) -> Unit:
     return units[0]
 
 
-@dataclass
+@dataclass(frozen=True)
+class PlanHead:
+    """The plan a read is about: what pages and listings print above it."""
+
+    id: int
+    key: str
+    title: str
+    doc_number: str
+    issuer: str
+    issued_on: dt.date | None
+    source_file: str
+
+
+def plan_head(plan: Plan) -> PlanHead:
+    return PlanHead(plan.id, plan.key, plan.title, plan.doc_number, plan.issuer, plan.issued_on, plan.source_file)
+
+
+@dataclass(frozen=True)
 class PlanSummary:
+    """A plan as `zonecheck plans`, the office's home page and `GET /api/v1/plans` list it."""
+
     id: int
     key: str
     zone: str
@@ -205,11 +211,12 @@ def _phase_span(start: object, end: object) -> str:
     return f"{start or '?'} ~ {end or '?'}"
 
 
-# A measure's units and checklist, and with them its recorded work: what `measure_to_dict` reads.
+# A measure's units, checklist and section (with its parents, for path titles), and with them
+# its recorded work: what `read.measures.measure_work` reads.
 MEASURE_LOADS = (
     selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
     selectinload(Measure.checklist),
-    selectinload(Measure.section),
+    selectinload(Measure.section).selectinload(Section.parent),
 )
 WORK_LOADS = (
     selectinload(Measure.parts).options(
@@ -225,7 +232,7 @@ WORK_LOADS = (
 
 
 def measure_with_work(session: Session, measure_id: int) -> Measure | None:
-    """One measure with its plan and everything `measure_to_dict` reads, in fixed queries."""
+    """One measure with its plan and everything `measure_work` reads, in fixed queries."""
     return session.scalar(
         select(Measure)
         .where(Measure.id == measure_id)
@@ -233,106 +240,26 @@ def measure_with_work(session: Session, measure_id: int) -> Measure | None:
     )
 
 
-def plan_measures(
-    session: Session, plan: Plan, unit: str | None = None, *, with_work: bool = False
+def load_measures(
+    session: Session,
+    plan: Plan,
+    *,
+    unit_id: int | None = None,
+    with_work: bool = False,
+    include_retired: bool = False,
 ) -> list[Measure]:
-    """The plan's current measures in document order, optionally those of one unit.
+    """The plan's current measures in document order (the caller has checked that its viewer
+    may see `plan`), optionally those naming unit `unit_id`.
 
-    `with_work` also loads parts, evidence, self-checks and reviews (for exports and reports)
-    in a fixed number of queries.
+    `with_work` also loads parts, evidence, self-checks and reviews (for exports, reports and
+    the ledger) in a fixed number of queries; `include_retired` also takes the measures a
+    revision withdrew from the plan (the work recorded on them is still evidence).
     """
-    query = (
-        select(Measure)
-        .where(Measure.plan_id == plan.id, Measure.retired_at.is_(None))
-        .order_by(Measure.position)
-        .options(*MEASURE_LOADS)
-    )
+    query = select(Measure).where(Measure.plan_id == plan.id).order_by(Measure.position).options(*MEASURE_LOADS)
+    if not include_retired:
+        query = query.where(Measure.retired_at.is_(None))
     if with_work:
         query = query.options(*WORK_LOADS)
-    if unit is not None:
-        found = find_unit(session, unit, plan.zone_id)
-        query = query.where(Measure.unit_links.any(MeasureUnit.unit_id == found.id))
+    if unit_id is not None:
+        query = query.where(Measure.unit_links.any(MeasureUnit.unit_id == unit_id))
     return list(session.scalars(query))
-
-
-def measure_to_catalog(m: Measure) -> CatalogMeasure:
-    return CatalogMeasure(
-        kind=m.kind,
-        number=m.number,
-        section=m.section.ref if m.section else None,
-        title=m.title,
-        text=m.text,
-        units=[UnitRef(name=link.name_as_written, role=link.role) for link in m.unit_links],
-        units_text=m.units_text,
-        deadline=Deadline(
-            kind=m.deadline_kind,
-            text=m.deadline_text,
-            due=m.due_on,
-            month=m.due_month,
-            day=m.due_day,
-        ),
-        checklist=[
-            CatalogItem(
-                text=i.text,
-                evidence_kinds=[EvidenceKind(k) for k in i.evidence_kinds],
-                min_evidence=i.min_evidence,
-            )
-            for i in m.checklist
-        ],
-        lines=list(m.source_lines),
-    )
-
-
-def catalog_from_plan(session: Session, plan: Plan) -> Catalog:
-    """The plan as a catalog again, edits of the office included (for `export --format yaml`)."""
-    latest = plan.imports[-1] if plan.imports else None
-    return Catalog(
-        plan=PlanInfo(
-            key=plan.key,
-            title=plan.title,
-            issuer=plan.issuer,
-            doc_number=plan.doc_number,
-            issued_on=plan.issued_on,
-            preamble=plan.preamble,
-            source_file=plan.source_file,
-            source_sha256=plan.source_sha256,
-        ),
-        sections=[
-            CatalogSection(
-                ref=s.ref,
-                number=s.number,
-                title=s.title,
-                parent=s.parent.ref if s.parent else None,
-                text=s.text,
-                line=s.source_line,
-            )
-            for s in plan.sections
-        ],
-        measures=[measure_to_catalog(m) for m in plan_measures(session, plan)],
-        phases=[
-            CatalogPhase(
-                name=p.name,
-                text=p.text,
-                start=p.start_on,
-                end=p.end_on,
-                acceptance=p.acceptance,
-                line=p.source_line,
-            )
-            for p in plan.phases
-        ],
-        indicators=[
-            CatalogIndicator(
-                text=i.text,
-                metric=i.metric,
-                comparator=i.comparator,
-                value=i.value,
-                value_max=i.value_max,
-                unit=i.unit,
-                due=i.due_on,
-                measure=i.measure.ref if i.measure else None,
-                line=i.source_line,
-            )
-            for i in plan.indicators
-        ],
-        warnings=latest.warnings if latest else [],
-    )

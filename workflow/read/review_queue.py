@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from reports.export import measure_to_dict
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, level_refusal, refusal
@@ -26,6 +24,8 @@ from workflow.models import (
     MeasureUnit,
     SelfCheck,
 )
+from workflow.read.measures import MeasureWork, measure_work
+from workflow.read.plans import measure_with_work
 from workflow.services.acting import (
     measure_target,
     measure_units,
@@ -37,7 +37,6 @@ from workflow.services.acting import (
 
 # The same naming of a level as the verdicts use (a round may be past a shortened list).
 from workflow.services.measure_work import level_name, open_round
-from workflow.services.plan_queries import measure_with_work
 from workflow.services.visibility import visible_plan_ids
 
 
@@ -64,8 +63,8 @@ class QueueRow:
     passed_by_me: bool  # the actor passed an earlier level of this round: someone else is next
 
 
-def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) -> list[QueueRow]:
-    """Self-checked measures awaiting a review level that `actor`'s zone's office reviews,
+def review_queue(uow: UnitOfWork, viewer: Actor, today: dt.date | None = None) -> list[QueueRow]:
+    """Self-checked measures awaiting a review level that `viewer`'s zone's office reviews,
     oldest submission first.
 
     A fixed number of queries, however many plans and measures: the measures with their
@@ -74,7 +73,7 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
     today = today or office_today()
     with uow:
         session = uow.session
-        visible = visible_plan_ids(session, actor)
+        visible = visible_plan_ids(session, viewer)
         assert visible is not None
         measures = list(
             session.scalars(
@@ -101,9 +100,9 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
             levels = list(m.plan.review_levels) or list(DEFAULT_REVIEW_LEVELS)
             passed = [r for r in current.reviews if r.verdict is Verdict.PASS]
             level = len(passed) + 1
-            if units.responsibility.zones.level_zone_id(level) != actor.zone_id:
+            if units.responsibility.zones.level_zone_id(level) != viewer.zone_id:
                 continue  # this level is another zone's office's to review
-            reason = refusal(actor, Work.REVIEW, units.responsibility)
+            reason = refusal(viewer, Work.REVIEW, units.responsibility)
             submitted = current.submitted_at
             rows.append(
                 QueueRow(
@@ -125,7 +124,7 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
                     waiting_days=max(0, (today - submitted.date()).days),
                     recuse=reason is not None,
                     recuse_reason=reason,
-                    passed_by_me=any(r.person_id == actor.id for r in passed),
+                    passed_by_me=any(r.person_id == viewer.id for r in passed),
                 )
             )
         rows.sort(key=lambda r: (r.submitted_at, r.plan_id, r.measure_id))
@@ -136,7 +135,7 @@ def review_queue(uow: UnitOfWork, actor: Actor, today: dt.date | None = None) ->
 class ReviewDetail:
     """One measure as the review page shows it, with the facts the verdict forms need."""
 
-    measure: dict[str, Any]  # reports.export.measure_to_dict: units, parts, items, evidence, rounds
+    measure: MeasureWork  # units, parts, items, evidence, rounds
     measure_id: int
     ident: str  # PLAN_KEY/REF, for display
     version: int
@@ -152,13 +151,13 @@ class ReviewDetail:
 
 
 def review_detail(
-    uow: UnitOfWork, actor: Actor, measure_id: int, *, action: str = "review_view"
+    uow: UnitOfWork, viewer: Actor, measure_id: int, *, action: str = "review_view"
 ) -> ReviewDetail:
-    """Everything a reviewer reads before a verdict, in a fixed number of queries, if `actor`
+    """Everything a reviewer reads before a verdict, in a fixed number of queries, if `viewer`
     may open the measure (another zone's reads as missing; either refusal audited)."""
 
     def read(session: Session) -> ReviewDetail:
-        open_measure_by_id(session, actor, measure_id)
+        open_measure_by_id(session, viewer, measure_id)
         measure = measure_with_work(session, measure_id)
         assert measure is not None, "opened just before, in the same transaction"
         members = members_for(session, [measure])
@@ -175,7 +174,7 @@ def review_detail(
         )
         level = len(passed) + 1 if reviewable else None
         return ReviewDetail(
-            measure=measure_to_dict(measure, members),
+            measure=measure_work(measure, members),
             measure_id=measure.id,
             ident=target_of(measure),
             version=measure.version_id,
@@ -185,14 +184,14 @@ def review_detail(
             rectification_days=measure.plan.rectification_days,
             level=level,
             level_name=level_name(levels, level) if level else None,
-            recuse_reason=refusal(actor, Work.REVIEW, units.responsibility)
+            recuse_reason=refusal(viewer, Work.REVIEW, units.responsibility)
             or (
-                level_refusal(actor, units.responsibility.zones, measure.label, level, level_name(levels, level))
+                level_refusal(viewer, units.responsibility.zones, measure.label, level, level_name(levels, level))
                 if level
                 else None
             ),
-            passed_by_me=reviewable and any(r.person_id == actor.id for r in passed),
+            passed_by_me=reviewable and any(r.person_id == viewer.id for r in passed),
             reviewable=reviewable,
         )
 
-    return run_read(uow, actor, action, measure_target(measure_id), read)
+    return run_read(uow, viewer, action, measure_target(measure_id), read)

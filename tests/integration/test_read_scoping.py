@@ -1,0 +1,169 @@
+"""The read side asks the one visibility rule: another zone's objects are refused like missing
+ones (and the attempt audited), lists leave them out, and a unit member lists only what their
+unit may open. A walk over `workflow.read` fails when a read taking a unit of work has no
+viewer or is not tried here.
+
+The two zones of tests/support/two_zones.py: zone A (嘉定区, Jiading's plan) and zone B
+(武汉市某区, Wuhan's plan with measure 13 self-checked with a file, and Xuchang's targets with a
+reported file); both have a unit named 区市场监管局.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import workflow.read
+from tests.integration.workflow_helpers import actor, audit_entries, make_app, plan_id
+from tests.support.two_zones import (
+    A_ADMIN,
+    A_MEMBER,
+    A_REVIEWER,
+    B_MEMBER,
+    B_REVIEWER,
+    JIADING,
+    MISSING,
+    World,
+    build_world,
+    fingerprint,
+)
+from workflow.clock import office_today
+from workflow.domain.permissions import Actor
+from workflow.errors import NotFound, Refused
+from workflow.read import (
+    evidence,
+    history,
+    indicators,
+    measures,
+    overdue,
+    plan_evidence,
+    progress,
+    review_queue,
+    scores,
+    worklist,
+)
+from workflow.read.plans import plan_summaries
+from workflow.services import access
+
+# Each read that takes ids: which of zone B's objects it is tried with, and how it is called.
+Read = Callable[[World, Actor, int], Any]
+
+READS: dict[str, tuple[str, Read]] = {
+    "read.evidence.list_evidence": (
+        "measure_b",
+        lambda w, a, n: evidence.list_evidence(w.app.uow(), a, n, include_old=True),
+    ),
+    "read.indicators.plan_indicators": ("xuchang", lambda w, a, n: indicators.plan_indicators(w.app.uow(), a, n)),
+    "read.progress.plan_measures": ("plan_b", lambda w, a, n: progress.plan_measures(w.app.uow(), a, n)),
+    "read.measures.plan_works": ("plan_b", lambda w, a, n: measures.plan_works(w.app.uow(), a, n)),
+    "read.plan_evidence.plan_evidence": ("plan_b", lambda w, a, n: plan_evidence.plan_evidence(w.app.uow(), a, n)),
+    # None when the plan has no index system, as zone B's has not: wrapped, so that zone B's
+    # own read below counts as an answer.
+    "read.scores.score_summary": ("plan_b", lambda w, a, n: (scores.score_summary(w.app.uow(), a, n),)),
+    "read.progress.plan_status": ("plan_b", lambda w, a, n: progress.plan_status(w.app.uow(), a, n)),
+    "read.overdue.overdue_list": ("plan_b", lambda w, a, n: overdue.overdue_list(w.app.uow(), a, n)),
+    "read.history.measure_history": ("measure_b", lambda w, a, n: history.measure_history(w.app.uow(), a, n)),
+    "read.worklist.measure_detail": (
+        "measure_b",
+        lambda w, a, n: worklist.measure_detail(w.app.uow(), a, n, office_today()),
+    ),
+    "read.review_queue.review_detail": ("measure_b", lambda w, a, n: review_queue.review_detail(w.app.uow(), a, n)),
+    # The services' single-object reads, built on the same rows.
+    "access.open_evidence (measure)": ("evidence_b", lambda w, a, n: access.open_evidence(w.app.uow(), a, n)),
+    "access.open_evidence (indicator)": (
+        "indicator_evidence_b",
+        lambda w, a, n: access.open_evidence(w.app.uow(), a, n),
+    ),
+}
+# The reads that list across plans take no id: the test of lists below tries them.
+LISTS = {"read.worklist.unit_worklist", "read.review_queue.review_queue"}
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
+    app = make_app(db_url, tmp_path / "home")
+    yield build_world(app, seeds_dir, tmp_path / "up")
+    app.close()
+
+
+def _refusal(call: Read, world: World, who: Actor, number: int) -> NotFound:
+    with pytest.raises(NotFound) as caught:
+        call(world, who, number)
+    return caught.value
+
+
+def test_every_read_refuses_another_zones_object_in_the_words_of_a_missing_one(world: World) -> None:
+    before = fingerprint(world.app)
+    for name in (A_MEMBER, A_REVIEWER, A_ADMIN):
+        who = actor(world.app, name)
+        for read, (attr, call) in READS.items():
+            number = int(getattr(world, attr))
+            seen = len(audit_entries(world.app))
+            hidden = _refusal(call, world, who, number)
+            entries = audit_entries(world.app)[seen:]
+            assert any(e.refused and e.actor == name for e in entries), (name, read, "not audited")
+            missing = _refusal(call, world, who, MISSING)
+            # Nothing tells zone B's object from a number nobody uses, but the number itself.
+            said = str(missing).replace(str(MISSING), str(number))
+            assert (str(hidden), hidden.code) == (said, missing.code), (name, read)
+    assert fingerprint(world.app) == before
+
+
+def test_zone_bs_own_people_read_the_same_objects(world: World) -> None:
+    # The refusals above are about zones, not broken reads: zone B's office reads them all.
+    who = actor(world.app, B_REVIEWER)
+    for read, (attr, call) in READS.items():
+        assert call(world, who, int(getattr(world, attr))) is not None, read
+
+
+def test_lists_leave_out_other_zones_and_a_member_lists_only_what_their_unit_may_open(world: World) -> None:
+    app = world.app
+    a_member, a_reviewer, b_member = (actor(app, n) for n in (A_MEMBER, A_REVIEWER, B_MEMBER))
+    with app.uow() as uow:
+        keys = {s.key for s in plan_summaries(uow.session, a_reviewer)}
+    assert keys == {JIADING}
+    assert review_queue.review_queue(app.uow(), a_reviewer) == []  # zone B's measure 13 waits in B's queue
+    assert [r.measure_id for r in review_queue.review_queue(app.uow(), actor(app, B_REVIEWER))] == [world.measure_b]
+    assert {i.plan_key for i in worklist.unit_worklist(app.uow(), a_member, office_today())} == {JIADING}
+
+    jiading = plan_id(app, JIADING)
+    _, every = progress.plan_measures(app.uow(), a_reviewer, jiading)
+    _, mine = progress.plan_measures(app.uow(), a_member, jiading)
+    assert 0 < len(mine) < len(every)
+    # The member's list is exactly the measures their unit may open one by one.
+    for row in every:
+        opened = True
+        try:
+            worklist.measure_detail(app.uow(), a_member, row.id, office_today())
+        except Refused:  # not the member's unit
+            opened = False
+        assert opened is (row in mine), row.ref
+    _, wuhan_rows = progress.plan_measures(app.uow(), b_member, world.plan_b)
+    assert world.measure_b in {r.id for r in wuhan_rows}
+    assert all("区市场监管局" in r.units for r in wuhan_rows)
+
+
+def _read_functions() -> dict[str, inspect.Signature]:
+    found = {}
+    for info in pkgutil.iter_modules(workflow.read.__path__):
+        module = importlib.import_module(f"workflow.read.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == module.__name__ and not name.startswith("_"):
+                found[f"read.{info.name}.{name}"] = inspect.signature(fn)
+    return found
+
+
+def test_every_read_of_the_package_that_opens_a_transaction_takes_a_viewer_and_is_tried_above() -> None:
+    reads = {name: sig for name, sig in _read_functions().items() if "uow" in sig.parameters}
+    assert reads, "the walk found no reads: has the package moved?"
+    without_viewer = [name for name, sig in reads.items() if "viewer" not in sig.parameters]
+    assert without_viewer == []
+    tried = set(READS) | LISTS
+    assert set(reads) <= tried, f"not tried across zones: {sorted(set(reads) - tried)}"
+
