@@ -261,8 +261,8 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
     if fmt == "xlsx":
         if not output:
             raise InputError("导出 xlsx 需要用 -o 指定输出文件,例如:zonecheck export PLAN --format xlsx -o 工作台账.xlsx")
-        key = open_plan(get_app(ctx).uow(), viewer(ctx), plan, action="export").key
-        summary = write_ledger(get_app(ctx).uow(), key, Path(output), today=today)
+        found_id = open_plan(get_app(ctx).uow(), viewer(ctx), plan, action="export").id
+        summary = write_ledger(get_app(ctx).uow(), viewer(ctx), found_id, Path(output), today=today)
         click.echo(f"已导出工作台账到 {output}({summary.rows} 行)")
         return
     app = get_app(ctx)
