@@ -14,8 +14,8 @@ from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
 from workflow.errors import InputError
 from workflow.models import STATE_LABELS, MeasureState
-from workflow.read.measures import current_works, one_work, plan_works
-from workflow.read.plans import find_plan, plan_summaries
+from workflow.read.measures import one_work, plan_works
+from workflow.read.plans import plan_summaries
 from workflow.services.access import open_measure_ident, open_plan
 
 if TYPE_CHECKING:
@@ -254,9 +254,9 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
     """
     # openpyxl and ruamel.yaml: only this command needs them.
     from checklists.catalog_yaml import dump_catalog, write_text_atomically
-    from reports.export import plan_to_dict
+    from reports.export import plan_export
     from reports.ledger import write_ledger
-    from workflow.services.plan_catalog import catalog_from_plan
+    from workflow.services.plan_catalog import plan_catalog
 
     if fmt == "xlsx":
         if not output:
@@ -266,13 +266,11 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
         click.echo(f"已导出工作台账到 {output}({summary.rows} 行)")
         return
     app = get_app(ctx)
-    key = open_plan(app.uow(), viewer(ctx), plan, action="export").key
-    with app.uow() as uow:
-        found = find_plan(uow.session, key, None)  # checked just above
-        if fmt == "json":
-            text = json.dumps(plan_to_dict(found, current_works(uow.session, found)), ensure_ascii=False, indent=2) + "\n"
-        else:
-            text = dump_catalog(catalog_from_plan(uow.session, found))
+    found_id = open_plan(app.uow(), viewer(ctx), plan, action="export").id
+    if fmt == "json":
+        text = json.dumps(plan_export(app.uow(), viewer(ctx), found_id), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = dump_catalog(plan_catalog(app.uow(), viewer(ctx), found_id))
     if output:
         write_text_atomically(Path(output), text)
         click.echo(f"已导出到 {output}")
