@@ -323,7 +323,7 @@ PROFILE_GROUPS: list[tuple[str, str, list[tuple[str, str]]]] = [
 
 def _cumulative(stats: pstats.Stats, fragment: str, name: str) -> float:
     raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
-    return sum(v[3] for (path, _line, func), v in raw.items() if func == name and fragment in path)
+    return float(sum(v[3] for (path, _line, func), v in raw.items() if func == name and fragment in path))
 
 
 def _own(stats: pstats.Stats, fragment: str) -> float:
@@ -333,7 +333,7 @@ def _own(stats: pstats.Stats, fragment: str) -> float:
     time is the own time of the Python function that makes them.
     """
     raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
-    return sum(v[2] for (path, _line, _func), v in raw.items() if fragment in path)
+    return float(sum(v[2] for (path, _line, _func), v in raw.items() if fragment in path))
 
 
 def profile_report(html: str) -> list[str]:

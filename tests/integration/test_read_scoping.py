@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import workflow.read
+from reports.export import plan_export
 from tests.integration.workflow_helpers import actor, audit_entries, make_app, plan_id
 from tests.support.two_zones import (
     A_ADMIN,
@@ -50,6 +51,7 @@ from workflow.read import (
 )
 from workflow.read.plans import plan_summaries
 from workflow.services import access
+from workflow.services.plan_catalog import plan_catalog
 
 # Each read that takes ids: which of zone B's objects it is tried with, and how it is called.
 Read = Callable[[World, Actor, int], Any]
@@ -62,6 +64,7 @@ READS: dict[str, tuple[str, Read]] = {
     "read.indicators.plan_indicators": ("xuchang", lambda w, a, n: indicators.plan_indicators(w.app.uow(), a, n)),
     "read.progress.plan_measures": ("plan_b", lambda w, a, n: progress.plan_measures(w.app.uow(), a, n)),
     "read.measures.plan_works": ("plan_b", lambda w, a, n: measures.plan_works(w.app.uow(), a, n)),
+    "read.measures.one_work": ("measure_b", lambda w, a, n: measures.one_work(w.app.uow(), a, n)),
     "read.plan_evidence.plan_evidence": ("plan_b", lambda w, a, n: plan_evidence.plan_evidence(w.app.uow(), a, n)),
     # None when the plan has no index system, as zone B's has not: wrapped, so that zone B's
     # own read below counts as an answer.
@@ -74,6 +77,9 @@ READS: dict[str, tuple[str, Read]] = {
         lambda w, a, n: worklist.measure_detail(w.app.uow(), a, n, office_today()),
     ),
     "read.review_queue.review_detail": ("measure_b", lambda w, a, n: review_queue.review_detail(w.app.uow(), a, n)),
+    # The exports, read the same way.
+    "reports.export.plan_export": ("plan_b", lambda w, a, n: plan_export(w.app.uow(), a, n)),
+    "services.plan_catalog.plan_catalog": ("plan_b", lambda w, a, n: plan_catalog(w.app.uow(), a, n)),
     # The services' single-object reads, built on the same rows.
     "access.open_evidence (measure)": ("evidence_b", lambda w, a, n: access.open_evidence(w.app.uow(), a, n)),
     "access.open_evidence (indicator)": (

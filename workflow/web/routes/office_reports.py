@@ -139,7 +139,7 @@ def download_ledger(zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
     folder = Path(tempfile.mkdtemp(prefix="zc-ledger-"))
     try:
         path = folder / f"{key}-{LEDGER_TITLE}-{today.isoformat()}.xlsx"
-        write_ledger(zc.uow(), key, path, today=today)
+        write_ledger(zc.uow(), viewer.actor, plan_id, path, today=today)
     except ZonecheckError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         return redirect(f"/office/plans/{plan_id}/reports", str(exc), kind="error")
