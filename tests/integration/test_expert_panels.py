@@ -53,7 +53,7 @@ grades: {{优秀: 90, 良好: 80, 合格: 60}}
 consolidation: RULE
 indicators:
   - {{code: '1', name: 统筹协调, level: 1, points: 60}}
-  - {{code: '1.1', name: 建立工作机制, level: 2, parent: '1', points: 40, measures: ['1']}}
+  - {{code: '1.1', name: 建立工作机制, level: 2, parent: '1', points: 40, measures: ['1', '3']}}
   - {{code: '1.2', name: 定期会商, level: 2, parent: '1', points: 20}}
   - {{code: '2', name: 依法保护, level: 1, points: 40}}
   - {{code: '3', name: 加分项, level: 1, points: 5, bonus: true}}

@@ -40,6 +40,7 @@ from workflow.domain.states import Role
 from workflow.errors import NotFound, Refused
 from workflow.read import (
     evidence,
+    expert_sheet,
     history,
     indicators,
     measures,
@@ -72,6 +73,7 @@ READS: dict[str, tuple[str, Read]] = {
     "read.scores.score_summary": ("plan_b", lambda w, a, n: (scores.score_summary(w.app.uow(), a, n),)),
     "read.progress.plan_status": ("plan_b", lambda w, a, n: progress.plan_status(w.app.uow(), a, n)),
     "read.panel.expert_panel": ("plan_b", lambda w, a, n: panel.expert_panel(w.app.uow(), a, n)),
+    "read.expert_sheet.expert_sheet": ("plan_b", lambda w, a, n: expert_sheet.expert_sheet(w.app.uow(), a, n)),
     "read.overdue.overdue_list": ("plan_b", lambda w, a, n: overdue.overdue_list(w.app.uow(), a, n)),
     "read.history.measure_history": ("measure_b", lambda w, a, n: history.measure_history(w.app.uow(), a, n)),
     "read.worklist.measure_detail": (
@@ -87,7 +89,7 @@ READS: dict[str, tuple[str, Read]] = {
     ),
 }
 # The reads that list across plans take no id: the test of lists below tries them.
-LISTS = {"read.worklist.unit_worklist", "read.review_queue.review_queue"}
+LISTS = {"read.worklist.unit_worklist", "read.review_queue.review_queue", "read.expert_sheet.panel_plans"}
 
 
 @pytest.fixture
@@ -182,6 +184,7 @@ def test_an_expert_reads_every_object_of_its_plan_and_none_of_another_plan_of_it
     with app.uow() as uow:
         assert {s.id for s in plan_summaries(uow.session, own)} == {world.plan_b}
     assert review_queue.review_queue(app.uow(), own) == []
+    assert [p.plan_id for p in expert_sheet.panel_plans(app.uow(), own)] == [world.plan_b]
     for listing in (people.list_people, people.list_units):
         with pytest.raises(Refused):
             listing(app.uow(), own)

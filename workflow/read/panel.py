@@ -88,6 +88,10 @@ class ExpertPanel:
     def panel_opinion(self) -> Opinion | None:
         return next((o for o in self.opinions if o.panel), None)
 
+    def opinion_of(self, name: str) -> Opinion | None:
+        """Expert `name`'s own opinion of the round (not the panel's)."""
+        return next((o for o in self.opinions if o.author == name and not o.panel), None)
+
     @property
     def finalised(self) -> bool:
         state = next((r for r in self.rounds if r.round == self.round), None)
