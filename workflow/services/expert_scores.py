@@ -121,6 +121,7 @@ def _score(
     seat_of: Callable[[Session, Actor, int], tuple[Plan, PlanExpert]],
     row_of: Callable[[Session, int, int, Actor], ExpertScore | PanelScore],
     what: str,
+    consolidating: bool = False,  # the 组长's consolidated score: only under the 组长 rule
 ) -> ExpertScoreSet:
     """One mark of `actor` (an expert's own, or the 组长's consolidated) in one transaction."""
     person = person_required(actor)
@@ -130,7 +131,7 @@ def _score(
         plan, _ = seat_of(session, person, plan_id)
         current = open_round_of(session, plan, round)
         system, indicator_row, checked = leaf_mark(current_row(session, plan), plan, code, mark, what)
-        if action == FINAL_ACTION and system.consolidation is not Consolidation.LEADER:
+        if consolidating and system.consolidation is not Consolidation.LEADER:
             raise Refused(
                 f"方案 {plan.key} 的指标体系按“{system.consolidation.label}”汇总专家评分,无需组长汇总评分",
                 code="not_leader_rule",
@@ -217,7 +218,7 @@ def set_panel_score(
     """The 组长's consolidated score of leaf `code` (index systems consolidating by the 组长)."""
     return _score(
         uow, actor, plan_id, code, mark, comment, round=round, expected_version=expected_version,
-        action=FINAL_ACTION, seat_of=_leader_seat, row_of=_panel_row, what="组长汇总评分",
+        action=FINAL_ACTION, seat_of=_leader_seat, row_of=_panel_row, what="组长汇总评分", consolidating=True,
     )
 
 

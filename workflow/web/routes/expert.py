@@ -17,12 +17,14 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from checklists.indexsys.model import MAX_CODE_CHARS
+from workflow.bootstrap import App
 from workflow.domain.scoring import Mark
 from workflow.errors import Conflict, InputError, Refused
 from workflow.read.expert_sheet import expert_sheet, panel_plans
 from workflow.services import accounts
 from workflow.services.expert_scores import (
     MAX_COMMENT_CHARS,
+    ExpertScoreSet,
     finalise_round,
     set_expert_score,
     set_panel_score,
@@ -96,6 +98,19 @@ def expert_plan(request: Request, zc: AppDep, viewer: ExpertDep, plan_id: int) -
     return render(request, "expert_plan.html", viewer, sheet=sheet, max_opinion=MAX_OPINION_CHARS)
 
 
+def _give(
+    setter: Callable[..., ExpertScoreSet], verb: str, zc: App, viewer: Viewer, plan_id: int,
+    code: str, points: str, met: str, comment: str, version: int | None,
+) -> Response:  # fmt: skip
+    """One mark from the sheet: the expert's own (`set_expert_score`) or the 组长's consolidated one."""
+
+    def command() -> str:
+        done = setter(zc.uow(), viewer.actor, plan_id, code, _mark(points, met), comment, expected_version=version)
+        return f"{verb} 指标 {done.label}:{_said(done.points)} 分(第 {done.round} 轮)"
+
+    return _act(plan_id, command)
+
+
 @router.post("/expert/plans/{plan_id}/score")
 def score(
     zc: AppDep,
@@ -107,13 +122,7 @@ def score(
     comment: CommentField = "",
     version: VersionField = None,
 ) -> Response:
-    def command() -> str:
-        done = set_expert_score(
-            zc.uow(), viewer.actor, plan_id, code, _mark(points, met), comment, expected_version=version
-        )
-        return f"已评分 指标 {done.label}:{_said(done.points)} 分(第 {done.round} 轮)"
-
-    return _act(plan_id, command)
+    return _give(set_expert_score, "已评分", zc, viewer, plan_id, code, points, met, comment, version)
 
 
 @router.post("/expert/plans/{plan_id}/final")
@@ -127,13 +136,7 @@ def final(
     comment: CommentField = "",
     version: VersionField = None,
 ) -> Response:
-    def command() -> str:
-        done = set_panel_score(
-            zc.uow(), viewer.actor, plan_id, code, _mark(points, met), comment, expected_version=version
-        )
-        return f"已汇总 指标 {done.label}:{_said(done.points)} 分(第 {done.round} 轮)"
-
-    return _act(plan_id, command)
+    return _give(set_panel_score, "已汇总", zc, viewer, plan_id, code, points, met, comment, version)
 
 
 @router.post("/expert/plans/{plan_id}/opinion")
