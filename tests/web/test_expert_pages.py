@@ -107,3 +107,15 @@ def test_others_are_kept_out_of_the_expert_pages(zc: App, login: Login, panel: i
     assert member.get(f"/expert/plans/{panel + 1000}").status_code == 404
     measure = measure_id(zc, JIADING, "1")
     assert member.get(f"/measures/{measure}").status_code == 200  # every measure of its plan
+
+
+def test_an_admin_adds_an_expert_with_its_organisation_on_the_people_page(zc: App, login: Login) -> None:
+    admin = login(ADMIN)
+    csrf = page_csrf(admin, "/office/people")
+    fields = {"csrf_token": csrf, "name": "孙专家", "role": "expert", "organisation": "同济大学知识产权学院"}
+    response = admin.post("/office/people/add", data=fields)
+    assert "已添加专家“孙专家”(同济大学知识产权学院)" in admin.get(response.headers["location"]).text
+    with_unit = admin.post("/office/people/add", data={**fields, "name": "周专家", "unit": "区法院"})
+    assert "专家不属于责任单位" in admin.get(with_unit.headers["location"]).text
+    with zc.uow() as uow:
+        assert uow.session.query(Person).filter(Person.name == "孙专家").one().organisation == "同济大学知识产权学院"

@@ -288,7 +288,8 @@ ROUTES: dict[str, FormRoute] = {
         lambda w: {"version": ["1", "2", "3"], "comment": ["缺少台账"], "due": ["2030-01-01"]},
     ),  # fmt: skip
     "/office/people/add": FormRoute(
-        ADMIN, sensible=lambda w: {"role": ["member", "reviewer", "admin"], "unit": ["区法院", ""]}
+        ADMIN,
+        sensible=lambda w: {"role": ["member", "reviewer", "admin", "expert"], "unit": ["区法院", ""], "organisation": ["某大学", ""]},
     ),
     # A bystander's password only: changing the fuzzing people's own would sign them out.
     "/office/people/password": FormRoute(ADMIN, sensible=lambda w: {"name": [COURT]}),
