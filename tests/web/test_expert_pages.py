@@ -21,7 +21,7 @@ from tests.integration.workflow_helpers import (
     plan_id,
     write_file,
 )
-from tests.web.conftest import Login, page_csrf, password_hash
+from tests.web.conftest import PASSWORD, Login, page_csrf, password_hash
 from workflow.bootstrap import App
 from workflow.domain.states import Role
 from workflow.models import ExpertScore, Person
@@ -119,3 +119,15 @@ def test_an_admin_adds_an_expert_with_its_organisation_on_the_people_page(zc: Ap
     assert "专家不属于责任单位" in admin.get(with_unit.headers["location"]).text
     with zc.uow() as uow:
         assert uow.session.query(Person).filter(Person.name == "孙专家").one().organisation == "同济大学知识产权学院"
+
+
+def test_the_api_answers_an_expert_with_its_plan_alone(zc: App, client: TestClient, panel: int) -> None:
+    token = client.post("/api/v1/session", json={"name": MEMBER, "password": PASSWORD}).json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    assert [p["key"] for p in client.get("/api/v1/plans").json()] == [JIADING]
+    assert client.get(f"/api/v1/plans/{panel}/measures").status_code == 200
+    assert client.get("/api/v1/worklist").json() == []
+    queue = client.get("/api/v1/review-queue")
+    assert queue.status_code == 403 or queue.json() == []
+    start = client.post(f"/api/v1/measures/{measure_id(zc, JIADING, '3')}/start", json={})
+    assert start.status_code == 403 and "专家" in start.text
