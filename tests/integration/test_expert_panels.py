@@ -322,3 +322,15 @@ def test_an_expert_without_work_is_removed_from_the_panel(app: App, plans: tuple
     with pytest.raises(Refused) as gone:
         remove_expert(app.uow(), actor(app, ADMIN), jiading, EXPERT)
     assert gone.value.code == "not_panel"
+
+
+def test_the_leaders_consolidated_score_alone_keeps_the_index_system_from_being_replaced(
+    app: App, plans: tuple[int, int]
+) -> None:
+    jiading, _ = plans
+    load(app, jiading)
+    seat(app, jiading)
+    set_panel_score(app.uow(), actor(app, LEADER), jiading, "2", Decimal(35))
+    with pytest.raises(Refused) as scored:
+        load(app, jiading)
+    assert scored.value.code == "index_scored"
