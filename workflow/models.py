@@ -19,6 +19,7 @@ from sqlalchemy import (
     Dialect,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from checklists.kinds import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
@@ -472,9 +474,14 @@ class Person(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # An expert's organisation (often a third party: 上海市知识产权服务中心); "" for others.
+    organisation: Mapped[str] = mapped_column(String(200), default="")
 
     zone: Mapped[Zone] = relationship()
     unit: Mapped[Unit | None] = relationship()
+    panel_seats: Mapped[list[PlanExpert]] = relationship(
+        foreign_keys="PlanExpert.person_id", back_populates="person", passive_deletes="all"
+    )
 
 
 class WebSession(Base):
@@ -771,8 +778,8 @@ class SelfScore(Base):
 
 
 class ExpertScore(Base):
-    """One expert's score of one leaf indicator in one review round. Experts and their panel
-    (组长) come with issue 14's part 4; the summary already reads these rows."""
+    """One expert's score of one leaf indicator in one review round (the expert sits on the
+    plan's panel: `PlanExpert`)."""
 
     __tablename__ = "expert_scores"
     __table_args__ = (UniqueConstraint("indicator_id", "round", "expert_id"),)
@@ -789,5 +796,96 @@ class ExpertScore(Base):
 
     indicator: Mapped[IndexIndicatorRow] = relationship()
     expert: Mapped[Person] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class PlanExpert(Base):
+    """One expert's seat on a plan's panel (专家组); at most one 组长 per plan."""
+
+    __tablename__ = "plan_experts"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "person_id"),
+        # One 组长 a plan, on both backends (a partial unique index).
+        Index(
+            "uq_plan_experts_leader",
+            "plan_id",
+            unique=True,
+            sqlite_where=sql_text("is_leader"),
+            postgresql_where=sql_text("is_leader"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+    plan: Mapped[Plan] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], back_populates="panel_seats")
+    assigned_by: Mapped[Person | None] = relationship(foreign_keys=[assigned_by_id])
+
+
+class ExpertRound(Base):
+    """One round of a plan's expert review: open until its 组长 finalises it; the office may
+    then open the next (复审). Scores and opinions are kept per round."""
+
+    __tablename__ = "expert_rounds"
+    __table_args__ = (UniqueConstraint("plan_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int]
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    finalised_at: Mapped[dt.datetime | None]
+    finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+    opened_by: Mapped[Person | None] = relationship(foreign_keys=[opened_by_id])
+    finalised_by: Mapped[Person | None] = relationship(foreign_keys=[finalised_by_id])
+
+
+class PanelScore(Base):
+    """The 组长's consolidated score of one leaf indicator in one round, where the index
+    system consolidates by the 组长 (the panel's mark, beside the 组长's own expert score)."""
+
+    __tablename__ = "panel_scores"
+    __table_args__ = (UniqueConstraint("indicator_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("index_indicators.id", ondelete="RESTRICT"), index=True)
+    round: Mapped[int]
+    points: Mapped[Decimal | None] = mapped_column(DecimalText())
+    met: Mapped[bool | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    scored_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    indicator: Mapped[IndexIndicatorRow] = relationship()
+    person: Mapped[Person] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class ExpertOpinion(Base):
+    """An expert's opinion (意见) on a plan in one round, or the panel's (专家组意见, by the
+    组长): one of each per person and round, rewritten in place (each writing audited)."""
+
+    __tablename__ = "expert_opinions"
+    __table_args__ = (UniqueConstraint("plan_id", "round", "person_id", "panel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int]
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    panel: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    person: Mapped[Person] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}

@@ -34,8 +34,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from tests.integration.test_expert_panels import INDEX as EXPERT_INDEX
+from tests.integration.test_expert_panels import LEADER, ORG
 from tests.integration.workflow_helpers import (
     ADMIN,
     COURT,
@@ -43,6 +45,7 @@ from tests.integration.workflow_helpers import (
     JIADING,
     MARKET,
     REVIEWER_A,
+    actor,
     measure_id,
     pdf_bytes,
     plan_id,
@@ -51,12 +54,16 @@ from tests.integration.workflow_helpers import (
 )
 from tests.support.forms import Field, File, Value, multipart, raw, urlencoded
 from tests.support.routes import walk_routes
-from tests.web.conftest import csrf_of, page_csrf, sign_in
+from tests.web.conftest import csrf_of, page_csrf, password_hash, sign_in
 from tests.web.test_office_support import drive_demo
 from workflow.bootstrap import App
-from workflow.models import Evidence
+from workflow.domain.states import Role
+from workflow.models import Evidence, Person
+from workflow.services import people
 from workflow.services.audit_log import verify_chain
 from workflow.services.evidence import verify_store
+from workflow.services.experts import assign_expert
+from workflow.services.index_systems import load_index
 from workflow.web.app import create_app
 
 UPLOAD_LIMIT = 64 * 1024  # small, so over-limit files cost nothing to generate
@@ -247,6 +254,15 @@ RESHAPE: dict[str, list[Value]] = {
     "parts": ["第一部分\n第二部分", ""],
 }
 
+# Values that reach the expert scores' checks: leaves, a parent, a missing code; marks in and
+# out of the points.
+EXPERT_MARK: dict[str, list[Value]] = {
+    "code": ["1.1", "4", "1", "99"],
+    "points": ["36", "40.01", "1e3", "abc"],
+    "met": ["yes", "no", ""],
+    "version": ["1", "2"],
+}
+
 
 ROUTES: dict[str, FormRoute] = {
     "/login": FormRoute(None, sensible=lambda w: {"name": [MARKET], "password": ["wrong-pass"], "next": ["/unit", "//evil.example"]}),
@@ -272,7 +288,8 @@ ROUTES: dict[str, FormRoute] = {
         lambda w: {"version": ["1", "2", "3"], "comment": ["缺少台账"], "due": ["2030-01-01"]},
     ),  # fmt: skip
     "/office/people/add": FormRoute(
-        ADMIN, sensible=lambda w: {"role": ["member", "reviewer", "admin"], "unit": ["区法院", ""]}
+        ADMIN,
+        sensible=lambda w: {"role": ["member", "reviewer", "admin", "expert"], "unit": ["区法院", ""], "organisation": ["某大学", ""]},
     ),
     # A bystander's password only: changing the fuzzing people's own would sign them out.
     "/office/people/password": FormRoute(ADMIN, sensible=lambda w: {"name": [COURT]}),
@@ -289,6 +306,13 @@ ROUTES: dict[str, FormRoute] = {
     "/office/plans/{plan_id}/corrections/reshape": FormRoute(ADMIN, {"plan_id": ids(plans)}, lambda w: RESHAPE),
     "/office/plans/{plan_id}/reports/bundle": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=3),
     "/office/plans/{plan_id}/reports/ledger": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=4),
+    # The expert's sheet, sent by the 组长 of Jiading's panel (who may do all four).
+    "/expert/plans/{plan_id}/score": FormRoute(LEADER, {"plan_id": ids(plans)}, lambda w: EXPERT_MARK),
+    "/expert/plans/{plan_id}/final": FormRoute(LEADER, {"plan_id": ids(plans)}, lambda w: EXPERT_MARK),
+    "/expert/plans/{plan_id}/opinion": FormRoute(
+        LEADER, {"plan_id": ids(plans)}, lambda w: {"panel": ["yes", ""], "text": ["专家组认为……"]}
+    ),
+    "/expert/plans/{plan_id}/finalise": FormRoute(LEADER, {"plan_id": ids(plans)}, examples=4),
     "/office/plans/{plan_id}/reports/{kind}": FormRoute(
         REVIEWER_A,
         {
@@ -426,8 +450,9 @@ def staged_import(admin: TestClient, plan_text: bytes) -> str:
 @pytest.fixture
 def world(zc: App, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
     drive_demo(zc, tmp_path / "files")
+    seat_leader(zc)
     app = create_app(zc=zc)
-    clients = {who: signed_in(app, who) for who in (MARKET, REVIEWER_A, ADMIN)}
+    clients = {who: signed_in(app, who) for who in (MARKET, REVIEWER_A, ADMIN, LEADER)}
     staged = [staged_import(clients[ADMIN], seed_path(seeds_dir, "003").read_bytes()) for _ in range(2)]
     # The login form's fuzzing fails sign-ins from an address of its own, so the throttle it
     # sets off never makes the others wait.
@@ -445,6 +470,20 @@ def world(zc: App, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
         client.__exit__(None, None, None)
 
 
+def seat_leader(zc: App) -> None:
+    """Jiading's index system and the 组长 of its panel, signing in like everybody else."""
+    jiading, admin = plan_id(zc, JIADING), actor(zc, ADMIN)
+    load_index(zc.uow(), admin, jiading, "指标体系.yaml", EXPERT_INDEX.replace("RULE", "leader").encode())
+    people.add_person(zc.uow(), admin, LEADER, role=Role.EXPERT, unit=None, organisation=ORG)
+    assign_expert(zc.uow(), admin, jiading, LEADER, leader=True)
+    with zc.uow() as uow:
+        uow.session.execute(update(Person).where(Person.name == LEADER).values(password_hash=password_hash()))
+        uow.commit()
+
+
+HOMES = {MARKET: "/unit", LEADER: "/expert"}
+
+
 def send(world: World, spec: FormRoute, case: Case) -> Any:
     if spec.who is None:
         client = world.clients[""]
@@ -455,7 +494,7 @@ def send(world: World, spec: FormRoute, case: Case) -> Any:
     else:
         client = world.clients[spec.who]
         if spec.who not in world.csrf:  # a session keeps its token: read it once
-            world.csrf[spec.who] = page_csrf(client, "/office" if spec.who != MARKET else "/unit")
+            world.csrf[spec.who] = page_csrf(client, HOMES.get(spec.who, "/office"))
         token = world.csrf[spec.who]
     body, kind = case.body(token)
     try:

@@ -4,7 +4,8 @@ Two zones hold a unit named 区市场监管局 each: 嘉定区 (Jiading's plan, 
 (Wuhan's plan and Xuchang's targets, zone B). A member, a reviewer and an admin of zone A try
 every page and API route that takes an id, with zone B's objects: each answer is exactly what
 a missing object gets (404, the same words), the attempt is on the audit trail, and nothing in
-the database changes. A walk over the routers fails when a route taking an id is missing here.
+the database changes. Zone A's expert, seated on Jiading's panel, is refused alike. A walk over
+the routers fails when a route taking an id is missing here.
 """
 
 from __future__ import annotations
@@ -49,18 +50,25 @@ from workflow.domain.states import Role
 from workflow.models import Person
 from workflow.services import measure_work, people
 from workflow.services.evidence import NewEvidence, add_evidence
+from workflow.services.experts import assign_expert
 from workflow.web.app import create_app
+
+A_EXPERT = "嘉定评审专家"
 
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
     """The two zones, everybody signing in with PASSWORD."""
-    built = copied_world(db_url, tmp_path / "home", seeds_dir, "two-zones-passwords", _everybody_gets_password)
+    built = copied_world(db_url, tmp_path / "home", seeds_dir, "two-zones-passwords-expert", _expert_and_passwords)
     yield built
     built.app.close()
 
 
-def _everybody_gets_password(app: App) -> None:
+def _expert_and_passwords(app: App) -> None:
+    # Zone A's expert, on the panel of Jiading's plan: it sees that plan and nothing of zone B.
+    admin = actor(app, A_ADMIN)
+    people.add_person(app.uow(), admin, A_EXPERT, role=Role.EXPERT, unit=None, organisation="上海市知识产权服务中心")
+    assign_expert(app.uow(), admin, plan_id(app, JIADING), A_EXPERT, leader=True)
     with app.uow() as uow:
         uow.session.execute(update(Person).values(password_hash=password_hash()))
         uow.commit()
@@ -96,6 +104,11 @@ PAGE_ROUTES: list[tuple[str, str, Call]] = [
     ("GET", "/office/plans/{plan_id}/corrections", lambda c, i, t: c.get(f"/office/plans/{i['p']}/corrections")),
     ("POST", "/office/plans/{plan_id}/corrections", lambda c, i, t: c.post(f"/office/plans/{i['p']}/corrections", data=_form(t, ref="1", lead="区市场监管局"))),
     ("POST", "/office/plans/{plan_id}/corrections/reshape", lambda c, i, t: c.post(f"/office/plans/{i['p']}/corrections/reshape", data=_form(t, action="merge", refs="1、2"))),
+    ("GET", "/expert/plans/{plan_id}", lambda c, i, t: c.get(f"/expert/plans/{i['p']}")),
+    ("POST", "/expert/plans/{plan_id}/score", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/score", data=_form(t, code="1", points="1"))),
+    ("POST", "/expert/plans/{plan_id}/final", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/final", data=_form(t, code="1", points="1"))),
+    ("POST", "/expert/plans/{plan_id}/opinion", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/opinion", data=_form(t, text="意见"))),
+    ("POST", "/expert/plans/{plan_id}/finalise", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/finalise", data=_form(t))),
     ("GET", "/office/review/{measure_id}", lambda c, i, t: c.get(f"/office/review/{i['m']}")),
     ("POST", "/office/review/{measure_id}/accept", lambda c, i, t: c.post(f"/office/review/{i['m']}/accept", data=_form(t, version="1"))),
     ("POST", "/office/review/{measure_id}/return", lambda c, i, t: c.post(f"/office/review/{i['m']}/return", data=_form(t, version="1", comment="退回"))),
@@ -145,7 +158,7 @@ def _same(text: str, ids: dict[str, int]) -> str:
     return re.sub(r"参考编号[::]\s*\w+", "参考编号", text)
 
 
-@pytest.mark.parametrize("who", [A_MEMBER, A_REVIEWER, A_ADMIN])
+@pytest.mark.parametrize("who", [A_MEMBER, A_REVIEWER, A_ADMIN, A_EXPERT])
 @pytest.mark.parametrize("kind", ["pages", "api"])
 def test_nobody_of_zone_a_reaches_zone_b_by_id(world: World, who: str, kind: str) -> None:
     api = kind == "api"

@@ -50,6 +50,17 @@ HINTS: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "index_code_missing": ";可用 zonecheck index show {plan} 查看",
     "score_statement": "(请用 --statement 填写)",
     "stage_without_as_of": "(请用 --as-of 指定)",
+    "expert_conflict": ";请改派其他机构的专家(zonecheck expert list {plan} 查看专家组)",
+    "not_expert_account": "(专家账号用 zonecheck user add {name} --role expert --org 机构 添加)",
+    "leader_taken": ";可用 zonecheck expert list {plan} 查看专家组",
+    "no_panel": ",请管理员先运行 zonecheck expert assign {plan} 专家姓名 --leader",
+    "round_open": "(组长确认本轮后方可开启:zonecheck score finalise {plan})",
+    "round_closed": "(如需复审,请办公室运行 zonecheck score round {plan} --open)",
+    "panel_incomplete": ";可用 zonecheck index show {plan} 查看未评指标,组长用 zonecheck score final 汇总",
+    "panel_opinion_missing": "(zonecheck opinion write {plan} --panel --file 专家组意见.txt)",
+    "opinion_empty": "(请用 --text 或 --file 给出意见)",
+    "expert_with_unit": "(专家不用 --unit,所在机构用 --org)",
+    "organisation_not_expert": "(--org 仅用于 --role expert)",
     "since_not_before_as_of": "(--since 应早于 --as-of)",
 }
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from workflow.web.routes import (
     api,
     auth,
+    expert,
     files,
     office,
     office_admin,
@@ -19,6 +20,7 @@ from workflow.web.routes import (
 ROUTERS: list[APIRouter] = [
     auth.router,
     unit.router,
+    expert.router,
     office.router,
     office_review.router,
     office_admin.router,
