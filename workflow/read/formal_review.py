@@ -11,12 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from workflow.db import UnitOfWork
+from workflow.domain.formal_review import Gap
 from workflow.domain.permissions import Actor
-from workflow.models import Evidence, FormalNotice, FormalSupply, Person
+from workflow.models import Evidence, FormalNotice, FormalReview, FormalSupply, Person
 from workflow.services.acting import plan_target, run_read
-from workflow.services.formal_review import latest_review, office_plan
+from workflow.services.formal_review import gap_of, latest_review, office_plan
+from workflow.services.visibility import sees
 
-__all__ = ["FormalStatus", "NoticeLine", "SupplyLine", "formal_status"]
+__all__ = ["FormalStatus", "NoticeLine", "SupplyLine", "UnitNotice", "formal_status", "unit_notices"]
+
+# A unit is told of one review a plan; a page lists the latest few dozen.
+MAX_UNIT_NOTICES = 50
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,17 @@ class FormalStatus:
         }
 
 
+def _supply_line(supply: FormalSupply) -> SupplyLine:
+    evidence = supply.evidence
+    return SupplyLine(
+        supply.evidence_id,
+        evidence.unit.name if evidence.unit else "领导小组办公室",
+        evidence.file_name or evidence.url or evidence.note[:40],
+        supply.supplied_at,
+        supply.late,
+    )
+
+
 def _name(session: Session, person_id: int | None) -> str:
     person = session.get(Person, person_id) if person_id is not None else None
     return person.name if person else "系统操作员"
@@ -143,16 +159,63 @@ def formal_status(uow: UnitOfWork, viewer: Actor | None, plan_id: int) -> Formal
                 )
                 for n in notices
             ],
-            supplies=[
-                SupplyLine(
-                    s.evidence_id,
-                    s.evidence.unit.name if s.evidence.unit else "领导小组办公室",
-                    s.evidence.file_name or s.evidence.url or s.evidence.note[:40],
-                    s.supplied_at,
-                    s.late,
-                )
-                for s in supplies
-            ],
+            supplies=[_supply_line(s) for s in supplies],
         )
 
     return run_read(uow, viewer, "formal_status", plan_target(plan_id), read)
+
+
+@dataclass(frozen=True)
+class UnitNotice:
+    """A unit's own one-time notice as the unit reads it: its gaps and the window to supply."""
+
+    plan_title: str
+    plan_key: str
+    number: int
+    opened_on: dt.date
+    deadline: dt.date
+    closed: bool
+    gaps: list[Gap]
+    supplies: list[SupplyLine]  # what the unit has supplied since
+
+
+def unit_notices(uow: UnitOfWork, viewer: Actor) -> list[UnitNotice]:
+    """The notices addressed to `viewer`'s unit, newest first, of the plans it sees."""
+    if viewer.unit_id is None:
+        return []
+
+    def read(session: Session) -> list[UnitNotice]:
+        rows = session.scalars(
+            select(FormalNotice)
+            .where(FormalNotice.unit_id == viewer.unit_id)
+            .order_by(FormalNotice.id.desc())
+            .limit(MAX_UNIT_NOTICES)
+            .options(selectinload(FormalNotice.review).selectinload(FormalReview.plan))
+        )
+        out: list[UnitNotice] = []
+        for notice in rows:
+            plan = notice.review.plan
+            if not sees(viewer, plan):
+                continue
+            supplies = session.scalars(
+                select(FormalSupply)
+                .join(Evidence, Evidence.id == FormalSupply.evidence_id)
+                .where(FormalSupply.review_id == notice.review_id, Evidence.unit_id == viewer.unit_id)
+                .order_by(FormalSupply.id)
+                .options(selectinload(FormalSupply.evidence).selectinload(Evidence.unit))
+            )
+            out.append(
+                UnitNotice(
+                    plan.title,
+                    plan.key,
+                    notice.position,
+                    notice.review.opened_on,
+                    notice.review.deadline,
+                    notice.review.closed_at is not None,
+                    [gap_of(g) for g in notice.gaps],
+                    [_supply_line(s) for s in supplies],
+                )
+            )
+        return out
+
+    return run_read(uow, viewer, "formal_notices", "本单位告知书", read)
