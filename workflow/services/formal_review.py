@@ -131,7 +131,7 @@ def open_formal_review(
     except CalendarRangeError as exc:
         raise InputError(str(exc), code="calendar_range") from None
 
-    def work(session: Session, chain: AuditChain) -> FormalOpened:
+    def unopened(session: Session) -> Plan:
         plan = office_plan(session, person, plan_id)
         existing = latest_review(session, plan)
         if existing is not None:
@@ -139,14 +139,25 @@ def open_formal_review(
             raise Refused(
                 f"方案 {plan.key} 的形式审查{state},不能再次开始", code="formal_exists", params={"plan": plan.key}
             )
-        basis, found, unit_ids = _current_gaps(session, plan, store)
-        for unit in found:
-            if len(unit.gaps) > MAX_NOTICE_GAPS:
-                raise InputError(
-                    f"{unit.unit}有 {len(unit.gaps)} 项缺漏,超过一份告知书 {MAX_NOTICE_GAPS} 项的上限;"
-                    "请先核对指标体系或方案目录所要求的材料",
-                    code="formal_too_large",
-                )
+        return plan
+
+    def read(session: Session) -> tuple[str, list[UnitGaps], dict[str, int | None]]:
+        return _current_gaps(session, unopened(session), store)
+
+    # The gaps are found before the audit chain is locked: reading a plan's every slot and
+    # file takes a fraction of a second (seconds for 700 measures), and no writer should wait
+    # for it. Evidence arriving in between is neither a gap nor a supply; the re-check sees it.
+    basis, found, unit_ids = run_read(uow, person, OPEN_ACTION, plan_target(plan_id), read)
+    for unit in found:
+        if len(unit.gaps) > MAX_NOTICE_GAPS:
+            raise InputError(
+                f"{unit.unit}有 {len(unit.gaps)} 项缺漏,超过一份告知书 {MAX_NOTICE_GAPS} 项的上限;"
+                "请先核对指标体系或方案目录所要求的材料",
+                code="formal_too_large",
+            )
+
+    def work(session: Session, chain: AuditChain) -> FormalOpened:
+        plan = unopened(session)  # again, under the lock: two opens at once, the second is refused
         review = FormalReview(
             plan_id=plan.id,
             round=ROUND,
