@@ -11,10 +11,7 @@ of the run; nothing fails on time.
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select, update
 
@@ -37,24 +34,16 @@ from .synthetic import (
     actor,
     add_bench_people,
     add_files,
-    counting,
     grow_plan,
     import_seed,
     plan_id,
     settle,
 )
+from .test_bench_index_scores import measured
 
 TODAY = dt.date(2026, 11, 30)
 ISSUED = dt.date(2026, 9, 24)
 FILES_PER_MEASURE = 5
-
-
-def measured(app: App, run: Callable[[], Any]) -> tuple[float, int, Any]:
-    with counting(app.engine) as counter:
-        start = time.perf_counter()
-        result = run()
-        seconds = time.perf_counter() - start
-    return seconds, counter.count, result
 
 
 def store_every_file(app: App, plan_ids: list[int]) -> int:

@@ -4,45 +4,23 @@ supply through `evidence add` and the refusals' hints, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
+from tests.e2e.test_cli_index_scores import app, run  # noqa: F401 (the fixture: Jiading and its people, on each backend)
 from tests.integration.workflow_helpers import (
     ADMIN,
     COURT,
-    JIADING_PEOPLE,
     MARKET,
     REVIEWER_A,
-    add_people,
-    import_seed,
-    make_app,
     pdf_bytes,
     write_file,
 )
-from workflow.bootstrap import App
-from workflow.cli import cli
 
 
-@pytest.fixture
-def app(db_url: str, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    application = make_app(db_url, tmp_path / "home")
-    import_seed(application, seeds_dir, "003")
-    add_people(application, JIADING_PEOPLE)
-    monkeypatch.setenv("ZONECHECK_HOME", str(application.settings.home))
-    monkeypatch.setenv("ZONECHECK_DB", db_url)
-    monkeypatch.delenv("ZONECHECK_USER", raising=False)
-    yield application
-    application.close()
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
-
-
-def test_the_office_opens_reads_issues_follows_and_closes_a_formal_review(app: App, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("app")
+def test_the_office_opens_reads_issues_follows_and_closes_a_formal_review(tmp_path: Path) -> None:
     example = tmp_path / "指标体系.yaml"
     example.write_text(run("index", "example", "003").output, encoding="utf-8")
     assert run("--as", ADMIN, "index", "load", "003", str(example)).exit_code == 0
@@ -80,7 +58,8 @@ def test_the_office_opens_reads_issues_follows_and_closes_a_formal_review(app: A
     assert refused.exit_code == 1 and "自评分不能再修改" in refused.output
 
 
-def test_refusals_name_the_cause_and_the_next_step(app: App) -> None:
+@pytest.mark.usefixtures("app")
+def test_refusals_name_the_cause_and_the_next_step() -> None:
     member = run("--as", MARKET, "formal", "open", "003")
     assert member.exit_code == 1 and "不是领导小组办公室人员" in member.output and "--as" in member.output
     unknown = run("--as", REVIEWER_A, "formal", "open", "003", "--today", "2099-01-05")

@@ -27,21 +27,18 @@ from workflow.services.evidence import NewEvidence, add_evidence
 from workflow.services.formal_review import close_formal_review, open_formal_review, recheck_gaps
 from workflow.services.index_systems import example_index_yaml, load_index, set_self_score
 
+from .test_index_scores import jiading  # noqa: F401 (the fixture: Jiading's plan and people)
 from .workflow_helpers import (
     ADMIN,
     COURT,
     JIADING,
-    JIADING_PEOPLE,
     MARKET,
     REVIEWER_A,
     actor,
-    add_people,
     audit_entries,
     count,
-    import_seed,
     measure_id,
     pdf_bytes,
-    plan_id,
     session_of,
     write_file,
 )
@@ -56,13 +53,11 @@ IN_PERIOD = D(2024, 1, 15)
 
 
 @pytest.fixture
-def jiading(app: App, seeds_dir: Path) -> int:
-    assert import_seed(app, seeds_dir, "003") == JIADING
-    add_people(app, JIADING_PEOPLE)
-    plan = plan_id(app, JIADING)
-    text = example_index_yaml(app.uow(), actor(app, ADMIN), plan)
-    load_index(app.uow(), actor(app, ADMIN), plan, "指标体系.yaml", text.encode("utf-8"))
-    return plan
+def indexed(app: App, jiading: int) -> int:  # noqa: F811 (jiading: the fixture imported above)
+    """Jiading's plan and people, with the plan's example index system loaded."""
+    text = example_index_yaml(app.uow(), actor(app, ADMIN), jiading)
+    load_index(app.uow(), actor(app, ADMIN), jiading, "指标体系.yaml", text.encode("utf-8"))
+    return jiading
 
 
 def supply(app: App, tmp_path: Path, ref: str, today: dt.date, name: str = "台账.pdf", who: str = MARKET) -> None:
@@ -87,11 +82,12 @@ def notices(app: App) -> dict[str, list[dict[str, str]]]:
 
 
 def test_opening_lists_every_units_gaps_once_with_a_deadline_across_national_day(
-    app: App, jiading: int, tmp_path: Path
+    app: App, indexed: int, tmp_path: Path
 ) -> None:
+    plan = indexed
     measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, JIADING, "3"))
     supply(app, tmp_path, "3", D(2026, 9, 1))  # before the review: evidence, not a supply
-    opened = open_formal_review(app.uow(), app.store, actor(app, REVIEWER_A), jiading, days=5, today=ISSUED)
+    opened = open_formal_review(app.uow(), app.store, actor(app, REVIEWER_A), plan, days=5, today=ISSUED)
     assert opened.deadline == DEADLINE and opened.basis == "index"
     told = notices(app)
     # Lead units, a group nobody mapped, and the office for the safeguards without units.
@@ -107,20 +103,21 @@ def test_opening_lists_every_units_gaps_once_with_a_deadline_across_national_day
         assert review is not None and review.deadline == DEADLINE and review.closed_at is None
     assert audit_entries(app)[-1].action == "formal_open"
     # The re-check: what is still missing, beside what was told.
-    again = recheck_gaps(app.uow(), app.store, actor(app, REVIEWER_A), jiading, unit="区法院")
+    again = recheck_gaps(app.uow(), app.store, actor(app, REVIEWER_A), plan, unit="区法院")
     [court] = again.units
     assert len(court.issued) == 2 and court.open == court.issued and court.resolved == ()
 
 
 def test_a_supply_before_the_deadline_is_on_time_and_one_after_it_is_late_and_kept(
-    app: App, jiading: int, tmp_path: Path
+    app: App, indexed: int, tmp_path: Path
 ) -> None:
+    plan = indexed
     measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, JIADING, "3"))
     measure_work.start(app.uow(), actor(app, COURT), measure_id(app, JIADING, "13"))
-    open_review(app, jiading)
+    open_review(app, plan)
     supply(app, tmp_path, "3", DEADLINE, "按期台账.pdf")  # on the deadline day: on time
     supply(app, tmp_path, "13", D(2026, 10, 10), "逾期台账.pdf", who=COURT)  # a make-up Saturday, after it
-    status = formal_status(app.uow(), actor(app, REVIEWER_A), jiading)
+    status = formal_status(app.uow(), actor(app, REVIEWER_A), plan)
     assert status is not None
     assert [(s.label, s.unit, s.late) for s in status.supplies] == [
         ("按期台账.pdf", "区市场监管局", False),
@@ -129,30 +126,31 @@ def test_a_supply_before_the_deadline_is_on_time_and_one_after_it_is_late_and_ke
     court = next(n for n in status.notices if n.unit == "区法院")
     assert (court.supplies, court.late) == (1, 1)
     # Judged as it stands: the late file fills the court's slot like any other.
-    again = recheck_gaps(app.uow(), app.store, actor(app, REVIEWER_A), jiading, unit="区法院")
+    again = recheck_gaps(app.uow(), app.store, actor(app, REVIEWER_A), plan, unit="区法院")
     assert [g.kind for g in again.units[0].open] == [GapKind.NO_STATEMENT]
     assert [g.kind for g in again.units[0].resolved] == [GapKind.MISSING]
     assert audit_entries(app)[-1].detail["supply"] == {"late": True}
 
 
 def test_closing_makes_self_scores_final_and_marks_later_evidence_late(
-    app: App, jiading: int, tmp_path: Path
+    app: App, indexed: int, tmp_path: Path
 ) -> None:
-    set_self_score(app.uow(), actor(app, ADMIN), jiading, "1.1", Decimal(1), "已部署")
+    plan = indexed
+    set_self_score(app.uow(), actor(app, ADMIN), plan, "1.1", Decimal(1), "已部署")
     measure_work.start(app.uow(), actor(app, MARKET), measure_id(app, JIADING, "3"))
-    open_review(app, jiading)
-    close_formal_review(app.uow(), actor(app, REVIEWER_A), jiading)
+    open_review(app, plan)
+    close_formal_review(app.uow(), actor(app, REVIEWER_A), plan)
     with session_of(app) as session:
         index = session.scalar(select(IndexSystemRow))
         assert index is not None and index.self_scoring_closed_at is not None
     with pytest.raises(Refused, match="形式审查已于 .* 结束,自评分不能再修改") as refused:
-        set_self_score(app.uow(), actor(app, ADMIN), jiading, "1.1", Decimal(2), "再改")
+        set_self_score(app.uow(), actor(app, ADMIN), plan, "1.1", Decimal(2), "再改")
     assert refused.value.code == "self_scoring_closed"
     supply(app, tmp_path, "3", D(2026, 9, 28))  # before the deadline, but after the close
     with session_of(app) as session:
         assert [s.late for s in session.scalars(select(FormalSupply))] == [True]
     with pytest.raises(Refused, match="已于 .* 结束") as again:
-        close_formal_review(app.uow(), actor(app, REVIEWER_A), jiading)
+        close_formal_review(app.uow(), actor(app, REVIEWER_A), plan)
     assert again.value.code == "formal_closed"
 
 
@@ -164,11 +162,12 @@ def test_closing_makes_self_scores_final_and_marks_later_evidence_late(
     ],
 )
 def test_a_refused_open_writes_nothing(
-    app: App, jiading: int, who: str, today: dt.date, error: type[Exception], said: str
+    app: App, indexed: int, who: str, today: dt.date, error: type[Exception], said: str
 ) -> None:
+    plan = indexed
     before = len(audit_entries(app))
     with pytest.raises(error, match=said):
-        open_review(app, jiading, today, who)
+        open_review(app, plan, today, who)
     assert count(app, FormalReview) == 0 and count(app, FormalNotice) == 0
     entries = audit_entries(app)
     if error is Refused:  # the refusal alone is on record
@@ -177,24 +176,24 @@ def test_a_refused_open_writes_nothing(
         assert len(entries) == before
 
 
-def test_a_window_from_the_eve_of_national_day_ends_on_the_make_up_saturday(app: App, jiading: int) -> None:
-    opened = open_formal_review(app.uow(), app.store, actor(app, REVIEWER_A), jiading, days=3, today=D(2026, 9, 30))
+def test_a_window_from_the_eve_of_national_day_ends_on_the_make_up_saturday(app: App, indexed: int) -> None:
+    plan = indexed
+    opened = open_formal_review(app.uow(), app.store, actor(app, REVIEWER_A), plan, days=3, today=D(2026, 9, 30))
     assert opened.deadline == D(2026, 10, 10)  # 10.8, 10.9 and the Saturday worked in lieu
 
 
-def test_a_second_open_is_refused_and_the_first_review_stays(app: App, jiading: int) -> None:
-    open_review(app, jiading)
+def test_a_second_open_is_refused_and_the_first_review_stays(app: App, indexed: int) -> None:
+    plan = indexed
+    open_review(app, plan)
     told = notices(app)
     with pytest.raises(Refused, match="正在进行") as refused:
-        open_review(app, jiading, D(2026, 11, 2))
+        open_review(app, plan, D(2026, 11, 2))
     assert refused.value.code == "formal_exists"
     assert count(app, FormalReview) == 1 and notices(app) == told
 
 
-def test_a_plan_without_an_index_is_judged_by_its_measures_checklists(app: App, seeds_dir: Path) -> None:
-    import_seed(app, seeds_dir, "003")
-    add_people(app, JIADING_PEOPLE)
-    plan = plan_id(app, JIADING)
+def test_a_plan_without_an_index_is_judged_by_its_measures_checklists(app: App, jiading: int) -> None:  # noqa: F811
+    plan = jiading
     opened = open_formal_review(app.uow(), app.store, actor(app, REVIEWER_A), plan, today=ISSUED)
     assert opened.basis == "measures"
     court = notices(app)["区法院"]
@@ -209,13 +208,14 @@ def _flat(text: str) -> str:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 def test_each_notice_pdf_lists_every_gap_and_the_deadline_and_is_registered(
-    app: App, jiading: int, tmp_path: Path
+    app: App, indexed: int, tmp_path: Path
 ) -> None:
-    open_review(app, jiading)
+    plan = indexed
+    open_review(app, plan)
     out = tmp_path / "告知书"
     out.mkdir()
     issued = issue_formal_notices(
-        app.uow(), Renderer(), actor(app, REVIEWER_A), jiading, out, number_prefix="嘉知保办〔2026〕"
+        app.uow(), Renderer(), actor(app, REVIEWER_A), plan, out, number_prefix="嘉知保办〔2026〕"
     )
     told = notices(app)
     assert [n.unit for n in issued] == list(told)
@@ -231,5 +231,5 @@ def test_each_notice_pdf_lists_every_gap_and_the_deadline_and_is_registered(
         reports = list(session.scalars(select(IssuedReport).where(IssuedReport.kind == "formal_notice")))
         assert sorted(r.sha256 for r in reports) == sorted(n.sha256 for n in issued)
         assert all(n.report_id is not None for n in session.scalars(select(FormalNotice)))
-    status = formal_status(app.uow(), actor(app, REVIEWER_A), jiading)
+    status = formal_status(app.uow(), actor(app, REVIEWER_A), plan)
     assert status is not None and all(n.file_name for n in status.notices)

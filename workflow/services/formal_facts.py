@@ -42,9 +42,9 @@ from workflow.models import (
     Indicator,
     IndicatorReport,
     Measure,
-    MeasureUnit,
     Plan,
 )
+from workflow.read.plans import load_measures
 from workflow.services.acting import measure_units, members_for
 from workflow.services.index_store import current_row, system_of
 from workflow.services.measure_work import plan_period
@@ -170,8 +170,8 @@ def _by_index(
         for o in mapped:
             sub = f"{subject}(措施 {o.measure.ref})" if len(mapped) > 1 else subject
             for slot in ind.evidence:
-                items = [i for i in o.measure.checklist if _fills(slot, i)]
-                pieces = [e for i in items for e in i.evidence] if items else list(o.measure.evidence)
+                items = {i.id for i in o.measure.checklist if _fills(slot, i)}
+                pieces = [e for e in o.measure.evidence if e.item_id in items] if items else list(o.measure.evidence)
                 for name, uid in o.owners:
                     facts = tuple(_fact(e, readable) for e in o.evidence_of(uid, pieces))
                     slots.append(SlotDue(name, sub, slot, facts))
@@ -195,6 +195,9 @@ def _by_measures(owed: dict[str, _Owed], readable: _Readability) -> list[SlotDue
     slots: list[SlotDue] = []
     for o in owed.values():
         subject = f"措施 {o.measure.ref} {_short(o.measure.title)}"
+        on_item: dict[int | None, list[Evidence]] = {}
+        for e in o.measure.evidence:
+            on_item.setdefault(e.item_id, []).append(e)
         seen: set[str] = set()
         for item in o.measure.checklist:
             what = " ".join(item.text.split())
@@ -205,26 +208,14 @@ def _by_measures(owed: dict[str, _Owed], readable: _Readability) -> list[SlotDue
             kinds = tuple(dict.fromkeys(EvidenceKind(k) for k in item.evidence_kinds)) or (EvidenceKind.FILE,)
             slot = EvidenceSlot(what, kinds)
             for name, uid in o.owners:
-                facts = tuple(_fact(e, readable) for e in o.evidence_of(uid, item.evidence))
+                facts = tuple(_fact(e, readable) for e in o.evidence_of(uid, on_item.get(item.id, ())))
                 slots.append(SlotDue(name, subject, slot, facts))
     return slots
 
 
 def gather_facts(session: Session, plan: Plan, store: EvidenceStore) -> ReviewFacts:
     """The slots and statements of plan `plan`'s formal review (see the module's docstring)."""
-    measures = list(
-        session.scalars(
-            select(Measure)
-            .where(Measure.plan_id == plan.id, Measure.retired_at.is_(None))
-            .order_by(Measure.position)
-            .options(
-                selectinload(Measure.unit_links).selectinload(MeasureUnit.unit),
-                selectinload(Measure.checklist).selectinload(ChecklistItem.evidence),
-                selectinload(Measure.evidence),
-                selectinload(Measure.self_checks),
-            )
-        )
-    )
+    measures = load_measures(session, plan, with_work=True)
     owed = _owed(session, measures)
     readable = _Readability(store)
     row = current_row(session, plan)

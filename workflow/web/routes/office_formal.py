@@ -5,15 +5,13 @@ own notice. Thin routes over `workflow.services.formal_review`, `reports.formal_
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import Response
 
 from reports.formal_notices import issue_formal_notices
 from reports.render import Renderer
@@ -28,8 +26,9 @@ from workflow.services.formal_review import (
     open_formal_review,
     recheck_gaps,
 )
-from workflow.web.downloads import content_disposition
 from workflow.web.routes.office import OfficeDep
+from workflow.web.routes.office_reports import _date  # the reports' own, for alike forms
+from workflow.web.routes.office_reports import _send as send_file
 from workflow.web.security import AppDep, ViewerDep
 from workflow.web.templating import redirect, render
 
@@ -68,16 +67,6 @@ def _days(text: str) -> int:
     return days
 
 
-def _date(text: str) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"告知日期:应为 YYYY-MM-DD 格式的日期,收到“{text[:20]}”") from None
-
-
 @router.post("/office/plans/{plan_id}/formal/open")
 def open_review(
     zc: AppDep,
@@ -87,7 +76,7 @@ def open_review(
     today: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     try:
-        opened = open_formal_review(zc.uow(), zc.store, viewer.actor, plan_id, days=_days(days), today=_date(today))
+        opened = open_formal_review(zc.uow(), zc.store, viewer.actor, plan_id, days=_days(days), today=_date(today, "告知日期"))
     except NotFound:
         raise  # a missing plan, or another zone's: the error page, as for any page
     except ZonecheckError as exc:
@@ -130,12 +119,7 @@ def download_notice(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return FileResponse(
-        issued.path,
-        media_type="application/pdf",
-        headers={"Content-Disposition": content_disposition(issued.path.name)},
-        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
-    )
+    return send_file(issued.path, folder)
 
 
 @router.post("/office/plans/{plan_id}/formal/close")
