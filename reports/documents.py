@@ -35,6 +35,7 @@ KIND_TITLES = {
     "reminders": "督办通知",
     "rectification": "整改通知",
     "bundle_index": "佐证材料汇编目录",
+    "formal_notice": "一次性告知书",
 }
 
 

@@ -889,3 +889,72 @@ class ExpertOpinion(Base):
     person: Mapped[Person] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}
+
+
+class FormalReview(Base):
+    """The office's formal review (形式审查) of a plan in one review round: opened on a day,
+    with the 补正 deadline counted in working days from it, closed once (issue 14, part 3).
+    Closing it closes the self-assessment (`IndexSystemRow.self_scoring_closed_at`)."""
+
+    __tablename__ = "formal_reviews"
+    __table_args__ = (UniqueConstraint("plan_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    opened_on: Mapped[dt.date]  # the day of issue the deadline counts from
+    working_days: Mapped[int]
+    deadline: Mapped[dt.date]  # the last day of 补正 (a supply on it is on time)
+    # Where the gaps came from: "index" (the plan's index system) or "measures" (no index).
+    basis: Mapped[str] = mapped_column(String(10))
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    closed_at: Mapped[dt.datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+    plan: Mapped[Plan] = relationship()
+    notices: Mapped[list[FormalNotice]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="FormalNotice.position"
+    )
+
+
+class FormalNotice(Base):
+    """The one-time notice (一次性告知书) of one unit: every gap found when the review opened,
+    as issued (a bounded JSON list read and written whole), and the PDF registered for it."""
+
+    __tablename__ = "formal_notices"
+    __table_args__ = (UniqueConstraint("review_id", "unit_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("formal_reviews.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]  # 1-based: the notice's number within the review
+    # The addressee: a unit of the plan's zone (a group the office has not mapped is itself
+    # addressed), or None with unit_name 领导小组办公室 for what no unit owes.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    unit_name: Mapped[str] = mapped_column(String(200))
+    # [{"kind": GapKind value, "subject": …, "message": …}, …]
+    gaps: Mapped[list[Any]] = mapped_column(default=list)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("issued_reports.id", ondelete="RESTRICT"))
+
+    review: Mapped[FormalReview] = relationship(back_populates="notices")
+    unit: Mapped[Unit | None] = relationship()
+    report: Mapped[IssuedReport | None] = relationship()
+
+
+class FormalSupply(Base):
+    """Evidence that arrived after a formal review opened (补正材料): kept whatever its time,
+    and marked late when it came after the deadline or after the review closed."""
+
+    __tablename__ = "formal_supplies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("formal_reviews.id", ondelete="CASCADE"), index=True)
+    # The notice of the supplying unit; None when that unit was told of no gap.
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("formal_notices.id", ondelete="CASCADE"))
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), unique=True)
+    supplied_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    late: Mapped[bool] = mapped_column(default=False)
+
+    review: Mapped[FormalReview] = relationship()
+    notice: Mapped[FormalNotice | None] = relationship()
+    evidence: Mapped[Evidence] = relationship()

@@ -82,7 +82,7 @@ NUMBERS = ["", "abc", "1e999990", "1e999999999", "NaN", "inf", "1.5", "-0", "１
            " 1 ", "+1", str(2**63), str(-(2**63) - 1), "9" * 5000]  # fmt: skip
 DATES = ["2024-02-30", "2024-13-01", "99999-01-01", "0001-01-01", "9999-12-31", "2024/01/01",
          "20240101", "0000-00-00", "二〇二四年一月一日", "2024-01-01T00:00", "2024-1-1"]  # fmt: skip
-DATE_FIELDS = ("date", "due", "as_of", "since", "reply_by")
+DATE_FIELDS = ("date", "due", "as_of", "since", "reply_by", "today")
 
 
 def any_text(max_length: int) -> SearchStrategy[Value]:
@@ -313,6 +313,15 @@ ROUTES: dict[str, FormRoute] = {
         LEADER, {"plan_id": ids(plans)}, lambda w: {"panel": ["yes", ""], "text": ["专家组认为……"]}
     ),
     "/expert/plans/{plan_id}/finalise": FormRoute(LEADER, {"plan_id": ids(plans)}, examples=4),
+    # The formal review: opened with any days and dates, a notice for a real unit or not, closed.
+    "/office/plans/{plan_id}/formal/open": FormRoute(
+        REVIEWER_A, {"plan_id": ids(plans)}, lambda w: {"days": ["5", "0", "61"], "today": ["2026-09-24", "2099-01-05"]},
+        examples=6,
+    ),  # fmt: skip
+    "/office/plans/{plan_id}/formal/notice": FormRoute(
+        REVIEWER_A, {"plan_id": ids(plans)}, lambda w: {"unit": ["区法院", "区市场监管局"]}, examples=4
+    ),
+    "/office/plans/{plan_id}/formal/close": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=3),
     "/office/plans/{plan_id}/reports/{kind}": FormRoute(
         REVIEWER_A,
         {

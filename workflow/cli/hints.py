@@ -62,6 +62,12 @@ HINTS: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "expert_with_unit": "(专家不用 --unit,所在机构用 --org)",
     "organisation_not_expert": "(--org 仅用于 --role expert)",
     "since_not_before_as_of": "(--since 应早于 --as-of)",
+    "not_office": "(请用 --as 指定方案所在辖区的审核人或管理员)",
+    "formal_exists": ";可用 zonecheck formal status {plan} 查看",
+    "formal_not_open": ",请先运行 zonecheck formal open {plan}",
+    "formal_unit_missing": ";可用 zonecheck formal gaps {plan} 查看各单位",
+    "formal_days": "(--days 取 1 至 60)",
+    "calendar_range": "(可用 --today 指定节假日数据覆盖年份内的日期)",
 }
 
 # The reasons a lifecycle guard gives, several in one refusal: their hints follow together.

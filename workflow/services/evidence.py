@@ -36,6 +36,7 @@ from workflow.services.acting import (
     target_of,
 )
 from workflow.services.audit_log import AuditChain
+from workflow.services.formal_supplies import mark_supplies
 from workflow.services.visibility import require_plan
 
 T = TypeVar("T")
@@ -227,6 +228,15 @@ def _audit_detail(
     }
 
 
+def _supply(
+    session: Session, measure: Measure, person: Actor, rows: Sequence[Evidence], today: dt.date
+) -> dict[str, object]:
+    """Evidence arriving during or after the plan's formal review is a supply (补正), and
+    says whether it is late in its audit entry."""
+    late = mark_supplies(session, measure.plan_id, person.unit_id, rows, utcnow(), today)
+    return {} if late is None else {"supply": {"late": late}}
+
+
 def _measure_to_write(session: Session, actor: Actor, measure_id: int) -> Measure:
     measure, _ = open_measure_by_id(session, actor, measure_id)
     check_writable(session, actor, measure)
@@ -268,7 +278,7 @@ def add_evidence(
             measure.updated_at = utcnow()
             session.flush()
             name = target_of(measure)
-            detail = _audit_detail(rows, checklist_item, blobs)
+            detail = _audit_detail(rows, checklist_item, blobs) | _supply(session, measure, person, rows, today)
             chain.append(person, "evidence_add", name, comment=new.note, detail=detail)
             return [evidence_row(r) for r in rows]
 
@@ -347,6 +357,7 @@ def replace_evidence(
             measure.updated_at = utcnow()
             name = target_of(measure)
             detail = _audit_detail(rows, old.item, blobs) | {"replaces": evidence_id}
+            detail |= _supply(session, measure, person, rows, today)
             chain.append(person, "evidence_replace", name, comment=new.note, detail=detail)
             return [evidence_row(r) for r in rows]
 

@@ -12,6 +12,7 @@ from workflow.web.routes import (
     office,
     office_admin,
     office_corrections,
+    office_formal,
     office_reports,
     office_review,
     unit,
@@ -26,6 +27,7 @@ ROUTERS: list[APIRouter] = [
     office_admin.router,
     office_corrections.router,
     office_reports.router,
+    office_formal.router,
     files.router,
     api.router,
 ]
