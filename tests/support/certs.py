@@ -1,0 +1,110 @@
+"""Throwaway certificates for the signing tests: a CA and an office certificate made with
+`cryptography` at test time, written as PKCS#12 and PEM into the test's own folder.
+
+Nothing here is committed as a file: every key is generated fresh and lives in a tmp_path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+PASSWORD = "测试密码-p12"
+
+
+def _name(common: str, organisation: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COMMON_NAME, common),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class TestPki:
+    ca_key: ec.EllipticCurvePrivateKey
+    ca: x509.Certificate
+    office_key: ec.EllipticCurvePrivateKey
+    office: x509.Certificate
+
+    def p12(self, folder: Path, name: str = "office.p12", *, password: str | None = PASSWORD,
+            with_key: bool = True) -> Path:
+        """The office's key and certificate (and the CA) as a PKCS#12 file."""
+        encryption = (
+            serialization.BestAvailableEncryption(password.encode("utf-8"))
+            if password
+            else serialization.NoEncryption()
+        )
+        data = pkcs12.serialize_key_and_certificates(
+            b"office", self.office_key if with_key else None, self.office, [self.ca], encryption
+        )
+        path = folder / name
+        path.write_bytes(data)
+        return path
+
+    def trust_pem(self, folder: Path, name: str = "ca.pem") -> Path:
+        path = folder / name
+        path.write_bytes(self.ca.public_bytes(serialization.Encoding.PEM))
+        return path
+
+
+def make_pki(
+    *,
+    office: str = "上海市嘉定区知识产权局",
+    signer: str = "王主任",
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+) -> TestPki:
+    """A CA and an office certificate it issued (ECDSA P-256: fast to make)."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("测试根证书", "zonecheck 测试 CA")
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=3650))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    office_key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(signer, office))
+        .issuer_name(ca_name)
+        .public_key(office_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or now - dt.timedelta(days=30))
+        .not_valid_after(not_after or now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    return TestPki(ca_key, ca, office_key, cert)
