@@ -30,7 +30,7 @@ def _name(common: str, organisation: str) -> x509.Name:
 
 
 @dataclass(frozen=True)
-class TestPki:
+class ThrowawayPki:
     ca_key: ec.EllipticCurvePrivateKey
     ca: x509.Certificate
     office_key: ec.EllipticCurvePrivateKey
@@ -63,7 +63,7 @@ def make_pki(
     signer: str = "王主任",
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
-) -> TestPki:
+) -> ThrowawayPki:
     """A CA and an office certificate it issued (ECDSA P-256: fast to make)."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -107,4 +107,4 @@ def make_pki(
         )
         .sign(ca_key, hashes.SHA256())
     )
-    return TestPki(ca_key, ca, office_key, cert)
+    return ThrowawayPki(ca_key, ca, office_key, cert)
