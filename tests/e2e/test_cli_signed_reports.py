@@ -140,3 +140,14 @@ def test_a_random_file_named_pdf_is_refused(plan_home: Path, tmp_path: Path) -> 
     fake.write_bytes(os.urandom(4096))
     error_line(run("report", "verify", str(fake)), str(fake), "不是 PDF 文件", code=2)
     error_line(run("report", "verify", str(tmp_path / "没有.pdf")), "找不到文件", code=2)
+
+
+def test_notices_carry_the_block_once_above_the_last_closing(
+    plan_home: Path, signing: ThrowawayPki, tmp_path: Path  # noqa: F811
+) -> None:
+    out = tmp_path / "督办通知.pdf"
+    ok("report", "reminders", "plan", "--today", "2026-02-01", "-o", str(out))
+    whole = subprocess.run(["pdftotext", "-raw", str(out), "-"], check=True, capture_output=True, text=True).stdout
+    assert "".join(whole.split()).count("电子签章") == 1  # one signature for the file
+    assert "电子签章" in last_page_text(out)  # on the last notice's closing
+    assert ok("report", "verify", str(out)).stdout.rstrip().endswith("结论:有效,登记一致")
