@@ -51,6 +51,8 @@ def quiet_pyhanko_import() -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="DSA is deprecated")
         import pyhanko.sign.signers.pdf_cms  # noqa: F401
+        import pyhanko.sign.timestamps  # noqa: F401
+        import pyhanko_certvalidator.sig_validate  # noqa: F401
 
 
 class SignError(InputError):
@@ -129,6 +131,9 @@ def load_office_certificate(config: SignConfig, *, now: dt.datetime) -> OfficeCe
     path = config.p12
     if path is None:
         return None
+    # pyHanko first: it registers OIDs with asn1crypto (tst_info, …), whose name lookups are
+    # cached on first use, and the parse below would cache them without pyHanko's.
+    quiet_pyhanko_import()
     data = _read_bounded(path, SIGN_P12_MAX_BYTES, "证书文件", "ZONECHECK_SIGN_P12")
     password = _password(config)
     try:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PASSWORD = "测试密码-p12"
 
@@ -108,3 +108,21 @@ def make_pki(
         .sign(ca_key, hashes.SHA256())
     )
     return ThrowawayPki(ca_key, ca, office_key, cert)
+
+
+def make_tsa_certificate(pki: ThrowawayPki) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A timestamping certificate issued by `pki`'s CA (RSA: pyHanko's local stamper signs with RSA)."""
+    now = dt.datetime.now(dt.UTC)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("测试时间戳服务", "zonecheck 测试 CA"))
+        .issuer_name(pki.ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=30))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(pki.ca_key, hashes.SHA256())
+    )
+    return key, cert

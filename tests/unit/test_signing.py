@@ -228,3 +228,35 @@ def test_a_trust_file_that_holds_no_certificate_is_named(tmp_path: Path) -> None
     with pytest.raises(InputError, match="ZONECHECK_SIGN_TRUST") as caught:
         verify.load_trust(SignConfig(trust=bad))
     assert str(bad) in str(caught.value)
+
+
+def test_with_a_local_timestamp_server_the_signature_is_timestamped(
+    pki: ThrowawayPki, folder: Path, unsigned: bytes
+) -> None:
+    from tests.support.tsa import timestamp_server
+
+    with timestamp_server(pki) as url:
+        config = SignConfig(p12=pki.p12(folder, "tsa.p12"), password=PASSWORD, trust=pki.trust_pem(folder), tsa_url=url)
+        signer = office_signer(config, now=NOW)
+        assert signer is not None
+        signed = signer.sign(unsigned, reason="签发", day=DAY)
+    checked = verify.check_pdf(signed, verify.load_trust(config))
+    [sig] = checked.signatures
+    assert checked.verdict == verify.VALID and sig.timestamped
+    assert sig.signed_at is not None and abs(sig.signed_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+
+
+def test_an_unreachable_timestamp_server_is_named_and_nothing_is_signed(
+    pki: ThrowawayPki, folder: Path, unsigned: bytes
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    config = SignConfig(p12=pki.p12(folder, "tsa2.p12"), password=PASSWORD, tsa_url=url)
+    signer = office_signer(config, now=NOW)
+    assert signer is not None
+    with pytest.raises(SignError, match="无法从时间戳服务器") as caught:
+        signer.sign(unsigned, reason="签发", day=DAY)
+    assert url in str(caught.value)
