@@ -86,21 +86,21 @@ def subject_part(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> s
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _read_bounded(path: Path, limit: int, what: str, variable: str) -> bytes:
+def read_bounded(path: Path, limit: int, what: str, setting: str = "") -> bytes:
+    """A file read whole, at most `limit` bytes; an error names `what`, the path and the
+    setting it came from."""
+    where = f"({setting})" if setting else ""
     try:
         size = path.stat().st_size
         if size > limit:
-            raise SignError(
-                f"{what} {path} 有 {size} 字节,超过上限 {limit} 字节({variable})",
-                code="sign_file_too_large",
-            )
+            raise SignError(f"{what} {path} 有 {size} 字节,超过上限 {limit} 字节{where}", code="sign_file_too_large")
         return path.read_bytes()
     except FileNotFoundError:
-        raise SignError(f"找不到{what} {path}({variable})", code="sign_file_missing") from None
+        raise SignError(f"找不到{what} {path}{where}", code="sign_file_missing") from None
     except IsADirectoryError:
-        raise SignError(f"{what} {path} 是一个文件夹,应为文件({variable})", code="sign_file_missing") from None
+        raise SignError(f"{what} {path} 是一个文件夹,应为文件{where}", code="sign_file_missing") from None
     except OSError as exc:
-        raise SignError(f"无法读取{what} {path}:{exc.strerror or exc}({variable})", code="sign_file_missing") from None
+        raise SignError(f"无法读取{what} {path}:{exc.strerror or exc}{where}", code="sign_file_missing") from None
 
 
 def _password(config: SignConfig) -> bytes | None:
@@ -110,7 +110,7 @@ def _password(config: SignConfig) -> bytes | None:
             code="sign_password_twice",
         )
     if config.password_file is not None:
-        raw = _read_bounded(
+        raw = read_bounded(
             config.password_file, SIGN_PASSWORD_MAX_CHARS * 4 + 2, "证书密码文件", "ZONECHECK_SIGN_P12_PASSWORD_FILE"
         )
         try:
@@ -134,7 +134,7 @@ def load_office_certificate(config: SignConfig, *, now: dt.datetime) -> OfficeCe
     # pyHanko first: it registers OIDs with asn1crypto (tst_info, …), whose name lookups are
     # cached on first use, and the parse below would cache them without pyHanko's.
     quiet_pyhanko_import()
-    data = _read_bounded(path, SIGN_P12_MAX_BYTES, "证书文件", "ZONECHECK_SIGN_P12")
+    data = read_bounded(path, SIGN_P12_MAX_BYTES, "证书文件", "ZONECHECK_SIGN_P12")
     password = _password(config)
     try:
         # The structure first: a damaged file and a wrong password look alike to the decryption.

@@ -18,7 +18,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from reports.signing import quiet_pyhanko_import
+from reports.signing import quiet_pyhanko_import, read_bounded
 from workflow.config import SIGN_TRUST_MAX_BYTES, SIGN_TRUST_MAX_CERTS, SignConfig
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
@@ -70,17 +70,7 @@ class FileCheck:
 
 def read_pdf(path: Path) -> bytes:
     """The file's bytes, bounded; a file that is no PDF at all is refused by name."""
-    try:
-        size = path.stat().st_size
-        if size > VERIFY_MAX_BYTES:
-            raise InputError(f"{path} 有 {size} 字节,超过可校验的上限 {VERIFY_MAX_BYTES} 字节", code="verify_too_large")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"找不到文件 {path}", code="verify_missing") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} 是一个文件夹,应为 PDF 文件", code="verify_missing") from None
-    except OSError as exc:
-        raise InputError(f"无法读取 {path}:{exc.strerror or exc}", code="verify_missing") from None
+    data = read_bounded(path, VERIFY_MAX_BYTES, "文件")
     # A PDF may carry junk before its header (at most 1 KB, as readers allow).
     if b"%PDF-" not in data[:1024]:
         raise InputError(f"{path} 不是 PDF 文件(文件开头没有 PDF 标记),无法校验", code="verify_not_pdf")
@@ -92,18 +82,7 @@ def load_trust(config: SignConfig) -> list[x509.Certificate]:
     path = config.trust
     if path is None:
         return []
-    try:
-        size = path.stat().st_size
-        if size > SIGN_TRUST_MAX_BYTES:
-            raise InputError(
-                f"信任证书文件 {path} 有 {size} 字节,超过上限 {SIGN_TRUST_MAX_BYTES} 字节(ZONECHECK_SIGN_TRUST)",
-                code="sign_trust",
-            )
-        data = path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError(f"找不到信任证书文件 {path}(ZONECHECK_SIGN_TRUST)", code="sign_trust") from None
-    except OSError as exc:
-        raise InputError(f"无法读取信任证书文件 {path}:{exc.strerror or exc}", code="sign_trust") from None
+    data = read_bounded(path, SIGN_TRUST_MAX_BYTES, "信任证书文件", "ZONECHECK_SIGN_TRUST")
     try:
         certificates = (
             x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data else [x509.load_der_x509_certificate(data)]
