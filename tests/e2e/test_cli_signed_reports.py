@@ -102,6 +102,12 @@ def test_an_unsigned_registered_report_is_unsigned_but_registered(plan_home: Pat
     assert result.exit_code == 1, result.output  # exit 0 only when signed, valid and registered
     assert "签名:无(未签名)" in result.stdout and "结论:未签名,登记一致" in result.stdout
     assert "签发:系统管理员(未指定操作人)" in result.stdout
+    # Another zone's office is answered as if the file had never been issued.
+    ok("zone", "add", "别区")
+    ok("user", "add", "李四", "--zone", "别区", "--role", "admin")
+    result = run("--as", "李四", "report", "verify", str(out))
+    assert result.exit_code == 1 and "结论:未签名,登记簿中没有此文件" in result.stdout
+    assert "plan" not in result.stdout.split("登记簿:")[1]
 
 
 def _bad(kind: str, pki: ThrowawayPki, folder: Path) -> tuple[dict[str, str], tuple[str, ...]]:

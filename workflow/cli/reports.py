@@ -282,7 +282,7 @@ def _echo_verification(result: Verification) -> None:
         if sig.verdict == verify.UNTRUSTED and not result.trust_configured:
             click.echo("  (未配置信任的证书:请将签发机关的根证书或本机关证书写入 ZONECHECK_SIGN_TRUST 所指的文件)")
     if not result.issues:
-        click.echo(f"登记簿:{verify.NOT_REGISTERED}(不是本系统签发的文件,或签发后被改动过)")
+        click.echo(f"登记簿:{verify.NOT_REGISTERED}(没有此文件的签发记录:不是本系统签发的、签发后被改动过,或属于无权查看的方案)")
     for row in result.issues:
         unit = f",{row.unit}" if row.unit else ""
         click.echo(f"登记簿:{KIND_TITLES.get(row.kind, row.kind)}{unit}(截至 {row.as_of}),{row.pages} 页,登记文件名 {row.file_name}")
