@@ -56,7 +56,8 @@ def quiet_pyhanko_import() -> None:
 
 
 class SignError(InputError):
-    """The office's certificate cannot be used to sign: the message names the file and why."""
+    """Signing or checking cannot go on: the certificate, its password, the trust list or the
+    file is unusable; the message names which and why."""
 
     code = "sign_error"
 

@@ -26,6 +26,7 @@ from workflow.errors import InputError
 from workflow.read.issued import IssuedRow, issued_by_sha256
 
 VERIFY_MAX_BYTES = 512 * 1024 * 1024  # the largest report issued is tens of MB
+VERIFY_MAX_SIGNATURES = 20  # ours carry one; each is a certificate path validation
 
 VALID = "有效"
 MODIFIED = "已被修改"
@@ -109,6 +110,10 @@ def check_pdf(data: bytes, trust: list[x509.Certificate], *, name: str = "文件
         embedded = list(reader.embedded_signatures)
     except Exception:  # pyHanko raises several kinds on a broken file
         raise InputError(f"{name} 不是完整的 PDF 文件(已损坏或被截断),无法校验", code="verify_broken_pdf") from None
+    if len(embedded) > VERIFY_MAX_SIGNATURES:
+        raise InputError(
+            f"{name} 含 {len(embedded)} 个签名,超过可校验的上限 {VERIFY_MAX_SIGNATURES} 个", code="verify_too_many_signatures"
+        )
     return FileCheck(digest, len(data), tuple(_check_signature(sig, trust) for sig in embedded))
 
 

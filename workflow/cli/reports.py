@@ -247,8 +247,8 @@ _notice_command(
 def verify_cmd(ctx: click.Context, file: Path) -> None:
     """校验报告 PDF:签名是否有效、签名后是否被修改、证书是否受信任,以及是否与登记簿一致。
 
-    信任的证书由环境变量 ZONECHECK_SIGN_TRUST(PEM 或 DER 文件)给出。仅当签名有效且登记簿中有此文件时
-    退出码为 0。
+    信任的证书由环境变量 ZONECHECK_SIGN_TRUST(PEM 或 DER 文件)给出。
+    仅当签名有效且登记簿中有此文件时退出码为 0。
 
     示例: zonecheck report verify 嘉定验收报告.pdf
     """
