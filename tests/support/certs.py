@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -57,6 +58,36 @@ class ThrowawayPki:
         return path
 
 
+def _usage(*, sign_certificates: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=not sign_certificates, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=sign_certificates,
+        crl_sign=sign_certificates, encipher_only=False, decipher_only=False,
+    )
+
+
+def _issue(
+    subject: x509.Name,
+    public_key: Any,
+    issuer: x509.Name,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    valid: tuple[dt.datetime, dt.datetime],
+    extensions: list[tuple[x509.ExtensionType, bool]],
+) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(valid[0])
+        .not_valid_after(valid[1])
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
 def make_pki(
     *,
     office: str = "上海市嘉定区知识产权局",
@@ -68,44 +99,16 @@ def make_pki(
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("测试根证书", "zonecheck 测试 CA")
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=3650))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
+    ca = _issue(
+        ca_name, ca_key.public_key(), ca_name, ca_key,
+        (now - dt.timedelta(days=3650), now + dt.timedelta(days=3650)),
+        [(x509.BasicConstraints(ca=True, path_length=None), True), (_usage(sign_certificates=True), True)],
     )
     office_key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(signer, office))
-        .issuer_name(ca_name)
-        .public_key(office_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or now - dt.timedelta(days=30))
-        .not_valid_after(not_after or now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
+    cert = _issue(
+        _name(signer, office), office_key.public_key(), ca_name, ca_key,
+        (not_before or now - dt.timedelta(days=30), not_after or now + dt.timedelta(days=365)),
+        [(x509.BasicConstraints(ca=False, path_length=None), True), (_usage(sign_certificates=False), True)],
     )
     return ThrowawayPki(ca_key, ca, office_key, cert)
 
@@ -114,15 +117,9 @@ def make_tsa_certificate(pki: ThrowawayPki) -> tuple[rsa.RSAPrivateKey, x509.Cer
     """A timestamping certificate issued by `pki`'s CA (RSA: pyHanko's local stamper signs with RSA)."""
     now = dt.datetime.now(dt.UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("测试时间戳服务", "zonecheck 测试 CA"))
-        .issuer_name(pki.ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=30))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(pki.ca_key, hashes.SHA256())
+    cert = _issue(
+        _name("测试时间戳服务", "zonecheck 测试 CA"), key.public_key(), pki.ca.subject, pki.ca_key,
+        (now - dt.timedelta(days=30), now + dt.timedelta(days=365)),
+        [(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)],
     )
     return key, cert
