@@ -89,6 +89,6 @@ def test_bench_signed_acceptance_report(
     )
     bench_table.add(
         BenchRow("report verify: signature check of the signed report", "sqlite", size, 1,
-                 statistics.median(checks), None, f"certificate load and check {load_seconds * 1000:.0f} ms")
+                 statistics.median(checks), None, f"certificate load and check {load_seconds * 1000:.0f} ms, pyHanko import included")
     )
     bench_table.note(f"[signing] median of {rounds} (unsigned and signed alternate); {machine_note()}")
