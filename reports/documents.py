@@ -12,13 +12,14 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from reports import data
 from reports.output import check_output, write_atomically
 from reports.render import Renderer, RenderTimings
+from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.errors import Hidden, InputError
@@ -27,6 +28,9 @@ from workflow.read.overdue import OverdueUnit
 from workflow.read.plans import find_plan, find_unit
 from workflow.services.acting import record_refusal
 from workflow.services.audit_log import AuditChain
+
+if TYPE_CHECKING:
+    from reports.signing import PdfSigner
 
 KIND_TITLES = {
     "acceptance": "验收报告",
@@ -64,6 +68,7 @@ class Issued:
     html: bool
     timings: RenderTimings
     summary: str
+    signed_by: str = ""  # the office and signer of the certificate, when signed
 
 
 def default_file_name(kind: str, plan_key: str, day: dt.date, unit: str | None, *, html: bool) -> str:
@@ -149,7 +154,10 @@ def issue_report(
     html: bool = False,
     on_stage: Callable[[str], None] | None = None,
     on_estimate: Callable[[int], None] | None = None,
+    signer: PdfSigner | None = None,
 ) -> Issued:
+    """Render, sign (when the office configured a certificate: `signer`, checked before),
+    record and write one report; the register keeps the sha256 of the file as written."""
     timings = RenderTimings()
     with uow:
         session = uow.session
@@ -163,6 +171,8 @@ def issue_report(
             if on_stage:
                 on_stage("data")
             context, summary = _context(session, plan, request)
+            # A signed PDF gets the signature block in the seal box instead of "(盖章)".
+            context["signed"] = signer is not None and not html
             if on_estimate:
                 on_estimate(_expected_pages(session, plan, request.kind, context))
         template = f"{request.kind}.html"
@@ -175,6 +185,11 @@ def issue_report(
             return Issued(path, request.kind, plan.key, 0, len(markup), hashlib.sha256(markup).hexdigest(), True, timings, summary)
         rendered = renderer.pdf(template, context, timings=timings, on_stage=on_stage)
         pdf, pages = rendered.data, rendered.pages
+        if signer is not None:
+            if on_stage:
+                on_stage("sign")
+            with timings.stage("sign"):
+                pdf = signer.sign(pdf, reason=f"签发{KIND_TITLES[request.kind]}", day=office_today())
         digest = hashlib.sha256(pdf).hexdigest()
         # Recorded and written in one go: the register never names a file that was not written.
         chain = AuditChain(session)
@@ -203,6 +218,7 @@ def issue_report(
                 "sha256": digest,
                 "size": len(pdf),
                 "pages": pages,
+                "signer": signer.certificate.certificate.subject.rfc4514_string() if signer else None,
             },
         )
         session.flush()
@@ -212,4 +228,5 @@ def issue_report(
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-    return Issued(path, request.kind, plan.key, pages, len(pdf), digest, False, timings, summary)
+    signed_by = f"{signer.certificate.office}({signer.certificate.signer_name})" if signer else ""
+    return Issued(path, request.kind, plan.key, pages, len(pdf), digest, False, timings, summary, signed_by)

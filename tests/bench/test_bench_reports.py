@@ -45,6 +45,7 @@ from typing import Any
 from reports import data
 from reports.documents import Issued, ReportRequest, issue_report
 from reports.render import BUILTIN_TEMPLATES, Renderer, harfbuzz_subset_available
+from reports.signing import PdfSigner
 from workflow.bootstrap import App
 from workflow.read.plans import find_plan
 
@@ -112,7 +113,7 @@ def build(app: App, seeds_dir: Path, sizes: tuple[int, ...]) -> dict[int, str]:
     return keys
 
 
-def render(app: App, key: str, out: Path) -> Render:
+def render(app: App, key: str, out: Path, signer: PdfSigner | None = None) -> Render:
     gc.collect()  # start from a collected heap, as bare_weasyprint does
     start, cpu = time.perf_counter(), time.process_time()
     issued = issue_report(
@@ -120,6 +121,7 @@ def render(app: App, key: str, out: Path) -> Render:
         Renderer(app.settings.home / "templates"),
         ReportRequest(kind="acceptance", plan=key, today=TODAY),
         out,
+        signer=signer,
     )
     result = Render(time.perf_counter() - start, time.process_time() - cpu, issued)
     gc.collect()  # the laid-out document's cycles, now, not in the next timed call

@@ -25,6 +25,7 @@ from reports.bundle import build_bundle, default_bundle_name
 from reports.documents import KIND_TITLES, ReportRequest, default_file_name, issue_report
 from reports.ledger import write_ledger
 from reports.render import Renderer
+from reports.signing import office_signer
 from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.errors import InputError, ZonecheckError
@@ -186,8 +187,10 @@ def download_report(
             reply_by=_date(reply_by, "回复期限") if kind in ("reminders", "rectification") else None,
         )
         name = default_file_name(kind, key, stage_day or today, request.unit, html=False)
+        # Signed like the CLI's when the office configured a certificate (checked first).
+        signer = office_signer(zc.settings.signing, now=dt.datetime.now(dt.UTC))
         issued = issue_report(
-            zc.uow(), _renderer(zc), request, folder / _safe_name(name), actor=viewer.actor
+            zc.uow(), _renderer(zc), request, folder / _safe_name(name), actor=viewer.actor, signer=signer
         )
     except ZonecheckError as exc:
         shutil.rmtree(folder, ignore_errors=True)
