@@ -42,6 +42,7 @@ from workflow.errors import NotFound, Refused
 from workflow.read import (
     evidence,
     expert_sheet,
+    formal_review,
     history,
     indicators,
     measures,
@@ -74,6 +75,11 @@ READS: dict[str, tuple[str, Read]] = {
     # None when the plan has no index system, as zone B's has not: wrapped, so that zone B's
     # own read below counts as an answer.
     "read.scores.score_summary": ("plan_b", lambda w, a, n: (scores.score_summary(w.app.uow(), a, n),)),
+    # None while no formal review is open, as for zone B's plan: wrapped like the scores.
+    "read.formal_review.formal_status": (
+        "plan_b",
+        lambda w, a, n: (formal_review.formal_status(w.app.uow(), a, n),),
+    ),
     "read.progress.plan_status": ("plan_b", lambda w, a, n: progress.plan_status(w.app.uow(), a, n)),
     "read.panel.expert_panel": ("plan_b", lambda w, a, n: panel.expert_panel(w.app.uow(), a, n)),
     "read.expert_sheet.expert_sheet": ("plan_b", lambda w, a, n: expert_sheet.expert_sheet(w.app.uow(), a, n)),
@@ -95,7 +101,16 @@ READS: dict[str, tuple[str, Read]] = {
     ),
 }
 # The reads that list across plans take no id: the test of lists below tries them.
-LISTS = {"read.worklist.unit_worklist", "read.review_queue.review_queue", "read.expert_sheet.panel_plans"}
+LISTS = {
+    "read.worklist.unit_worklist",
+    "read.review_queue.review_queue",
+    "read.expert_sheet.panel_plans",
+    # The notices of the viewer's own unit (tests/integration/test_formal_review.py), and the
+    # register looked up by a file's sha256 (tests/e2e/test_cli_signed_reports.py: another
+    # zone's issue reads as none).
+    "read.formal_review.unit_notices",
+    "read.issued.issued_by_sha256",
+}
 
 
 @pytest.fixture

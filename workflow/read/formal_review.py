@@ -114,7 +114,7 @@ def formal_status(uow: UnitOfWork, viewer: Actor | None, plan_id: int) -> Formal
     """Plan `plan_id`'s latest formal review (None: none opened), for its zone's office."""
 
     def read(session: Session) -> FormalStatus | None:
-        plan = office_plan(session, viewer, plan_id)
+        plan = office_plan(session, viewer, plan_id, panel_reads=True)
         review = latest_review(session, plan)
         if review is None:
             return None
