@@ -49,6 +49,9 @@ HINTS: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "no_index": ",请先运行 zonecheck index load {plan} 文件(可由 zonecheck index example {plan} 生成示例)",
     "index_code_missing": ";可用 zonecheck index show {plan} 查看",
     "score_statement": "(请用 --statement 填写)",
+    "site_check_missing": ";可用 zonecheck site list 方案 查看",
+    "site_photo_missing": ";可用 zonecheck site show 核查编号 查看",
+    "site_unit_missing": "(可用 zonecheck unit list 查看)",
     "stage_without_as_of": "(请用 --as-of 指定)",
     "since_not_before_as_of": "(--since 应早于 --as-of)",
 }

@@ -256,6 +256,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "zone": LazyCommand("workflow.cli.people:zone_group", "辖区(示范区):如 上海市 → 嘉定区。方案、单位与人员各属一个辖区。"),
     "index": LazyCommand("workflow.cli.scores:index_group", "评价指标体系:载入(YAML 或 XLSX)、生成示例、查看各指标的自评分与专家评分。"),
     "score": LazyCommand("workflow.cli.scores:score_group", "评分:办公室按评价指标体系自评打分(专家评分见后续版本)。"),
+    "site": LazyCommand("workflow.cli.site:site_group", "现场核查:记录核查日期、地点、参加人员、走访单位、查阅材料、抽查情况与发现,附现场照片。"),
     "report": LazyCommand("workflow.cli.reports:report_group", "生成 PDF 报告与通知(按 GB/T 9704 公文格式排版)。"),
     "bundle": LazyCommand("workflow.cli.bundle:bundle_cmd", "佐证材料汇编:把方案的全部佐证文件按章节、措施和清单项归档为一个 ZIP。"),
     "serve": LazyCommand("workflow.cli.serve:serve_cmd", "启动网页服务:各单位上传佐证材料、提交自查,办公室审核、查看进度、下载报告;另有 JSON 接口。"),
