@@ -25,20 +25,6 @@ def site_group() -> None:
     """
 
 
-def _participant(text: str, n: int) -> tuple[str, str]:
-    name, sep, role = text.partition("|")
-    if "|" in role:
-        raise InputError(f"--participant 第 {n} 项应写作“姓名”或“姓名|身份”,收到“{text}”")
-    return name, role
-
-
-def _sample(text: str, n: int) -> tuple[str, str, str]:
-    parts = text.split("|")
-    if len(parts) != 3:
-        raise InputError(f"--sample 第 {n} 项应写作“地点|抽查内容|结果”(两个 | 分隔),收到“{text}”")
-    return parts[0], parts[1], parts[2]
-
-
 def _record_options(func: click.decorators.FC) -> click.decorators.FC:
     options = [
         click.option("--date", "held_on", type=DATE, required=True, help="核查日期(YYYY-MM-DD)。"),
@@ -68,18 +54,28 @@ def _draft(
     conclusion: str,
 ) -> SiteCheckDraft:
     """The draft the options give, the visited units' names resolved in the plan's zone."""
-    from workflow.domain.site_checks import Participant, Sample, SiteCheckDraft
+    from workflow.domain.site_checks import (
+        SiteCheckDraft,
+        SiteCheckInvalid,
+        parse_participant,
+        parse_sample,
+    )
     from workflow.read.site_checks import unit_ids_named
 
+    try:
+        people = tuple(parse_participant(p, n) for n, p in enumerate(participants, start=1))
+        sampled = tuple(parse_sample(s, n) for n, s in enumerate(samples, start=1))
+    except SiteCheckInvalid as exc:
+        raise InputError(str(exc), code="site_check_invalid") from None
     who = viewer(ctx)
     unit_ids = unit_ids_named(get_app(ctx).uow(), who, plan_id, visits) if visits else []
     return SiteCheckDraft(
         held_on=held_on,
         place=place,
-        participants=tuple(Participant(*_participant(p, n)) for n, p in enumerate(participants, start=1)),
+        participants=people,
         unit_ids=tuple(unit_ids),
         documents=documents,
-        samples=tuple(Sample(*_sample(s, n)) for n, s in enumerate(samples, start=1)),
+        samples=sampled,
         findings=findings,
         conclusion=conclusion,
     )

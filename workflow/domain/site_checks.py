@@ -37,6 +37,8 @@ __all__ = [
     "check_date",
     "check_draft",
     "check_photo",
+    "parse_participant",
+    "parse_sample",
 ]
 
 # The conclusions a panel usually writes; another (e.g. 基本达标,需整改) is taken as written.
@@ -105,7 +107,7 @@ class SiteCheckDraft:
 
 def _text(field: str, value: str, limit: int, *, required: bool = False, entry: int | None = None) -> str:
     where = "" if entry is None else f"第 {entry} 项"
-    text = value.strip()
+    text = value.replace("\r\n", "\n").strip()  # a browser's textarea sends CRLF
     if required and not text:
         raise SiteCheckInvalid(field, f"{where}不能为空")
     if len(text) > limit:
@@ -187,3 +189,23 @@ def check_photo(caption: str, media_type: str, photos_before: int) -> str:
     if photos_before >= MAX_PHOTOS:
         raise SiteCheckInvalid("现场照片", f"每次核查至多 {MAX_PHOTOS} 张,已有 {photos_before} 张")
     return _text("照片说明", caption, MAX_CAPTION, required=True)
+
+
+def _parts(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("｜", "|").split("|")]
+
+
+def parse_participant(text: str, entry: int) -> Participant:
+    """`姓名` or `姓名|身份` (as the command line and the form's lines write a participant)."""
+    parts = _parts(text)
+    if len(parts) > 2:
+        raise SiteCheckInvalid("参加人员", f"第 {entry} 项应写作“姓名”或“姓名|身份”,收到“{text[:100]}”")
+    return Participant(parts[0], parts[1] if len(parts) == 2 else "")
+
+
+def parse_sample(text: str, entry: int) -> Sample:
+    """`地点|抽查内容|结果` (as the command line and the form's lines write a sample)."""
+    parts = _parts(text)
+    if len(parts) != 3:
+        raise SiteCheckInvalid("抽查情况", f"第 {entry} 项应写作“地点|抽查内容|结果”(两个 | 分隔),收到“{text[:100]}”")
+    return Sample(*parts)
