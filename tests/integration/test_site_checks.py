@@ -248,7 +248,7 @@ def test_once_the_acceptance_report_is_issued_the_records_no_longer_change(app: 
 def test_a_deleted_check_takes_its_photos_records_and_the_audit_keeps_what_it_said(app: App, jiading: int) -> None:
     check = record(app, jiading)
     photo(app, check, png_bytes())
-    assert delete_site_check(app.uow(), actor(app, ADMIN), check, expected_version=1) == JIADING
+    assert delete_site_check(app.uow(), actor(app, ADMIN), check, expected_version=1).plan_key == JIADING
     assert count(app, SiteCheck) == 0 and count(app, SiteCheckPhoto) == 0
     entry = audit_entries(app)[-1]
     assert entry.action == "site_check_delete" and entry.detail["conclusion"] == "达标" and len(entry.detail["photos"]) == 1

@@ -139,8 +139,8 @@ def delete_cmd(ctx: click.Context, check_id: int, version: int | None) -> None:
     """
     from workflow.services.site_checks import delete_site_check
 
-    key = delete_site_check(get_app(ctx).uow(), acting(ctx), check_id, expected_version=version)
-    click.echo(f"已删除方案 {key} 的现场核查#{check_id}")
+    gone = delete_site_check(get_app(ctx).uow(), acting(ctx), check_id, expected_version=version)
+    click.echo(f"已删除方案 {gone.plan_key} 的现场核查#{check_id}")
 
 
 @site_group.command("photo")

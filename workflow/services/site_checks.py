@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -188,23 +189,29 @@ def edit_site_check(
     return run_audited(uow, person, EDIT_ACTION, check_target(check_id), work)
 
 
+@dataclass(frozen=True)
+class DeletedCheck:
+    plan_id: int
+    plan_key: str
+
+
 def delete_site_check(
     uow: UnitOfWork, actor: Actor | None, check_id: int, *, expected_version: int | None = None
-) -> str:
+) -> DeletedCheck:
     """Delete on-site check `check_id` with its photos' records (their files stay in the
-    store, which only ever grows); the audit trail keeps what it said. Returns its plan's key."""
+    store, which only ever grows); the audit trail keeps what it said."""
     person = person_required(actor)
 
-    def work(session: Session, chain: AuditChain) -> str:
+    def work(session: Session, chain: AuditChain) -> DeletedCheck:
         check = check_by_id(session, person, check_id)
         _require_open(session, check.plan)
         _check_version(check, expected_version)
-        key = check.plan.key
+        gone = DeletedCheck(check.plan_id, check.plan.key)
         detail = {**_summary(check), "photos": [p.sha256 for p in check.photos]}
         comment = f"删除现场核查#{check.id}:{check.held_on.isoformat()} {check.place}"
         session.delete(check)
-        chain.append(person, DELETE_ACTION, key, comment=comment, detail=detail)
-        return key
+        chain.append(person, DELETE_ACTION, gone.plan_key, comment=comment, detail=detail)
+        return gone
 
     return run_audited(uow, person, DELETE_ACTION, check_target(check_id), work)
 

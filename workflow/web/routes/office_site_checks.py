@@ -1,0 +1,273 @@
+"""The 现场核查 pages of a plan: the list with a form to record a check, a check's page with
+its photos as thumbnails (upload, remove), its edit form and delete, and the photo itself.
+
+The routes turn forms into a `SiteCheckDraft` and call the services, which decide who may
+(`permissions.site_check_refused`: the office of the plan's zones; the experts' work joins
+there, so the routes ask no role of their own) and refuse another zone's plan, check or photo
+as a missing one. Each request makes one call that names its id first, so a refused attempt
+is audited once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, Response
+
+from workflow.clock import office_today
+from workflow.domain.site_checks import (
+    CONCLUSIONS,
+    MAX_CAPTION,
+    MAX_CONCLUSION,
+    MAX_DOCUMENT,
+    MAX_DOCUMENTS,
+    MAX_FINDINGS,
+    MAX_NAME,
+    MAX_PARTICIPANTS,
+    MAX_PLACE,
+    MAX_SAMPLE_FIELD,
+    MAX_SAMPLES,
+    MAX_UNITS_VISITED,
+    SiteCheckDraft,
+    SiteCheckInvalid,
+    parse_participant,
+    parse_sample,
+)
+from workflow.errors import InputError, NotFound, ZonecheckError
+from workflow.read.site_checks import (
+    SiteCheckView,
+    site_check_view,
+    site_checks_of,
+    site_photo,
+    visitable_units,
+)
+from workflow.services import site_checks
+from workflow.services.evidence import Upload
+from workflow.web.downloads import EVIDENCE_MEDIA_TYPES, INLINE_POLICY, content_disposition
+from workflow.web.routes.unit import ACTION_ERRORS
+from workflow.web.security import AppDep, ViewerDep
+from workflow.web.templating import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+# A textarea's bound: its lines' bounds, with room for the separators and CRLF line ends.
+PARTICIPANTS_FIELD = MAX_PARTICIPANTS * (2 * MAX_NAME + 3)
+DOCUMENTS_FIELD = MAX_DOCUMENTS * (MAX_DOCUMENT + 2)
+SAMPLES_FIELD = MAX_SAMPLES * (3 * MAX_SAMPLE_FIELD + 4)
+FINDINGS_FIELD = 2 * MAX_FINDINGS
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _date(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"现场核查的“{field}”应为 YYYY-MM-DD 格式的日期,收到“{text[:20]}”", code="site_check_invalid") from None
+
+
+@dataclass(frozen=True)
+class CheckForm:
+    """A check's form as posted: one participant, document or sample a line."""
+
+    date: str
+    place: str
+    participants: str
+    units: list[int]
+    documents: str
+    samples: str
+    findings: str
+    conclusion: str
+
+    def draft(self) -> SiteCheckDraft:
+        if len(self.units) > MAX_UNITS_VISITED:  # before the parser reads them all
+            raise InputError(f"现场核查的“走访单位”至多 {MAX_UNITS_VISITED} 项,收到 {len(self.units)} 项", code="site_check_invalid")
+        try:
+            people = tuple(parse_participant(p, n) for n, p in enumerate(_lines(self.participants), start=1))
+            samples = tuple(parse_sample(s, n) for n, s in enumerate(_lines(self.samples), start=1))
+        except SiteCheckInvalid as exc:
+            raise InputError(str(exc), code="site_check_invalid") from None
+        return SiteCheckDraft(
+            held_on=_date(self.date, "核查日期"),
+            place=self.place,
+            participants=people,
+            unit_ids=tuple(self.units),
+            documents=tuple(_lines(self.documents)),
+            samples=samples,
+            findings=self.findings,
+            conclusion=self.conclusion,
+        )
+
+
+def check_form(
+    date: Annotated[str, Form(max_length=20)] = "",
+    place: Annotated[str, Form(max_length=MAX_PLACE)] = "",
+    participants: Annotated[str, Form(max_length=PARTICIPANTS_FIELD)] = "",
+    unit: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+    documents: Annotated[str, Form(max_length=DOCUMENTS_FIELD)] = "",
+    samples: Annotated[str, Form(max_length=SAMPLES_FIELD)] = "",
+    findings: Annotated[str, Form(max_length=FINDINGS_FIELD)] = "",
+    conclusion: Annotated[str, Form(max_length=MAX_CONCLUSION)] = "",
+) -> CheckForm:
+    return CheckForm(date, place, participants, unit, documents, samples, findings, conclusion)
+
+
+CheckFormDep = Annotated[CheckForm, Depends(check_form)]
+
+
+def _plan_page(plan_id: int) -> str:
+    return f"/office/plans/{plan_id}/site-checks"
+
+
+def _check_page(check_id: int) -> str:
+    return f"/office/site-checks/{check_id}"
+
+
+def _form_values(check: SiteCheckView | None) -> dict[str, object]:
+    """What the form shows: a check's values to edit, or the empty form."""
+    if check is None:
+        return {"date": "", "place": "", "participants": "", "units": [], "documents": "", "samples": "", "findings": "", "conclusion": ""}
+    return {
+        "date": check.held_on.isoformat(),
+        "place": check.place,
+        "participants": "\n".join(f"{p.name}|{p.role}" if p.role else p.name for p in check.participants),
+        "units": [u.id for u in check.units],
+        "documents": "\n".join(check.documents),
+        "samples": "\n".join(f"{s.site}|{s.what}|{s.result}" for s in check.samples),
+        "findings": check.findings,
+        "conclusion": check.conclusion,
+    }
+
+
+def _act(back: str, command: Callable[[], tuple[str, str]]) -> Response:
+    """Run one change; to the page it names with its message, or back to `back` with a bad
+    input's, a conflict's or a closed record's reason. Missing, another zone's or not the
+    person's to change: the error page."""
+    try:
+        target, message = command()
+    except ZonecheckError as exc:
+        if not isinstance(exc, ACTION_ERRORS) or isinstance(exc, NotFound) or exc.code == "not_site_checker":
+            raise
+        return redirect(back, str(exc), kind="error")
+    return redirect(target, message)
+
+
+@router.get("/office/plans/{plan_id}/site-checks")
+def site_checks_page(request: Request, zc: AppDep, viewer: ViewerDep, plan_id: int) -> Response:
+    listed = site_checks_of(zc.uow(), viewer.actor, plan_id)
+    units = visitable_units(zc.uow(), viewer.actor, plan_id)
+    return render(
+        request,
+        "office_site_checks.html",
+        viewer,
+        listed=listed,
+        units=units,
+        form=_form_values(None),
+        conclusions=CONCLUSIONS,
+        today=office_today(),
+    )
+
+
+@router.post("/office/plans/{plan_id}/site-checks")
+def record_check(zc: AppDep, viewer: ViewerDep, plan_id: int, form: CheckFormDep) -> Response:
+    def command() -> tuple[str, str]:
+        view = site_checks.record_site_check(zc.uow(), viewer.actor, plan_id, form.draft())
+        return _check_page(view.id), f"已记录现场核查#{view.id}:{view.held_on.isoformat()} {view.place[:60]}"
+
+    return _act(_plan_page(plan_id), command)
+
+
+@router.get("/office/site-checks/{check_id}")
+def site_check_page(request: Request, zc: AppDep, viewer: ViewerDep, check_id: int) -> Response:
+    check = site_check_view(zc.uow(), viewer.actor, check_id)
+    listed = site_checks_of(zc.uow(), viewer.actor, check.plan_id)
+    return render(
+        request,
+        "office_site_check.html",
+        viewer,
+        check=check,
+        plan=listed.plan,
+        closed_at=listed.closed_at,
+        units=visitable_units(zc.uow(), viewer.actor, check.plan_id),
+        form=_form_values(check),
+        conclusions=CONCLUSIONS,
+        today=office_today(),
+        max_caption=MAX_CAPTION,
+    )
+
+
+@router.post("/office/site-checks/{check_id}")
+def edit_check(
+    zc: AppDep, viewer: ViewerDep, check_id: int, form: CheckFormDep, version: Annotated[int | None, Form(ge=1)] = None
+) -> Response:
+    def command() -> tuple[str, str]:
+        view = site_checks.edit_site_check(zc.uow(), viewer.actor, check_id, form.draft(), expected_version=version)
+        return _check_page(check_id), f"已修改现场核查#{view.id}"
+
+    return _act(_check_page(check_id), command)
+
+
+@router.post("/office/site-checks/{check_id}/photos")
+def add_photo(
+    zc: AppDep,
+    viewer: ViewerDep,
+    check_id: int,
+    file: Annotated[UploadFile, File()],
+    caption: Annotated[str, Form(max_length=MAX_CAPTION)] = "",
+    taken_date: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    def command() -> tuple[str, str]:
+        if not file.filename:
+            raise InputError("现场核查的“现场照片”:请选择一张照片", code="site_check_invalid")
+        day = _date(taken_date, "拍摄日期") if taken_date.strip() else None
+        photo = site_checks.add_site_photo(
+            zc.uow(), zc.store, viewer.actor, check_id, Upload(file.filename, file.file), caption, day
+        )
+        return _check_page(check_id), f"已添加照片#{photo.id}“{photo.caption[:60]}”"
+
+    return _act(_check_page(check_id), command)
+
+
+@router.post("/office/site-photos/{photo_id}/remove")
+def remove_photo(zc: AppDep, viewer: ViewerDep, photo_id: int) -> Response:
+    def command() -> tuple[str, str]:
+        check_id = site_checks.remove_site_photo(zc.uow(), viewer.actor, photo_id)
+        return _check_page(check_id), f"已撤下照片#{photo_id}"
+
+    return _act("/office", command)
+
+
+@router.get("/office/site-photos/{photo_id}")
+def photo_file(zc: AppDep, viewer: ViewerDep, photo_id: int) -> Response:
+    """The photo itself, inline, as the store detected its type (JPEG or PNG)."""
+    photo = site_photo(zc.uow(), viewer.actor, photo_id)
+    path = zc.store.path_of(photo.sha256)
+    if not path.is_file():
+        raise NotFound(f"现场照片#{photo.id}“{photo.file_name}”的文件缺失,请联系管理员运行 zonecheck evidence verify")
+    return FileResponse(
+        path,
+        media_type=EVIDENCE_MEDIA_TYPES[photo.media_type],
+        headers={
+            "Content-Disposition": content_disposition(photo.file_name or "照片", "inline"),
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": INLINE_POLICY,
+            "X-Frame-Options": "SAMEORIGIN",
+        },
+    )
+
+
+@router.post("/office/site-checks/{check_id}/delete")
+def delete_check(
+    zc: AppDep, viewer: ViewerDep, check_id: int, version: Annotated[int | None, Form(ge=1)] = None
+) -> Response:
+    def command() -> tuple[str, str]:
+        gone = site_checks.delete_site_check(zc.uow(), viewer.actor, check_id, expected_version=version)
+        return _plan_page(gone.plan_id), f"已删除现场核查#{check_id}"
+
+    return _act(_check_page(check_id), command)
