@@ -14,11 +14,8 @@ import dataclasses
 import datetime as dt
 import random
 import struct
-import time
 import zlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from workflow.bootstrap import App
 from workflow.domain.site_checks import (
@@ -43,18 +40,10 @@ from .synthetic import (
     BenchTable,
     actor,
     add_bench_people,
-    counting,
     import_seed,
     plan_id,
 )
-
-
-def measured(app: App, run: Callable[[], Any]) -> tuple[float, int, Any]:
-    with counting(app.engine) as counter:
-        start = time.perf_counter()
-        result = run()
-        seconds = time.perf_counter() - start
-    return seconds, counter.count, result
+from .test_bench_index_scores import measured
 
 
 def big_png(n: int, side: int = 600) -> bytes:

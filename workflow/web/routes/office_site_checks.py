@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from workflow.clock import office_today
 from workflow.domain.site_checks import (
@@ -47,7 +47,7 @@ from workflow.read.site_checks import (
 )
 from workflow.services import site_checks
 from workflow.services.evidence import Upload
-from workflow.web.downloads import EVIDENCE_MEDIA_TYPES, INLINE_POLICY, content_disposition
+from workflow.web.downloads import stored_file
 from workflow.web.routes.unit import ACTION_ERRORS
 from workflow.web.security import AppDep, ViewerDep
 from workflow.web.templating import redirect, render
@@ -247,19 +247,8 @@ def remove_photo(zc: AppDep, viewer: ViewerDep, photo_id: int) -> Response:
 def photo_file(zc: AppDep, viewer: ViewerDep, photo_id: int) -> Response:
     """The photo itself, inline, as the store detected its type (JPEG or PNG)."""
     photo = site_photo(zc.uow(), viewer.actor, photo_id)
-    path = zc.store.path_of(photo.sha256)
-    if not path.is_file():
-        raise NotFound(f"现场照片#{photo.id}“{photo.file_name}”的文件缺失,请联系管理员运行 zonecheck evidence verify")
-    return FileResponse(
-        path,
-        media_type=EVIDENCE_MEDIA_TYPES[photo.media_type],
-        headers={
-            "Content-Disposition": content_disposition(photo.file_name or "照片", "inline"),
-            "Cache-Control": "private, no-store",
-            "Content-Security-Policy": INLINE_POLICY,
-            "X-Frame-Options": "SAMEORIGIN",
-        },
-    )
+    missing = f"现场照片#{photo.id}“{photo.file_name}”的文件缺失,请联系管理员运行 zonecheck evidence verify"
+    return stored_file(zc, photo.sha256, photo.media_type, photo.file_name, missing, inline=True)
 
 
 @router.post("/office/site-checks/{check_id}/delete")
