@@ -313,16 +313,16 @@ ROUTES: dict[str, FormRoute] = {
     "/office/import/reshape": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged], **RESHAPE}),
     "/office/plans/{plan_id}/corrections": FormRoute(ADMIN, {"plan_id": ids(plans)}, lambda w: MEASURE_EDIT),
     "/office/plans/{plan_id}/corrections/reshape": FormRoute(ADMIN, {"plan_id": ids(plans)}, lambda w: RESHAPE),
-    "/office/plans/{plan_id}/site-checks": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, lambda w: SITE_CHECK),
-    "/office/site-checks/{check_id}": FormRoute(
+    "/plans/{plan_id}/site-checks": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, lambda w: SITE_CHECK),
+    "/site-checks/{check_id}": FormRoute(
         REVIEWER_A, {"check_id": ids(site_checks)}, lambda w: {**SITE_CHECK, "version": ["1", "2"]}
     ),
-    "/office/site-checks/{check_id}/photos": FormRoute(
+    "/site-checks/{check_id}/photos": FormRoute(
         REVIEWER_A, {"check_id": ids(site_checks)}, lambda w: {"caption": ["查阅台账"], "taken_date": ["2024-04-21"]}
     ),
-    "/office/site-photos/{photo_id}/remove": FormRoute(REVIEWER_A, {"photo_id": ids(site_photos)}, examples=4),
+    "/site-photos/{photo_id}/remove": FormRoute(REVIEWER_A, {"photo_id": ids(site_photos)}, examples=4),
     # The last 现场核查 form in the walk (the router's order): the others keep their record.
-    "/office/site-checks/{check_id}/delete": FormRoute(
+    "/site-checks/{check_id}/delete": FormRoute(
         REVIEWER_A, {"check_id": ids(site_checks)}, lambda w: {"version": ["1", "2", "3"]}, examples=4
     ),
     "/office/plans/{plan_id}/reports/bundle": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=3),

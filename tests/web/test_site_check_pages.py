@@ -44,32 +44,32 @@ def notice(client: TestClient, response: object) -> str:
 
 def record(zc: App, office: TestClient, **changes: str) -> object:
     plan = plan_id(zc, "003")
-    csrf = page_csrf(office, f"/office/plans/{plan}/site-checks")
+    csrf = page_csrf(office, f"/plans/{plan}/site-checks")
     data = {**FORM, **changes, "csrf_token": csrf, "unit": units(zc, "区市场监管局", "区法院")}
-    return office.post(f"/office/plans/{plan}/site-checks", data=data)
+    return office.post(f"/plans/{plan}/site-checks", data=data)
 
 
 def test_the_office_records_a_check_and_adds_a_photo_shown_as_a_thumbnail(zc: App, login: Login) -> None:
     office = login(REVIEWER_A)
     plan = plan_id(zc, "003")
-    page = office.get(f"/office/plans/{plan}/site-checks")
+    page = office.get(f"/plans/{plan}/site-checks")
     assert page.status_code == 200 and "记录一次现场核查" in page.text and "区市场监管局" in page.text
     saved = record(zc, office)
     assert saved.status_code == 303, saved.text[:2000]  # type: ignore[attr-defined]
-    assert saved.headers["location"] == "/office/site-checks/1"  # type: ignore[attr-defined]
+    assert saved.headers["location"] == "/site-checks/1"  # type: ignore[attr-defined]
     shown = notice(office, saved)
     assert "已记录现场核查#1" in shown and "李教授(组长)、陈研究员(专家)" in shown
     assert "区市场监管局、区法院" in shown and "安亭镇某企业" in shown and "机制健全。\n台账完整。" in shown
-    csrf = page_csrf(office, "/office/site-checks/1")
+    csrf = page_csrf(office, "/site-checks/1")
     files = {"file": ("现场.png", png_bytes(), "image/png")}
-    added = office.post("/office/site-checks/1/photos", data={"csrf_token": csrf, "caption": "查阅台账"}, files=files)
+    added = office.post("/site-checks/1/photos", data={"csrf_token": csrf, "caption": "查阅台账"}, files=files)
     assert "已添加照片#1“查阅台账”" in notice(office, added)
-    page = office.get("/office/site-checks/1").text
-    assert re.search(r'<img src="/office/site-photos/1" alt="查阅台账"', page)
-    image = office.get("/office/site-photos/1")
+    page = office.get("/site-checks/1").text
+    assert re.search(r'<img src="/site-photos/1" alt="查阅台账"', page)
+    image = office.get("/site-photos/1")
     assert image.status_code == 200 and image.headers["content-type"] == "image/png" and image.content == png_bytes()
-    listed = office.get(f"/office/plans/{plan}/site-checks").text
-    assert "嘉定区政府第一会议室" in listed and 'href="/office/site-checks/1"' in listed
+    listed = office.get(f"/plans/{plan}/site-checks").text
+    assert "嘉定区政府第一会议室" in listed and 'href="/site-checks/1"' in listed
 
 
 def test_bad_input_is_a_notice_naming_the_field_and_nothing_is_written(zc: App, login: Login) -> None:
@@ -85,9 +85,9 @@ def test_bad_input_is_a_notice_naming_the_field_and_nothing_is_written(zc: App, 
         assert said in notice(office, refused), changes
     assert count(zc, SiteCheck) == 0
     assert record(zc, office).status_code == 303  # type: ignore[attr-defined]
-    csrf = page_csrf(office, "/office/site-checks/1")
+    csrf = page_csrf(office, "/site-checks/1")
     files = {"file": ("现场.pdf", pdf_bytes(), "application/pdf")}
-    refused = office.post("/office/site-checks/1/photos", data={"csrf_token": csrf, "caption": "照片"}, files=files)
+    refused = office.post("/site-checks/1/photos", data={"csrf_token": csrf, "caption": "照片"}, files=files)
     assert "现场核查的“现场照片”只接受 JPEG 或 PNG 图片" in notice(office, refused)
     assert count(zc, SiteCheckPhoto) == 0
 
@@ -95,21 +95,21 @@ def test_bad_input_is_a_notice_naming_the_field_and_nothing_is_written(zc: App, 
 def test_edit_remove_and_delete_go_through_the_record_page(zc: App, login: Login) -> None:
     office = login(ADMIN)
     record(zc, office)
-    csrf = page_csrf(office, "/office/site-checks/1")
+    csrf = page_csrf(office, "/site-checks/1")
     data = {**FORM, "conclusion": "基本达标", "version": "1", "csrf_token": csrf}
-    edited = office.post("/office/site-checks/1", data=data)
+    edited = office.post("/site-checks/1", data=data)
     assert "已修改现场核查#1" in notice(office, edited)
-    stale = office.post("/office/site-checks/1", data=data)  # version 1 again
+    stale = office.post("/site-checks/1", data=data)  # version 1 again
     assert "在您查看之后已被他人修改" in notice(office, stale)
-    office.post("/office/site-checks/1/photos", data={"csrf_token": csrf, "caption": "台账"}, files={"file": ("a.png", png_bytes(), "image/png")})
-    removed = office.post("/office/site-photos/1/remove", data={"csrf_token": csrf})
+    office.post("/site-checks/1/photos", data={"csrf_token": csrf, "caption": "台账"}, files={"file": ("a.png", png_bytes(), "image/png")})
+    removed = office.post("/site-photos/1/remove", data={"csrf_token": csrf})
     assert "已撤下照片#1" in notice(office, removed)
-    deleted = office.post("/office/site-checks/1/delete", data={"csrf_token": csrf, "version": "2"})
-    assert deleted.headers["location"] == f"/office/plans/{plan_id(zc, '003')}/site-checks"
+    deleted = office.post("/site-checks/1/delete", data={"csrf_token": csrf, "version": "2"})
+    assert deleted.headers["location"] == f"/plans/{plan_id(zc, '003')}/site-checks"
     assert count(zc, SiteCheck) == 0
 
 
 def test_a_unit_member_is_refused_the_pages(zc: App, login: Login) -> None:
     member = login(MARKET)
-    page = member.get(f"/office/plans/{plan_id(zc, '003')}/site-checks")
+    page = member.get(f"/plans/{plan_id(zc, '003')}/site-checks")
     assert page.status_code == 403 and "无权记录或查看现场核查" in page.text

@@ -13,7 +13,7 @@ from workflow.web.routes import (
     office_corrections,
     office_reports,
     office_review,
-    office_site_checks,
+    site_checks,
     unit,
 )
 
@@ -25,7 +25,7 @@ ROUTERS: list[APIRouter] = [
     office_admin.router,
     office_corrections.router,
     office_reports.router,
-    office_site_checks.router,
+    site_checks.router,
     files.router,
     api.router,
 ]

@@ -3,9 +3,9 @@ its photos as thumbnails (upload, remove), its edit form and delete, and the pho
 
 The routes turn forms into a `SiteCheckDraft` and call the services, which decide who may
 (`permissions.site_check_refused`: the office of the plan's zones; the experts' work joins
-there, so the routes ask no role of their own) and refuse another zone's plan, check or photo
-as a missing one. Each request makes one call that names its id first, so a refused attempt
-is audited once.
+there, so the routes ask no role of their own and live outside /office, whose pages are the
+office's alone) and refuse another zone's plan, check or photo as a missing one. Each request
+makes one call that names its id first, so a refused attempt is audited once.
 """
 
 from __future__ import annotations
@@ -122,11 +122,11 @@ CheckFormDep = Annotated[CheckForm, Depends(check_form)]
 
 
 def _plan_page(plan_id: int) -> str:
-    return f"/office/plans/{plan_id}/site-checks"
+    return f"/plans/{plan_id}/site-checks"
 
 
 def _check_page(check_id: int) -> str:
-    return f"/office/site-checks/{check_id}"
+    return f"/site-checks/{check_id}"
 
 
 def _form_values(check: SiteCheckView | None) -> dict[str, object]:
@@ -158,13 +158,13 @@ def _act(back: str, command: Callable[[], tuple[str, str]]) -> Response:
     return redirect(target, message)
 
 
-@router.get("/office/plans/{plan_id}/site-checks")
+@router.get("/plans/{plan_id}/site-checks")
 def site_checks_page(request: Request, zc: AppDep, viewer: ViewerDep, plan_id: int) -> Response:
     listed = site_checks_of(zc.uow(), viewer.actor, plan_id)
     units = visitable_units(zc.uow(), viewer.actor, plan_id)
     return render(
         request,
-        "office_site_checks.html",
+        "site_checks.html",
         viewer,
         listed=listed,
         units=units,
@@ -174,7 +174,7 @@ def site_checks_page(request: Request, zc: AppDep, viewer: ViewerDep, plan_id: i
     )
 
 
-@router.post("/office/plans/{plan_id}/site-checks")
+@router.post("/plans/{plan_id}/site-checks")
 def record_check(zc: AppDep, viewer: ViewerDep, plan_id: int, form: CheckFormDep) -> Response:
     def command() -> tuple[str, str]:
         view = site_checks.record_site_check(zc.uow(), viewer.actor, plan_id, form.draft())
@@ -183,13 +183,13 @@ def record_check(zc: AppDep, viewer: ViewerDep, plan_id: int, form: CheckFormDep
     return _act(_plan_page(plan_id), command)
 
 
-@router.get("/office/site-checks/{check_id}")
+@router.get("/site-checks/{check_id}")
 def site_check_page(request: Request, zc: AppDep, viewer: ViewerDep, check_id: int) -> Response:
     check = site_check_view(zc.uow(), viewer.actor, check_id)
     listed = site_checks_of(zc.uow(), viewer.actor, check.plan_id)
     return render(
         request,
-        "office_site_check.html",
+        "site_check.html",
         viewer,
         check=check,
         plan=listed.plan,
@@ -202,7 +202,7 @@ def site_check_page(request: Request, zc: AppDep, viewer: ViewerDep, check_id: i
     )
 
 
-@router.post("/office/site-checks/{check_id}")
+@router.post("/site-checks/{check_id}")
 def edit_check(
     zc: AppDep, viewer: ViewerDep, check_id: int, form: CheckFormDep, version: Annotated[int | None, Form(ge=1)] = None
 ) -> Response:
@@ -213,7 +213,7 @@ def edit_check(
     return _act(_check_page(check_id), command)
 
 
-@router.post("/office/site-checks/{check_id}/photos")
+@router.post("/site-checks/{check_id}/photos")
 def add_photo(
     zc: AppDep,
     viewer: ViewerDep,
@@ -234,16 +234,16 @@ def add_photo(
     return _act(_check_page(check_id), command)
 
 
-@router.post("/office/site-photos/{photo_id}/remove")
+@router.post("/site-photos/{photo_id}/remove")
 def remove_photo(zc: AppDep, viewer: ViewerDep, photo_id: int) -> Response:
     def command() -> tuple[str, str]:
         check_id = site_checks.remove_site_photo(zc.uow(), viewer.actor, photo_id)
         return _check_page(check_id), f"已撤下照片#{photo_id}"
 
-    return _act("/office", command)
+    return _act("/", command)
 
 
-@router.get("/office/site-photos/{photo_id}")
+@router.get("/site-photos/{photo_id}")
 def photo_file(zc: AppDep, viewer: ViewerDep, photo_id: int) -> Response:
     """The photo itself, inline, as the store detected its type (JPEG or PNG)."""
     photo = site_photo(zc.uow(), viewer.actor, photo_id)
@@ -251,7 +251,7 @@ def photo_file(zc: AppDep, viewer: ViewerDep, photo_id: int) -> Response:
     return stored_file(zc, photo.sha256, photo.media_type, photo.file_name, missing, inline=True)
 
 
-@router.post("/office/site-checks/{check_id}/delete")
+@router.post("/site-checks/{check_id}/delete")
 def delete_check(
     zc: AppDep, viewer: ViewerDep, check_id: int, version: Annotated[int | None, Form(ge=1)] = None
 ) -> Response:
