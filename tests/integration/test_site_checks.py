@@ -252,3 +252,5 @@ def test_a_deleted_check_takes_its_photos_records_and_the_audit_keeps_what_it_sa
     assert count(app, SiteCheck) == 0 and count(app, SiteCheckPhoto) == 0
     entry = audit_entries(app)[-1]
     assert entry.action == "site_check_delete" and entry.detail["conclusion"] == "达标" and len(entry.detail["photos"]) == 1
+    assert entry.detail["findings"] == "工作机制健全,台账完整。" and entry.detail["samples"][0]["site"] == "安亭镇某企业"
+    assert entry.detail["participants"][0] == {"name": "李教授", "role": "组长"}

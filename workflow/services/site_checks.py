@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
@@ -122,12 +123,32 @@ def _summary(check: SiteCheck) -> dict[str, object]:
     }
 
 
+def _record(check: SiteCheck) -> dict[str, object]:
+    """All a record says, for the audit trail of an edit or a delete: what it said before is
+    never lost, though the row changes or goes."""
+    return {
+        **_summary(check),
+        "participants": list(check.participants),
+        "documents": list(check.documents),
+        "samples": list(check.samples),
+        "findings": check.findings,
+        "photos": [{"sha256": p.sha256, "caption": p.caption, "taken_on": p.taken_on.isoformat()} for p in check.photos],
+    }
+
+
 def _check_version(check: SiteCheck, expected: int | None) -> None:
     if expected is not None and check.version_id != expected:
         raise Conflict(
             f"现场核查记录#{check.id} 在您查看之后已被他人修改(版本 {expected} → {check.version_id}),"
             "本次操作未生效;请重新查看后再试"
         )
+
+
+def _flush(session: Session, check_id: int) -> None:
+    try:
+        session.flush()
+    except StaleDataError:  # changed or deleted by someone else since this transaction read it
+        raise Conflict(f"现场核查记录#{check_id} 刚被他人修改或删除,本次操作未生效;请重新查看后再试") from None
 
 
 def record_site_check(
@@ -174,9 +195,9 @@ def edit_site_check(
         _require_open(session, check.plan)
         _check_version(check, expected_version)
         checked = _checked(session, check.plan, draft)
-        before = _summary(check)
+        before = _record(check)
         _fill(check, checked)
-        session.flush()
+        _flush(session, check_id)
         chain.append(
             person,
             EDIT_ACTION,
@@ -207,9 +228,10 @@ def delete_site_check(
         _require_open(session, check.plan)
         _check_version(check, expected_version)
         gone = DeletedCheck(check.plan_id, check.plan.key)
-        detail = {**_summary(check), "photos": [p.sha256 for p in check.photos]}
+        detail = _record(check)
         comment = f"删除现场核查#{check.id}:{check.held_on.isoformat()} {check.place}"
         session.delete(check)
+        _flush(session, check_id)
         chain.append(person, DELETE_ACTION, gone.plan_key, comment=comment, detail=detail)
         return gone
 
