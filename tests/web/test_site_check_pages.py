@@ -81,8 +81,10 @@ def test_bad_input_is_a_notice_naming_the_field_and_nothing_is_written(zc: App, 
         ({"participants": ""}, "现场核查的“参加人员”至少应有一人"),
     ):
         refused = record(zc, office, **changes)
-        assert refused.status_code == 303, changes  # type: ignore[attr-defined]
-        assert said in notice(office, refused), changes
+        assert refused.status_code == 400, changes  # type: ignore[attr-defined]
+        page = refused.text  # type: ignore[attr-defined]
+        assert said in page and 'value="嘉定区政府第一会议室"' in page, changes  # the form comes back as typed
+        assert "陈研究员|专家" in page or changes.get("participants") == "", changes
     assert count(zc, SiteCheck) == 0
     assert record(zc, office).status_code == 303  # type: ignore[attr-defined]
     csrf = page_csrf(office, "/site-checks/1")
@@ -101,6 +103,8 @@ def test_edit_remove_and_delete_go_through_the_record_page(zc: App, login: Login
     assert "已修改现场核查#1" in notice(office, edited)
     stale = office.post("/site-checks/1", data=data)  # version 1 again
     assert "在您查看之后已被他人修改" in notice(office, stale)
+    bad = office.post("/site-checks/1", data={**data, "version": "2", "samples": "只有地点"})
+    assert bad.status_code == 400 and "现场核查的“抽查情况”第 1 项应写作" in bad.text and "<details open>" in bad.text
     office.post("/site-checks/1/photos", data={"csrf_token": csrf, "caption": "台账"}, files={"file": ("a.png", png_bytes(), "image/png")})
     removed = office.post("/site-photos/1/remove", data={"csrf_token": csrf})
     assert "已撤下照片#1" in notice(office, removed)

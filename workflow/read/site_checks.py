@@ -28,6 +28,7 @@ from workflow.services.acting import plan_target, run_read
 from workflow.services.visibility import require_plan, zones_of
 
 __all__ = [
+    "CheckPage",
     "PlanSiteChecks",
     "SiteCheckView",
     "SitePhotoView",
@@ -37,6 +38,7 @@ __all__ = [
     "check_target",
     "photo_by_id",
     "plan_for_site_checks",
+    "site_check_page",
     "site_check_view",
     "site_checks_of",
     "site_photo",
@@ -186,6 +188,7 @@ class PlanSiteChecks:
     checks: tuple[SiteCheckView, ...]
     # When the acceptance report was issued: the records are closed (None: still open).
     closed_at: dt.datetime | None
+    units: tuple[VisitedUnit, ...]  # the units a new check may visit
 
 
 def _names(session: Session, ids: set[int], model: type[Unit] | type[Person]) -> dict[int, str]:
@@ -257,7 +260,9 @@ def site_checks_of(uow: UnitOfWork, viewer: Actor | None, plan_id: int) -> PlanS
                 .options(selectinload(SiteCheck.photos))
             )
         )
-        return PlanSiteChecks(plan_head(plan), tuple(views_of(session, checks)), acceptance_issued_at(session, plan.id))
+        return PlanSiteChecks(
+            plan_head(plan), tuple(views_of(session, checks)), acceptance_issued_at(session, plan.id), _visitable(session, plan)
+        )
 
     return run_read(uow, viewer, "site_list", plan_target(plan_id), read)
 
@@ -285,17 +290,42 @@ def site_photo(uow: UnitOfWork, viewer: Actor | None, photo_id: int) -> SitePhot
     return run_read(uow, viewer, "site_photo_view", target, read)
 
 
+def _visitable(session: Session, plan: Plan) -> tuple[VisitedUnit, ...]:
+    rows = session.execute(
+        select(Unit.id, Unit.name).where(Unit.zone_id == plan.zone_id, Unit.is_group.is_(False)).order_by(Unit.name)
+    )
+    return tuple(VisitedUnit(uid, name) for uid, name in rows)
+
+
 def visitable_units(uow: UnitOfWork, viewer: Actor | None, plan_id: int) -> list[VisitedUnit]:
     """The units a check of plan `plan_id` may visit: its zone's units (not groups), by name."""
 
     def read(session: Session) -> list[VisitedUnit]:
-        plan = plan_for_site_checks(session, viewer, plan_id)
-        rows = session.execute(
-            select(Unit.id, Unit.name).where(Unit.zone_id == plan.zone_id, Unit.is_group.is_(False)).order_by(Unit.name)
-        )
-        return [VisitedUnit(uid, name) for uid, name in rows]
+        return list(_visitable(session, plan_for_site_checks(session, viewer, plan_id)))
 
     return run_read(uow, viewer, "site_list", plan_target(plan_id), read)
+
+
+@dataclass(frozen=True)
+class CheckPage:
+    """One check with what its page shows around it, read in one transaction."""
+
+    check: SiteCheckView
+    plan: PlanHead
+    closed_at: dt.datetime | None
+    units: tuple[VisitedUnit, ...]  # what its edit form offers
+
+
+def site_check_page(uow: UnitOfWork, viewer: Actor | None, check_id: int) -> CheckPage:
+    """On-site check `check_id` with its plan, whether its records are closed, and the units
+    its form may name."""
+
+    def read(session: Session) -> CheckPage:
+        check = check_by_id(session, viewer, check_id)
+        plan = check.plan
+        return CheckPage(view_of(session, check), plan_head(plan), acceptance_issued_at(session, plan.id), _visitable(session, plan))
+
+    return run_read(uow, viewer, "site_show", check_target(check_id), read)
 
 
 def unit_ids_named(uow: UnitOfWork, viewer: Actor | None, plan_id: int, names: Sequence[str]) -> list[int]:

@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.domain.site_checks import (
     CONCLUSIONS,
@@ -40,16 +41,15 @@ from workflow.domain.site_checks import (
 from workflow.errors import InputError, NotFound, ZonecheckError
 from workflow.read.site_checks import (
     SiteCheckView,
-    site_check_view,
+    site_check_page,
     site_checks_of,
     site_photo,
-    visitable_units,
 )
 from workflow.services import site_checks
 from workflow.services.evidence import Upload
 from workflow.web.downloads import stored_file
 from workflow.web.routes.unit import ACTION_ERRORS
-from workflow.web.security import AppDep, ViewerDep
+from workflow.web.security import AppDep, Viewer, ViewerDep
 from workflow.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -84,6 +84,13 @@ class CheckForm:
     samples: str
     findings: str
     conclusion: str
+
+    def values(self) -> dict[str, object]:
+        """The form's fields as typed, to show the form again."""
+        return {
+            "date": self.date, "place": self.place, "participants": self.participants, "units": self.units,
+            "documents": self.documents, "samples": self.samples, "findings": self.findings, "conclusion": self.conclusion,
+        }  # fmt: skip
 
     def draft(self) -> SiteCheckDraft:
         if len(self.units) > MAX_UNITS_VISITED:  # before the parser reads them all
@@ -145,72 +152,112 @@ def _form_values(check: SiteCheckView | None) -> dict[str, object]:
     }
 
 
+def _refused(exc: ZonecheckError, back: str) -> Response:
+    """Back to `back` with a bad input's, a conflict's or a closed record's reason; missing,
+    another zone's or not the person's to change: the error page."""
+    if not isinstance(exc, ACTION_ERRORS) or isinstance(exc, NotFound) or exc.code == "not_site_checker":
+        raise exc
+    return redirect(back, str(exc), kind="error")
+
+
 def _act(back: str, command: Callable[[], tuple[str, str]]) -> Response:
-    """Run one change; to the page it names with its message, or back to `back` with a bad
-    input's, a conflict's or a closed record's reason. Missing, another zone's or not the
-    person's to change: the error page."""
+    """Run one change; to the page it names with its message, or `_refused`."""
     try:
         target, message = command()
     except ZonecheckError as exc:
-        if not isinstance(exc, ACTION_ERRORS) or isinstance(exc, NotFound) or exc.code == "not_site_checker":
-            raise
-        return redirect(back, str(exc), kind="error")
+        return _refused(exc, back)
     return redirect(target, message)
 
 
-@router.get("/plans/{plan_id}/site-checks")
-def site_checks_page(request: Request, zc: AppDep, viewer: ViewerDep, plan_id: int) -> Response:
+def _list_page(
+    request: Request,
+    zc: App,
+    viewer: Viewer,
+    plan_id: int,
+    *,
+    form: dict[str, object] | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    """The plan's checks, and the form to record one (as typed, with `error`, after a refusal)."""
     listed = site_checks_of(zc.uow(), viewer.actor, plan_id)
-    units = visitable_units(zc.uow(), viewer.actor, plan_id)
     return render(
         request,
         "site_checks.html",
         viewer,
+        status_code=status_code,
         listed=listed,
-        units=units,
-        form=_form_values(None),
+        form=form or _form_values(None),
+        error=error,
         conclusions=CONCLUSIONS,
         today=office_today(),
     )
 
 
-@router.post("/plans/{plan_id}/site-checks")
-def record_check(zc: AppDep, viewer: ViewerDep, plan_id: int, form: CheckFormDep) -> Response:
-    def command() -> tuple[str, str]:
-        view = site_checks.record_site_check(zc.uow(), viewer.actor, plan_id, form.draft())
-        return _check_page(view.id), f"已记录现场核查#{view.id}:{view.held_on.isoformat()} {view.place[:60]}"
-
-    return _act(_plan_page(plan_id), command)
-
-
-@router.get("/site-checks/{check_id}")
-def site_check_page(request: Request, zc: AppDep, viewer: ViewerDep, check_id: int) -> Response:
-    check = site_check_view(zc.uow(), viewer.actor, check_id)
-    listed = site_checks_of(zc.uow(), viewer.actor, check.plan_id)
+def _record_page(
+    request: Request,
+    zc: App,
+    viewer: Viewer,
+    check_id: int,
+    *,
+    form: dict[str, object] | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    """A check's page: the record, its photos, and its edit form (as typed, with `error`)."""
+    page = site_check_page(zc.uow(), viewer.actor, check_id)
     return render(
         request,
         "site_check.html",
         viewer,
-        check=check,
-        plan=listed.plan,
-        closed_at=listed.closed_at,
-        units=visitable_units(zc.uow(), viewer.actor, check.plan_id),
-        form=_form_values(check),
+        status_code=status_code,
+        page=page,
+        check=page.check,
+        form=form or _form_values(page.check),
+        error=error,
         conclusions=CONCLUSIONS,
         today=office_today(),
         max_caption=MAX_CAPTION,
     )
 
 
+@router.get("/plans/{plan_id}/site-checks")
+def site_checks_page(request: Request, zc: AppDep, viewer: ViewerDep, plan_id: int) -> Response:
+    return _list_page(request, zc, viewer, plan_id)
+
+
+@router.post("/plans/{plan_id}/site-checks")
+def record_check(request: Request, zc: AppDep, viewer: ViewerDep, plan_id: int, form: CheckFormDep) -> Response:
+    try:
+        view = site_checks.record_site_check(zc.uow(), viewer.actor, plan_id, form.draft())
+    except InputError as exc:  # the form again, as typed, with what to correct
+        return _list_page(request, zc, viewer, plan_id, form=form.values(), error=str(exc), status_code=400)
+    except ZonecheckError as exc:
+        return _refused(exc, _plan_page(plan_id))
+    return redirect(_check_page(view.id), f"已记录现场核查#{view.id}:{view.held_on.isoformat()} {view.place[:60]}")
+
+
+@router.get("/site-checks/{check_id}")
+def site_check_record(request: Request, zc: AppDep, viewer: ViewerDep, check_id: int) -> Response:
+    return _record_page(request, zc, viewer, check_id)
+
+
 @router.post("/site-checks/{check_id}")
 def edit_check(
-    zc: AppDep, viewer: ViewerDep, check_id: int, form: CheckFormDep, version: Annotated[int | None, Form(ge=1)] = None
+    request: Request,
+    zc: AppDep,
+    viewer: ViewerDep,
+    check_id: int,
+    form: CheckFormDep,
+    version: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
-    def command() -> tuple[str, str]:
+    try:
         view = site_checks.edit_site_check(zc.uow(), viewer.actor, check_id, form.draft(), expected_version=version)
-        return _check_page(check_id), f"已修改现场核查#{view.id}"
-
-    return _act(_check_page(check_id), command)
+    except InputError as exc:  # the form again, as typed, with what to correct
+        return _record_page(request, zc, viewer, check_id, form=form.values(), error=str(exc), status_code=400)
+    except ZonecheckError as exc:
+        return _refused(exc, _check_page(check_id))
+    return redirect(_check_page(check_id), f"已修改现场核查#{view.id}")
 
 
 @router.post("/site-checks/{check_id}/photos")
