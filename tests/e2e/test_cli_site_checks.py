@@ -76,10 +76,12 @@ def test_the_office_records_a_check_adds_a_photo_and_reads_it_back(app: App, tmp
     assert shown.exit_code == 0, shown.output
     assert "参加人员:李教授(组长)、陈研究员(专家)" in shown.output and "走访单位:区市场监管局、区法院" in shown.output
     assert "照片#1:查阅联席会议台账" in shown.output
-    edited = run("--as", ADMIN, "site", "edit", "1", *RECORD[3:-2], "--conclusion", "基本达标", "--version", "1")
+    edited = run("--as", ADMIN, "site", "edit", "1", "--conclusion", "基本达标", "--document", "年度台账", "--version", "1")
     assert edited.exit_code == 0, edited.output
     assert "已修改现场核查#1(版本 2)" in edited.output
-    assert json.loads(run("site", "show", "1", "--json").output)["conclusion"] == "基本达标"
+    after = json.loads(run("site", "show", "1", "--json").output)
+    assert after["conclusion"] == "基本达标" and after["documents"] == ["年度台账"]
+    assert after["units_visited"] == ["区市场监管局", "区法院"] and after["findings"] == "机制健全,台账完整"  # kept
     removed = run("--as", ADMIN, "site", "photo-remove", "1")
     assert removed.exit_code == 0 and "已从现场核查#1 撤下照片#1" in removed.output
     deleted = run("--as", ADMIN, "site", "delete", "1", "--version", "2")

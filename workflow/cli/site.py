@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,46 +15,58 @@ from workflow.cli.resolve import acting, plan_of
 from workflow.errors import InputError
 
 if TYPE_CHECKING:
+    from click.decorators import FC
+
     from workflow.domain.site_checks import SiteCheckDraft
+    from workflow.read.site_checks import SiteCheckView
 
 
 @click.group("site")
 def site_group() -> None:
     """现场核查:记录核查日期、地点、参加人员、走访单位、查阅材料、抽查情况与发现,附现场照片。
 
-    示例: zonecheck --as 王主任 site record 003 --date 2026-11-20 --place 嘉定区政府 --participant 李教授|组长
+    示例: zonecheck --as 王主任 site record 003 --date 2024-04-20 --place 嘉定区政府 --participant "李教授|组长"
     """
 
 
-def _record_options(func: click.decorators.FC) -> click.decorators.FC:
+def _record_options(*, editing: bool) -> Callable[[FC], FC]:
+    """The record's options: required to record one; when editing, each one given replaces
+    that part of the record and the rest is kept."""
+    keep = "(不给出则保留原内容)" if editing else ""
     options = [
-        click.option("--date", "held_on", type=DATE, required=True, help="核查日期(YYYY-MM-DD)。"),
-        click.option("--place", required=True, metavar="地点", help="核查地点。"),
-        click.option("--participant", "participants", multiple=True, metavar="姓名|身份", help="参加人员(可多次),如 李教授|组长。"),
-        click.option("--visit", "visits", multiple=True, metavar="单位", help="走访的责任单位(可多次,方案所在辖区的单位)。"),
-        click.option("--document", "documents", multiple=True, metavar="材料", help="查阅的材料(可多次)。"),
-        click.option("--sample", "samples", multiple=True, metavar="地点|内容|结果", help="抽查情况(可多次)。"),
-        click.option("--findings", default="", metavar="文字", help="核查发现。"),
-        click.option("--conclusion", default="", metavar="结论", help="核查结论:达标、基本达标、不达标,或自拟。"),
+        click.option("--date", "held_on", type=DATE, required=not editing, help=f"核查日期(YYYY-MM-DD){keep}。"),
+        click.option("--place", required=not editing, metavar="地点", help=f"核查地点{keep}。"),
+        click.option("--participant", "participants", multiple=True, metavar="姓名|身份", help=f"参加人员(可多次),如 李教授|组长{keep}。"),
+        click.option("--visit", "visits", multiple=True, metavar="单位", help=f"走访的责任单位(可多次,方案所在辖区的单位){keep}。"),
+        click.option("--document", "documents", multiple=True, metavar="材料", help=f"查阅的材料(可多次){keep}。"),
+        click.option("--sample", "samples", multiple=True, metavar="地点|内容|结果", help=f"抽查情况(可多次){keep}。"),
+        click.option("--findings", default=None, metavar="文字", help=f"核查发现{keep}。"),
+        click.option("--conclusion", default=None, metavar="结论", help=f"核查结论:达标、基本达标、不达标,或自拟{keep}。"),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+
+    def decorate(func: FC) -> FC:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
 
 
 def _draft(
     ctx: click.Context,
     plan_id: int,
-    held_on: dt.date,
-    place: str,
+    current: SiteCheckView | None,
+    held_on: dt.date | None,
+    place: str | None,
     participants: tuple[str, ...],
     visits: tuple[str, ...],
     documents: tuple[str, ...],
     samples: tuple[str, ...],
-    findings: str,
-    conclusion: str,
+    findings: str | None,
+    conclusion: str | None,
 ) -> SiteCheckDraft:
-    """The draft the options give, the visited units' names resolved in the plan's zone."""
+    """The draft the options give, the visited units' names resolved in the plan's zone; what
+    an edit (`current`) leaves out is kept from the record."""
     from workflow.domain.site_checks import (
         SiteCheckDraft,
         SiteCheckInvalid,
@@ -67,23 +80,34 @@ def _draft(
         sampled = tuple(parse_sample(s, n) for n, s in enumerate(samples, start=1))
     except SiteCheckInvalid as exc:
         raise InputError(str(exc), code="site_check_invalid") from None
-    who = viewer(ctx)
-    unit_ids = unit_ids_named(get_app(ctx).uow(), who, plan_id, visits) if visits else []
+    unit_ids = tuple(unit_ids_named(get_app(ctx).uow(), viewer(ctx), plan_id, visits)) if visits else ()
+    if current is not None:
+        return SiteCheckDraft(
+            held_on=held_on or current.held_on,
+            place=current.place if place is None else place,
+            participants=people or current.participants,
+            unit_ids=unit_ids or tuple(u.id for u in current.units),
+            documents=documents or current.documents,
+            samples=sampled or current.samples,
+            findings=current.findings if findings is None else findings,
+            conclusion=current.conclusion if conclusion is None else conclusion,
+        )
+    assert held_on is not None and place is not None, "required when recording"
     return SiteCheckDraft(
         held_on=held_on,
         place=place,
         participants=people,
-        unit_ids=tuple(unit_ids),
+        unit_ids=unit_ids,
         documents=documents,
         samples=sampled,
-        findings=findings,
-        conclusion=conclusion,
+        findings=findings or "",
+        conclusion=conclusion or "",
     )
 
 
 @site_group.command("record")
 @click.argument("plan", metavar="方案")
-@_record_options
+@_record_options(editing=False)
 @click.option("--round", "round_", type=IntParam(1, 20), default=1, show_default=True, help="评审轮次。")
 @click.pass_context
 def record_cmd(ctx: click.Context, /, plan: str, round_: int, **fields: Any) -> None:
@@ -91,7 +115,7 @@ def record_cmd(ctx: click.Context, /, plan: str, round_: int, **fields: Any) -> 
 
     \b
     示例:
-      zonecheck --as 王主任 site record 003 --date 2026-11-20 --place 嘉定区政府 \\
+      zonecheck --as 王主任 site record 003 --date 2024-04-20 --place 嘉定区政府 \\
         --participant "李教授|组长" --participant "陈研究员|专家" --visit 区市场监管局 \\
         --document 联席会议纪要 --sample "安亭镇某企业|专利管理制度|已建立" \\
         --findings "机制健全,台账完整" --conclusion 达标
@@ -100,7 +124,7 @@ def record_cmd(ctx: click.Context, /, plan: str, round_: int, **fields: Any) -> 
 
     who = acting(ctx)
     found = plan_of(ctx, who, plan, "site_check_record")
-    draft = _draft(ctx, found.id, **fields)
+    draft = _draft(ctx, found.id, None, **fields)
     view = record_site_check(get_app(ctx).uow(), who, found.id, draft, round=round_)
     click.echo(
         f"已记录方案 {view.plan_key} 的现场核查#{view.id}:{view.held_on.isoformat()} {view.place},"
@@ -110,20 +134,20 @@ def record_cmd(ctx: click.Context, /, plan: str, round_: int, **fields: Any) -> 
 
 @site_group.command("edit")
 @click.argument("check_id", metavar="核查编号", type=IntParam(1))
-@_record_options
+@_record_options(editing=True)
 @click.option("--version", "version", type=int, default=None, metavar="N", help="查看时的版本号;已被他人修改则拒绝。")
 @click.pass_context
 def edit_cmd(ctx: click.Context, /, check_id: int, version: int | None, **fields: Any) -> None:
-    """改写一条现场核查记录(各项以本次给出的为准;验收报告出具后不能再改)。
+    """修改一条现场核查记录:给出的各项替换原内容,其余保留(验收报告出具后不能再改)。
 
-    示例: zonecheck --as 王主任 site edit 1 --date 2026-11-20 --place 嘉定区政府 --participant 李教授|组长 --version 1
+    示例: zonecheck --as 王主任 site edit 1 --conclusion 基本达标 --sample "某企业|台账|不完整" --version 1
     """
     from workflow.read.site_checks import site_check_view
     from workflow.services.site_checks import edit_site_check
 
     who = acting(ctx)
     current = site_check_view(get_app(ctx).uow(), who, check_id)
-    draft = _draft(ctx, current.plan_id, **fields)
+    draft = _draft(ctx, current.plan_id, current, **fields)
     view = edit_site_check(get_app(ctx).uow(), who, check_id, draft, expected_version=version)
     click.echo(f"已修改现场核查#{view.id}(版本 {view.version})")
 
