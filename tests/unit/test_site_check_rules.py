@@ -71,6 +71,7 @@ def test_a_visit_may_follow_the_plans_end_by_two_years_but_not_more() -> None:
         ({"place": "一\n二"}, "核查地点"),
         ({"participants": (Participant("李教授", "x" * 51),)}, "参加人员"),
         ({"unit_ids": (3, 3)}, "走访单位"),
+        ({"unit_ids": (2**63,)}, "走访单位"),
         ({"unit_ids": tuple(range(51))}, "走访单位"),
         ({"documents": tuple(str(n) for n in range(101))}, "查阅材料"),
         ({"samples": (Sample("某企业", "制度", "x" * 501),)}, "抽查情况"),

@@ -158,6 +158,9 @@ def check_draft(draft: SiteCheckDraft, period: PlanPeriod, today: dt.date) -> Si
         raise SiteCheckInvalid("参加人员", f"中“{twice}”重复")
     if len(set(draft.unit_ids)) != len(draft.unit_ids):
         raise SiteCheckInvalid("走访单位", "有重复")
+    for n, unit_id in enumerate(draft.unit_ids, start=1):
+        if not 1 <= unit_id < 2**31:  # no unit has such a number, and a query must not carry it
+            raise SiteCheckInvalid("走访单位", f"第 {n} 项不是有效的单位编号")
     documents = tuple(
         _text("查阅材料", d, MAX_DOCUMENT, required=True, entry=n) for n, d in enumerate(draft.documents, start=1)
     )

@@ -32,7 +32,6 @@ from workflow.domain.site_checks import (
     MAX_PLACE,
     MAX_SAMPLE_FIELD,
     MAX_SAMPLES,
-    MAX_UNITS_VISITED,
     SiteCheckDraft,
     SiteCheckInvalid,
     parse_participant,
@@ -93,8 +92,6 @@ class CheckForm:
         }  # fmt: skip
 
     def draft(self) -> SiteCheckDraft:
-        if len(self.units) > MAX_UNITS_VISITED:  # before the parser reads them all
-            raise InputError(f"现场核查的“走访单位”至多 {MAX_UNITS_VISITED} 项,收到 {len(self.units)} 项", code="site_check_invalid")
         try:
             people = tuple(parse_participant(p, n) for n, p in enumerate(_lines(self.participants), start=1))
             samples = tuple(parse_sample(s, n) for n, s in enumerate(_lines(self.samples), start=1))
