@@ -958,3 +958,59 @@ class FormalSupply(Base):
     review: Mapped[FormalReview] = relationship()
     notice: Mapped[FormalNotice | None] = relationship()
     evidence: Mapped[Evidence] = relationship()
+
+
+class SiteCheck(Base):
+    """One 现场核查 of a plan in a review round: where and when, who took part, which units
+    were visited, what was read and sampled, and what was found. The bounded lists are read
+    and written whole (`workflow.domain.site_checks`), so JSON; visited units by id (units
+    are never deleted)."""
+
+    __tablename__ = "site_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    held_on: Mapped[dt.date]
+    place: Mapped[str] = mapped_column(String(200))
+    # [{"name": "李教授", "role": "组长"}, …]
+    participants: Mapped[list[Any]] = mapped_column(default=list)
+    unit_ids: Mapped[list[Any]] = mapped_column(default=list)
+    documents: Mapped[list[Any]] = mapped_column(default=list)
+    # [{"site": …, "what": …, "result": …}, …]
+    samples: Mapped[list[Any]] = mapped_column(default=list)
+    findings: Mapped[str] = mapped_column(Text, default="")
+    conclusion: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    plan: Mapped[Plan] = relationship()
+    recorded_by: Mapped[Person] = relationship()
+    photos: Mapped[list[SiteCheckPhoto]] = relationship(
+        back_populates="site_check", cascade="all, delete-orphan", order_by="SiteCheckPhoto.id"
+    )
+
+    # Two people editing the same record: the second is refused instead of overwriting.
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class SiteCheckPhoto(Base):
+    """A photo taken at an on-site check: a JPEG or PNG blob of the evidence store."""
+
+    __tablename__ = "site_check_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_check_id: Mapped[int] = mapped_column(ForeignKey("site_checks.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    caption: Mapped[str] = mapped_column(String(200))
+    taken_on: Mapped[dt.date]
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    site_check: Mapped[SiteCheck] = relationship(back_populates="photos")
+    person: Mapped[Person] = relationship()

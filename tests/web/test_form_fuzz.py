@@ -51,12 +51,14 @@ from tests.integration.workflow_helpers import (
     plan_id,
     png_bytes,
     seed_path,
+    write_file,
 )
 from tests.support.forms import Field, File, Value, multipart, raw, urlencoded
 from tests.support.routes import walk_routes
 from tests.web.conftest import csrf_of, page_csrf, password_hash, sign_in
 from tests.web.test_office_support import drive_demo
 from workflow.bootstrap import App
+from workflow.domain.site_checks import Participant, SiteCheckDraft
 from workflow.domain.states import Role
 from workflow.models import Evidence, Person
 from workflow.services import people
@@ -64,6 +66,7 @@ from workflow.services.audit_log import verify_chain
 from workflow.services.evidence import verify_store
 from workflow.services.experts import assign_expert
 from workflow.services.index_systems import load_index
+from workflow.services.site_checks import add_site_photo, record_site_check
 from workflow.web.app import create_app
 
 UPLOAD_LIMIT = 64 * 1024  # small, so over-limit files cost nothing to generate
@@ -188,6 +191,8 @@ class World:
     evidence: list[int]
     plan_id: int
     staged: list[str]  # import tokens of real previews
+    site_checks: list[int] = field(default_factory=list)  # a 现场核查 of the plan
+    site_photos: list[int] = field(default_factory=list)  # and its photo
     csrf: dict[str, str] = field(default_factory=dict)  # each signed-in person's token
 
 
@@ -220,6 +225,14 @@ def evidence(w: World) -> list[int]:
 
 def plans(w: World) -> list[int]:
     return [w.plan_id]
+
+
+def site_checks(w: World) -> list[int]:
+    return w.site_checks
+
+
+def site_photos(w: World) -> list[int]:
+    return w.site_photos
 
 
 def ratings(w: World) -> SearchStrategy[list[Field]]:
@@ -261,6 +274,17 @@ EXPERT_MARK: dict[str, list[Value]] = {
     "points": ["36", "40.01", "1e3", "abc"],
     "met": ["yes", "no", ""],
     "version": ["1", "2"],
+}
+# Values that reach a 现场核查's validation: a date in and out of the plan's period, lines of
+# participants and samples well and badly written.
+SITE_CHECK: dict[str, list[Value]] = {
+    "date": ["2024-04-20", "2023-01-01", "2099-01-01"],
+    "place": ["区政府第一会议室"],
+    "participants": ["李教授|组长\r\n陈研究员|专家", "李教授\n李教授", "甲|乙|丙"],
+    "documents": ["联席会议纪要\r\n台账"],
+    "samples": ["某企业|专利管理制度|已建立", "只有地点"],
+    "findings": ["机制健全。\r\n台账完整。"],
+    "conclusion": ["达标", "基本达标"],
 }
 
 
@@ -304,6 +328,18 @@ ROUTES: dict[str, FormRoute] = {
     "/office/import/reshape": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged], **RESHAPE}),
     "/office/plans/{plan_id}/corrections": FormRoute(ADMIN, {"plan_id": ids(plans)}, lambda w: MEASURE_EDIT),
     "/office/plans/{plan_id}/corrections/reshape": FormRoute(ADMIN, {"plan_id": ids(plans)}, lambda w: RESHAPE),
+    "/plans/{plan_id}/site-checks": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, lambda w: SITE_CHECK),
+    "/site-checks/{check_id}": FormRoute(
+        REVIEWER_A, {"check_id": ids(site_checks)}, lambda w: {**SITE_CHECK, "version": ["1", "2"]}
+    ),
+    "/site-checks/{check_id}/photos": FormRoute(
+        REVIEWER_A, {"check_id": ids(site_checks)}, lambda w: {"caption": ["查阅台账"], "taken_date": ["2024-04-21"]}
+    ),
+    "/site-photos/{photo_id}/remove": FormRoute(REVIEWER_A, {"photo_id": ids(site_photos)}, examples=4),
+    # The last 现场核查 form in the walk (the router's order): the others keep their record.
+    "/site-checks/{check_id}/delete": FormRoute(
+        REVIEWER_A, {"check_id": ids(site_checks)}, lambda w: {"version": ["1", "2", "3"]}, examples=4
+    ),
     "/office/plans/{plan_id}/reports/bundle": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=3),
     "/office/plans/{plan_id}/reports/ledger": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=4),
     # The expert's sheet, sent by the 组长 of Jiading's panel (who may do all four).
@@ -474,7 +510,14 @@ def world(zc: App, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
     with zc.uow() as uow:
         files = list(uow.session.scalars(select(Evidence.id).order_by(Evidence.id)))
     measures = [measure_id(zc, JIADING, ref) for ref in refs]
-    yield World(app, clients, measures, files, plan_id(zc, JIADING), staged)
+    check = record_site_check(
+        zc.uow(), actor(zc, REVIEWER_A), plan_id(zc, JIADING),
+        SiteCheckDraft(dt.date(2024, 4, 20), "区政府", (Participant("李教授", "组长"),)),
+    )  # fmt: skip
+    photo = add_site_photo(
+        zc.uow(), zc.store, actor(zc, REVIEWER_A), check.id, write_file(tmp_path / "photos", "现场.png", png_bytes()), "台账"
+    )
+    yield World(app, clients, measures, files, plan_id(zc, JIADING), staged, [check.id], [photo.id])
     for client in clients.values():
         client.__exit__(None, None, None)
 

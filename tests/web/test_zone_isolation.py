@@ -26,6 +26,7 @@ from tests.integration.workflow_helpers import (
     measure_id,
     pdf_bytes,
     plan_id,
+    png_bytes,
     write_file,
 )
 from tests.support.two_zones import (
@@ -81,6 +82,7 @@ def _form(csrf: str, **fields: str) -> dict[str, str]:
 
 
 PDF = [("files", ("x.pdf", pdf_bytes("x"), "application/pdf"))]
+SITE_CHECK = {"date": "2025-06-30", "place": "核查现场", "participants": "专家|组长"}
 
 # (method, route as registered, how to call it with ids) — every route that takes an id.
 PAGE_ROUTES: list[tuple[str, str, Call]] = [
@@ -113,6 +115,14 @@ PAGE_ROUTES: list[tuple[str, str, Call]] = [
     ("POST", "/expert/plans/{plan_id}/final", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/final", data=_form(t, code="1", points="1"))),
     ("POST", "/expert/plans/{plan_id}/opinion", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/opinion", data=_form(t, text="意见"))),
     ("POST", "/expert/plans/{plan_id}/finalise", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/finalise", data=_form(t))),
+    ("GET", "/plans/{plan_id}/site-checks", lambda c, i, t: c.get(f"/plans/{i['p']}/site-checks")),
+    ("POST", "/plans/{plan_id}/site-checks", lambda c, i, t: c.post(f"/plans/{i['p']}/site-checks", data=_form(t, **SITE_CHECK))),
+    ("GET", "/site-checks/{check_id}", lambda c, i, t: c.get(f"/site-checks/{i['s']}")),
+    ("POST", "/site-checks/{check_id}", lambda c, i, t: c.post(f"/site-checks/{i['s']}", data=_form(t, **SITE_CHECK))),
+    ("POST", "/site-checks/{check_id}/delete", lambda c, i, t: c.post(f"/site-checks/{i['s']}/delete", data=_form(t))),
+    ("POST", "/site-checks/{check_id}/photos", lambda c, i, t: c.post(f"/site-checks/{i['s']}/photos", data=_form(t, caption="照片"), files={"file": ("x.png", png_bytes(), "image/png")})),
+    ("GET", "/site-photos/{photo_id}", lambda c, i, t: c.get(f"/site-photos/{i['f']}")),
+    ("POST", "/site-photos/{photo_id}/remove", lambda c, i, t: c.post(f"/site-photos/{i['f']}/remove", data=_form(t))),
     ("GET", "/office/review/{measure_id}", lambda c, i, t: c.get(f"/office/review/{i['m']}")),
     ("POST", "/office/review/{measure_id}/accept", lambda c, i, t: c.post(f"/office/review/{i['m']}/accept", data=_form(t, version="1"))),
     ("POST", "/office/review/{measure_id}/return", lambda c, i, t: c.post(f"/office/review/{i['m']}/return", data=_form(t, version="1", comment="退回"))),
@@ -168,7 +178,10 @@ def test_nobody_of_zone_a_reaches_zone_b_by_id(world: World, who: str, kind: str
     api = kind == "api"
     client = _client(world, who, api=api)
     csrf = "" if api else _csrf(client)
-    real = {"p": world.plan_b, "x": world.xuchang, "m": world.measure_b, "e": world.evidence_b}
+    real = {
+        "p": world.plan_b, "x": world.xuchang, "m": world.measure_b, "e": world.evidence_b,
+        "s": world.site_check_b, "f": world.site_photo_b,
+    }  # fmt: skip
     missing = dict.fromkeys(real, MISSING)
     before = fingerprint(world.app)
     for method, route, call in API_ROUTES if api else PAGE_ROUTES:

@@ -201,3 +201,15 @@ def level_refusal(
     if zones.level_zone_id(level) == actor.zone_id:
         return None
     return f"{actor.describe()}所在辖区不负责{label}的“{level_name}”,该层级由其他辖区的办公室审核"
+
+
+def site_check_refused(actor: Actor, zones: PlanZones, plan_label: str) -> Refused | None:
+    """Who records and reads a plan's 现场核查: the office (reviewers and admins) of the plan's
+    zone and of its review levels' zones; None: `actor` may."""
+    # Assigned experts of the plan's panel are allowed here too, once expert accounts exist.
+    if actor.is_office and actor.zone_id in zones.office_zone_ids:
+        return None
+    return Refused(
+        f"{actor.describe()}不是{plan_label}所在辖区或其审核辖区的办公室人员,无权记录或查看现场核查",
+        code="not_site_checker",
+    )

@@ -24,7 +24,15 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import MeasureState
 from workflow.errors import InputError, NotFound, Refused
 from workflow.evidence import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
-from workflow.models import ChecklistItem, Evidence, Indicator, IndicatorReport, Measure, utcnow
+from workflow.models import (
+    ChecklistItem,
+    Evidence,
+    Indicator,
+    IndicatorReport,
+    Measure,
+    SiteCheckPhoto,
+    utcnow,
+)
 from workflow.read.evidence import EvidenceRow, evidence_row
 from workflow.services.acting import (
     evidence_target,
@@ -159,6 +167,10 @@ def discard_new(store: EvidenceStore, blobs: Sequence[StoredBlob], uow: UnitOfWo
         with uow:
             created -= set(
                 uow.session.scalars(select(Evidence.sha256).where(Evidence.sha256.in_(created)))
+            )
+            # On-site check photos share the store (same content, same blob).
+            created -= set(
+                uow.session.scalars(select(SiteCheckPhoto.sha256).where(SiteCheckPhoto.sha256.in_(created)))
             )
     for sha256 in created:
         store.discard(sha256)
@@ -412,18 +424,23 @@ def verify_store(uow: UnitOfWork, store: EvidenceStore) -> StoreCheck:
             .where(Evidence.sha256.is_not(None))
             .order_by(Evidence.id)
         ).all()
+        photos = uow.session.execute(
+            select(SiteCheckPhoto.id, SiteCheckPhoto.sha256, SiteCheckPhoto.size, SiteCheckPhoto.file_name)
+            .order_by(SiteCheckPhoto.id)
+        ).all()
     blobs: dict[str, int] = {}
-    for _id, sha256, size, _name in rows:
+    for _id, sha256, size, _name in [*rows, *photos]:
         if sha256:
             blobs[sha256] = size or 0
     swept = store.sweep_temp()
     report = store.verify(blobs.items())
     problems = []
-    for _id, sha256, _size, name in rows:
-        if sha256 in report.missing:
-            problems.append(f"缺失:佐证材料#{_id}“{name}”(sha256 {sha256[:12]}…)")
-        elif sha256 in report.altered:
-            problems.append(f"被改动:佐证材料#{_id}“{name}”(sha256 {sha256[:12]}…)")
+    for what, listed in (("佐证材料", rows), ("现场照片", photos)):
+        for _id, sha256, _size, name in listed:
+            if sha256 in report.missing:
+                problems.append(f"缺失:{what}#{_id}“{name}”(sha256 {sha256[:12]}…)")
+            elif sha256 in report.altered:
+                problems.append(f"被改动:{what}#{_id}“{name}”(sha256 {sha256[:12]}…)")
     return StoreCheck(checked=report.checked, problems=problems, swept=swept)
 
 

@@ -15,6 +15,7 @@ from workflow.web.routes import (
     office_formal,
     office_reports,
     office_review,
+    site_checks,
     unit,
 )
 
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     office_corrections.router,
     office_reports.router,
     office_formal.router,
+    site_checks.router,
     files.router,
     api.router,
 ]
