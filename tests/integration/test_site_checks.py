@@ -26,6 +26,7 @@ from workflow.read.site_checks import (
 )
 from workflow.services import people, zones
 from workflow.services.evidence import verify_store
+from workflow.services.experts import assign_expert
 from workflow.services.site_checks import (
     add_site_photo,
     delete_site_check,
@@ -165,6 +166,25 @@ def test_only_the_office_of_the_plan_records_and_reads_checks(app: App, jiading:
     with pytest.raises(NotFound):
         site_checks_of(app.uow(), actor(app, OTHER_ADMIN), jiading)
     assert audit_entries(app)[-1].refused and count(app, SiteCheck) == 1
+
+
+def test_the_experts_of_the_plans_panel_record_and_read_checks_and_no_other_expert_does(
+    app: App, jiading: int, seeds_dir: Path
+) -> None:
+    admin = actor(app, ADMIN)
+    people.add_person(app.uow(), admin, "李教授", role=Role.EXPERT, unit=None, organisation="某大学知识产权学院")
+    people.add_person(app.uow(), admin, "陈研究员", role=Role.EXPERT, unit=None, organisation="某研究院")
+    assign_expert(app.uow(), admin, jiading, "李教授", leader=True)
+    # 陈研究员 sits on the panel of another plan of the same zone only.
+    other_plan = plan_id(app, import_seed(app, seeds_dir, "000"))
+    assign_expert(app.uow(), admin, other_plan, "陈研究员")
+    check = record_site_check(app.uow(), actor(app, "李教授"), jiading, draft(app, jiading)).id
+    assert site_check_view(app.uow(), actor(app, "李教授"), check).place == "嘉定区政府第一会议室"
+    with pytest.raises(NotFound):
+        site_check_view(app.uow(), actor(app, "陈研究员"), check)
+    with pytest.raises(NotFound):
+        record_site_check(app.uow(), actor(app, "陈研究员"), jiading, draft(app, jiading))
+    assert count(app, SiteCheck) == 1
 
 
 def test_an_edit_replaces_the_record_and_a_stale_version_is_refused(app: App, jiading: int) -> None:

@@ -205,11 +205,13 @@ def level_refusal(
 
 def site_check_refused(actor: Actor, zones: PlanZones, plan_label: str) -> Refused | None:
     """Who records and reads a plan's 现场核查: the office (reviewers and admins) of the plan's
-    zone and of its review levels' zones; None: `actor` may."""
-    # Assigned experts of the plan's panel are allowed here too, once expert accounts exist.
+    zone and of its review levels' zones, and the experts on the plan's panel, who make the
+    visit; None: `actor` may."""
     if actor.is_office and actor.zone_id in zones.office_zone_ids:
         return None
+    if actor.is_expert and actor.sees(zones):  # an expert sees only its panels' plans
+        return None
     return Refused(
-        f"{actor.describe()}不是{plan_label}所在辖区或其审核辖区的办公室人员,无权记录或查看现场核查",
+        f"{actor.describe()}不是{plan_label}所在辖区或其审核辖区的办公室人员或该方案的评审专家,无权记录或查看现场核查",
         code="not_site_checker",
     )
