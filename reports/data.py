@@ -19,7 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reports.score_data import PanelOpinion, ReportScores, report_scores, required_scores
+from reports.score_data import (
+    PanelOpinion,
+    ReportScores,
+    panel_opinion,
+    report_scores,
+    required_scores,
+)
 from workflow.clock import office_zone
 from workflow.domain import obligations
 from workflow.domain.states import (
@@ -293,7 +299,7 @@ def plan_report(
         rectifying=[m for m in items if m.display_state is DisplayState.RECTIFYING],
         evidence_count=sum(len(m.evidence_current) for m in items),
         scores=report_scores(session, plan) if with_scores and unit_name is None else None,
-        panel_opinion=None,  # the expert panel's opinion (issue 14, part 4)
+        panel_opinion=panel_opinion(session, plan) if with_scores and unit_name is None else None,
     )
 
 

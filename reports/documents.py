@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from reports import data
 from reports.docx import DocxRenderer
 from reports.output import check_output, write_atomically
 from reports.render import Renderer, RenderTimings
+from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.errors import Hidden, InputError
@@ -31,6 +32,9 @@ from workflow.read.overdue import OverdueUnit
 from workflow.read.plans import find_plan, find_unit
 from workflow.services.acting import record_refusal
 from workflow.services.audit_log import AuditChain
+
+if TYPE_CHECKING:
+    from reports.signing import PdfSigner
 
 KIND_TITLES = {
     "acceptance": "验收报告",
@@ -41,6 +45,7 @@ KIND_TITLES = {
     "selfassessment": "自评报告",
     "summary": "验收汇总表",
     "bundle_index": "佐证材料汇编目录",
+    "formal_notice": "一次性告知书",
 }
 # The formats each report is issued in, the first the default.
 KIND_FORMATS: dict[str, tuple[str, ...]] = {
@@ -82,6 +87,7 @@ class Issued:
     timings: RenderTimings
     summary: str
     format: str = "pdf"
+    signed_by: str = ""  # the office and signer of the certificate, when signed
 
 
 def default_file_name(
@@ -197,9 +203,14 @@ def issue_report(
     html: bool = False,
     on_stage: Callable[[str], None] | None = None,
     on_estimate: Callable[[int], None] | None = None,
+    signer: PdfSigner | None = None,
 ) -> Issued:
+    """Render, sign (when the office configured a certificate: `signer`, checked before),
+    record and write one report; the register keeps the sha256 of the file as written."""
     timings = RenderTimings()
     fmt = report_format(request.kind, request.format, html=html)
+    if fmt != "pdf":
+        signer = None  # PAdES signs PDFs; a Word or Excel file is sealed on paper
     with uow:
         session = uow.session
         with timings.stage("queries"):
@@ -212,6 +223,8 @@ def issue_report(
             if on_stage:
                 on_stage("data")
             context, summary = _context(session, plan, request)
+            # A signed PDF gets the signature block in the seal box instead of "(盖章)".
+            context["signed"] = signer is not None and not html
             if on_estimate and fmt == "pdf":  # only a PDF is laid out page by page here
                 on_estimate(_expected_pages(session, plan, request.kind, context))
         template = f"{request.kind}.html"
@@ -228,6 +241,11 @@ def issue_report(
         if fmt == "pdf":
             rendered = renderer.pdf(template, context, timings=timings, on_stage=on_stage)
             body, pages = rendered.data, rendered.pages
+            if signer is not None:
+                if on_stage:
+                    on_stage("sign")
+                with timings.stage("sign"):
+                    body = signer.sign(body, reason=f"签发{KIND_TITLES[request.kind]}", day=office_today())
         elif fmt == "docx":
             if on_stage:
                 on_stage("docx")
@@ -267,6 +285,7 @@ def issue_report(
                 "sha256": digest,
                 "size": len(body),
                 "pages": pages,
+                "signer": signer.certificate.certificate.subject.rfc4514_string() if signer else None,
             },
         )
         session.flush()
@@ -276,4 +295,5 @@ def issue_report(
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-    return Issued(path, request.kind, plan.key, pages, len(body), digest, False, timings, summary, fmt)
+    signed_by = f"{signer.certificate.office}({signer.certificate.signer_name})" if signer else ""
+    return Issued(path, request.kind, plan.key, pages, len(body), digest, False, timings, summary, fmt, signed_by)

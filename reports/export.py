@@ -6,11 +6,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from checklists import amounts
+from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor
 from workflow.models import Plan
 from workflow.read.evidence import EvidenceRow, evidence_row
 from workflow.read.indicators import indicator_met
-from workflow.read.measures import MeasureWork, ReviewLine, UnitLine
+from workflow.read.measures import MeasureWork, ReviewLine, UnitLine, current_works
+from workflow.read.plans import plan_by_id
+from workflow.services.acting import plan_target, run_read
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -188,3 +194,14 @@ def plan_to_dict(plan: Plan, works: list[MeasureWork]) -> dict[str, Any]:
 
 def _report(indicator: Any) -> int | float | None:
     return _number(indicator.reports[-1].value) if indicator.reports else None
+
+
+def plan_export(uow: UnitOfWork, viewer: Actor | None, plan_id: int) -> dict[str, Any]:
+    """Plan `plan_id` in the export's documented shape, if `viewer` may see it (else
+    NotFound, audited; None: the operator)."""
+
+    def read(session: Session) -> dict[str, Any]:
+        plan = plan_by_id(session, viewer, plan_id)
+        return plan_to_dict(plan, current_works(session, plan))
+
+    return run_read(uow, viewer, "export", plan_target(plan_id), read)

@@ -25,12 +25,14 @@ from checklists.kinds import UnitRole
 from reports.output import atomic_output, check_output, write_failed
 from workflow.clock import office_now, office_zone
 from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor
 from workflow.domain.states import DISPLAY_LABELS, MeasureState
 from workflow.models import Plan, Section
 from workflow.read.indicators import IndicatorLine
 from workflow.read.measures import MeasureWork, current_works
-from workflow.read.plans import find_plan
+from workflow.read.plans import plan_by_id
 from workflow.read.progress import NO_UNIT, MeasureRow, PlanProgress, plan_progress
+from workflow.services.acting import plan_target, run_read
 
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -343,21 +345,23 @@ def save_atomically(wb: Workbook, path: Path) -> None:
 
 def write_ledger(
     uow: UnitOfWork,
-    plan_ident: str,
+    viewer: Actor | None,
+    plan_id: int,
     out_path: Path,
     *,
     today: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> LedgerSummary:
-    """Write the plan's 工作台账 to `out_path` (XLSX); `today` decides what is overdue."""
+    """Write plan `plan_id`'s 工作台账 to `out_path` (XLSX), if `viewer` may see the plan (else
+    NotFound, audited; None: the operator); `today` decides what is overdue."""
     now = now or office_now()
     today = today or now.astimezone(office_zone()).date()
     out_path = Path(out_path)
     check_output(out_path)  # before reading anything: a typo fails at once
-    with uow:
-        # The CLI and the pages have checked that the viewer may see the plan.
-        plan = find_plan(uow.session, plan_ident, None)
-        wb, rows = build_ledger(uow.session, plan, today=today, now=now)
+    def read(session: Session) -> tuple[Workbook, list[LedgerRow]]:
+        return build_ledger(session, plan_by_id(session, viewer, plan_id), today=today, now=now)
+
+    wb, rows = run_read(uow, viewer, "export", plan_target(plan_id), read)
     save_atomically(wb, out_path)
     return LedgerSummary(
         path=out_path,

@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists import amounts
+from workflow.clock import office_zone
 from workflow.errors import InputError
 from workflow.models import Evidence, ExpertScore, IndexSystemRow, Plan
-from workflow.read.scores import ScoreLine, ScoreSummary, SheetTotals, plan_scores
+from workflow.read.panel import read_panel
+from workflow.read.scores import ScoreLine, ScoreSummary, SheetTotals, expert_round, plan_scores
 from workflow.services.index_store import current_row
 
 LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
@@ -147,7 +149,7 @@ def report_scores(session: Session, plan: Plan, *, round: int = 1) -> ReportScor
     if summary is None or row is None:
         return None
     names = _evidence_names(session, {i for line in summary.lines for i in line.evidence_ids})
-    experts = _expert_marks(session, row, round)
+    experts = _expert_marks(session, row, expert_round(session, plan))
     panel = summary.panel
     lines = []
     for line in summary.lines:
@@ -205,13 +207,25 @@ def required_scores(session: Session, plan: Plan) -> ReportScores:
 
 @dataclass(frozen=True)
 class PanelOpinion:
-    """The expert panel's opinion (专家组评审意见), printed in the 验收报告 when there is one.
-
-    Filled by issue 14's part 4 (experts and panels); the report omits the section while the
-    field is None.
-    """
+    """The expert panel's opinion (专家组评审意见) of the current round, printed in the 验收报告
+    when the 组长 has written one (the section is omitted while None)."""
 
     text: str
     leader: str  # 组长
     members: list[str]
     signed_on: dt.date | None
+
+
+def panel_opinion(session: Session, plan: Plan) -> PanelOpinion | None:
+    """The 组长's 专家组意见 of the plan's current round, with the panel; None before one is written."""
+    panel = read_panel(session, plan)
+    opinion = panel.panel_opinion
+    if opinion is None:
+        return None
+    leader = panel.leader
+    return PanelOpinion(
+        text=opinion.text,
+        leader=leader.name if leader else opinion.author,
+        members=[m.name for m in panel.members if not m.leader],
+        signed_on=opinion.written_at.astimezone(office_zone()).date(),
+    )

@@ -9,6 +9,8 @@
 #   ZONECHECK_PG_BINDIR=...    PostgreSQL bin folder holding initdb/pg_ctl (default: newest found)
 #   ZONECHECK_SEEDS=...        folder of seed plans (default: ../shared/seeds)
 #   ZONECHECK_TEST_WORKERS=N   pytest-xdist workers (default: auto, one per CPU; 0: one process)
+#   ZONECHECK_TEST_CPU_LOG=F   append each test's CPU time (its own, its subprocesses', PostgreSQL's)
+#                              to F as JSON lines; `python -m tests.support.cpu_log F` sums them
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

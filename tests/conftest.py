@@ -50,6 +50,9 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
+from tests.support import cpu_log, databases
+from tests.support.cli_forkserver import CliForkServer
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 ENV_PG_URL = "ZONECHECK_TEST_PG_URL"
@@ -286,6 +289,9 @@ class ThrowawayPostgres:
             if res.returncode == 0:
                 self.port = port
                 self._running = True
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+                    cpu_log.watch_pid(postmaster, detached=True)
                 return PgServer(host="127.0.0.1", port=port, user="postgres")
             last_error = f"{res.stdout}\n{res.stderr}\n--- server log ---\n{self._log_tail()}"
             if "already in use" not in last_error:
@@ -328,7 +334,10 @@ def pg_server() -> Iterator[PgServer]:
     """
     raw_url = os.environ.get(ENV_PG_URL)
     if raw_url:
-        yield _server_from_url(raw_url)
+        external = _server_from_url(raw_url)
+        yield external
+        with external.connect_admin() as conn:
+            databases.drop_pg_templates(conn, external.host, external.port)
         return
 
     bindir, how = find_pg_bindir()
@@ -423,12 +432,29 @@ def zonecheck_home(cli_env: Path) -> Path:
     return cli_env
 
 
+@pytest.fixture(scope="session")
+def cli_fork_server() -> Iterator[CliForkServer]:
+    """A `zonecheck` for the demo scripts without Python's start-up per call (one per worker).
+
+    Put ``cli_fork_server.bin_dir`` first on a script's PATH: each call is still a process of
+    its own running the real command (see tests/support/cli_forkserver.py)."""
+    server = CliForkServer.start()
+    cpu_log.watch_pid(server.proc.pid)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # --------------------------------------------------------------------------------------------
 # Hooks
 # --------------------------------------------------------------------------------------------
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    cpu_log_path = os.environ.get(cpu_log.ENV_CPU_LOG)
+    if cpu_log_path:
+        config.pluginmanager.register(cpu_log.CpuLog(Path(cpu_log_path).resolve()), "zonecheck-cpu-log")
     if _require_pg() and not os.environ.get(ENV_PG_URL):
         bindir, how = find_pg_bindir()
         if bindir is None:

@@ -50,6 +50,48 @@ MAX_UPLOAD_MB = NumericSetting(
 )
 
 
+# Signing issued PDFs (reports/signing.py). The files are read, and checked against these
+# bounds, only when a report is signed or verified: a mistake here never stops other commands.
+SIGN_P12_MAX_BYTES = 1 * MIB  # a PKCS#12 of a key and a chain is a few KB
+SIGN_PASSWORD_MAX_CHARS = 1024
+SIGN_TRUST_MAX_BYTES = 1 * MIB
+SIGN_TRUST_MAX_CERTS = 100
+SIGN_TSA_MAX_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class SignConfig:
+    """Where the office's certificate, its password and the trusted roots are, as configured.
+
+    ZONECHECK_SIGN_P12 (a PKCS#12 file of the office's key and certificate, at most 1 MB) turns
+    signing on; its password is ZONECHECK_SIGN_P12_PASSWORD or the first line of the file
+    ZONECHECK_SIGN_P12_PASSWORD_FILE (at most 1,024 characters; not both). ZONECHECK_SIGN_TRUST
+    is a PEM or DER file of the certificates `report verify` trusts (at most 1 MB, 100
+    certificates). ZONECHECK_SIGN_TSA, optional, is the URL of a timestamp server on the
+    office's own network (PAdES B-T); without it signatures are B-B and need no network.
+    """
+
+    p12: Path | None = None
+    password: str | None = None
+    password_file: Path | None = None
+    trust: Path | None = None
+    tsa_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SignConfig:
+        def path(variable: str) -> Path | None:
+            text = (env.get(variable) or "").strip()
+            return Path(text).expanduser() if text else None
+
+        return cls(
+            p12=path("ZONECHECK_SIGN_P12"),
+            password=env.get("ZONECHECK_SIGN_P12_PASSWORD") or None,
+            password_file=path("ZONECHECK_SIGN_P12_PASSWORD_FILE"),
+            trust=path("ZONECHECK_SIGN_TRUST"),
+            tsa_url=(env.get("ZONECHECK_SIGN_TSA") or "").strip() or None,
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path  # the data folder: SQLite database, catalogs, the evidence store
@@ -59,6 +101,7 @@ class Settings:
     # Session cookies are marked Secure (sent over HTTPS only; browsers also send them to
     # http://127.0.0.1 and localhost). ZONECHECK_COOKIE_SECURE=0 only for plain-HTTP test rigs.
     cookie_secure: bool = True
+    signing: SignConfig = SignConfig()
 
     @property
     def catalog_dir(self) -> Path:
@@ -76,7 +119,10 @@ class Settings:
         max_bytes = int(MAX_UPLOAD_MB.read(env) * MIB)
         user = (env.get("ZONECHECK_USER") or "").strip() or None
         secure = (env.get("ZONECHECK_COOKIE_SECURE") or "1").strip().lower() not in ("0", "false", "no")
-        return cls(home=home, db_url=db_url, max_upload_bytes=max_bytes, user=user, cookie_secure=secure)
+        return cls(
+            home=home, db_url=db_url, max_upload_bytes=max_bytes, user=user, cookie_secure=secure,
+            signing=SignConfig.from_env(env),
+        )
 
     def is_embedded(self) -> bool:
         return self.db_url.startswith("sqlite")

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Dialect,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from checklists.kinds import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
@@ -472,9 +474,14 @@ class Person(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # An expert's organisation (often a third party: 上海市知识产权服务中心); "" for others.
+    organisation: Mapped[str] = mapped_column(String(200), default="")
 
     zone: Mapped[Zone] = relationship()
     unit: Mapped[Unit | None] = relationship()
+    panel_seats: Mapped[list[PlanExpert]] = relationship(
+        foreign_keys="PlanExpert.person_id", back_populates="person", passive_deletes="all"
+    )
 
 
 class WebSession(Base):
@@ -771,8 +778,8 @@ class SelfScore(Base):
 
 
 class ExpertScore(Base):
-    """One expert's score of one leaf indicator in one review round. Experts and their panel
-    (组长) come with issue 14's part 4; the summary already reads these rows."""
+    """One expert's score of one leaf indicator in one review round (the expert sits on the
+    plan's panel: `PlanExpert`)."""
 
     __tablename__ = "expert_scores"
     __table_args__ = (UniqueConstraint("indicator_id", "round", "expert_id"),)
@@ -791,3 +798,219 @@ class ExpertScore(Base):
     expert: Mapped[Person] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}
+
+
+class PlanExpert(Base):
+    """One expert's seat on a plan's panel (专家组); at most one 组长 per plan."""
+
+    __tablename__ = "plan_experts"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "person_id"),
+        # One 组长 a plan, on both backends (a partial unique index).
+        Index(
+            "uq_plan_experts_leader",
+            "plan_id",
+            unique=True,
+            sqlite_where=sql_text("is_leader"),
+            postgresql_where=sql_text("is_leader"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+    plan: Mapped[Plan] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], back_populates="panel_seats")
+    assigned_by: Mapped[Person | None] = relationship(foreign_keys=[assigned_by_id])
+
+
+class ExpertRound(Base):
+    """One round of a plan's expert review: open until its 组长 finalises it; the office may
+    then open the next (复审). Scores and opinions are kept per round."""
+
+    __tablename__ = "expert_rounds"
+    __table_args__ = (UniqueConstraint("plan_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int]
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    finalised_at: Mapped[dt.datetime | None]
+    finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+    opened_by: Mapped[Person | None] = relationship(foreign_keys=[opened_by_id])
+    finalised_by: Mapped[Person | None] = relationship(foreign_keys=[finalised_by_id])
+
+
+class PanelScore(Base):
+    """The 组长's consolidated score of one leaf indicator in one round, where the index
+    system consolidates by the 组长 (the panel's mark, beside the 组长's own expert score)."""
+
+    __tablename__ = "panel_scores"
+    __table_args__ = (UniqueConstraint("indicator_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("index_indicators.id", ondelete="RESTRICT"), index=True)
+    round: Mapped[int]
+    points: Mapped[Decimal | None] = mapped_column(DecimalText())
+    met: Mapped[bool | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    scored_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    indicator: Mapped[IndexIndicatorRow] = relationship()
+    person: Mapped[Person] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class ExpertOpinion(Base):
+    """An expert's opinion (意见) on a plan in one round, or the panel's (专家组意见, by the
+    组长): one of each per person and round, rewritten in place (each writing audited)."""
+
+    __tablename__ = "expert_opinions"
+    __table_args__ = (UniqueConstraint("plan_id", "round", "person_id", "panel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int]
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    panel: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    person: Mapped[Person] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class FormalReview(Base):
+    """The office's formal review (形式审查) of a plan in one review round: opened on a day,
+    with the 补正 deadline counted in working days from it, closed once (issue 14, part 3).
+    Closing it closes the self-assessment (`IndexSystemRow.self_scoring_closed_at`)."""
+
+    __tablename__ = "formal_reviews"
+    __table_args__ = (UniqueConstraint("plan_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    opened_on: Mapped[dt.date]  # the day of issue the deadline counts from
+    working_days: Mapped[int]
+    deadline: Mapped[dt.date]  # the last day of 补正 (a supply on it is on time)
+    # Where the gaps came from: "index" (the plan's index system) or "measures" (no index).
+    basis: Mapped[str] = mapped_column(String(10))
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    closed_at: Mapped[dt.datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+    plan: Mapped[Plan] = relationship()
+    notices: Mapped[list[FormalNotice]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="FormalNotice.position"
+    )
+
+
+class FormalNotice(Base):
+    """The one-time notice (一次性告知书) of one unit: every gap found when the review opened,
+    as issued (a bounded JSON list read and written whole), and the PDF registered for it."""
+
+    __tablename__ = "formal_notices"
+    __table_args__ = (UniqueConstraint("review_id", "unit_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("formal_reviews.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]  # 1-based: the notice's number within the review
+    # The addressee: a unit of the plan's zone (a group the office has not mapped is itself
+    # addressed), or None with unit_name 领导小组办公室 for what no unit owes.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    unit_name: Mapped[str] = mapped_column(String(200))
+    # [{"kind": GapKind value, "subject": …, "message": …}, …]
+    gaps: Mapped[list[Any]] = mapped_column(default=list)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("issued_reports.id", ondelete="RESTRICT"))
+
+    review: Mapped[FormalReview] = relationship(back_populates="notices")
+    unit: Mapped[Unit | None] = relationship()
+    report: Mapped[IssuedReport | None] = relationship()
+
+
+class FormalSupply(Base):
+    """Evidence that arrived after a formal review opened (补正材料): kept whatever its time,
+    and marked late when it came after the deadline or after the review closed."""
+
+    __tablename__ = "formal_supplies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("formal_reviews.id", ondelete="CASCADE"), index=True)
+    # The notice of the supplying unit; None when that unit was told of no gap.
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("formal_notices.id", ondelete="CASCADE"))
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), unique=True)
+    supplied_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    late: Mapped[bool] = mapped_column(default=False)
+
+    review: Mapped[FormalReview] = relationship()
+    notice: Mapped[FormalNotice | None] = relationship()
+    evidence: Mapped[Evidence] = relationship()
+
+
+class SiteCheck(Base):
+    """One 现场核查 of a plan in a review round: where and when, who took part, which units
+    were visited, what was read and sampled, and what was found. The bounded lists are read
+    and written whole (`workflow.domain.site_checks`), so JSON; visited units by id (units
+    are never deleted)."""
+
+    __tablename__ = "site_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    held_on: Mapped[dt.date]
+    place: Mapped[str] = mapped_column(String(200))
+    # [{"name": "李教授", "role": "组长"}, …]
+    participants: Mapped[list[Any]] = mapped_column(default=list)
+    unit_ids: Mapped[list[Any]] = mapped_column(default=list)
+    documents: Mapped[list[Any]] = mapped_column(default=list)
+    # [{"site": …, "what": …, "result": …}, …]
+    samples: Mapped[list[Any]] = mapped_column(default=list)
+    findings: Mapped[str] = mapped_column(Text, default="")
+    conclusion: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    plan: Mapped[Plan] = relationship()
+    recorded_by: Mapped[Person] = relationship()
+    photos: Mapped[list[SiteCheckPhoto]] = relationship(
+        back_populates="site_check", cascade="all, delete-orphan", order_by="SiteCheckPhoto.id"
+    )
+
+    # Two people editing the same record: the second is refused instead of overwriting.
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class SiteCheckPhoto(Base):
+    """A photo taken at an on-site check: a JPEG or PNG blob of the evidence store."""
+
+    __tablename__ = "site_check_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_check_id: Mapped[int] = mapped_column(ForeignKey("site_checks.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    caption: Mapped[str] = mapped_column(String(200))
+    taken_on: Mapped[dt.date]
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    site_check: Mapped[SiteCheck] = relationship(back_populates="photos")
+    person: Mapped[Person] = relationship()

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.databases import upgrade_from_template
 from workflow.bootstrap import App, bootstrap
 from workflow.config import Settings
-from workflow.db import upgrade
 
 from .synthetic import NOTES, ROWS, BenchTable
 
@@ -28,7 +28,7 @@ from .synthetic import NOTES, ROWS, BenchTable
 @pytest.fixture
 def app(db_url: str, tmp_path: Path) -> Iterator[App]:
     """A migrated, empty database (per backend) and the app wired to it."""
-    upgrade(db_url)
+    upgrade_from_template(db_url)
     application = bootstrap(Settings(home=tmp_path / "home", db_url=db_url))
     yield application
     application.close()

@@ -45,6 +45,7 @@ from typing import Any
 from reports import data
 from reports.documents import Issued, ReportRequest, issue_report
 from reports.render import BUILTIN_TEMPLATES, Renderer, harfbuzz_subset_available
+from reports.signing import PdfSigner
 from workflow.bootstrap import App
 from workflow.read.plans import find_plan
 
@@ -112,7 +113,7 @@ def build(app: App, seeds_dir: Path, sizes: tuple[int, ...]) -> dict[int, str]:
     return keys
 
 
-def render(app: App, key: str, out: Path) -> Render:
+def render(app: App, key: str, out: Path, signer: PdfSigner | None = None) -> Render:
     gc.collect()  # start from a collected heap, as bare_weasyprint does
     start, cpu = time.perf_counter(), time.process_time()
     issued = issue_report(
@@ -120,6 +121,7 @@ def render(app: App, key: str, out: Path) -> Render:
         Renderer(app.settings.home / "templates"),
         ReportRequest(kind="acceptance", plan=key, today=TODAY),
         out,
+        signer=signer,
     )
     result = Render(time.perf_counter() - start, time.process_time() - cpu, issued)
     gc.collect()  # the laid-out document's cycles, now, not in the next timed call
@@ -323,7 +325,7 @@ PROFILE_GROUPS: list[tuple[str, str, list[tuple[str, str]]]] = [
 
 def _cumulative(stats: pstats.Stats, fragment: str, name: str) -> float:
     raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
-    return sum(v[3] for (path, _line, func), v in raw.items() if func == name and fragment in path)
+    return float(sum(v[3] for (path, _line, func), v in raw.items() if func == name and fragment in path))
 
 
 def _own(stats: pstats.Stats, fragment: str) -> float:
@@ -333,7 +335,7 @@ def _own(stats: pstats.Stats, fragment: str) -> float:
     time is the own time of the Python function that makes them.
     """
     raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
-    return sum(v[2] for (path, _line, _func), v in raw.items() if fragment in path)
+    return float(sum(v[2] for (path, _line, _func), v in raw.items() if fragment in path))
 
 
 def profile_report(html: str) -> list[str]:

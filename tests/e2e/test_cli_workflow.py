@@ -8,13 +8,21 @@ for what was typed wrong (no --as, a malformed measure name, a bad file, date or
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
+
+from tests.support.databases import app_with_state
+from workflow.bootstrap import App
+from workflow.cli import cli
 
 from .test_cli_errors import error_line, ok, run
 
@@ -121,15 +129,36 @@ def office(cli_env: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Offic
     """The plan above imported, an admin, an office reviewer (李四), a reviewer of 区市场监管局 (钱五),
     a member of the lead unit (张三, 区市场监管局) and of the co-unit (赵六, 区司法局)."""
     monkeypatch.delenv("ZONECHECK_USER", raising=False)
-    ok("db", "upgrade")
     (cli_env.parent / "plan.txt").write_text(PLAN, encoding="utf-8")
-    ok("import", "plan.txt")
-    ok("user", "add", ADMIN, "--role", "admin")
-    ok(*as_(ADMIN, "user", "add", REVIEWER, "--role", "reviewer"))
-    ok(*as_(ADMIN, "user", "add", CONFLICTED, "--role", "reviewer", "--unit", "区市场监管局"))
-    ok(*as_(ADMIN, "user", "add", LEAD, "--unit", "区市场监管局"))
-    ok(*as_(ADMIN, "user", "add", CO, "--unit", "区司法局"))
+    # Built through the CLI once per worker and backend, then copied (tests/support/databases.py).
+    app, _ = app_with_state(db_url, cli_env, "cli-office", _office_through_the_cli)
+    app.close()
     return Office(home=cli_env, folder=cli_env.parent, db_url=db_url)
+
+
+def _office_through_the_cli(app: App) -> None:
+    """`office`'s state: `db upgrade`, `import plan.txt` and `user add` for each person."""
+    env: dict[str, str | None] = {
+        "ZONECHECK_HOME": str(app.settings.home),
+        "ZONECHECK_DB": app.settings.db_url,
+        "ZONECHECK_USER": None,
+    }
+    folder = Path(tempfile.mkdtemp(prefix="zonecheck-office-"))
+    (folder / "plan.txt").write_text(PLAN, encoding="utf-8")
+    steps = [
+        ["db", "upgrade"],
+        ["import", "plan.txt"],
+        ["user", "add", ADMIN, "--role", "admin"],
+        as_(ADMIN, "user", "add", REVIEWER, "--role", "reviewer"),
+        as_(ADMIN, "user", "add", CONFLICTED, "--role", "reviewer", "--unit", "区市场监管局"),
+        as_(ADMIN, "user", "add", LEAD, "--unit", "区市场监管局"),
+        as_(ADMIN, "user", "add", CO, "--unit", "区司法局"),
+    ]
+    with contextlib.chdir(folder):
+        for args in steps:
+            result = CliRunner().invoke(cli, args, env=env)
+            assert result.exit_code == 0 and result.exception is None, (args, result.output)
+    shutil.rmtree(folder)
 
 
 def stored_files(office: Office) -> list[Path]:

@@ -1,9 +1,11 @@
 """scripts/jiading_full_run.sh end to end, on both backends: Jiading's plan from import to accepted.
 
-The script drives the real `zonecheck` executable of the venv (PATH is set so that it resolves
-there), then the test reads the result back through the CLI: every measure accepted, the
-audit chain and the evidence store intact, the returned measure's history and the two refusals
-on record.
+The whole run drives the CLI through the suite's fork server (tests/support/cli_forkserver.py:
+each of its 319 `zonecheck` calls is a process of its own running the real command, without
+Python's start-up); the runs that the script refuses use the venv's real `zonecheck` executable
+(PATH is set so that it resolves there). The test then reads the result back through the CLI:
+every measure accepted, the audit chain and the evidence store intact, the returned measure's
+history and the three refusals on record.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.cli_forkserver import CliForkServer
+
 from .test_cli_errors import ok
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,9 +30,10 @@ PLAN = "003_ae6539458f46096d"
 VENV_BIN = Path(sys.executable).parent
 
 
-def script_env(seeds_dir: Path, db_url: str | None) -> dict[str, str]:
+def script_env(seeds_dir: Path, db_url: str | None, bin_dir: Path = VENV_BIN) -> dict[str, str]:
+    """The script's environment, with `zonecheck` resolving to ``bin_dir``'s."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZONECHECK_") and k != "VERBOSE"}
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env["ZONECHECK_SEEDS"] = str(seeds_dir)
     if db_url is not None:
         env["ZONECHECK_DB"] = db_url
@@ -62,12 +67,16 @@ def test_the_venv_provides_zonecheck() -> None:
 
 
 def test_jiading_from_import_to_fully_accepted(
-    db_url: str, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str,
+    tmp_path: Path,
+    seeds_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli_fork_server: CliForkServer,
 ) -> None:
     folder = tmp_path / "run"
     db = backend_db(db_url)
     started = time.monotonic()
-    proc = run_script(folder, script_env(seeds_dir, db))
+    proc = run_script(folder, script_env(seeds_dir, db, cli_fork_server.bin_dir))
     elapsed = time.monotonic() - started
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]

@@ -1,10 +1,12 @@
 """scripts/partial_run.sh end to end: plans 000, 001, 002 and 004 part way through, via the CLI.
 
 A data folder gets the five seed plans the way `make demo` imports them (`db upgrade`, `import`),
-the script runs on it with the venv's `zonecheck`, then the test reads the folder back: the
-counts per state of each plan, Jiading left alone, the audit chain and the evidence store
-intact, the same work as `tests/support/demo_state.py` does through the services, and a second
-run refused without changing anything.
+the script runs on it with the suite's fork server as `zonecheck` (tests/support/cli_forkserver.py:
+a process per call running the real command, without Python's start-up), then the test reads
+the folder back: the counts per state of each plan, Jiading left alone, the audit chain and the
+evidence store intact, the same work as `tests/support/demo_state.py` does through the
+services, and a second run, with the venv's real `zonecheck` executable, refused without
+changing anything.
 
 SQLite only, to keep it short: the script's commands are the ones the Jiading full run already
 drives on both backends.
@@ -24,6 +26,7 @@ import pytest
 from integration.workflow_helpers import make_app
 from support.demo_state import EXPECTED_STATES, ZONES, build_demo_state, work_summary
 
+from tests.support.cli_forkserver import CliForkServer
 from workflow.bootstrap import bootstrap
 from workflow.config import Settings
 from workflow.services import accounts
@@ -54,12 +57,14 @@ def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProce
 
 
 def test_four_plans_reach_their_partial_state_through_the_cli(
-    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch, cli_fork_server: CliForkServer
 ) -> None:
     data = tmp_path / "zonecheck-data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZONECHECK_") and k != "VERBOSE"}
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env["ZONECHECK_HOME"] = str(data)
+    # The venv's real `zonecheck` (for the refused second run), and the fork server's.
+    real_env = {**env, "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"}
+    env["PATH"] = f"{cli_fork_server.bin_dir}{os.pathsep}{env.get('PATH', '')}"
     # As `make demo` leaves it: each seed plan imported into its own zone.
     steps: list[list[str]] = [["db", "upgrade"]]
     made: set[str] = set()
@@ -113,7 +118,7 @@ def test_four_plans_reach_their_partial_state_through_the_cli(
             assert before[prefix] == work_summary(reference, keys[prefix]), prefix
 
         # Once only: a second run stops at its checks and changes nothing.
-        again = run("bash", str(SCRIPT), str(data), env=env, cwd=tmp_path)
+        again = run("bash", str(SCRIPT), str(data), env=real_env, cwd=tmp_path)
         assert again.returncode == 1, again.stdout + again.stderr
         assert "已有办理记录" in again.stderr
         assert all(work_summary(cli_app, keys[p]) == before[p] for p in PARTIAL)

@@ -127,7 +127,7 @@ def test_the_ledger_has_one_row_per_measure_and_responsible_unit(
     app: App, jiading: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "工作台账.xlsx"
-    summary = write_ledger(app.uow(), jiading, out, today=LEDGER_DAY, now=NOW)
+    summary = write_ledger(app.uow(), None, plan_id(app, jiading), out, today=LEDGER_DAY, now=NOW)
     ws, rows = read_sheet(out, "工作台账")
 
     assert [c.value for c in ws[1]] == list(LEDGER_HEADERS)
@@ -156,7 +156,7 @@ def test_the_ledger_shows_state_parts_evidence_reviews_and_lateness(
     app: App, jiading: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "台账.xlsx"
-    write_ledger(app.uow(), jiading, out, today=LEDGER_DAY, now=NOW)
+    write_ledger(app.uow(), None, plan_id(app, jiading), out, today=LEDGER_DAY, now=NOW)
     _ws, rows = read_sheet(out, "工作台账")
     row = by_ref_and_unit(rows)
 
@@ -202,7 +202,7 @@ def test_the_ledger_shows_state_parts_evidence_reviews_and_lateness(
     # Only measure 17 is late on that day; before its rectification due date nothing is.
     assert {r["编号"] for r in rows if r["是否逾期"] == "是"} == {"17"}
     early = tmp_path / "早.xlsx"
-    write_ledger(app.uow(), jiading, early, today=dt.date(2024, 3, 10), now=NOW)
+    write_ledger(app.uow(), None, plan_id(app, jiading), early, today=dt.date(2024, 3, 10), now=NOW)
     assert all(r["是否逾期"] == "否" for r in read_sheet(early, "工作台账")[1])
 
 
@@ -210,7 +210,7 @@ def test_the_ledger_is_formatted_for_excel_and_print(
     app: App, jiading: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "台账.xlsx"
-    summary = write_ledger(app.uow(), jiading, out, today=LEDGER_DAY, now=NOW)
+    summary = write_ledger(app.uow(), None, plan_id(app, jiading), out, today=LEDGER_DAY, now=NOW)
     ws, rows = read_sheet(out, "工作台账")
     headers = list(LEDGER_HEADERS)
     col = {h: openpyxl.utils.get_column_letter(headers.index(h) + 1) for h in headers}
@@ -283,7 +283,7 @@ def test_deadlines_are_excel_dates_and_missed_ones_are_explained(
 ) -> None:
     plan = import_seed(app, seeds_dir, "000")
     out = tmp_path / "武汉.xlsx"
-    write_ledger(app.uow(), plan, out, today=dt.date(2026, 1, 15), now=NOW)
+    write_ledger(app.uow(), None, plan_id(app, plan), out, today=dt.date(2026, 1, 15), now=NOW)
     ws, rows = read_sheet(out, "工作台账")
     row = by_ref_and_unit(rows)
     lead, co = row[("3", "区市场监管局")], row[("3", "区司法局")]
@@ -317,7 +317,7 @@ def test_the_indicator_sheet_lists_targets_and_reported_values(
         as_of=dt.date(2024, 12, 31),
     )  # fmt: skip
     out = tmp_path / "许昌.xlsx"
-    write_ledger(app.uow(), plan, out, today=dt.date(2025, 1, 10), now=NOW)
+    write_ledger(app.uow(), None, plan_id(app, plan), out, today=dt.date(2025, 1, 10), now=NOW)
     ws, rows = read_sheet(out, "指标")
     assert [c.value for c in ws[1]][:9] == [
         "序号", "指标", "要求", "目标", "目标上限", "单位", "实际值", "截至", "是否达标",
@@ -342,7 +342,7 @@ def test_a_missing_output_folder_is_a_clear_error_and_nothing_is_written(
 ) -> None:
     missing = tmp_path / "没有这个文件夹"
     with pytest.raises(InputError, match="输出文件夹不存在:.*没有这个文件夹"):
-        write_ledger(app.uow(), jiading, missing / "台账.xlsx", today=LEDGER_DAY)
+        write_ledger(app.uow(), None, plan_id(app, jiading), missing / "台账.xlsx", today=LEDGER_DAY)
     assert not missing.exists()
 
 
@@ -353,7 +353,7 @@ def test_rewriting_the_ledger_replaces_the_file_and_leaves_no_temporary_file(
     folder.mkdir()
     out = folder / "台账.xlsx"
     out.write_bytes(b"old")
-    write_ledger(app.uow(), jiading, out, today=LEDGER_DAY, now=NOW)
-    write_ledger(app.uow(), jiading, out, today=LEDGER_DAY, now=NOW)
+    write_ledger(app.uow(), None, plan_id(app, jiading), out, today=LEDGER_DAY, now=NOW)
+    write_ledger(app.uow(), None, plan_id(app, jiading), out, today=LEDGER_DAY, now=NOW)
     assert [p.name for p in folder.iterdir()] == ["台账.xlsx"]
     assert openpyxl.load_workbook(out).sheetnames == ["工作台账", "指标", "说明"]

@@ -20,11 +20,13 @@ from typing import Any
 import pytest
 
 import workflow.read
+from reports.export import plan_export
 from tests.integration.workflow_helpers import actor, audit_entries, make_app, plan_id
 from tests.support.two_zones import (
     A_ADMIN,
     A_MEMBER,
     A_REVIEWER,
+    B_ADMIN,
     B_MEMBER,
     B_REVIEWER,
     JIADING,
@@ -35,13 +37,17 @@ from tests.support.two_zones import (
 )
 from workflow.clock import office_today
 from workflow.domain.permissions import Actor
+from workflow.domain.states import Role
 from workflow.errors import NotFound, Refused
 from workflow.read import (
     evidence,
+    expert_sheet,
+    formal_review,
     history,
     indicators,
     measures,
     overdue,
+    panel,
     plan_evidence,
     progress,
     review_queue,
@@ -49,7 +55,9 @@ from workflow.read import (
     worklist,
 )
 from workflow.read.plans import plan_summaries
-from workflow.services import access
+from workflow.services import access, people
+from workflow.services.experts import assign_expert
+from workflow.services.plan_catalog import plan_catalog
 
 # Each read that takes ids: which of zone B's objects it is tried with, and how it is called.
 Read = Callable[[World, Actor, int], Any]
@@ -62,11 +70,19 @@ READS: dict[str, tuple[str, Read]] = {
     "read.indicators.plan_indicators": ("xuchang", lambda w, a, n: indicators.plan_indicators(w.app.uow(), a, n)),
     "read.progress.plan_measures": ("plan_b", lambda w, a, n: progress.plan_measures(w.app.uow(), a, n)),
     "read.measures.plan_works": ("plan_b", lambda w, a, n: measures.plan_works(w.app.uow(), a, n)),
+    "read.measures.one_work": ("measure_b", lambda w, a, n: measures.one_work(w.app.uow(), a, n)),
     "read.plan_evidence.plan_evidence": ("plan_b", lambda w, a, n: plan_evidence.plan_evidence(w.app.uow(), a, n)),
     # None when the plan has no index system, as zone B's has not: wrapped, so that zone B's
     # own read below counts as an answer.
     "read.scores.score_summary": ("plan_b", lambda w, a, n: (scores.score_summary(w.app.uow(), a, n),)),
+    # None while no formal review is open, as for zone B's plan: wrapped like the scores.
+    "read.formal_review.formal_status": (
+        "plan_b",
+        lambda w, a, n: (formal_review.formal_status(w.app.uow(), a, n),),
+    ),
     "read.progress.plan_status": ("plan_b", lambda w, a, n: progress.plan_status(w.app.uow(), a, n)),
+    "read.panel.expert_panel": ("plan_b", lambda w, a, n: panel.expert_panel(w.app.uow(), a, n)),
+    "read.expert_sheet.expert_sheet": ("plan_b", lambda w, a, n: expert_sheet.expert_sheet(w.app.uow(), a, n)),
     "read.overdue.overdue_list": ("plan_b", lambda w, a, n: overdue.overdue_list(w.app.uow(), a, n)),
     "read.history.measure_history": ("measure_b", lambda w, a, n: history.measure_history(w.app.uow(), a, n)),
     "read.worklist.measure_detail": (
@@ -74,6 +90,9 @@ READS: dict[str, tuple[str, Read]] = {
         lambda w, a, n: worklist.measure_detail(w.app.uow(), a, n, office_today()),
     ),
     "read.review_queue.review_detail": ("measure_b", lambda w, a, n: review_queue.review_detail(w.app.uow(), a, n)),
+    # The exports, read the same way.
+    "reports.export.plan_export": ("plan_b", lambda w, a, n: plan_export(w.app.uow(), a, n)),
+    "services.plan_catalog.plan_catalog": ("plan_b", lambda w, a, n: plan_catalog(w.app.uow(), a, n)),
     # The services' single-object reads, built on the same rows.
     "access.open_evidence (measure)": ("evidence_b", lambda w, a, n: access.open_evidence(w.app.uow(), a, n)),
     "access.open_evidence (indicator)": (
@@ -82,7 +101,16 @@ READS: dict[str, tuple[str, Read]] = {
     ),
 }
 # The reads that list across plans take no id: the test of lists below tries them.
-LISTS = {"read.worklist.unit_worklist", "read.review_queue.review_queue"}
+LISTS = {
+    "read.worklist.unit_worklist",
+    "read.review_queue.review_queue",
+    "read.expert_sheet.panel_plans",
+    # The notices of the viewer's own unit (tests/integration/test_formal_review.py), and the
+    # register looked up by a file's sha256 (tests/e2e/test_cli_signed_reports.py: another
+    # zone's issue reads as none).
+    "read.formal_review.unit_notices",
+    "read.issued.issued_by_sha256",
+}
 
 
 @pytest.fixture
@@ -147,6 +175,40 @@ def test_lists_leave_out_other_zones_and_a_member_lists_only_what_their_unit_may
     _, wuhan_rows = progress.plan_measures(app.uow(), b_member, world.plan_b)
     assert world.measure_b in {r.id for r in wuhan_rows}
     assert all("区市场监管局" in r.units for r in wuhan_rows)
+
+
+def test_an_expert_reads_every_object_of_its_plan_and_none_of_another_plan_of_its_zone(world: World) -> None:
+    """Zone B's experts: one on Xuchang's panel, one on Wuhan's. Wuhan's plan, measure and
+    evidence are refused to Xuchang's expert exactly as missing ones (and audited), read by
+    Wuhan's; neither lists the zone's people or units."""
+    app = world.app
+    admin = actor(app, B_ADMIN)
+    for name, plan in (("许昌评审专家", world.xuchang), ("武汉评审专家", world.plan_b)):
+        people.add_person(app.uow(), admin, name, role=Role.EXPERT, unit=None, organisation="某大学知识产权学院")
+        assign_expert(app.uow(), admin, plan, name, leader=True)
+    other, own = actor(app, "许昌评审专家"), actor(app, "武汉评审专家")
+    wuhans = {read: entry for read, entry in READS.items() if entry[0] in ("plan_b", "measure_b", "evidence_b")}
+    before = fingerprint(app)
+    for read, (attr, call) in wuhans.items():
+        number = int(getattr(world, attr))
+        seen = len(audit_entries(app))
+        hidden = _refusal(call, world, other, number)
+        assert any(e.refused and e.actor == other.name for e in audit_entries(app)[seen:]), (read, "not audited")
+        missing = _refusal(call, world, other, MISSING)
+        assert (str(hidden), hidden.code) == (str(missing).replace(str(MISSING), str(number)), missing.code), read
+        assert call(world, own, number) is not None, read
+    assert fingerprint(app) == before
+    # Xuchang's reported evidence is its expert's to read, not Wuhan's.
+    assert access.open_evidence(app.uow(), other, world.indicator_evidence_b) is not None
+    with pytest.raises(NotFound):
+        access.open_evidence(app.uow(), own, world.indicator_evidence_b)
+    with app.uow() as uow:
+        assert {s.id for s in plan_summaries(uow.session, own)} == {world.plan_b}
+    assert review_queue.review_queue(app.uow(), own) == []
+    assert [p.plan_id for p in expert_sheet.panel_plans(app.uow(), own)] == [world.plan_b]
+    for listing in (people.list_people, people.list_units):
+        with pytest.raises(Refused):
+            listing(app.uow(), own)
 
 
 def _read_functions() -> dict[str, inspect.Signature]:

@@ -222,3 +222,48 @@ def test_the_demo_state_upgrades_to_plans_without_index_systems_and_back(
             assert work(conn) == before
     finally:
         engine.dispose()
+
+
+def test_the_demo_state_upgrades_to_people_who_may_be_experts_and_back(
+    migrated: tuple[str, dict[str, Counter[tuple[Any, ...]]]],
+) -> None:
+    """0008 adds the 专家 role (the role's CHECK constraint rewritten), a person's organisation,
+    panels, rounds, the 组长's scores and opinions: the demo's people keep their roles with an
+    empty organisation; an expert seated on a plan is stored, a made-up role still refused; the
+    downgrade is refused while an expert exists and, once none does, leaves every measure's
+    work as it was through the upgrade after it."""
+    db_url, before = migrated
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            assert set(conn.execute(text("SELECT DISTINCT organisation FROM people")).scalars()) == {""}
+            for table in ("plan_experts", "expert_rounds", "panel_scores", "expert_opinions"):
+                assert conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0, table
+            plan, zone, admin = conn.execute(text(
+                "SELECT p.id, p.zone_id, pe.id FROM plans p, people pe WHERE p.key LIKE '003%' AND pe.name = '陆建华'"
+            )).one()
+            expert = conn.execute(text(
+                "INSERT INTO people (name, role, zone_id, active, created_at, organisation)"
+                " VALUES ('赵专家', 'expert', :z, true, CURRENT_TIMESTAMP, '上海市知识产权服务中心') RETURNING id"
+            ), {"z": zone}).scalar_one()
+            conn.execute(text(
+                "INSERT INTO plan_experts (plan_id, person_id, is_leader, assigned_at, assigned_by_id)"
+                " VALUES (:p, :e, true, CURRENT_TIMESTAMP, :a)"
+            ), {"p": plan, "e": expert, "a": admin})
+        with pytest.raises(Exception, match="ck_people_person_role|CHECK constraint"), engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO people (name, role, zone_id, active, created_at, organisation)"
+                " VALUES ('某人', 'auditor', :z, true, CURRENT_TIMESTAMP, '')"
+            ), {"z": zone})
+        with pytest.raises(RuntimeError, match="专家"):
+            command.downgrade(alembic_config(db_url), "0007")
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM plan_experts"))
+            conn.execute(text("DELETE FROM people WHERE role = 'expert'"))
+        command.downgrade(alembic_config(db_url), "0007")
+        assert "plan_experts" not in set(inspect(engine).get_table_names())
+        upgrade(db_url)
+        with engine.connect() as conn:
+            assert work(conn) == before
+    finally:
+        engine.dispose()

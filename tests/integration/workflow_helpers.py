@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.support.databases import upgrade_from_template
 from workflow.bootstrap import App, bootstrap
 from workflow.config import Settings
-from workflow.db import upgrade
 from workflow.domain.permissions import Actor
 from workflow.domain.states import Role
 from workflow.models import (
@@ -58,7 +58,7 @@ JIADING_PEOPLE: list[tuple[str, Role, str | None]] = [
 
 
 def make_app(db_url: str, home: Path, **settings: Any) -> App:
-    upgrade(db_url)
+    upgrade_from_template(db_url)  # a copy of a migrated template, then `upgrade` (a no-op)
     return bootstrap(Settings(home=home, db_url=db_url, **settings))
 
 

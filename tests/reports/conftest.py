@@ -6,19 +6,19 @@ so the report tests share one database per backend and module instead of one per
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from integration.workflow_helpers import make_app
 from psycopg import sql
 from support.demo_state import build_demo_state
 
 from reports.render import Renderer
+from tests.support.databases import app_with_state
 from workflow.bootstrap import App
-from workflow.db import upgrade
 
 
 @dataclass
@@ -56,9 +56,9 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             with server.connect_admin() as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
-    upgrade(url)
-    app = make_app(url, folder / "home")
-    keys = build_demo_state(app, seeds_dir)
+    # Built once per worker and backend, copied for each module (tests/support/databases.py).
+    app, keys = app_with_state(url, folder / "home", "demo", functools.partial(build_demo_state, seeds_dir=seeds_dir))
+    keys = dict(keys)
     try:
         yield Demo(app, keys, folder / "home", request.param)
     finally:

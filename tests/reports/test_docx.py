@@ -352,3 +352,31 @@ def test_met_indicators_read_met_or_not_met_in_word_and_excel(demo: Demo, tmp_pa
     [table] = [t for t in Document(str(tmp_path / "自评.docx")).tables if t.rows[0].cells[1].text == "指标"]
     cells = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
     assert cells[missed][5] == "不达标" and cells[doubted][5] == "达标"
+
+
+def test_the_panel_opinion_is_printed_in_both_formats_once_the_leader_wrote_it(demo: Demo, tmp_path: Path) -> None:
+    from workflow.domain.states import Role
+    from workflow.services.experts import assign_expert
+    from workflow.services.opinions import write_opinion
+    from workflow.services.people import add_person
+
+    app = demo.app
+    admin = actor(app, "孟庆国")  # Jinan's admin in the demo state
+    with app.uow() as uow:
+        plan_id = find_plan(uow.session, demo.keys["004"], None).id
+    before = squash(docx_text(issue_report_for(demo, "004", tmp_path / "before.docx")))
+    assert "专家组评审意见" not in before and "五、审核意见" in before
+    add_person(app.uow(), admin, "专家王教授", role=Role.EXPERT, unit=None, organisation="山东大学")
+    assign_expert(app.uow(), admin, plan_id, "专家王教授", leader=True)
+    write_opinion(app.uow(), actor(app, "专家王教授"), plan_id, "材料齐全,同意通过验收。\n建议加强宣传。", panel=True)
+    for name in ("after.pdf", "after.docx"):
+        out = issue_report_for(demo, "004", tmp_path / name)
+        text = squash(pdf_text(out) if name.endswith(".pdf") else docx_text(out))
+        for fact in ("五、专家组评审意见", "材料齐全,同意通过验收。", "建议加强宣传。", "专家组组长:专家王教授", "六、审核意见"):
+            assert squash(fact) in text, (name, fact)
+
+
+def issue_report_for(demo: Demo, prefix: str, out: Path) -> Path:
+    request = ReportRequest(kind="acceptance", plan=demo.keys[prefix], today=TODAY, format=out.suffix[1:])
+    issue_report(demo.app.uow(), demo.renderer, request, out)
+    return out

@@ -2,13 +2,16 @@
 
 嘉定区 (under 上海市) holds Jiading's plan; 武汉市某区 holds Wuhan's plan and Xuchang's targets.
 Both zones have a unit named 区市场监管局, a member of it, a reviewer and an admin. Zone B's
-measure 13 is self-checked with a file, and a Xuchang target is reported with a file.
+measure 13 is self-checked with a file, and a Xuchang target is reported with a file; Wuhan's
+plan has an on-site check (现场核查) with a photo.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,19 +21,30 @@ from sqlalchemy import func, select
 
 from tests.integration.workflow_helpers import (
     actor,
-    make_app,
     measure_id,
     measure_of,
     pdf_bytes,
     plan_id,
+    png_bytes,
     seed_path,
     session_of,
     write_file,
 )
+from tests.support.databases import app_with_state
 from workflow.bootstrap import App
+from workflow.domain.site_checks import Participant, SiteCheckDraft
 from workflow.domain.states import Role
-from workflow.models import Evidence, IndicatorReport, Measure, Person, Plan, Unit
-from workflow.services import indicators, measure_work, people, zones
+from workflow.models import (
+    Evidence,
+    IndicatorReport,
+    Measure,
+    Person,
+    Plan,
+    SiteCheck,
+    SiteCheckPhoto,
+    Unit,
+)
+from workflow.services import indicators, measure_work, people, site_checks, zones
 from workflow.services.evidence import NewEvidence, add_evidence
 from workflow.services.plan_import import import_documents
 
@@ -54,6 +68,8 @@ class World:
     measure_b: int
     evidence_b: int
     indicator_evidence_b: int
+    site_check_b: int
+    site_photo_b: int
 
 
 def build_world(app: App, seeds_dir: Path, uploads: Path) -> World:
@@ -92,14 +108,42 @@ def build_world(app: App, seeds_dir: Path, uploads: Path) -> World:
         ind_eid = s.scalars(
             select(Evidence.id).where(Evidence.indicator_report_id.is_not(None))
         ).one()
-    return World(app, plan_b, xuchang, mid, eid, ind_eid)
+    check = site_checks.record_site_check(
+        app.uow(), actor(app, B_REVIEWER), plan_b,
+        SiteCheckDraft(dt.date(2025, 6, 30), "武汉核查现场", (Participant("武汉专家", "组长"),), findings="wuhan-secret"),
+    )  # fmt: skip
+    photo = site_checks.add_site_photo(
+        app.uow(), app.store, actor(app, B_REVIEWER), check.id, write_file(uploads, "武汉现场.png", png_bytes()), "武汉台账"
+    )
+    return World(app, plan_b, xuchang, mid, eid, ind_eid, check.id, photo.id)
+
+
+def copied_world(
+    db_url: str,
+    home: Path,
+    seeds_dir: Path,
+    key: str = "two-zones",
+    then: Callable[[App], None] | None = None,
+) -> World:
+    """The world of `build_world` in ``db_url`` (and ``then`` done to it), built once per
+    worker and backend under ``key`` and copied (tests/support/databases.py)."""
+    build = functools.partial(_build_world_then, seeds_dir=seeds_dir, then=then)
+    app, built = app_with_state(db_url, home, key, build)
+    return dataclasses.replace(built, app=app)
+
+
+def _build_world_then(app: App, seeds_dir: Path, then: Callable[[App], None] | None) -> World:
+    built = build_world(app, seeds_dir, app.settings.home.parent / "up")
+    if then is not None:
+        then(app)
+    return built
 
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
-    app = make_app(db_url, tmp_path / "home")
-    yield build_world(app, seeds_dir, tmp_path / "up")
-    app.close()
+    built = copied_world(db_url, tmp_path / "home", seeds_dir)
+    yield built
+    built.app.close()
 
 
 def fingerprint(app: App) -> dict[str, Any]:
@@ -112,6 +156,8 @@ def fingerprint(app: App) -> dict[str, Any]:
             "people": sorted(s.execute(select(Person.name, Person.zone_id, Person.password_hash)).all()),
             "units": s.scalar(select(func.count()).select_from(Unit)),
             "plans": sorted(s.execute(select(Plan.id, Plan.review_levels)).all()),
+            "site_checks": sorted(s.execute(select(SiteCheck.id, SiteCheck.version_id)).all()),
+            "site_photos": s.scalar(select(func.count()).select_from(SiteCheckPhoto)),
         }
 
 

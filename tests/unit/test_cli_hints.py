@@ -89,3 +89,21 @@ def test_every_hint_is_about_the_command_line() -> None:
 class _Measure:
     def __init__(self, state: MeasureState) -> None:
         self.state = state
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "hint"),
+    [
+        ("expert_conflict", {"plan": "003", "unit": "区市场监管局"}, "zonecheck expert list 003"),
+        ("not_expert_account", {"name": "张三"}, "zonecheck user add 张三 --role expert --org"),
+        ("leader_taken", {"plan": "003"}, "zonecheck expert list 003"),
+        ("no_panel", {"plan": "003"}, "zonecheck expert assign 003 专家姓名 --leader"),
+        ("round_open", {"plan": "003"}, "zonecheck score finalise 003"),
+        ("round_closed", {"plan": "003"}, "zonecheck score round 003 --open"),
+        ("panel_incomplete", {"plan": "003"}, "zonecheck index show 003"),
+        ("panel_opinion_missing", {"plan": "003"}, "zonecheck opinion write 003 --panel"),
+        ("expert_with_unit", {}, "--org"),
+    ],
+)
+def test_the_expert_panels_refusals_say_what_to_type_next(code: str, params: dict[str, str], hint: str) -> None:
+    assert hint in cli_message(Refused("……", code=code, params=params))

@@ -198,3 +198,48 @@ def test_only_an_admin_may_administer() -> None:
     )
     with pytest.raises(Refused):
         authorize(member(LEAD), Work.ADMINISTER)
+
+
+PANEL_PLAN, OTHER_PLAN = 7, 8
+ON_PANEL = Responsibility(
+    label="措施 003/3",
+    lead_unit_ids=frozenset({LEAD}),
+    unit_ids=frozenset({LEAD, CO}),
+    zones=PlanZones(DISTRICT, (DISTRICT, CITY), plan_id=PANEL_PLAN),
+)
+ANOTHER_PLAN = Responsibility(
+    label="措施 000/13",
+    lead_unit_ids=frozenset({LEAD}),
+    unit_ids=frozenset({LEAD}),
+    zones=PlanZones(DISTRICT, (DISTRICT,), plan_id=OTHER_PLAN),
+)
+
+
+def expert(plans: frozenset[int] = frozenset({PANEL_PLAN})) -> Actor:
+    return Actor(
+        id=20, name="赵专家", role=Role.EXPERT, unit_id=None, unit_name=None, zone_id=DISTRICT,
+        organisation="上海市知识产权服务中心", panel_plan_ids=plans,
+    )  # fmt: skip
+
+
+def test_an_expert_sees_and_scores_its_panels_plan_and_nothing_else_of_its_zone() -> None:
+    assert refusal(expert(), Work.VIEW, ON_PANEL) is None
+    assert refusal(expert(), Work.SCORE, ON_PANEL) is None
+    with pytest.raises(Hidden) as caught:  # a plan of the same zone, not its panel's
+        authorize(expert(), Work.VIEW, ANOTHER_PLAN)
+    assert str(caught.value) == "找不到措施 000/13"
+    with pytest.raises(Hidden):  # a panel taken away: nothing left to see
+        authorize(expert(frozenset()), Work.VIEW, ON_PANEL)
+    assert expert().describe() == "赵专家(上海市知识产权服务中心专家)"
+
+
+def test_an_expert_neither_does_unit_work_nor_reviews_and_only_experts_score() -> None:
+    codes = {work: refused(expert(), work, ON_PANEL) for work in (Work.UNIT_WORK, Work.SUBMIT, Work.REVIEW)}
+    assert {w: r.code for w, r in codes.items() if r} == {
+        Work.UNIT_WORK: "expert_no_unit_work", Work.SUBMIT: "expert_no_unit_work", Work.REVIEW: "not_reviewer",
+    }  # fmt: skip
+    for person in (office(), office(Role.ADMIN), member(LEAD)):
+        found = refused(person, Work.SCORE, ON_PANEL)
+        assert found is not None and found.code == "not_expert"
+    # Everyone else's rules are as they were: the office still reviews, the unit still works.
+    assert refusal(office(), Work.REVIEW, ON_PANEL) is None and refusal(member(LEAD), Work.UNIT_WORK, ON_PANEL) is None

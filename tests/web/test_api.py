@@ -27,7 +27,7 @@ from tests.integration.workflow_helpers import (
     png_bytes,
 )
 from tests.support.routes import walk_routes
-from tests.web.conftest import PASSWORD, Login
+from tests.web.conftest import PASSWORD, Login, pooled_session
 from workflow.bootstrap import App
 from workflow.services import accounts
 from workflow.web.app import create_app
@@ -38,14 +38,19 @@ Api = Callable[[str], TestClient]
 
 
 @pytest.fixture
-def api(zc: App) -> Iterator[Api]:
-    """api(name) → a client that signed in through POST /api/v1/session and sends the token."""
+def api(zc: App, request: pytest.FixtureRequest) -> Iterator[Api]:
+    """api(name) → a client that sends a bearer token: one opened when the state was built
+    (tests/web/conftest.py), else one it gets through POST /api/v1/session."""
     clients: list[TestClient] = []
 
     def make(name: str) -> TestClient:
         c = TestClient(create_app(zc=zc), base_url="https://testserver", follow_redirects=False)
         c.__enter__()
         clients.append(c)
+        signed = pooled_session(request, name, "api")
+        if signed is not None:
+            c.headers["Authorization"] = f"Bearer {signed.token}"
+            return c
         response = c.post("/api/v1/session", json={"name": name, "password": PASSWORD})
         assert response.status_code == 201, response.text
         c.headers["Authorization"] = f"Bearer {response.json()['token']}"

@@ -34,8 +34,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from tests.integration.test_expert_panels import INDEX as EXPERT_INDEX
+from tests.integration.test_expert_panels import LEADER, ORG
 from tests.integration.workflow_helpers import (
     ADMIN,
     COURT,
@@ -43,20 +45,28 @@ from tests.integration.workflow_helpers import (
     JIADING,
     MARKET,
     REVIEWER_A,
+    actor,
     measure_id,
     pdf_bytes,
     plan_id,
     png_bytes,
     seed_path,
+    write_file,
 )
 from tests.support.forms import Field, File, Value, multipart, raw, urlencoded
 from tests.support.routes import walk_routes
-from tests.web.conftest import csrf_of, page_csrf, sign_in
+from tests.web.conftest import csrf_of, page_csrf, password_hash, sign_in
 from tests.web.test_office_support import drive_demo
 from workflow.bootstrap import App
-from workflow.models import Evidence
+from workflow.domain.site_checks import Participant, SiteCheckDraft
+from workflow.domain.states import Role
+from workflow.models import Evidence, Person
+from workflow.services import people
 from workflow.services.audit_log import verify_chain
 from workflow.services.evidence import verify_store
+from workflow.services.experts import assign_expert
+from workflow.services.index_systems import load_index
+from workflow.services.site_checks import add_site_photo, record_site_check
 from workflow.web.app import create_app
 
 UPLOAD_LIMIT = 64 * 1024  # small, so over-limit files cost nothing to generate
@@ -75,7 +85,7 @@ NUMBERS = ["", "abc", "1e999990", "1e999999999", "NaN", "inf", "1.5", "-0", "１
            " 1 ", "+1", str(2**63), str(-(2**63) - 1), "9" * 5000]  # fmt: skip
 DATES = ["2024-02-30", "2024-13-01", "99999-01-01", "0001-01-01", "9999-12-31", "2024/01/01",
          "20240101", "0000-00-00", "二〇二四年一月一日", "2024-01-01T00:00", "2024-1-1"]  # fmt: skip
-DATE_FIELDS = ("date", "due", "as_of", "since", "reply_by")
+DATE_FIELDS = ("date", "due", "as_of", "since", "reply_by", "today")
 
 
 def any_text(max_length: int) -> SearchStrategy[Value]:
@@ -181,6 +191,8 @@ class World:
     evidence: list[int]
     plan_id: int
     staged: list[str]  # import tokens of real previews
+    site_checks: list[int] = field(default_factory=list)  # a 现场核查 of the plan
+    site_photos: list[int] = field(default_factory=list)  # and its photo
     csrf: dict[str, str] = field(default_factory=dict)  # each signed-in person's token
 
 
@@ -215,6 +227,14 @@ def plans(w: World) -> list[int]:
     return [w.plan_id]
 
 
+def site_checks(w: World) -> list[int]:
+    return w.site_checks
+
+
+def site_photos(w: World) -> list[int]:
+    return w.site_photos
+
+
 def ratings(w: World) -> SearchStrategy[list[Field]]:
     """The self-check form's rating_N fields, which the route reads from the raw form."""
     key = st.one_of(st.integers(-2, 12).map(lambda n: f"rating_{n}"), st.just("rating_x"))
@@ -247,6 +267,26 @@ RESHAPE: dict[str, list[Value]] = {
     "parts": ["第一部分\n第二部分", ""],
 }
 
+# Values that reach the expert scores' checks: leaves, a parent, a missing code; marks in and
+# out of the points.
+EXPERT_MARK: dict[str, list[Value]] = {
+    "code": ["1.1", "4", "1", "99"],
+    "points": ["36", "40.01", "1e3", "abc"],
+    "met": ["yes", "no", ""],
+    "version": ["1", "2"],
+}
+# Values that reach a 现场核查's validation: a date in and out of the plan's period, lines of
+# participants and samples well and badly written.
+SITE_CHECK: dict[str, list[Value]] = {
+    "date": ["2024-04-20", "2023-01-01", "2099-01-01"],
+    "place": ["区政府第一会议室"],
+    "participants": ["李教授|组长\r\n陈研究员|专家", "李教授\n李教授", "甲|乙|丙"],
+    "documents": ["联席会议纪要\r\n台账"],
+    "samples": ["某企业|专利管理制度|已建立", "只有地点"],
+    "findings": ["机制健全。\r\n台账完整。"],
+    "conclusion": ["达标", "基本达标"],
+}
+
 
 ROUTES: dict[str, FormRoute] = {
     "/login": FormRoute(None, sensible=lambda w: {"name": [MARKET], "password": ["wrong-pass"], "next": ["/unit", "//evil.example"]}),
@@ -272,7 +312,8 @@ ROUTES: dict[str, FormRoute] = {
         lambda w: {"version": ["1", "2", "3"], "comment": ["缺少台账"], "due": ["2030-01-01"]},
     ),  # fmt: skip
     "/office/people/add": FormRoute(
-        ADMIN, sensible=lambda w: {"role": ["member", "reviewer", "admin"], "unit": ["区法院", ""]}
+        ADMIN,
+        sensible=lambda w: {"role": ["member", "reviewer", "admin", "expert"], "unit": ["区法院", ""], "organisation": ["某大学", ""]},
     ),
     # A bystander's password only: changing the fuzzing people's own would sign them out.
     "/office/people/password": FormRoute(ADMIN, sensible=lambda w: {"name": [COURT]}),
@@ -287,8 +328,36 @@ ROUTES: dict[str, FormRoute] = {
     "/office/import/reshape": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged], **RESHAPE}),
     "/office/plans/{plan_id}/corrections": FormRoute(ADMIN, {"plan_id": ids(plans)}, lambda w: MEASURE_EDIT),
     "/office/plans/{plan_id}/corrections/reshape": FormRoute(ADMIN, {"plan_id": ids(plans)}, lambda w: RESHAPE),
+    "/plans/{plan_id}/site-checks": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, lambda w: SITE_CHECK),
+    "/site-checks/{check_id}": FormRoute(
+        REVIEWER_A, {"check_id": ids(site_checks)}, lambda w: {**SITE_CHECK, "version": ["1", "2"]}
+    ),
+    "/site-checks/{check_id}/photos": FormRoute(
+        REVIEWER_A, {"check_id": ids(site_checks)}, lambda w: {"caption": ["查阅台账"], "taken_date": ["2024-04-21"]}
+    ),
+    "/site-photos/{photo_id}/remove": FormRoute(REVIEWER_A, {"photo_id": ids(site_photos)}, examples=4),
+    # The last 现场核查 form in the walk (the router's order): the others keep their record.
+    "/site-checks/{check_id}/delete": FormRoute(
+        REVIEWER_A, {"check_id": ids(site_checks)}, lambda w: {"version": ["1", "2", "3"]}, examples=4
+    ),
     "/office/plans/{plan_id}/reports/bundle": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=3),
     "/office/plans/{plan_id}/reports/ledger": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=4),
+    # The expert's sheet, sent by the 组长 of Jiading's panel (who may do all four).
+    "/expert/plans/{plan_id}/score": FormRoute(LEADER, {"plan_id": ids(plans)}, lambda w: EXPERT_MARK),
+    "/expert/plans/{plan_id}/final": FormRoute(LEADER, {"plan_id": ids(plans)}, lambda w: EXPERT_MARK),
+    "/expert/plans/{plan_id}/opinion": FormRoute(
+        LEADER, {"plan_id": ids(plans)}, lambda w: {"panel": ["yes", ""], "text": ["专家组认为……"]}
+    ),
+    "/expert/plans/{plan_id}/finalise": FormRoute(LEADER, {"plan_id": ids(plans)}, examples=4),
+    # The formal review: opened with any days and dates, a notice for a real unit or not, closed.
+    "/office/plans/{plan_id}/formal/open": FormRoute(
+        REVIEWER_A, {"plan_id": ids(plans)}, lambda w: {"days": ["5", "0", "61"], "today": ["2026-09-24", "2099-01-05"]},
+        examples=6,
+    ),  # fmt: skip
+    "/office/plans/{plan_id}/formal/notice": FormRoute(
+        REVIEWER_A, {"plan_id": ids(plans)}, lambda w: {"unit": ["区法院", "区市场监管局"]}, examples=4
+    ),
+    "/office/plans/{plan_id}/formal/close": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=3),
     "/office/plans/{plan_id}/reports/{kind}": FormRoute(
         REVIEWER_A,
         {
@@ -428,8 +497,9 @@ def staged_import(admin: TestClient, plan_text: bytes) -> str:
 @pytest.fixture
 def world(zc: App, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
     drive_demo(zc, tmp_path / "files")
+    seat_leader(zc)
     app = create_app(zc=zc)
-    clients = {who: signed_in(app, who) for who in (MARKET, REVIEWER_A, ADMIN)}
+    clients = {who: signed_in(app, who) for who in (MARKET, REVIEWER_A, ADMIN, LEADER)}
     staged = [staged_import(clients[ADMIN], seed_path(seeds_dir, "003").read_bytes()) for _ in range(2)]
     # The login form's fuzzing fails sign-ins from an address of its own, so the throttle it
     # sets off never makes the others wait.
@@ -442,9 +512,30 @@ def world(zc: App, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
     with zc.uow() as uow:
         files = list(uow.session.scalars(select(Evidence.id).order_by(Evidence.id)))
     measures = [measure_id(zc, JIADING, ref) for ref in refs]
-    yield World(app, clients, measures, files, plan_id(zc, JIADING), staged)
+    check = record_site_check(
+        zc.uow(), actor(zc, REVIEWER_A), plan_id(zc, JIADING),
+        SiteCheckDraft(dt.date(2024, 4, 20), "区政府", (Participant("李教授", "组长"),)),
+    )  # fmt: skip
+    photo = add_site_photo(
+        zc.uow(), zc.store, actor(zc, REVIEWER_A), check.id, write_file(tmp_path / "photos", "现场.png", png_bytes()), "台账"
+    )
+    yield World(app, clients, measures, files, plan_id(zc, JIADING), staged, [check.id], [photo.id])
     for client in clients.values():
         client.__exit__(None, None, None)
+
+
+def seat_leader(zc: App) -> None:
+    """Jiading's index system and the 组长 of its panel, signing in like everybody else."""
+    jiading, admin = plan_id(zc, JIADING), actor(zc, ADMIN)
+    load_index(zc.uow(), admin, jiading, "指标体系.yaml", EXPERT_INDEX.replace("RULE", "leader").encode())
+    people.add_person(zc.uow(), admin, LEADER, role=Role.EXPERT, unit=None, organisation=ORG)
+    assign_expert(zc.uow(), admin, jiading, LEADER, leader=True)
+    with zc.uow() as uow:
+        uow.session.execute(update(Person).where(Person.name == LEADER).values(password_hash=password_hash()))
+        uow.commit()
+
+
+HOMES = {MARKET: "/unit", LEADER: "/expert"}
 
 
 def send(world: World, spec: FormRoute, case: Case) -> Any:
@@ -457,7 +548,7 @@ def send(world: World, spec: FormRoute, case: Case) -> Any:
     else:
         client = world.clients[spec.who]
         if spec.who not in world.csrf:  # a session keeps its token: read it once
-            world.csrf[spec.who] = page_csrf(client, "/office" if spec.who != MARKET else "/unit")
+            world.csrf[spec.who] = page_csrf(client, HOMES.get(spec.who, "/office"))
         token = world.csrf[spec.who]
     body, kind = case.body(token)
     try:

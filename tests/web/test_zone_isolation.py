@@ -4,7 +4,8 @@ Two zones hold a unit named 区市场监管局 each: 嘉定区 (Jiading's plan, 
 (Wuhan's plan and Xuchang's targets, zone B). A member, a reviewer and an admin of zone A try
 every page and API route that takes an id, with zone B's objects: each answer is exactly what
 a missing object gets (404, the same words), the attempt is on the audit trail, and nothing in
-the database changes. A walk over the routers fails when a route taking an id is missing here.
+the database changes. Zone A's expert, seated on Jiading's panel, is refused alike. A walk over
+the routers fails when a route taking an id is missing here.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from sqlalchemy import update
 from tests.integration.workflow_helpers import (
     actor,
     audit_entries,
-    make_app,
     measure_id,
     pdf_bytes,
     plan_id,
+    png_bytes,
     write_file,
 )
 from tests.support.two_zones import (
@@ -41,27 +42,37 @@ from tests.support.two_zones import (
     MISSING,
     WUHAN,
     World,
-    build_world,
+    copied_world,
     fingerprint,
 )
 from tests.web.conftest import PASSWORD, password_hash, sign_in
+from workflow.bootstrap import App
 from workflow.domain.states import Role
 from workflow.models import Person
 from workflow.services import measure_work, people
 from workflow.services.evidence import NewEvidence, add_evidence
+from workflow.services.experts import assign_expert
 from workflow.web.app import create_app
+
+A_EXPERT = "嘉定评审专家"
 
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[World]:
     """The two zones, everybody signing in with PASSWORD."""
-    app = make_app(db_url, tmp_path / "home")
-    built = build_world(app, seeds_dir, tmp_path / "up")
+    built = copied_world(db_url, tmp_path / "home", seeds_dir, "two-zones-passwords-expert", _expert_and_passwords)
+    yield built
+    built.app.close()
+
+
+def _expert_and_passwords(app: App) -> None:
+    # Zone A's expert, on the panel of Jiading's plan: it sees that plan and nothing of zone B.
+    admin = actor(app, A_ADMIN)
+    people.add_person(app.uow(), admin, A_EXPERT, role=Role.EXPERT, unit=None, organisation="上海市知识产权服务中心")
+    assign_expert(app.uow(), admin, plan_id(app, JIADING), A_EXPERT, leader=True)
     with app.uow() as uow:
         uow.session.execute(update(Person).values(password_hash=password_hash()))
         uow.commit()
-    yield built
-    app.close()
 
 Call = Callable[[TestClient, dict[str, int], str], Any]
 
@@ -71,6 +82,7 @@ def _form(csrf: str, **fields: str) -> dict[str, str]:
 
 
 PDF = [("files", ("x.pdf", pdf_bytes("x"), "application/pdf"))]
+SITE_CHECK = {"date": "2025-06-30", "place": "核查现场", "participants": "专家|组长"}
 
 # (method, route as registered, how to call it with ids) — every route that takes an id.
 PAGE_ROUTES: list[tuple[str, str, Call]] = [
@@ -91,9 +103,26 @@ PAGE_ROUTES: list[tuple[str, str, Call]] = [
     ("POST", "/office/plans/{plan_id}/reports/bundle", lambda c, i, t: c.post(f"/office/plans/{i['p']}/reports/bundle", data=_form(t))),
     ("POST", "/office/plans/{plan_id}/reports/ledger", lambda c, i, t: c.post(f"/office/plans/{i['p']}/reports/ledger", data=_form(t))),
     ("POST", "/office/plans/{plan_id}/reports/{kind}", lambda c, i, t: c.post(f"/office/plans/{i['p']}/reports/acceptance", data=_form(t))),
+    ("GET", "/office/plans/{plan_id}/formal", lambda c, i, t: c.get(f"/office/plans/{i['p']}/formal")),
+    ("POST", "/office/plans/{plan_id}/formal/open", lambda c, i, t: c.post(f"/office/plans/{i['p']}/formal/open", data=_form(t, days="5", today="2026-09-24"))),
+    ("POST", "/office/plans/{plan_id}/formal/notice", lambda c, i, t: c.post(f"/office/plans/{i['p']}/formal/notice", data=_form(t, unit="区市场监管局"))),
+    ("POST", "/office/plans/{plan_id}/formal/close", lambda c, i, t: c.post(f"/office/plans/{i['p']}/formal/close", data=_form(t))),
     ("GET", "/office/plans/{plan_id}/corrections", lambda c, i, t: c.get(f"/office/plans/{i['p']}/corrections")),
     ("POST", "/office/plans/{plan_id}/corrections", lambda c, i, t: c.post(f"/office/plans/{i['p']}/corrections", data=_form(t, ref="1", lead="区市场监管局"))),
     ("POST", "/office/plans/{plan_id}/corrections/reshape", lambda c, i, t: c.post(f"/office/plans/{i['p']}/corrections/reshape", data=_form(t, action="merge", refs="1、2"))),
+    ("GET", "/expert/plans/{plan_id}", lambda c, i, t: c.get(f"/expert/plans/{i['p']}")),
+    ("POST", "/expert/plans/{plan_id}/score", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/score", data=_form(t, code="1", points="1"))),
+    ("POST", "/expert/plans/{plan_id}/final", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/final", data=_form(t, code="1", points="1"))),
+    ("POST", "/expert/plans/{plan_id}/opinion", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/opinion", data=_form(t, text="意见"))),
+    ("POST", "/expert/plans/{plan_id}/finalise", lambda c, i, t: c.post(f"/expert/plans/{i['p']}/finalise", data=_form(t))),
+    ("GET", "/plans/{plan_id}/site-checks", lambda c, i, t: c.get(f"/plans/{i['p']}/site-checks")),
+    ("POST", "/plans/{plan_id}/site-checks", lambda c, i, t: c.post(f"/plans/{i['p']}/site-checks", data=_form(t, **SITE_CHECK))),
+    ("GET", "/site-checks/{check_id}", lambda c, i, t: c.get(f"/site-checks/{i['s']}")),
+    ("POST", "/site-checks/{check_id}", lambda c, i, t: c.post(f"/site-checks/{i['s']}", data=_form(t, **SITE_CHECK))),
+    ("POST", "/site-checks/{check_id}/delete", lambda c, i, t: c.post(f"/site-checks/{i['s']}/delete", data=_form(t))),
+    ("POST", "/site-checks/{check_id}/photos", lambda c, i, t: c.post(f"/site-checks/{i['s']}/photos", data=_form(t, caption="照片"), files={"file": ("x.png", png_bytes(), "image/png")})),
+    ("GET", "/site-photos/{photo_id}", lambda c, i, t: c.get(f"/site-photos/{i['f']}")),
+    ("POST", "/site-photos/{photo_id}/remove", lambda c, i, t: c.post(f"/site-photos/{i['f']}/remove", data=_form(t))),
     ("GET", "/office/review/{measure_id}", lambda c, i, t: c.get(f"/office/review/{i['m']}")),
     ("POST", "/office/review/{measure_id}/accept", lambda c, i, t: c.post(f"/office/review/{i['m']}/accept", data=_form(t, version="1"))),
     ("POST", "/office/review/{measure_id}/return", lambda c, i, t: c.post(f"/office/review/{i['m']}/return", data=_form(t, version="1", comment="退回"))),
@@ -143,13 +172,16 @@ def _same(text: str, ids: dict[str, int]) -> str:
     return re.sub(r"参考编号[::]\s*\w+", "参考编号", text)
 
 
-@pytest.mark.parametrize("who", [A_MEMBER, A_REVIEWER, A_ADMIN])
+@pytest.mark.parametrize("who", [A_MEMBER, A_REVIEWER, A_ADMIN, A_EXPERT])
 @pytest.mark.parametrize("kind", ["pages", "api"])
 def test_nobody_of_zone_a_reaches_zone_b_by_id(world: World, who: str, kind: str) -> None:
     api = kind == "api"
     client = _client(world, who, api=api)
     csrf = "" if api else _csrf(client)
-    real = {"p": world.plan_b, "x": world.xuchang, "m": world.measure_b, "e": world.evidence_b}
+    real = {
+        "p": world.plan_b, "x": world.xuchang, "m": world.measure_b, "e": world.evidence_b,
+        "s": world.site_check_b, "f": world.site_photo_b,
+    }  # fmt: skip
     missing = dict.fromkeys(real, MISSING)
     before = fingerprint(world.app)
     for method, route, call in API_ROUTES if api else PAGE_ROUTES:

@@ -29,14 +29,17 @@ def user_group() -> None:
     type=click.Choice([r.value for r in Role]),
     default=Role.MEMBER.value,
     show_default=True,
-    help="member 单位成员 / reviewer 审核人 / admin 管理员。",
+    help="member 单位成员 / reviewer 审核人 / admin 管理员 / expert 专家。",
 )
 @click.option(
     "--zone", default=None, metavar="辖区",
     help="所在辖区(名称,或 上级/下级 路径;默认为操作人所在辖区,或系统中唯一的辖区)。",
 )
+@click.option("--org", "organisation", default="", metavar="机构", help="专家的所在机构(如 上海市知识产权服务中心)。")
 @click.pass_context
-def user_add_cmd(ctx: click.Context, name: str, unit: str | None, role: str, zone: str | None) -> None:
+def user_add_cmd(
+    ctx: click.Context, name: str, unit: str | None, role: str, zone: str | None, organisation: str
+) -> None:
     """添加人员。每个辖区的第一位人员须为管理员(无需 --as);此后由该辖区的管理员添加本辖区人员。
 
     \b
@@ -44,9 +47,13 @@ def user_add_cmd(ctx: click.Context, name: str, unit: str | None, role: str, zon
       zonecheck user add 王主任 --zone 嘉定区 --role admin
       zonecheck --as 王主任 user add 李四 --role reviewer
       zonecheck --as 王主任 user add 张三 --unit 区市场监管局 --role member
+      zonecheck --as 王主任 user add 赵专家 --role expert --org 上海市知识产权服务中心
     """
-    view = people.add_person(get_app(ctx).uow(), viewer(ctx), name, role=Role(role), unit=unit, zone=zone)
-    click.echo(f"已添加人员 {view.name}({view.zone} {view.unit or '领导小组办公室'},{view.role_label})")
+    view = people.add_person(
+        get_app(ctx).uow(), viewer(ctx), name, role=Role(role), unit=unit, zone=zone, organisation=organisation
+    )
+    where = view.organisation if view.role == Role.EXPERT.value else view.unit or "领导小组办公室"
+    click.echo(f"已添加人员 {view.name}({view.zone} {where or '未填机构'},{view.role_label})")
 
 
 @user_group.command("passwd")

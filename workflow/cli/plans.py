@@ -14,8 +14,8 @@ from workflow.cli.main import DATE, cli, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
 from workflow.errors import InputError
 from workflow.models import STATE_LABELS, MeasureState
-from workflow.read.measures import current_works, plan_works, works_of
-from workflow.read.plans import find_plan, measure_with_work, plan_summaries
+from workflow.read.measures import one_work, plan_works
+from workflow.read.plans import plan_summaries
 from workflow.services.access import open_measure_ident, open_plan
 
 if TYPE_CHECKING:
@@ -181,52 +181,47 @@ def measure_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
 
     示例: zonecheck measure 003/5
     """
-    from reports.export import work_to_dict
-
     app = get_app(ctx)
     ref = open_measure_ident(app.uow(), viewer(ctx), measure)
-    with app.uow() as uow:
-        loaded = measure_with_work(uow.session, ref.id)  # checked just above
-        assert loaded is not None
-        data = work_to_dict(works_of(uow.session, [loaded])[0])
-        data["version"] = loaded.version_id
+    found = one_work(app.uow(), viewer(ctx), ref.id)
+    work = found.work
     if as_json:
-        echo_json(data)
+        from reports.export import work_to_dict
+
+        echo_json({**work_to_dict(work), "version": found.version})
         return
-    click.echo(f"{data['ref']}. {data['title']}  [{data['state_label']}](版本 {data['version']})")
-    if data["section"]:
-        click.echo(f"章节:{data['section']}")
-    click.echo(f"原文:{data['text']}")
-    click.echo(f"时限:{data['deadline']['text'] or '-'}")
-    if data["rectification_due"]:
-        click.echo(f"整改期限:{data['rectification_due']}")
+    click.echo(f"{work.ref}. {work.title}  [{work.state_label}](版本 {found.version})")
+    if work.section:
+        click.echo(f"章节:{work.section}")
+    click.echo(f"原文:{work.text}")
+    click.echo(f"时限:{work.deadline.text or '-'}")
+    if work.rectification_due:
+        click.echo(f"整改期限:{work.rectification_due.isoformat()}")
     click.echo("责任单位:")
-    for unit in data["units"]:
-        role = {"lead": "牵头", "co": "配合", "group": "群体"}[unit["role"]]
-        if "members" in unit:
-            members = "、".join(
-                f"{m['name']}{'✓' if m['part'] == 'done' else ''}" for m in unit["members"]
-            )
-            click.echo(f"  {unit['name']}({role}):{members or '尚未指定成员单位(zonecheck unit group)'}")
+    for unit in work.units:
+        role = {"lead": "牵头", "co": "配合", "group": "群体"}[unit.role]
+        if unit.members is not None:
+            members = "、".join(f"{m.name}{'✓' if m.part == 'done' else ''}" for m in unit.members)
+            click.echo(f"  {unit.name}({role}):{members or '尚未指定成员单位(zonecheck unit group)'}")
         else:
-            part = "已完成" if unit["part"] == "done" else "未完成"
-            click.echo(f"  {unit['name']}({role}):{part}")
+            part = "已完成" if unit.part == "done" else "未完成"
+            click.echo(f"  {unit.name}({role}):{part}")
     click.echo("自查清单:")
-    for item in data["checklist"]:
-        current = [e for e in item["evidence"] if e["current"]]
-        rating = f" 自评:{item['rating_label']}" if item["rating_label"] else ""
-        click.echo(f"  {item['number']}. {item['text']}(佐证 {len(current)}/{item['min_evidence']}){rating}")
+    for item in work.checklist:
+        current = [e for e in item.evidence if e.current]
+        rating = f" 自评:{item.rating_label}" if item.rating_label else ""
+        click.echo(f"  {item.number}. {item.text}(佐证 {len(current)}/{item.min_evidence}){rating}")
         for e in current:
-            name = e["name"] or e["url"] or e["note"]
-            sha = f" sha256:{e['sha256'][:12]}" if e["sha256"] else ""
-            click.echo(f"     #{e['id']} {name}{sha}  {e['who']} {local_time(e['when'])}")
-    for sc in data["self_checks"]:
-        withdrawn = "(已撤回)" if sc["withdrawn_at"] else ""
-        click.echo(f"第 {sc['round']} 轮自查{withdrawn}:{sc['statement']}({sc['by']},{local_time(sc['at'])})")
-        for r in sc["reviews"]:
-            score = f",评分 {r['score']}" if r["score"] is not None else ""
-            comment = f":{r['comment']}" if r["comment"] else ""
-            click.echo(f"  {r['level_name']} {r['verdict_label']}{comment}({r['by']}{score})")
+            name = e.file_name or e.url or e.note
+            sha = f" sha256:{e.sha256[:12]}" if e.sha256 else ""
+            click.echo(f"     #{e.id} {name}{sha}  {e.person} {local_time(e.uploaded_at)}")
+    for sc in work.self_checks:
+        withdrawn = "(已撤回)" if sc.withdrawn_at else ""
+        click.echo(f"第 {sc.round} 轮自查{withdrawn}:{sc.statement}({sc.by},{local_time(sc.at)})")
+        for r in sc.reviews:
+            score = f",评分 {r.score}" if r.score is not None else ""
+            comment = f":{r.comment}" if r.comment else ""
+            click.echo(f"  {r.level_name} {r.verdict_label}{comment}({r.by}{score})")
 
 
 def _deadline_label(kind: str, due: object, month: int | None) -> str:
@@ -259,25 +254,23 @@ def export_cmd(ctx: click.Context, plan: str, fmt: str, output: str | None, toda
     """
     # openpyxl and ruamel.yaml: only this command needs them.
     from checklists.catalog_yaml import dump_catalog, write_text_atomically
-    from reports.export import plan_to_dict
+    from reports.export import plan_export
     from reports.ledger import write_ledger
-    from workflow.services.plan_catalog import catalog_from_plan
+    from workflow.services.plan_catalog import plan_catalog
 
     if fmt == "xlsx":
         if not output:
             raise InputError("导出 xlsx 需要用 -o 指定输出文件,例如:zonecheck export PLAN --format xlsx -o 工作台账.xlsx")
-        key = open_plan(get_app(ctx).uow(), viewer(ctx), plan, action="export").key
-        summary = write_ledger(get_app(ctx).uow(), key, Path(output), today=today)
+        found_id = open_plan(get_app(ctx).uow(), viewer(ctx), plan, action="export").id
+        summary = write_ledger(get_app(ctx).uow(), viewer(ctx), found_id, Path(output), today=today)
         click.echo(f"已导出工作台账到 {output}({summary.rows} 行)")
         return
     app = get_app(ctx)
-    key = open_plan(app.uow(), viewer(ctx), plan, action="export").key
-    with app.uow() as uow:
-        found = find_plan(uow.session, key, None)  # checked just above
-        if fmt == "json":
-            text = json.dumps(plan_to_dict(found, current_works(uow.session, found)), ensure_ascii=False, indent=2) + "\n"
-        else:
-            text = dump_catalog(catalog_from_plan(uow.session, found))
+    found_id = open_plan(app.uow(), viewer(ctx), plan, action="export").id
+    if fmt == "json":
+        text = json.dumps(plan_export(app.uow(), viewer(ctx), found_id), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = dump_catalog(plan_catalog(app.uow(), viewer(ctx), found_id))
     if output:
         write_text_atomically(Path(output), text)
         click.echo(f"已导出到 {output}")

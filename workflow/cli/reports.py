@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,8 +27,12 @@ from reports.render import (
     harfbuzz_subset_available,
     page_progress,
 )
+from reports.signing import office_signer
 from workflow.cli.main import DATE, cli, get_app, viewer
-from workflow.clock import office_today
+from workflow.clock import local_time, office_today
+
+if TYPE_CHECKING:
+    from reports.verify import Verification
 
 OUTPUT = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -62,6 +66,7 @@ def report_group() -> None:
       zonecheck report stage 003 --as-of 2024-06-30
       zonecheck report reminders 003 --unit 区法院
       zonecheck report rectification 003
+      zonecheck report verify 验收报告.pdf
     """
 
 
@@ -71,6 +76,7 @@ STAGE_LABELS = {
     "layout": "正在排版",
     "pdf": "正在写入 PDF",
     "docx": "正在生成 Word 文档",
+    "sign": "正在签名",
 }
 SUFFIX_FORMATS = {".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx"}
 
@@ -132,10 +138,12 @@ def _run(ctx: click.Context, request: ReportRequest, output: Path | None, html: 
     if not html and request.format == "pdf" and not harfbuzz_subset_available():
         click.echo(HARFBUZZ_SUBSET_WARNING, err=True)
     renderer = Renderer(app.settings.home / "templates")
+    # The certificate is checked before anything is rendered: a bad one costs nothing.
+    signer = None if html or request.format != "pdf" else office_signer(app.settings.signing, now=dt.datetime.now(dt.UTC))
     with _progress() as bar:
         issued = issue_report(
             app.uow(), renderer, request, output, actor=viewer(ctx), html=html,
-            on_stage=bar.stage, on_estimate=bar.estimate,
+            on_stage=bar.stage, on_estimate=bar.estimate, signer=signer,
         )
     _echo(issued)
     # The process ends here: freezing skips a final walk over the freed document (~0.8 s).
@@ -160,6 +168,8 @@ def _echo(issued: Issued) -> None:
         f"{issued.summary},用时 {seconds:.1f} 秒)"
     )
     click.echo(f"  sha256 {issued.sha256}(已登记)")
+    if issued.signed_by:
+        click.echo(f"  已签名:{issued.signed_by}(PAdES,用 zonecheck report verify 校验)")
 
 
 def _request(
@@ -322,3 +332,58 @@ _notice_command(
     示例: zonecheck report rectification 003 -o 整改通知.pdf
     """,
 )
+
+
+@report_group.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def verify_cmd(ctx: click.Context, file: Path) -> None:
+    """校验报告 PDF:签名是否有效、签名后是否被修改、证书是否受信任,以及是否与登记簿一致。
+
+    信任的证书由环境变量 ZONECHECK_SIGN_TRUST(PEM 或 DER 文件)给出。
+    仅当签名有效且登记簿中有此文件时退出码为 0。
+
+    示例: zonecheck report verify 嘉定验收报告.pdf
+    """
+    from reports.verify import verify_report
+
+    app = get_app(ctx)
+    result = verify_report(app.uow(), viewer(ctx), file, app.settings.signing)
+    _echo_verification(result)
+    if not result.ok:
+        ctx.exit(1)
+
+
+def _echo_verification(result: Verification) -> None:
+    from reports import verify
+
+    checked = result.file
+    click.echo(f"文件:{result.path}({checked.size / 1024:.0f} KB,sha256 {checked.sha256})")
+    if not checked.signatures:
+        click.echo("签名:无(未签名)")
+    for number, sig in enumerate(checked.signatures, 1):
+        click.echo(f"签名 {number}:{sig.verdict}")
+        click.echo(f"  签署人证书:{sig.subject}")
+        click.echo(f"  颁发者:{sig.issuer}")
+        click.echo(f"  证书有效期:{local_time(sig.not_before)} 至 {local_time(sig.not_after)}")
+        when = local_time(sig.signed_at, empty="(未记录)")
+        click.echo(f"  签署时间:{when}({'可信时间戳' if sig.timestamped else '签署人自报'})")
+        click.echo(
+            f"  内容完整:{_yes(sig.intact)};覆盖整个文件(签名后未追加修改):{_yes(sig.whole_file)};"
+            f"证书受信任:{_yes(sig.trusted)}"
+        )
+        if sig.verdict == verify.UNTRUSTED and not result.trust_configured:
+            click.echo("  (未配置信任的证书:请将签发机关的根证书或本机关证书写入 ZONECHECK_SIGN_TRUST 所指的文件)")
+    if not result.issues:
+        click.echo(f"登记簿:{verify.NOT_REGISTERED}(没有此文件的签发记录:不是本系统签发的、签发后被改动过,或属于无权查看的方案)")
+    for row in result.issues:
+        unit = f",{row.unit}" if row.unit else ""
+        click.echo(f"登记簿:{KIND_TITLES.get(row.kind, row.kind)}{unit}(截至 {row.as_of}),{row.pages} 页,登记文件名 {row.file_name}")
+        click.echo(f"  方案:{row.plan_key} {row.plan_title}")
+        who = f"{row.person}({row.person_office})" if row.person else "系统管理员(未指定操作人)"
+        click.echo(f"  签发:{who},{local_time(row.issued_at)}")
+    click.echo(f"结论:{checked.verdict},{result.register_verdict}")
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else "否"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +13,9 @@ from workflow.cli.main import get_app, viewer
 from workflow.cli.output import echo_json, table
 from workflow.cli.resolve import acting, plan_of
 from workflow.errors import InputError
+
+if TYPE_CHECKING:
+    from workflow.domain.scoring import Mark
 
 
 @click.group("index")
@@ -112,10 +116,23 @@ def show_cmd(ctx: click.Context, plan: str, as_json: bool) -> None:
 
 @click.group("score")
 def score_group() -> None:
-    """评分:办公室按评价指标体系自评打分(专家评分见后续版本)。
+    """评分:办公室自评打分,专家评分,组长汇总与确认,开启复审轮次。
 
     示例: zonecheck --as 王主任 score self 003 1.1 --points 4 --statement 已建立工作机制
     """
+
+
+def _mark(points: str | None, met: bool | None) -> Mark:
+    """--points N (a 评分 indicator) or --met / --not-met (a 达标 one), exactly one."""
+    if (points is None) == (met is None):
+        raise InputError("请给出 --points 分数(评分类指标)或 --met / --not-met(达标类指标),二者选一")
+    if met is not None:
+        return met
+    assert points is not None
+    try:
+        return Decimal(points.strip())
+    except InvalidOperation:
+        raise InputError(f"--points 应为数字,收到“{points}”") from None
 
 
 @score_group.command("self")
@@ -144,20 +161,9 @@ def self_cmd(
       zonecheck --as 王主任 score self 003 1.1 --points 4.5 --statement "已建立联席会议机制" --evidence 12
       zonecheck --as 王主任 score self 003 6.1 --met --statement "已完成"
     """
-    from workflow.domain.scoring import Mark
     from workflow.services.index_systems import set_self_score
 
-    if (points is None) == (met is None):
-        raise InputError("请给出 --points 分数(评分类指标)或 --met / --not-met(达标类指标),二者选一")
-    mark: Mark
-    if met is not None:
-        mark = met
-    else:
-        assert points is not None
-        try:
-            mark = Decimal(points.strip())
-        except InvalidOperation:
-            raise InputError(f"--points 应为数字,收到“{points}”") from None
+    mark = _mark(points, met)
     who = acting(ctx)
     found = plan_of(ctx, who, plan, "score_self")
     result = set_self_score(
@@ -166,3 +172,95 @@ def self_cmd(
     click.echo(
         f"已自评 {result.plan_key} 指标 {result.label}:{_num(result.points)} 分(第 {result.round} 轮,版本 {result.version})"
     )
+
+
+_EXPERT_MARK = [
+    click.option("--points", default=None, metavar="分数", help="评分类指标的得分(0 至该指标分值,最多两位小数)。"),
+    click.option("--met/--not-met", "met", default=None, help="达标类指标:达标或不达标。"),
+    click.option("--comment", default="", metavar="意见", help="评分理由(至多 4,000 字)。"),
+    click.option("--version", "version", type=int, default=None, metavar="N", help="查看时的版本号;已被修改则拒绝。"),
+]
+
+
+def _expert_mark_options(fn: Any) -> Any:
+    for option in reversed(_EXPERT_MARK):
+        fn = option(fn)
+    return fn
+
+
+@score_group.command("expert")
+@click.argument("plan", metavar="方案")
+@click.argument("code", metavar="指标编号")
+@_expert_mark_options
+@click.pass_context
+def expert_cmd(
+    ctx: click.Context, plan: str, code: str, points: str | None, met: bool | None, comment: str, version: int | None
+) -> None:
+    """专家为一项末级指标评分(本人所在专家组的方案,当前一轮尚未确认时)。
+
+    \b
+    示例:
+      zonecheck --as 赵专家 score expert 003 1.1 --points 4 --comment "机制健全,会商记录完整"
+      zonecheck --as 赵专家 score expert 003 6.1 --not-met --comment "未见统计数据"
+    """
+    from workflow.services.expert_scores import set_expert_score
+
+    mark = _mark(points, met)
+    who = acting(ctx)
+    found = plan_of(ctx, who, plan, "score_expert")
+    result = set_expert_score(get_app(ctx).uow(), who, found.id, code, mark, comment, expected_version=version)
+    click.echo(f"已评分 {result.plan_key} 指标 {result.label}:{_num(result.points)} 分(第 {result.round} 轮,版本 {result.version})")
+
+
+@score_group.command("final")
+@click.argument("plan", metavar="方案")
+@click.argument("code", metavar="指标编号")
+@_expert_mark_options
+@click.pass_context
+def final_cmd(
+    ctx: click.Context, plan: str, code: str, points: str | None, met: bool | None, comment: str, version: int | None
+) -> None:
+    """组长给出一项末级指标的专家组汇总评分(指标体系按组长评分汇总时)。
+
+    示例: zonecheck --as 赵专家 score final 003 1.1 --points 4.5 --comment "综合各专家意见"
+    """
+    from workflow.services.expert_scores import set_panel_score
+
+    mark = _mark(points, met)
+    who = acting(ctx)
+    found = plan_of(ctx, who, plan, "score_final")
+    result = set_panel_score(get_app(ctx).uow(), who, found.id, code, mark, comment, expected_version=version)
+    click.echo(f"已汇总 {result.plan_key} 指标 {result.label}:{_num(result.points)} 分(第 {result.round} 轮,版本 {result.version})")
+
+
+@score_group.command("finalise")
+@click.argument("plan", metavar="方案")
+@click.pass_context
+def finalise_cmd(ctx: click.Context, plan: str) -> None:
+    """组长确认本轮专家评审(须每项指标都有专家组评分,且已填写专家组意见);确认后本轮不能再修改。
+
+    示例: zonecheck --as 赵专家 score finalise 003
+    """
+    from workflow.services.expert_scores import finalise_round
+
+    who = acting(ctx)
+    found = plan_of(ctx, who, plan, "score_finalise")
+    result = finalise_round(get_app(ctx).uow(), who, found.id)
+    click.echo(f"已确认方案 {result.plan_key} 第 {result.round} 轮专家评审:{_num(result.total)} 分,等次 {result.grade or '-'}")
+
+
+@score_group.command("round")
+@click.argument("plan", metavar="方案")
+@click.option("--open", "open_", is_flag=True, required=True, help="开启下一轮专家评审(复审)。")
+@click.pass_context
+def round_cmd(ctx: click.Context, plan: str, open_: bool) -> None:
+    """上一轮专家评审经组长确认后,由办公室开启下一轮(复审);各轮评分与意见均保留。
+
+    示例: zonecheck --as 王主任 score round 003 --open
+    """
+    from workflow.services.experts import open_round
+
+    who = acting(ctx)
+    found = plan_of(ctx, who, plan, "expert_round_open")
+    number = open_round(get_app(ctx).uow(), who, found.id)
+    click.echo(f"已开启方案 {found.key} 第 {number} 轮专家评审")

@@ -3,7 +3,8 @@
 A unit member acts only on measures their unit is responsible for (directly or as a member of
 a group such as 各成员单位); only the lead unit submits or withdraws the self-check; only the
 office (reviewers and admins) reviews, returns and reopens; and nobody reviews a measure their
-own unit is responsible for.
+own unit is responsible for. An expert sees only the plans whose panel it sits on (all of
+such a plan: every measure, evidence and history), scores them and does nothing else.
 """
 
 from __future__ import annotations
@@ -25,16 +26,28 @@ class Actor:
     unit_name: str | None
     zone_id: int
     zone_name: str = ""
+    # An expert's organisation (上海市知识产权服务中心) and the plans whose panel it sits on:
+    # an expert sees those plans and nothing else of its zone.
+    organisation: str = ""
+    panel_plan_ids: frozenset[int] = frozenset()
 
     @property
     def is_office(self) -> bool:
         return self.role in (Role.REVIEWER, Role.ADMIN)
 
+    @property
+    def is_expert(self) -> bool:
+        return self.role is Role.EXPERT
+
     def describe(self) -> str:
+        if self.is_expert:
+            return f"{self.name}({self.organisation}专家)" if self.organisation else f"{self.name}(专家)"
         where = self.unit_name or "领导小组办公室"
         return f"{self.name}({where}{ROLE_LABELS[self.role]})"
 
     def sees(self, plan: PlanZones) -> bool:
+        if self.is_expert:
+            return plan.plan_id is not None and plan.plan_id in self.panel_plan_ids
         return sees_plan(self.zone_id, self.is_office, plan)
 
 
@@ -58,6 +71,7 @@ class Work(StrEnum):
     REVIEW = "review"  # accept, return, reopen
     ADMINISTER = "administer"  # people, groups, review levels
     VIEW = "view"  # open the measure, its evidence and its history
+    SCORE = "score"  # an expert's scores and opinions on a plan of its panel
 
 
 def authorize(
@@ -110,6 +124,8 @@ def refused(
     label = measure.label
     if not actor.sees(measure.zones):
         return Refused(f"{who}不属于{label}所在辖区或其审核辖区,无权查看或办理", code="other_zone")
+    if work is Work.SCORE or actor.is_expert:
+        return expert_refusal(actor, work, measure.zones, label)
     if work is Work.REVIEW:
         if not actor.is_office:
             return Refused(
@@ -162,6 +178,22 @@ def refused(
     return None
 
 
+def expert_refusal(actor: Actor, work: Work, plan: PlanZones, label: str) -> Refused | None:
+    """An expert reads and scores the plans of its panels, nothing more; only experts score."""
+    who = actor.describe()
+    if not actor.is_expert:
+        if work is Work.SCORE:
+            return Refused(f"{who}不是专家,只有该方案专家组的专家可以评分或填写专家意见", code="not_expert")
+        return None
+    if not actor.sees(plan):
+        return Refused(f"{who}不是{label}所属方案专家组的成员,无权查看或评分", code="not_panel")
+    if work in (Work.VIEW, Work.SCORE):
+        return None
+    if work is Work.REVIEW:
+        return Refused(f"{who}是专家,不审核措施;专家按评价指标体系评分并填写意见", code="not_reviewer")
+    return Refused(f"{who}是专家,{label}的推进与自查由责任单位成员办理", code="expert_no_unit_work")
+
+
 def level_refusal(
     actor: Actor, zones: PlanZones, label: str, level: int, level_name: str
 ) -> str | None:
@@ -169,3 +201,17 @@ def level_refusal(
     if zones.level_zone_id(level) == actor.zone_id:
         return None
     return f"{actor.describe()}所在辖区不负责{label}的“{level_name}”,该层级由其他辖区的办公室审核"
+
+
+def site_check_refused(actor: Actor, zones: PlanZones, plan_label: str) -> Refused | None:
+    """Who records and reads a plan's 现场核查: the office (reviewers and admins) of the plan's
+    zone and of its review levels' zones, and the experts on the plan's panel, who make the
+    visit; None: `actor` may."""
+    if actor.is_office and actor.zone_id in zones.office_zone_ids:
+        return None
+    if actor.is_expert and actor.sees(zones):  # an expert sees only its panels' plans
+        return None
+    return Refused(
+        f"{actor.describe()}不是{plan_label}所在辖区或其审核辖区的办公室人员或该方案的评审专家,无权记录或查看现场核查",
+        code="not_site_checker",
+    )

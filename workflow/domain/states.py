@@ -61,9 +61,12 @@ class Role(StrEnum):
     MEMBER = "member"  # staff of a responsible unit: evidence, parts, self-checks
     REVIEWER = "reviewer"  # the leading office (or an expert panel): reviews
     ADMIN = "admin"  # the leading office: people, groups, review levels; may review too
+    # A member of a plan's expert panel (专家组), often of a third-party organisation: reads
+    # the plans it is assigned to, scores them and writes opinions; no unit work, no reviews.
+    EXPERT = "expert"
 
 
-ROLE_LABELS = {Role.MEMBER: "单位成员", Role.REVIEWER: "审核人", Role.ADMIN: "管理员"}
+ROLE_LABELS = {Role.MEMBER: "单位成员", Role.REVIEWER: "审核人", Role.ADMIN: "管理员", Role.EXPERT: "专家"}
 
 
 class Verdict(StrEnum):

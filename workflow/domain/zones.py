@@ -50,6 +50,9 @@ class PlanZones:
 
     zone_id: int
     level_zone_ids: tuple[int, ...] = ()  # per review level, in order
+    # The plan itself, for those who see single plans rather than zones (an expert panel's
+    # members); None where only the zones matter.
+    plan_id: int | None = None
 
     @property
     def office_zone_ids(self) -> frozenset[int]:
@@ -62,8 +65,10 @@ class PlanZones:
         return self.zone_id
 
 
-def plan_zones(zone_id: int, review_levels: list[str], level_zones: dict[str, int]) -> PlanZones:
-    return PlanZones(zone_id, tuple(int(level_zones.get(name, zone_id)) for name in review_levels))
+def plan_zones(
+    zone_id: int, review_levels: list[str], level_zones: dict[str, int], *, plan_id: int | None = None
+) -> PlanZones:
+    return PlanZones(zone_id, tuple(int(level_zones.get(name, zone_id)) for name in review_levels), plan_id)
 
 
 def sees_plan(zone_id: int, is_office: bool, plan: PlanZones) -> bool:

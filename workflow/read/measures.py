@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from checklists.kinds import UnitRole
 from workflow.db import UnitOfWork
-from workflow.domain.permissions import Actor
+from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import (
     RATING_LABELS,
     VERDICT_LABELS,
@@ -28,8 +28,23 @@ from workflow.domain.states import (
 )
 from workflow.models import Evidence, Measure, MeasurePart, Plan, Unit
 from workflow.read.evidence import EvidenceRow, evidence_row, utc
-from workflow.read.plans import PlanHead, find_unit, load_measures, plan_by_id, plan_head
-from workflow.services.acting import MeasureUnits, measure_units, members_for, plan_target, run_read
+from workflow.read.plans import (
+    PlanHead,
+    find_unit,
+    load_measures,
+    measure_with_work,
+    plan_by_id,
+    plan_head,
+)
+from workflow.services.acting import (
+    MeasureUnits,
+    measure_by_id,
+    measure_target,
+    measure_units,
+    members_for,
+    plan_target,
+    run_read,
+)
 
 DONE, PENDING = "done", "pending"
 
@@ -311,3 +326,26 @@ def plan_works(uow: UnitOfWork, viewer: Actor | None, plan_id: int, *, unit: str
         return PlanWorks(plan_head(plan), current_works(session, plan, unit_id=unit_id))
 
     return run_read(uow, viewer, "measures", plan_target(plan_id), read)
+
+
+@dataclass(frozen=True)
+class OneWork:
+    """One measure's work, and the version a change to it must name (optimistic locking)."""
+
+    work: MeasureWork
+    version: int
+
+
+def one_work(uow: UnitOfWork, viewer: Actor | None, measure_id: int) -> OneWork:
+    """Measure `measure_id` with its work, if `viewer` may open it (else NotFound or Refused,
+    audited): what `zonecheck measure` shows."""
+
+    def read(session: Session) -> OneWork:
+        measure = measure_by_id(session, viewer, measure_id)
+        if viewer is not None:
+            authorize(viewer, Work.VIEW, measure_units(session, measure).responsibility)
+        loaded = measure_with_work(session, measure.id)
+        assert loaded is not None  # found just above, in this transaction
+        return OneWork(works_of(session, [loaded])[0], loaded.version_id)
+
+    return run_read(uow, viewer, "view", measure_target(measure_id), read)

@@ -2,9 +2,9 @@
 panel's, totals per level, bonus, veto and grade (typed, for the CLI, the pages and reports).
 
 The arithmetic is `workflow.domain.scoring`'s; this module only gathers the marks. The
-panel's mark needs the experts' scores of a round; under the 组长 rule it also needs to know
-the 组长, whom issue 14's part 4 (expert panels) records: until then a panel of one counts
-as its own 组长 and a larger one has no consolidated score yet.
+panel's mark needs the experts' scores of a round; under the 组长 rule it is the 组长's: the
+consolidated score the 组长 gave an indicator (`PanelScore`), else the 组长's own expert
+score. A panel without a 组长 has none under that rule, unless it is a panel of one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists.indexsys.model import Consolidation
@@ -23,7 +23,15 @@ from checklists.indexsys.system import IndexSystem
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
 from workflow.domain.scoring import Evaluation, Mark, consolidate, evaluate
-from workflow.models import ExpertScore, IndexSystemRow, Plan, SelfScore
+from workflow.models import (
+    ExpertRound,
+    ExpertScore,
+    IndexSystemRow,
+    PanelScore,
+    Plan,
+    PlanExpert,
+    SelfScore,
+)
 from workflow.read.plans import plan_by_id
 from workflow.services.acting import plan_target, run_read
 from workflow.services.index_store import current_row, system_of
@@ -123,7 +131,8 @@ class ScoreSummary:
     total: Decimal
     bonus_total: Decimal
     consolidation: str
-    round: int
+    round: int  # of the self-assessment
+    expert_round: int  # of the experts' scores
     lines: tuple[ScoreLine, ...]
     own: SheetTotals  # the self-assessment
     panel: SheetTotals | None  # the experts' consolidated score (None: no expert has scored)
@@ -149,6 +158,7 @@ class ScoreSummary:
             "bonus_total": _num(self.bonus_total),
             "consolidation": self.consolidation,
             "round": self.round,
+            "expert_round": self.expert_round,
             "self": self.own.as_dict(),
             "expert": self.panel.as_dict() if self.panel else None,
             "grade": self.grade,
@@ -160,22 +170,42 @@ def _mark(points: Decimal | None, met: bool | None) -> Mark | None:
     return met if met is not None else points
 
 
-def _panel(system: IndexSystem, experts: list[ExpertScore]) -> dict[str, Mark] | None:
+def _panel(
+    system: IndexSystem, experts: list[ExpertScore], leader_id: int | None, finals: list[PanelScore]
+) -> dict[str, Mark] | None:
     sheets: dict[int, dict[str, object]] = defaultdict(dict)
     for e in experts:
         mark = _mark(e.points, e.met)
         if mark is not None:
             sheets[e.expert_id][e.indicator.code] = mark
-    if not sheets:
+    if system.consolidation is not Consolidation.LEADER:
+        return consolidate(system, list(sheets.values())) if sheets else None
+    if leader_id is None and len(sheets) == 1:
+        leader_id = next(iter(sheets))  # a panel of one is its own 组长
+    if leader_id is None or not (sheets.get(leader_id) or finals):
         return None
-    if system.consolidation is Consolidation.LEADER and len(sheets) != 1:
-        return None  # the 组长 is recorded with the panel (issue 14, part 4)
-    return consolidate(system, list(sheets.values()), leader=0)
+    # The 组长's consolidated marks over the 组长's own.
+    marks = dict(sheets.get(leader_id, {}))
+    marks.update({f.indicator.code: m for f in finals if (m := _mark(f.points, f.met)) is not None})
+    return consolidate(system, [marks], leader=0)
 
 
-def plan_scores(session: Session, plan: Plan, *, round: int = 1) -> ScoreSummary | None:
-    """The plan's score summary for `round`, or None if it has no index system (visibility
-    is the caller's: `score_summary` below, or a read that already checked it)."""
+def expert_round(session: Session, plan: Plan) -> int:
+    """The plan's current expert review round (1 before any panel was formed)."""
+    latest = session.scalar(select(func.max(ExpertRound.round)).where(ExpertRound.plan_id == plan.id))
+    return int(latest) if latest else 1
+
+
+def panel_leader(session: Session, plan: Plan) -> int | None:
+    return session.scalar(select(PlanExpert.person_id).where(PlanExpert.plan_id == plan.id, PlanExpert.is_leader.is_(True)))
+
+
+def plan_scores(
+    session: Session, plan: Plan, *, round: int = 1, experts_round: int | None = None
+) -> ScoreSummary | None:
+    """The plan's score summary: the self-assessment of `round`, the experts' of
+    `experts_round` (default: the current expert round); None if it has no index system
+    (visibility is the caller's: `score_summary` below, or a read that already checked it)."""
     row: IndexSystemRow | None = current_row(session, plan)
     if row is None:
         return None
@@ -189,16 +219,24 @@ def plan_scores(session: Session, plan: Plan, *, round: int = 1) -> ScoreSummary
             .options(selectinload(SelfScore.indicator), selectinload(SelfScore.person))
         )
     }
+    panel_round = experts_round if experts_round is not None else expert_round(session, plan)
     experts = list(
         session.scalars(
             select(ExpertScore)
-            .where(ExpertScore.indicator_id.in_(ids), ExpertScore.round == round)
+            .where(ExpertScore.indicator_id.in_(ids), ExpertScore.round == panel_round)
             .options(selectinload(ExpertScore.indicator))
+        )
+    )
+    finals = list(
+        session.scalars(
+            select(PanelScore)
+            .where(PanelScore.indicator_id.in_(ids), PanelScore.round == panel_round)
+            .options(selectinload(PanelScore.indicator))
         )
     )
     own_marks = {code: m for code, s in own.items() if (m := _mark(s.points, s.met)) is not None}
     own_ev = evaluate(system, own_marks)
-    panel_marks = _panel(system, experts)
+    panel_marks = _panel(system, experts, panel_leader(session, plan), finals)
     panel_ev = evaluate(system, panel_marks) if panel_marks is not None else None
     counts: dict[str, int] = defaultdict(int)
     for e in experts:
@@ -236,16 +274,19 @@ def plan_scores(session: Session, plan: Plan, *, round: int = 1) -> ScoreSummary
         bonus_total=system.top_bonus,
         consolidation=system.consolidation.value,
         round=round,
+        expert_round=panel_round,
         lines=tuple(lines),
         own=SheetTotals.of(system, own_ev),
         panel=SheetTotals.of(system, panel_ev) if panel_ev else None,
     )
 
 
-def score_summary(uow: UnitOfWork, viewer: Actor | None, plan_id: int, *, round: int = 1) -> ScoreSummary | None:
+def score_summary(
+    uow: UnitOfWork, viewer: Actor | None, plan_id: int, *, round: int = 1, experts_round: int | None = None
+) -> ScoreSummary | None:
     """Plan `plan_id`'s scores, if `viewer` sees the plan; None if it has no index system."""
 
     def read(session: Session) -> ScoreSummary | None:
-        return plan_scores(session, plan_by_id(session, viewer, plan_id), round=round)
+        return plan_scores(session, plan_by_id(session, viewer, plan_id), round=round, experts_round=experts_round)
 
     return run_read(uow, viewer, "index_show", plan_target(plan_id), read)

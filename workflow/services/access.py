@@ -139,9 +139,10 @@ def open_evidence(
         else:
             assert evidence.indicator_report is not None
             require_plan(actor, evidence.indicator_report.indicator.plan, missing)
-            if not actor.is_office and evidence.unit_id != actor.unit_id:
+            # An expert reaching here sits on the plan's panel: it reads all of the plan's evidence.
+            if not (actor.is_office or actor.is_expert) and evidence.unit_id != actor.unit_id:
                 raise Refused(
-                    f"{actor.describe()}无权查看佐证材料#{evidence.id}(量化指标材料仅办公室与报送单位可见)",
+                    f"{actor.describe()}无权查看佐证材料#{evidence.id}(量化指标材料仅办公室、专家组与报送单位可见)",
                     code="no_view",
                 )
         return evidence_row(evidence)

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from checklists.kinds import UnitRole
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Responsibility, Work, authorize
+from workflow.domain.states import Role
 from workflow.errors import Conflict, Hidden, InputError, NotFound, Refused
 from workflow.models import Evidence, Measure, MeasureUnit, Person, Plan, Unit, UnitGroupMember
 from workflow.read.plans import find_plan
@@ -53,6 +54,9 @@ def find_person(session: Session, name: str | None) -> Person:
 
 
 def actor_of(person: Person) -> Actor:
+    """The person as the rules see them (inside the session that loaded `person`: an
+    expert's panel seats are read here, once per command or request)."""
+    expert = person.role is Role.EXPERT
     return Actor(
         id=person.id,
         name=person.name,
@@ -61,6 +65,8 @@ def actor_of(person: Person) -> Actor:
         unit_name=person.unit.name if person.unit else None,
         zone_id=person.zone_id,
         zone_name=person.zone.name,
+        organisation=person.organisation,
+        panel_plan_ids=frozenset(seat.plan_id for seat in person.panel_seats) if expert else frozenset(),
     )
 
 

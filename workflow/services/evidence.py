@@ -24,7 +24,15 @@ from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import MeasureState
 from workflow.errors import InputError, NotFound, Refused
 from workflow.evidence import MEDIA_LABELS, EvidenceStore, StoredBlob, sanitise_filename
-from workflow.models import ChecklistItem, Evidence, Indicator, IndicatorReport, Measure, utcnow
+from workflow.models import (
+    ChecklistItem,
+    Evidence,
+    Indicator,
+    IndicatorReport,
+    Measure,
+    SiteCheckPhoto,
+    utcnow,
+)
 from workflow.read.evidence import EvidenceRow, evidence_row
 from workflow.services.acting import (
     evidence_target,
@@ -36,6 +44,7 @@ from workflow.services.acting import (
     target_of,
 )
 from workflow.services.audit_log import AuditChain
+from workflow.services.formal_supplies import mark_supplies
 from workflow.services.visibility import require_plan
 
 T = TypeVar("T")
@@ -159,6 +168,10 @@ def discard_new(store: EvidenceStore, blobs: Sequence[StoredBlob], uow: UnitOfWo
             created -= set(
                 uow.session.scalars(select(Evidence.sha256).where(Evidence.sha256.in_(created)))
             )
+            # On-site check photos share the store (same content, same blob).
+            created -= set(
+                uow.session.scalars(select(SiteCheckPhoto.sha256).where(SiteCheckPhoto.sha256.in_(created)))
+            )
     for sha256 in created:
         store.discard(sha256)
 
@@ -227,6 +240,15 @@ def _audit_detail(
     }
 
 
+def _supply(
+    session: Session, measure: Measure, person: Actor, rows: Sequence[Evidence], today: dt.date
+) -> dict[str, object]:
+    """Evidence arriving during or after the plan's formal review is a supply (补正), and
+    says whether it is late in its audit entry."""
+    late = mark_supplies(session, measure.plan_id, person.unit_id, rows, utcnow(), today)
+    return {} if late is None else {"supply": {"late": late}}
+
+
 def _measure_to_write(session: Session, actor: Actor, measure_id: int) -> Measure:
     measure, _ = open_measure_by_id(session, actor, measure_id)
     check_writable(session, actor, measure)
@@ -268,7 +290,7 @@ def add_evidence(
             measure.updated_at = utcnow()
             session.flush()
             name = target_of(measure)
-            detail = _audit_detail(rows, checklist_item, blobs)
+            detail = _audit_detail(rows, checklist_item, blobs) | _supply(session, measure, person, rows, today)
             chain.append(person, "evidence_add", name, comment=new.note, detail=detail)
             return [evidence_row(r) for r in rows]
 
@@ -347,6 +369,7 @@ def replace_evidence(
             measure.updated_at = utcnow()
             name = target_of(measure)
             detail = _audit_detail(rows, old.item, blobs) | {"replaces": evidence_id}
+            detail |= _supply(session, measure, person, rows, today)
             chain.append(person, "evidence_replace", name, comment=new.note, detail=detail)
             return [evidence_row(r) for r in rows]
 
@@ -401,18 +424,23 @@ def verify_store(uow: UnitOfWork, store: EvidenceStore) -> StoreCheck:
             .where(Evidence.sha256.is_not(None))
             .order_by(Evidence.id)
         ).all()
+        photos = uow.session.execute(
+            select(SiteCheckPhoto.id, SiteCheckPhoto.sha256, SiteCheckPhoto.size, SiteCheckPhoto.file_name)
+            .order_by(SiteCheckPhoto.id)
+        ).all()
     blobs: dict[str, int] = {}
-    for _id, sha256, size, _name in rows:
+    for _id, sha256, size, _name in [*rows, *photos]:
         if sha256:
             blobs[sha256] = size or 0
     swept = store.sweep_temp()
     report = store.verify(blobs.items())
     problems = []
-    for _id, sha256, _size, name in rows:
-        if sha256 in report.missing:
-            problems.append(f"缺失:佐证材料#{_id}“{name}”(sha256 {sha256[:12]}…)")
-        elif sha256 in report.altered:
-            problems.append(f"被改动:佐证材料#{_id}“{name}”(sha256 {sha256[:12]}…)")
+    for what, listed in (("佐证材料", rows), ("现场照片", photos)):
+        for _id, sha256, _size, name in listed:
+            if sha256 in report.missing:
+                problems.append(f"缺失:{what}#{_id}“{name}”(sha256 {sha256[:12]}…)")
+            elif sha256 in report.altered:
+                problems.append(f"被改动:{what}#{_id}“{name}”(sha256 {sha256[:12]}…)")
     return StoreCheck(checked=report.checked, problems=problems, swept=swept)
 
 

@@ -22,7 +22,14 @@ from checklists.indexsys.model import (
     Level,
 )
 from checklists.indexsys.system import IndexSystem
-from workflow.models import ExpertScore, IndexIndicatorRow, IndexSystemRow, Plan, SelfScore
+from workflow.models import (
+    ExpertScore,
+    IndexIndicatorRow,
+    IndexSystemRow,
+    PanelScore,
+    Plan,
+    SelfScore,
+)
 
 __all__ = ["current_row", "rows_of", "score_count", "system_of"]
 
@@ -37,11 +44,13 @@ def current_row(session: Session, plan: Plan) -> IndexSystemRow | None:
 
 
 def score_count(session: Session, row: IndexSystemRow) -> int:
-    """How many self and expert scores refer to the system's indicators."""
+    """How many self and expert scores (the 组长's consolidated ones too) refer to the
+    system's indicators."""
     ids = select(IndexIndicatorRow.id).where(IndexIndicatorRow.system_id == row.id)
-    own = session.scalar(select(func.count()).where(SelfScore.indicator_id.in_(ids))) or 0
-    experts = session.scalar(select(func.count()).where(ExpertScore.indicator_id.in_(ids))) or 0
-    return own + experts
+    return sum(
+        session.scalar(select(func.count()).where(model.indicator_id.in_(ids))) or 0
+        for model in (SelfScore, ExpertScore, PanelScore)
+    )
 
 
 def _points(value: Decimal | None) -> str | None:

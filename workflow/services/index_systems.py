@@ -2,8 +2,8 @@
 
 Only admins of the plan's zone load an index system and score the zone against it (the
 operator, without `--as`, may load one); anyone of a zone that cannot see the plan is told
-what a missing plan gets. Experts score in issue 14's part 4: `may_self_score` is the seam
-where their permission (a `Work.SCORE`) joins.
+what a missing plan gets. Experts score through `workflow.services.expert_scores`, which
+checks its marks with `leaf_mark` here.
 
 Reloading replaces the plan's system only while no score (self or expert) refers to it:
 afterwards a changed system would silently change what those scores mean, so the load is
@@ -32,7 +32,16 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.scoring import Mark, ScoreError, check_marks, mark_points
 from workflow.errors import Conflict, InputError, NotFound, Refused
-from workflow.models import Evidence, Indicator, IndicatorReport, Measure, Plan, SelfScore
+from workflow.models import (
+    Evidence,
+    IndexIndicatorRow,
+    IndexSystemRow,
+    Indicator,
+    IndicatorReport,
+    Measure,
+    Plan,
+    SelfScore,
+)
 from workflow.read.plans import plan_by_id
 from workflow.services.acting import person_required, plan_target, run_audited, run_read
 from workflow.services.audit_log import AuditChain
@@ -138,6 +147,25 @@ def example_index_yaml(uow: UnitOfWork, viewer: Actor | None, plan_id: int) -> s
     return run_read(uow, viewer, "index_example", plan_target(plan_id), read)
 
 
+def leaf_mark(
+    row: IndexSystemRow | None, plan: Plan, code: str, mark: Mark, doing: str
+) -> tuple[IndexSystem, IndexIndicatorRow, Mark]:
+    """The system, the row of leaf `code` and `mark` checked against it, for a score about
+    to be given (`doing`: 自评打分, 评分); Refused or NotFound saying what is wrong."""
+    if row is None:
+        raise Refused(f"方案 {plan.key} 尚未载入评价指标体系,无法{doing}", code="no_index", params={"plan": plan.key})
+    system = system_of(row, plan.key)
+    if code not in system:
+        raise NotFound(
+            f"方案 {plan.key} 的指标体系中没有编号为“{code}”的指标", code="index_code_missing", params={"plan": plan.key}
+        )
+    try:
+        checked = check_marks(system, {code: mark})[code]
+    except ScoreError as exc:
+        raise Refused(str(exc), code="score_invalid") from None
+    return system, next(i for i in row.indicators if i.code == code), checked
+
+
 def _check_request(code: str, statement: str, evidence_ids: Sequence[int], round: int) -> None:
     if not code.strip() or len(code) > MAX_CODE_CHARS:
         raise InputError(f"指标编号应为 1-{MAX_CODE_CHARS} 个字符,收到“{code[:MAX_CODE_CHARS]}…”")
@@ -201,24 +229,13 @@ def set_self_score(
     def work(session: Session, chain: AuditChain) -> SelfScoreSet:
         plan = may_self_score(session, person, plan_id)
         row = current_row(session, plan)
-        if row is None:
-            raise Refused(f"方案 {plan.key} 尚未载入评价指标体系,无法自评打分", code="no_index", params={"plan": plan.key})
-        if row.self_scoring_closed_at is not None:
+        if row is not None and row.self_scoring_closed_at is not None:
             raise Refused(
                 f"方案 {plan.key} 的形式审查已于 {row.self_scoring_closed_at:%Y-%m-%d} 结束,自评分不能再修改",
                 code="self_scoring_closed",
             )
-        system = system_of(row, plan.key)
-        if code not in system:
-            raise NotFound(
-                f"方案 {plan.key} 的指标体系中没有编号为“{code}”的指标", code="index_code_missing", params={"plan": plan.key}
-            )
-        try:
-            checked = check_marks(system, {code: mark})[code]
-        except ScoreError as exc:
-            raise Refused(str(exc), code="score_invalid") from None
+        system, indicator_row, checked = leaf_mark(row, plan, code, mark, "自评打分")
         evidence = _plan_evidence(session, plan, evidence_ids)
-        indicator_row = next(i for i in row.indicators if i.code == code)
         score = session.scalar(
             select(SelfScore).where(SelfScore.indicator_id == indicator_row.id, SelfScore.round == round)
         )

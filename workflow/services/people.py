@@ -28,6 +28,10 @@ class PersonView:
     unit: str | None
     active: bool
     zone: str
+    organisation: str = ""  # an expert's
+
+
+MAX_ORGANISATION = 200
 
 
 def _view(person: Person) -> PersonView:
@@ -38,7 +42,20 @@ def _view(person: Person) -> PersonView:
         unit=person.unit.name if person.unit else None,
         active=person.active,
         zone=zone_path(person.zone),
+        organisation=person.organisation,
     )
+
+
+def _check_organisation(role: Role, unit: str | None, organisation: str) -> str:
+    """An expert has an organisation (possibly a third party's) and no unit; nobody else has one."""
+    organisation = " ".join(organisation.split())
+    if len(organisation) > MAX_ORGANISATION:
+        raise InputError(f"所在机构名称过长(不超过 {MAX_ORGANISATION} 个字符)")
+    if role is Role.EXPERT and unit:
+        raise InputError("专家不属于责任单位;所在机构请填写为专家的机构", code="expert_with_unit")
+    if organisation and role is not Role.EXPERT:
+        raise InputError("只有专家需要填写所在机构;单位成员与办公室人员填写所在单位", code="organisation_not_expert")
+    return organisation
 
 
 def add_person(
@@ -49,8 +66,10 @@ def add_person(
     role: Role,
     unit: str | None,
     zone: str | None = None,
+    organisation: str = "",
 ) -> PersonView:
-    """Add a person to a zone (default: the admin's own, or the only one).
+    """Add a person to a zone (default: the admin's own, or the only one); an expert with
+    its organisation, belonging to the zone for administration only.
 
     The first admin of a zone may be added by nobody (`actor` None: the operator, setting up);
     after that, that zone's admins add its people, and only to units of that zone.
@@ -62,6 +81,7 @@ def add_person(
         raise InputError("姓名过长(不超过 100 个字符)")
     if role is Role.MEMBER and not unit:
         raise InputError("单位成员须指明所在单位", code="member_without_unit")
+    organisation = _check_organisation(role, unit, organisation)
 
     def create(session: Session, chain: AuditChain) -> PersonView:
         home = default_zone(session, zone, actor, create=actor is None)
@@ -79,14 +99,10 @@ def add_person(
             ) from None
         if unit_row is not None and unit_row.is_group:
             raise InputError(f"“{unit_row.name}”是单位群体,请指定具体的成员单位")
-        person = Person(name=name, role=role, unit=unit_row, zone=home)
+        person = Person(name=name, role=role, unit=unit_row, zone=home, organisation=organisation)
         session.add(person)
-        chain.append(
-            actor,
-            "user_add",
-            name,
-            detail={"role": role.value, "unit": unit_row.name if unit_row else None, "zone": zone_path(home)},
-        )
+        detail = {"role": role.value, "unit": unit_row.name if unit_row else None, "zone": zone_path(home)}
+        chain.append(actor, "user_add", name, detail=detail | ({"organisation": organisation} if organisation else {}))
         return _view(person)
 
     if actor is not None:
@@ -113,7 +129,8 @@ def add_person(
 
 
 def list_people(uow: UnitOfWork, viewer: Actor | None) -> list[PersonView]:
-    """The people of the viewer's zone (every zone's for the operator)."""
+    """The people of the viewer's zone (every zone's for the operator); not an expert's."""
+    _no_expert_lists(viewer)
     with uow:
         query = select(Person).order_by(Person.role, Person.name).options(
             selectinload(Person.unit), selectinload(Person.zone).selectinload(Zone.parent)
@@ -121,6 +138,12 @@ def list_people(uow: UnitOfWork, viewer: Actor | None) -> list[PersonView]:
         if viewer is not None:
             query = query.where(Person.zone_id == viewer.zone_id)
         return [_view(p) for p in uow.session.scalars(query)]
+
+
+def _no_expert_lists(viewer: Actor | None) -> None:
+    # An expert reads the plans of its panels, not the zone's administration.
+    if viewer is not None and viewer.is_expert:
+        raise Refused(f"{viewer.describe()}是专家,只能查看所评审的方案,不能查看人员与单位名单", code="expert_no_lists")
 
 
 @dataclass(frozen=True)
@@ -134,7 +157,8 @@ class UnitView:
 
 
 def list_units(uow: UnitOfWork, viewer: Actor | None) -> list[UnitView]:
-    """The units of the viewer's zone (every zone's for the operator)."""
+    """The units of the viewer's zone (every zone's for the operator); not an expert's."""
+    _no_expert_lists(viewer)
     with uow:
         session = uow.session
         query = select(Unit).order_by(Unit.zone_id, Unit.is_group, Unit.name).options(

@@ -31,8 +31,11 @@ from checklists.catalog import (
     Section as CatalogSection,
 )
 from checklists.kinds import EvidenceKind
+from workflow.db import UnitOfWork
+from workflow.domain.permissions import Actor
 from workflow.models import Measure, Plan
-from workflow.read.plans import load_measures
+from workflow.read.plans import load_measures, plan_by_id
+from workflow.services.acting import plan_target, run_read
 
 __all__ = ["catalog_from_plan", "measure_to_catalog"]
 
@@ -118,3 +121,13 @@ def catalog_from_plan(session: Session, plan: Plan) -> Catalog:
         ],
         warnings=latest.warnings if latest else [],
     )
+
+
+def plan_catalog(uow: UnitOfWork, viewer: Actor | None, plan_id: int) -> Catalog:
+    """Plan `plan_id` written back as a catalog, if `viewer` may see it (else NotFound,
+    audited; None: the operator)."""
+
+    def read(session: Session) -> Catalog:
+        return catalog_from_plan(session, plan_by_id(session, viewer, plan_id))
+
+    return run_read(uow, viewer, "export", plan_target(plan_id), read)

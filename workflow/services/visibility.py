@@ -3,7 +3,8 @@
 Every lookup by name or number and every listing asks here. `viewer` is the acting person,
 or None for the deployment's operator at the command line without `--as` (who holds the
 database anyway: imports, upgrades, whole-deployment reports). The rule itself (zone, office
-role, unit) is plain code in `workflow.domain.zones` and `workflow.domain.permissions`.
+role, unit; for an expert the plans of its panels, carried by its `Actor`) is plain code in
+`workflow.domain.zones` and `workflow.domain.permissions`.
 
 An object of a zone the viewer may not see is answered exactly like a missing one
 (`Hidden`, a `NotFound`), so numbers and names cannot be probed across zones; the service
@@ -22,7 +23,7 @@ from workflow.models import Plan
 
 
 def zones_of(plan: Plan) -> PlanZones:
-    return plan_zones(plan.zone_id, list(plan.review_levels), dict(plan.level_zones or {}))
+    return plan_zones(plan.zone_id, list(plan.review_levels), dict(plan.level_zones or {}), plan_id=plan.id)
 
 
 def sees(viewer: Actor | None, plan: Plan) -> bool:
@@ -41,7 +42,7 @@ def visible_plan_ids(session: Session, viewer: Actor | None) -> set[int] | None:
     return {
         plan_id
         for plan_id, zone_id, levels, level_zones in rows
-        if viewer.sees(plan_zones(zone_id, list(levels), dict(level_zones or {})))
+        if viewer.sees(plan_zones(zone_id, list(levels), dict(level_zones or {}), plan_id=plan_id))
     }
 
 

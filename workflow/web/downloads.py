@@ -54,20 +54,27 @@ def evidence_file(zc: App, found: EvidenceRow, *, inline: bool = False) -> FileR
     if found.kind != "file" or not found.sha256:
         what = "链接" if found.kind == "link" else "说明"
         raise NotFound(f"佐证材料#{found.id} 是{what},没有可下载的文件")
-    path = zc.store.path_of(found.sha256)
+    missing = MISSING_BLOB.format(id=found.id, name=found.file_name)
+    return stored_file(zc, found.sha256, found.media_type, found.file_name, missing, inline=inline)
+
+
+def stored_file(
+    zc: App, sha256: str, media_type: str | None, name: str, missing: str, *, inline: bool = False
+) -> FileResponse:
+    """A blob of the evidence store (already authorised) as a download or for a frame, served
+    as the type the store detected; NotFound saying `missing` when its file is gone."""
+    path = zc.store.path_of(sha256)
     if not path.is_file():
-        raise NotFound(MISSING_BLOB.format(id=found.id, name=found.file_name))
+        raise NotFound(missing)
     if inline:
         policy = {"Content-Security-Policy": INLINE_POLICY, "X-Frame-Options": "SAMEORIGIN"}
     else:
         policy = {"Content-Security-Policy": "sandbox; default-src 'none'", "X-Frame-Options": "DENY"}
     return FileResponse(
         path,
-        media_type=EVIDENCE_MEDIA_TYPES.get(found.media_type or "", OCTET_STREAM),
+        media_type=EVIDENCE_MEDIA_TYPES.get(media_type or "", OCTET_STREAM),
         headers={
-            "Content-Disposition": content_disposition(
-                found.file_name or "未命名文件", "inline" if inline else "attachment"
-            ),
+            "Content-Disposition": content_disposition(name or "未命名文件", "inline" if inline else "attachment"),
             "Cache-Control": "private, no-store",
             **policy,
         },

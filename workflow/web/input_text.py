@@ -20,7 +20,10 @@ from workflow.domain.storable import unstorable
 
 # Fields whose text may run over several lines (the pages' <textarea>s and the API's free
 # text); in every other field a tab or line break is refused too.
-MULTILINE_FIELDS = frozenset({"checklist", "comment", "levels", "note", "opinion", "parts", "reason", "statement"})
+MULTILINE_FIELDS = frozenset(
+    {"checklist", "comment", "levels", "note", "opinion", "parts", "reason", "statement"}
+    | {"participants", "documents", "samples", "findings"}  # a 现场核查's form, one entry a line
+)
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -7,23 +7,29 @@ from fastapi import APIRouter
 from workflow.web.routes import (
     api,
     auth,
+    expert,
     files,
     office,
     office_admin,
     office_corrections,
+    office_formal,
     office_reports,
     office_review,
+    site_checks,
     unit,
 )
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     unit.router,
+    expert.router,
     office.router,
     office_review.router,
     office_admin.router,
     office_corrections.router,
     office_reports.router,
+    office_formal.router,
+    site_checks.router,
     files.router,
     api.router,
 ]

@@ -34,6 +34,8 @@ def client_of(request: Request) -> str:
 
 
 def home_of(viewer: Viewer) -> str:
+    if viewer.actor.is_expert:
+        return "/expert"
     return "/office" if viewer.is_office else "/unit"
 
 

@@ -94,16 +94,19 @@ def add_person(
     name: Annotated[str, Form(max_length=100)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
     unit: Annotated[str, Form(max_length=200)] = "",
+    organisation: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     try:
         chosen = Role(role)
     except ValueError:
-        return redirect(PEOPLE, "角色:请选择单位成员、审核人或管理员", kind="error")
+        return redirect(PEOPLE, "角色:请选择单位成员、审核人、管理员或专家", kind="error")
     try:
-        view = people.add_person(zc.uow(), viewer.actor, name, role=chosen, unit=unit.strip() or None)
+        view = people.add_person(
+            zc.uow(), viewer.actor, name, role=chosen, unit=unit.strip() or None, organisation=organisation
+        )
     except ZonecheckError as exc:
         return _fail(PEOPLE, exc)
-    where = f"({view.unit})" if view.unit else ""
+    where = f"({view.unit or view.organisation})" if view.unit or view.organisation else ""
     return redirect(PEOPLE, f"已添加{view.role_label}“{view.name}”{where};请为其设置登录密码")
 
 

@@ -33,6 +33,7 @@ from reports.documents import (
 )
 from reports.ledger import write_ledger
 from reports.render import Renderer
+from reports.signing import office_signer
 from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.errors import InputError, ZonecheckError
@@ -147,7 +148,7 @@ def download_ledger(zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
     folder = Path(tempfile.mkdtemp(prefix="zc-ledger-"))
     try:
         path = folder / f"{key}-{LEDGER_TITLE}-{today.isoformat()}.xlsx"
-        write_ledger(zc.uow(), key, path, today=today)
+        write_ledger(zc.uow(), viewer.actor, plan_id, path, today=today)
     except ZonecheckError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         return redirect(f"/office/plans/{plan_id}/reports", str(exc), kind="error")
@@ -196,8 +197,10 @@ def download_report(
             format=report_format(kind, fmt.strip()),
         )
         name = default_file_name(kind, key, stage_day or today, request.unit, html=False, fmt=request.format)
+        # Signed like the CLI's when the office configured a certificate (checked first; a PDF only).
+        signer = office_signer(zc.settings.signing, now=dt.datetime.now(dt.UTC)) if request.format == "pdf" else None
         issued = issue_report(
-            zc.uow(), _renderer(zc), request, folder / _safe_name(name), actor=viewer.actor
+            zc.uow(), _renderer(zc), request, folder / _safe_name(name), actor=viewer.actor, signer=signer
         )
     except ZonecheckError as exc:
         shutil.rmtree(folder, ignore_errors=True)

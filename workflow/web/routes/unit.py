@@ -98,6 +98,8 @@ def json_refusal(request: Request, exc: ZonecheckError) -> Response | None:
 def unit_home(request: Request, zc: AppDep, viewer: ViewerDep) -> Response:
     if viewer.is_office:
         return redirect("/office")
+    if viewer.actor.is_expert:
+        return redirect("/expert")
     day = office_today()
     items = worklist.unit_worklist(zc.uow(), viewer.actor, day)
     return render(
