@@ -52,6 +52,7 @@ from workflow.read import (
     progress,
     review_queue,
     scores,
+    site_checks,
     worklist,
 )
 from workflow.read.plans import plan_summaries
@@ -90,6 +91,16 @@ READS: dict[str, tuple[str, Read]] = {
         lambda w, a, n: worklist.measure_detail(w.app.uow(), a, n, office_today()),
     ),
     "read.review_queue.review_detail": ("measure_b", lambda w, a, n: review_queue.review_detail(w.app.uow(), a, n)),
+    # 现场核查: zone B's plan has a check with a photo.
+    "read.site_checks.site_checks_of": ("plan_b", lambda w, a, n: site_checks.site_checks_of(w.app.uow(), a, n)),
+    "read.site_checks.site_check_view": ("site_check_b", lambda w, a, n: site_checks.site_check_view(w.app.uow(), a, n)),
+    "read.site_checks.site_check_page": ("site_check_b", lambda w, a, n: site_checks.site_check_page(w.app.uow(), a, n)),
+    "read.site_checks.site_photo": ("site_photo_b", lambda w, a, n: site_checks.site_photo(w.app.uow(), a, n)),
+    "read.site_checks.visitable_units": ("plan_b", lambda w, a, n: site_checks.visitable_units(w.app.uow(), a, n)),
+    "read.site_checks.unit_ids_named": (
+        "plan_b",
+        lambda w, a, n: site_checks.unit_ids_named(w.app.uow(), a, n, ["区市场监管局"]),
+    ),
     # The exports, read the same way.
     "reports.export.plan_export": ("plan_b", lambda w, a, n: plan_export(w.app.uow(), a, n)),
     "services.plan_catalog.plan_catalog": ("plan_b", lambda w, a, n: plan_catalog(w.app.uow(), a, n)),
