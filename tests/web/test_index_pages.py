@@ -24,6 +24,8 @@ from tests.integration.workflow_helpers import (
     session_of,
     write_file,
 )
+from tests.unit.test_indexsys_files import ROWS as XLSX_ROWS
+from tests.unit.test_indexsys_files import _workbook as workbook
 from tests.web.conftest import Login, csrf_of
 from workflow.bootstrap import App
 from workflow.domain.states import Role
@@ -166,3 +168,19 @@ def test_an_admin_seats_experts_names_the_leader_and_a_conflicted_expert_is_refu
     page = reviewer.get(f"/office/plans/{pid}/panel")
     assert page.status_code == 200 and 'id="manage-refusal"' in page.text and "加入专家组" not in page.text
     assert login(MARKET).get(f"/office/plans/{pid}/panel").status_code == 403
+
+
+def test_an_xlsx_index_is_loaded_and_its_errors_name_sheet_row_and_column(zc: App, login: Login) -> None:
+    pid = plan_id(zc, JIADING)
+    rows = [list(r) for r in XLSX_ROWS]
+    rows[3][12] = None  # Jiading reports no 有效发明专利拥有量
+    admin = login(ADMIN)
+    csrf = csrf_of(admin.get(f"/office/plans/{pid}/index").text)
+    wrong = [list(r) for r in rows]
+    wrong[1][4] = 45.5
+    book = ("指标.xlsx", workbook(wrong, settings=[["名称", "嘉定测试体系"]]), "application/octet-stream")
+    text = flash_of(admin, admin.post(f"/office/plans/{pid}/index", data={"csrf_token": csrf}, files={"file": book}))
+    assert "指标.xlsx 工作表“指标体系”第 3 行 指标 1“分值”列" in text and "尚未载入评价指标体系" in text
+    book = ("指标.xlsx", workbook(rows, settings=[["名称", "嘉定测试体系"]]), "application/octet-stream")
+    text = flash_of(admin, admin.post(f"/office/plans/{pid}/index", data={"csrf_token": csrf}, files={"file": book}))
+    assert "已载入评价指标体系“嘉定测试体系”:4 项指标,其中 3 项计分" in text and 'id="ind-1.2"' in text
