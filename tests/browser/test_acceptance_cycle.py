@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import subprocess
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -32,14 +31,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from psycopg import sql
 from sqlalchemy import select, update
 from support.demo_state import ADMINS, JIADING_MEMBERS, JIADING_REVIEWERS, build_demo_state
 
-from tests.browser.conftest import PASSWORD, LiveServer, Shots, _clean_env
+from tests.browser.conftest import PASSWORD, LiveServer, Shots, _clean_env, empty_database
 from tests.browser.test_review_cycle import data, flash, open_browser, sign_in  # noqa: F401 (fixtures)
 from tests.browser.test_site_checks import photo
-from tests.conftest import PgServer
 from tests.integration.workflow_helpers import JIADING, actor, measure_id, plan_id, session_of
 from tests.support.databases import app_with_state
 from workflow.bootstrap import App
@@ -71,20 +68,7 @@ def live_server(
     with PASSWORD (one hash for all: hashing is what `user passwd` and its tests are for)."""
     base = tmp_path_factory.mktemp(f"cycle-{request.param}")
     home = base / "zonecheck-data"
-    drop: Callable[[], None] | None = None
-    if request.param == "sqlite":
-        db_url = f"sqlite:///{base / 'zonecheck.db'}"
-    else:
-        pg: PgServer = request.getfixturevalue("pg_server")
-        name = f"t_{uuid.uuid4().hex}"
-        with pg.connect_admin() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(sql.Identifier(name)))
-        db_url = pg.url(name)
-
-        def drop() -> None:
-            with pg.connect_admin() as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
+    db_url, drop = empty_database(request, base / "zonecheck.db")
     app, _keys = app_with_state(db_url, home, "demo", functools.partial(build_demo_state, seeds_dir=seeds_dir))
     try:
         for expert in (LEADER, SECOND):

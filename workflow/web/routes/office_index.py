@@ -9,7 +9,6 @@ the same rules as the CLI: every refusal is the service's, shown as its words.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated, Any
 
@@ -20,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from checklists.indexsys.model import MAX_CODE_CHARS
 from workflow.bootstrap import App
 from workflow.domain.permissions import Actor
-from workflow.domain.scoring import Mark
 from workflow.errors import InputError, NotFound, ZonecheckError
 from workflow.read.self_assessment import self_assessment
 from workflow.services.index_systems import (
@@ -32,6 +30,7 @@ from workflow.services.index_systems import (
     set_self_score,
 )
 from workflow.web.downloads import content_disposition
+from workflow.web.marks import POINTS_CHARS, form_mark
 from workflow.web.routes.office import OfficeDep
 from workflow.web.security import AppDep
 from workflow.web.templating import redirect, render
@@ -102,19 +101,6 @@ def upload_index(
     return redirect(back, f"{what}评价指标体系“{loaded.name}”:{loaded.indicators} 项指标,其中 {loaded.leaves} 项计分")
 
 
-def _mark(points: str, met: str) -> Mark:
-    """A 达标 indicator's choice, else the points; InputError naming the field."""
-    if met in ("yes", "no"):
-        return met == "yes"
-    try:
-        value = Decimal(points.strip())
-    except InvalidOperation:
-        raise InputError(f"得分:应为数字,收到“{points[:12]}”") from None
-    if not value.is_finite():
-        raise InputError(f"得分:应为有限的数,收到“{points[:12]}”")
-    return value
-
-
 def _evidence_ids(form: Any, other: str) -> list[int]:
     """The chosen evidence (checkboxes `evidence`) and the numbers typed in `other`, in order,
     each once; InputError naming the field for anything that is not a number."""
@@ -138,7 +124,7 @@ async def self_score(
     viewer: OfficeDep,
     plan_id: int,
     code: Annotated[str, Form(max_length=MAX_CODE_CHARS)] = "",
-    points: Annotated[str, Form(max_length=12)] = "",
+    points: Annotated[str, Form(max_length=POINTS_CHARS)] = "",
     met: Annotated[str, Form(max_length=5)] = "",
     statement: Annotated[str, Form(max_length=MAX_STATEMENT_CHARS + 1000)] = "",
     other: Annotated[str, Form(max_length=EVIDENCE_TEXT_CHARS)] = "",
@@ -159,7 +145,7 @@ def _self_score(
     back = index_url(plan_id)
     try:
         done = set_self_score(
-            zc.uow(), actor, plan_id, code, _mark(points, met), statement, evidence, expected_version=version
+            zc.uow(), actor, plan_id, code, form_mark(points, met, "得分"), statement, evidence, expected_version=version
         )
     except NotFound as exc:
         if exc.code in ("index_code_missing", "evidence_missing"):
