@@ -15,7 +15,8 @@ Then, each step by its page:
 6. the second expert scores a leaf and writes an opinion on the sheet; the 组长 scores two
    leaves on the sheet (the rest by service calls, as in 1), writes the 专家组意见 and
    finalises the round, which names the score and grade;
-7. the admin downloads the 验收报告 (PDF) from 报告与导出; its text (pdftotext) names the plan.
+7. the admin downloads the 验收报告 from 报告与导出 as a PDF and as a Word document; the
+   text of each (pdftotext, python-docx) gives the grade, the PDF also the 专家组意见.
 
 Screenshots of every step (folder printed; ZONECHECK_SCREENSHOTS to choose it).
 """
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 from support.demo_state import ADMINS, JIADING_MEMBERS, JIADING_REVIEWERS, build_demo_state
@@ -271,12 +273,20 @@ def test_the_office_experts_and_a_unit_walk_the_acceptance_cycle(
     expect(page.locator("#grade")).to_have_text("优秀")
     shots.take(page, "index-with-panel-score")
 
-    # 7. The acceptance report.
+    # 7. The acceptance report, as a PDF and as a Word document: both give the grade.
     page.locator("nav.office-tabs").get_by_role("link", name="报告与导出").click()
     form = page.locator('form[action$="/reports/acceptance"]')
+    form.get_by_label("格式").select_option("pdf")
     report = download(page, lambda: form.get_by_role("button", name="生成并下载").click(), tmp_path)
+    assert report.suffix == ".pdf"
     text = subprocess.run(["pdftotext", "-layout", str(report), "-"], capture_output=True, text=True, check=True).stdout
-    assert "嘉定" in text
+    assert "等次:优秀" in "".join(text.split()) and "同意通过验收" in "".join(text.split())
+    form.get_by_label("格式").select_option("docx")
+    word = download(page, lambda: form.get_by_role("button", name="生成并下载").click(), tmp_path)
+    assert word.suffix == ".docx"
+    document = Document(str(word))
+    paragraphs = [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
+    assert any("等次:优秀" in p for p in paragraphs), paragraphs[:40]
     shots.take(page, "reports")
 
     with session_of(data) as session:
