@@ -169,6 +169,25 @@ def _prepare(server: LiveServer, seeds_dir: Path) -> None:
         assert f"已设置 {name} 的登录密码" in done.stdout
 
 
+def empty_database(request: pytest.FixtureRequest, sqlite_file: Path) -> tuple[str, Callable[[], None] | None]:
+    """The URL of a new, empty database for the module's backend (``request.param``): a SQLite
+    file, or a database on the suite's PostgreSQL server; and what drops it afterwards."""
+    if request.param == "sqlite":
+        return f"sqlite:///{sqlite_file}", None
+    pg: PgServer = request.getfixturevalue("pg_server")
+    name = f"t_{uuid.uuid4().hex}"
+    with pg.connect_admin() as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(sql.Identifier(name))
+        )
+
+    def drop() -> None:
+        with pg.connect_admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    return pg.url(name), drop
+
+
 @pytest.fixture(
     scope="module",
     params=[
@@ -183,26 +202,7 @@ def live_server(
     base = tmp_path_factory.mktemp(f"live-{request.param}")
     home = base / "zonecheck-data"
     home.mkdir()
-    drop: Callable[[], None] | None = None
-    if request.param == "sqlite":
-        db_url = f"sqlite:///{home / 'zonecheck.db'}"
-    else:
-        pg: PgServer = request.getfixturevalue("pg_server")
-        name = f"t_{uuid.uuid4().hex}"
-        with pg.connect_admin() as conn:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
-                    sql.Identifier(name)
-                )
-            )
-        db_url = pg.url(name)
-
-        def drop() -> None:
-            with pg.connect_admin() as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
-
+    db_url, drop = empty_database(request, home / "zonecheck.db")
     # Unbuffered: a failed test shows the server's log up to the failing request.
     env = _clean_env(
         ZONECHECK_HOME=str(home),

@@ -69,6 +69,7 @@ from workflow.services.index_systems import load_index
 from workflow.services.site_checks import add_site_photo, record_site_check
 from workflow.web.app import create_app
 
+BYSTANDER = "吴专家"  # an expert account the 专家组 forms seat and remove
 UPLOAD_LIMIT = 64 * 1024  # small, so over-limit files cost nothing to generate
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DOWNLOADS = ("application/pdf", "application/zip", "application/vnd.openxmlformats")
@@ -251,6 +252,12 @@ def group_fields(w: World) -> SearchStrategy[list[Field]]:
     )
 
 
+def evidence_choices(w: World) -> SearchStrategy[list[Field]]:
+    """The self-score form's repeated `evidence` checkboxes (read from the raw form)."""
+    value = st.sampled_from([str(e) for e in w.evidence[:3]] + ["", "0", "#1", "x"]) | any_text(20)
+    return st.lists(value, max_size=3).map(lambda vs: [("evidence", v) for v in vs])
+
+
 # Values that reach the editor's validation: real refs, a real unit, each kind and deadline kind.
 MEASURE_EDIT: dict[str, list[Value]] = {
     "ref": ["1", "2", "S1", "99"],
@@ -358,6 +365,21 @@ ROUTES: dict[str, FormRoute] = {
         REVIEWER_A, {"plan_id": ids(plans)}, lambda w: {"unit": ["区法院", "区市场监管局"]}, examples=4
     ),
     "/office/plans/{plan_id}/formal/close": FormRoute(REVIEWER_A, {"plan_id": ids(plans)}, examples=3),
+    # The 评价指标体系 tab: an index file (the fuzzed upload, or the seat_leader's index
+    # again), self-scores of leaves, a parent and a missing code, with evidence chosen or typed.
+    "/office/plans/{plan_id}/index": FormRoute(ADMIN, {"plan_id": ids(plans)}, examples=8),
+    "/office/plans/{plan_id}/index/self-score": FormRoute(
+        ADMIN, {"plan_id": ids(plans)},
+        lambda w: {**EXPERT_MARK, "statement": ["自评说明"], "other": ["", "1、2", "x", "999999"]}, evidence_choices,
+    ),  # fmt: skip
+    # The 专家组 tab: the 组长 and a bystander expert, named or not, made 组长; a new round.
+    "/office/plans/{plan_id}/panel/assign": FormRoute(
+        ADMIN, {"plan_id": ids(plans)}, lambda w: {"name": [LEADER, BYSTANDER, "没有这个人"], "leader": ["yes", ""]}, examples=8
+    ),
+    "/office/plans/{plan_id}/panel/remove": FormRoute(
+        ADMIN, {"plan_id": ids(plans)}, lambda w: {"name": [BYSTANDER, LEADER]}, examples=6
+    ),
+    "/office/plans/{plan_id}/panel/round": FormRoute(ADMIN, {"plan_id": ids(plans)}, examples=3),
     "/office/plans/{plan_id}/reports/{kind}": FormRoute(
         REVIEWER_A,
         {
@@ -530,6 +552,7 @@ def seat_leader(zc: App) -> None:
     load_index(zc.uow(), admin, jiading, "指标体系.yaml", EXPERT_INDEX.replace("RULE", "leader").encode())
     people.add_person(zc.uow(), admin, LEADER, role=Role.EXPERT, unit=None, organisation=ORG)
     assign_expert(zc.uow(), admin, jiading, LEADER, leader=True)
+    people.add_person(zc.uow(), admin, BYSTANDER, role=Role.EXPERT, unit=None, organisation=ORG)
     with zc.uow() as uow:
         uow.session.execute(update(Person).where(Person.name == LEADER).values(password_hash=password_hash()))
         uow.commit()

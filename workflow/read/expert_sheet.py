@@ -24,7 +24,7 @@ from workflow.read.plans import load_measures, plan_by_id
 from workflow.services.acting import plan_target, run_read
 from workflow.services.index_store import current_row
 
-__all__ = ["ExpertSheet", "MappedMeasure", "PanelPlan", "SheetIndicator", "expert_sheet", "panel_plans"]
+__all__ = ["ExpertSheet", "MappedMeasure", "PanelPlan", "SheetIndicator", "expert_sheet", "panel_plans", "sheet_indicators"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,47 @@ def _points(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
+def sheet_indicators(
+    session: Session,
+    plan: Plan,
+    row: IndexSystemRow,
+    mine: dict[str, ExpertMark],
+    panel: dict[str, Decimal | None],
+) -> tuple[SheetIndicator, ...]:
+    """Every indicator of `row` with its slots, mapped measures and their current evidence,
+    `mine` the viewer's marks and `panel` the panel's score by code (also the office's
+    self-assessment page's rows, with no marks of its own)."""
+    measures = {m.ref: m for m in load_measures(session, plan, with_work=True)}
+    parents = {i.parent_code for i in row.indicators if i.parent_code}
+
+    def mapped(ind: IndexIndicatorRow) -> tuple[MappedMeasure, ...]:
+        found = (measures[str(ref)] for ref in ind.measure_refs if str(ref) in measures)
+        return tuple(
+            MappedMeasure(m.id, m.ref, m.title, tuple(evidence_row(e) for e in m.evidence if e.current))
+            for m in found
+        )
+
+    return tuple(
+        SheetIndicator(
+            code=i.code,
+            name=i.name,
+            level=i.level,
+            points=_points(i.points) or "0",
+            type=i.type,
+            leaf=i.code not in parents,
+            bonus=i.bonus,
+            veto=i.veto,
+            guidance=i.guidance,
+            slots=tuple(str(s["what"]) for s in i.evidence_slots),
+            measures=mapped(i),
+            metrics=tuple(str(m) for m in i.metric_names),
+            mine=mine.get(i.code),
+            panel=_points(panel.get(i.code)),
+        )
+        for i in row.indicators
+    )
+
+
 def expert_sheet(uow: UnitOfWork, viewer: Actor, plan_id: int) -> ExpertSheet:
     """Plan `plan_id`'s scoring sheet as expert `viewer` of its panel sees it (its office sees
     it without marks of its own); a unit member is refused, another plan reads as missing."""
@@ -125,37 +166,10 @@ def expert_sheet(uow: UnitOfWork, viewer: Actor, plan_id: int) -> ExpertSheet:
         row: IndexSystemRow | None = current_row(session, plan)
         if row is None:
             return ExpertSheet(plan.id, plan.key, plan.title, panel, (), False, None)
-        measures = {m.ref: m for m in load_measures(session, plan, with_work=True)}
         mine = {m.code: m for m in panel.marks.get(viewer.name, ())}
         lines = {line.code: line for line in panel.scores.lines} if panel.scores else {}
-        parents = {i.parent_code for i in row.indicators if i.parent_code}
-
-        def mapped(ind: IndexIndicatorRow) -> tuple[MappedMeasure, ...]:
-            found = (measures[str(ref)] for ref in ind.measure_refs if str(ref) in measures)
-            return tuple(
-                MappedMeasure(m.id, m.ref, m.title, tuple(evidence_row(e) for e in m.evidence if e.current))
-                for m in found
-            )
-
-        indicators = tuple(
-            SheetIndicator(
-                code=i.code,
-                name=i.name,
-                level=i.level,
-                points=_points(i.points) or "0",
-                type=i.type,
-                leaf=i.code not in parents,
-                bonus=i.bonus,
-                veto=i.veto,
-                guidance=i.guidance,
-                slots=tuple(str(s["what"]) for s in i.evidence_slots),
-                measures=mapped(i),
-                metrics=tuple(str(m) for m in i.metric_names),
-                mine=mine.get(i.code),
-                panel=_points(lines[i.code].panel_score) if i.code in lines else None,
-            )
-            for i in row.indicators
-        )
+        panel_marks = {code: line.panel_score for code, line in lines.items()}
+        indicators = sheet_indicators(session, plan, row, mine, panel_marks)
         leader = panel.leader is not None and panel.leader.name == viewer.name
         return ExpertSheet(plan.id, plan.key, plan.title, panel, indicators, leader, row.consolidation)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
+from workflow.domain.states import Role
 from workflow.errors import Refused
 from workflow.models import (
     ExpertOpinion,
@@ -24,14 +25,31 @@ from workflow.models import (
     ExpertScore,
     IndexIndicatorRow,
     IndexSystemRow,
+    Person,
     Plan,
     PlanExpert,
 )
 from workflow.read.plans import plan_by_id
 from workflow.read.scores import ScoreSummary, expert_round, plan_scores
 from workflow.services.acting import plan_target, run_read
+from workflow.services.experts import may_manage_panel  # the service decides who manages
+from workflow.services.visibility import zones_of
 
-__all__ = ["ExpertMark", "ExpertPanel", "Member", "Opinion", "RoundState", "expert_panel", "read_panel"]
+# The page lists at most this many unseated experts (a zone has a few dozen).
+MAX_CANDIDATES = 500
+
+__all__ = [
+    "Candidate",
+    "ExpertMark",
+    "ExpertPanel",
+    "Member",
+    "Opinion",
+    "PanelSeats",
+    "RoundState",
+    "expert_panel",
+    "panel_seats",
+    "read_panel",
+]
 
 
 @dataclass(frozen=True)
@@ -163,5 +181,52 @@ def expert_panel(uow: UnitOfWork, viewer: Actor | None, plan_id: int, *, round: 
                 f"{viewer.describe()}无权查看方案 {plan.key} 的专家组评分与意见(由办公室与专家组查看)", code="no_view"
             )
         return read_panel(session, plan, round)
+
+    return run_read(uow, viewer, "expert_panel", plan_target(plan_id), read)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An expert account the office may seat (its organisation shown; the recusal rule is the
+    service's, told when the seat is asked for)."""
+
+    name: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class PanelSeats:
+    """The panel as its office manages it: the panel, and the experts not yet seated."""
+
+    panel: ExpertPanel
+    candidates: tuple[Candidate, ...]  # empty when the viewer may not manage the panel
+    manage_refusal: str | None  # why the viewer may not manage it (None: they may)
+
+
+def panel_seats(uow: UnitOfWork, viewer: Actor, plan_id: int) -> PanelSeats:
+    """Plan `plan_id`'s panel for its office, with the expert accounts of the zones working on
+    the plan that an admin may seat (a unit member or an expert is refused)."""
+    def read(session: Session) -> PanelSeats:
+        plan = plan_by_id(session, viewer, plan_id)
+        if not viewer.is_office:
+            raise Refused(f"{viewer.describe()}无权管理方案 {plan.key} 的专家组", code="no_view")
+        panel = read_panel(session, plan)
+        try:
+            may_manage_panel(session, viewer, plan_id)
+        except Refused as refused:
+            return PanelSeats(panel, (), str(refused))
+        seated = select(PlanExpert.person_id).where(PlanExpert.plan_id == plan.id)
+        experts = session.scalars(
+            select(Person)
+            .where(
+                Person.role == Role.EXPERT,
+                Person.active.is_(True),
+                Person.zone_id.in_(zones_of(plan).office_zone_ids),
+                Person.id.not_in(seated),
+            )
+            .order_by(Person.name)
+            .limit(MAX_CANDIDATES)
+        )
+        return PanelSeats(panel, tuple(Candidate(p.name, p.organisation) for p in experts), None)
 
     return run_read(uow, viewer, "expert_panel", plan_target(plan_id), read)

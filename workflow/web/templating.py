@@ -8,6 +8,7 @@ browser displays.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -36,9 +37,15 @@ def make_environment() -> Environment:
     )
     env.filters["local_time"] = clock.local_time
     env.filters["file_size"] = file_size
+    env.filters["points"] = points
     env.globals["csrf_field"] = CSRF_FIELD
     env.globals["display_state"] = display_state  # 整改中 decided once, in the domain
     return env
+
+
+def points(value: Decimal | None) -> str:
+    """Points as written by hand: 100, 23.4, 0.5 (never 1E+2 or 23.40); "—" for none."""
+    return "—" if value is None else format(value.normalize(), "f")
 
 
 ENV = make_environment()

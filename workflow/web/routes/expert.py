@@ -9,7 +9,7 @@ service has put it on the audit trail), a plan the expert may not see as the err
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 
 from checklists.indexsys.model import MAX_CODE_CHARS
 from workflow.bootstrap import App
-from workflow.domain.scoring import Mark
 from workflow.errors import Conflict, InputError, Refused
 from workflow.read.expert_sheet import expert_sheet, panel_plans
 from workflow.services import accounts
@@ -30,6 +29,7 @@ from workflow.services.expert_scores import (
     set_panel_score,
 )
 from workflow.services.opinions import MAX_OPINION_CHARS, write_opinion
+from workflow.web.marks import POINTS_CHARS, form_mark
 from workflow.web.security import AppDep, Viewer, ViewerDep
 from workflow.web.templating import redirect, render
 
@@ -39,7 +39,7 @@ router = APIRouter(include_in_schema=False)
 SHEET_ERRORS = (Refused, InputError, Conflict)
 VersionField = Annotated[int | None, Form(ge=1)]
 CodeField = Annotated[str, Form(max_length=MAX_CODE_CHARS)]
-PointsField = Annotated[str, Form(max_length=12)]
+PointsField = Annotated[str, Form(max_length=POINTS_CHARS)]
 MetField = Annotated[str, Form(max_length=5)]
 CommentField = Annotated[str, Form(max_length=MAX_COMMENT_CHARS)]
 
@@ -70,19 +70,6 @@ def _act(plan_id: int, command: Callable[[], str]) -> Response:
     return redirect(sheet_url(plan_id), message)
 
 
-def _mark(points: str, met: str) -> Mark:
-    """The form's mark: a 达标 indicator's choice, else the points; InputError naming the field."""
-    if met in ("yes", "no"):
-        return met == "yes"
-    try:
-        value = Decimal(points.strip())
-    except InvalidOperation:
-        raise InputError(f"分数:应为数字,收到“{points[:12]}”") from None
-    if not value.is_finite():
-        raise InputError(f"分数:应为有限的数,收到“{points[:12]}”")
-    return value
-
-
 def _said(points: Decimal) -> str:
     return format(points.normalize(), "f")
 
@@ -105,7 +92,7 @@ def _give(
     """One mark from the sheet: the expert's own (`set_expert_score`) or the 组长's consolidated one."""
 
     def command() -> str:
-        done = setter(zc.uow(), viewer.actor, plan_id, code, _mark(points, met), comment, expected_version=version)
+        done = setter(zc.uow(), viewer.actor, plan_id, code, form_mark(points, met), comment, expected_version=version)
         return f"{verb} 指标 {done.label}:{_said(done.points)} 分(第 {done.round} 轮)"
 
     return _act(plan_id, command)
