@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from checklists.kinds import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
 from workflow.domain.states import STATE_LABELS, MeasureState, Rating, Role, Verdict
+from workflow.notify.rules import Channel, MessageStatus
 
 __all__ = ["STATE_LABELS", "MeasureState"]
 
@@ -476,6 +477,10 @@ class Person(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # An expert's organisation (often a third party: 上海市知识产权服务中心); "" for others.
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    # Where notices reach this person (workflow.notify); "" when the office has not set one.
+    email: Mapped[str] = mapped_column(String(254), default="")
+    dingtalk_userid: Mapped[str] = mapped_column(String(64), default="")
+    wecom_userid: Mapped[str] = mapped_column(String(64), default="")
 
     zone: Mapped[Zone] = relationship()
     unit: Mapped[Unit | None] = relationship()
@@ -1013,4 +1018,39 @@ class SiteCheckPhoto(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     site_check: Mapped[SiteCheck] = relationship(back_populates="photos")
+    person: Mapped[Person] = relationship()
+
+
+class OutgoingMessage(Base):
+    """A notice to one person over one channel, and what became of it (workflow.notify).
+
+    `event_key` names the event the notice is for (e.g. ``overdue:12:2026-12-06``); it is
+    unique per person and channel, so an event queued twice (a reminder run repeated the same day) is one
+    row and is never sent twice. The sender claims a row, sends it and records the outcome in
+    one transaction per message.
+    """
+
+    __tablename__ = "outgoing_messages"
+    __table_args__ = (
+        UniqueConstraint("person_id", "channel", "event_key"),
+        # The sender's question: what is queued or failed and due by now.
+        Index("ix_outgoing_messages_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "message_channel"))
+    event_kind: Mapped[str] = mapped_column(String(40))
+    event_key: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MessageStatus] = mapped_column(
+        _enum(MessageStatus, "message_status"), default=MessageStatus.QUEUED
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
     person: Mapped[Person] = relationship()

@@ -1,0 +1,66 @@
+"""Rules of the outgoing-message record that need no database: statuses, channels, bounds and
+when a failed message is tried again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    DINGTALK = "dingtalk"
+    WECOM = "wecom"
+
+
+CHANNEL_LABELS = {Channel.EMAIL: "电子邮件", Channel.DINGTALK: "钉钉工作通知", Channel.WECOM: "企业微信"}
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its first try
+    SENT = "sent"
+    FAILED = "failed"  # tried, to be tried again at next_attempt_at
+    GAVE_UP = "gave_up"  # tried MAX_ATTEMPTS times, or refused for good: the office must look
+
+
+STATUS_LABELS = {
+    MessageStatus.QUEUED: "待发送",
+    MessageStatus.SENT: "已发送",
+    MessageStatus.FAILED: "发送失败,待重试",
+    MessageStatus.GAVE_UP: "发送失败,已放弃",
+}
+
+# Bounds of a message, checked when it is queued (and by the columns).
+MAX_SUBJECT = 200
+MAX_BODY = 20_000  # a day's digest of a busy unit; DingTalk and WeCom texts are cut shorter
+MAX_EVENT_KEY = 200
+MAX_EVENT_KIND = 40
+MAX_ERROR = 500
+
+# Retries: 5 minutes after the first failure, doubling, at most a day apart; after the sixth
+# try (about 2.5 hours of trying) the message is given up and shown to the office.
+MAX_ATTEMPTS = 6
+FIRST_DELAY = dt.timedelta(minutes=5)
+MAX_DELAY = dt.timedelta(days=1)
+
+
+def retry_delay(attempts: int, hint: dt.timedelta | None = None) -> dt.timedelta:
+    """How long to wait after the `attempts`-th failed try (1-based): exponential backoff, or
+    the server's own hint (a rate limit saying when) if that is longer."""
+    delay = min(FIRST_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+    return max(delay, min(hint, MAX_DELAY)) if hint is not None else delay
+
+
+def after_failure(
+    attempts: int, now: dt.datetime, *, permanent: bool, hint: dt.timedelta | None = None
+) -> tuple[MessageStatus, dt.datetime | None]:
+    """(status, next attempt) of a message whose `attempts`-th try just failed."""
+    if permanent or attempts >= MAX_ATTEMPTS:
+        return MessageStatus.GAVE_UP, None
+    return MessageStatus.FAILED, now + retry_delay(attempts, hint)
+
+
+def short_error(text: str) -> str:
+    """An error as stored: one line, at most MAX_ERROR characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_ERROR else line[: MAX_ERROR - 1] + "…"
