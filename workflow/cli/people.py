@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -10,7 +11,19 @@ from workflow.cli.main import cli, get_app, viewer
 from workflow.cli.output import echo_json, table
 from workflow.cli.resolve import acting
 from workflow.domain.states import ROLE_LABELS, Role
-from workflow.services import accounts, people, zones
+from workflow.services import accounts, contacts, people, zones
+from workflow.services.contacts import Contacts
+
+
+def contact_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--email, --dingtalk and --wecom: where notices reach the person."""
+    for option in reversed([
+        click.option("--email", default=None, metavar="邮箱", help="接收通知的电子邮件地址。"),
+        click.option("--dingtalk", default=None, metavar="用户ID", help="钉钉用户 ID(userid),接收工作通知。"),
+        click.option("--wecom", default=None, metavar="用户ID", help="企业微信/政务微信用户 ID(userid)。"),
+    ]):
+        command = option(command)
+    return command
 
 
 @cli.group("user")
@@ -36,9 +49,11 @@ def user_group() -> None:
     help="所在辖区(名称,或 上级/下级 路径;默认为操作人所在辖区,或系统中唯一的辖区)。",
 )
 @click.option("--org", "organisation", default="", metavar="机构", help="专家的所在机构(如 上海市知识产权服务中心)。")
+@contact_options
 @click.pass_context
 def user_add_cmd(
-    ctx: click.Context, name: str, unit: str | None, role: str, zone: str | None, organisation: str
+    ctx: click.Context, name: str, unit: str | None, role: str, zone: str | None, organisation: str,
+    email: str | None, dingtalk: str | None, wecom: str | None,
 ) -> None:
     """添加人员。每个辖区的第一位人员须为管理员(无需 --as);此后由该辖区的管理员添加本辖区人员。
 
@@ -48,12 +63,36 @@ def user_add_cmd(
       zonecheck --as 王主任 user add 李四 --role reviewer
       zonecheck --as 王主任 user add 张三 --unit 区市场监管局 --role member
       zonecheck --as 王主任 user add 赵专家 --role expert --org 上海市知识产权服务中心
+      zonecheck --as 王主任 user add 张三 --unit 区市场监管局 --email zhangsan@example.gov.cn --dingtalk zhangsan01
     """
     view = people.add_person(
-        get_app(ctx).uow(), viewer(ctx), name, role=Role(role), unit=unit, zone=zone, organisation=organisation
+        get_app(ctx).uow(), viewer(ctx), name, role=Role(role), unit=unit, zone=zone, organisation=organisation,
+        contacts=Contacts(email, dingtalk, wecom),
     )
     where = view.organisation if view.role == Role.EXPERT.value else view.unit or "领导小组办公室"
     click.echo(f"已添加人员 {view.name}({view.zone} {where or '未填机构'},{view.role_label})")
+
+
+@user_group.command("edit")
+@click.argument("name", metavar="姓名")
+@contact_options
+@click.pass_context
+def user_edit_cmd(ctx: click.Context, name: str, email: str | None, dingtalk: str | None, wecom: str | None) -> None:
+    """修改人员接收通知的邮箱、钉钉与企业微信用户 ID(给出空值即清除)。
+
+    管理员可修改本辖区任何人的,其他人只能修改自己的。
+
+    \b
+    示例:
+      zonecheck --as 王主任 user edit 张三 --email zhangsan@example.gov.cn --wecom zhangsan
+      zonecheck --as 张三 user edit 张三 --dingtalk ""
+    """
+    if email is None and dingtalk is None and wecom is None:
+        raise click.UsageError("请至少给出 --email、--dingtalk、--wecom 之一")
+    changed = contacts.set_contacts(get_app(ctx).uow(), acting(ctx), name, Contacts(email, dingtalk, wecom))
+    labels = {"email": "邮箱", "dingtalk_userid": "钉钉", "wecom_userid": "企业微信"}
+    shown = "、".join(f"{labels[k]} {v or '(已清除)'}" for k, v in changed.items())
+    click.echo(f"已更新 {name.strip()} 的通知方式:{shown}" if changed else f"{name.strip()} 的通知方式没有变化")
 
 
 @user_group.command("passwd")

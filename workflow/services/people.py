@@ -17,6 +17,7 @@ from workflow.models import Person, Unit, UnitGroupMember, Zone
 from workflow.read.plans import find_unit, plan_by_id
 from workflow.services.acting import person_required, plan_target, run_audited
 from workflow.services.audit_log import AuditChain
+from workflow.services.contacts import Contacts
 from workflow.services.zones import ancestors, default_zone, find_zone, zone_path
 
 
@@ -29,6 +30,9 @@ class PersonView:
     active: bool
     zone: str
     organisation: str = ""  # an expert's
+    email: str = ""
+    dingtalk_userid: str = ""
+    wecom_userid: str = ""
 
 
 MAX_ORGANISATION = 200
@@ -43,6 +47,9 @@ def _view(person: Person) -> PersonView:
         active=person.active,
         zone=zone_path(person.zone),
         organisation=person.organisation,
+        email=person.email,
+        dingtalk_userid=person.dingtalk_userid,
+        wecom_userid=person.wecom_userid,
     )
 
 
@@ -67,9 +74,11 @@ def add_person(
     unit: str | None,
     zone: str | None = None,
     organisation: str = "",
+    contacts: Contacts | None = None,
 ) -> PersonView:
     """Add a person to a zone (default: the admin's own, or the only one); an expert with
-    its organisation, belonging to the zone for administration only.
+    its organisation, belonging to the zone for administration only; with the addresses
+    notices reach them at (`contacts`).
 
     The first admin of a zone may be added by nobody (`actor` None: the operator, setting up);
     after that, that zone's admins add its people, and only to units of that zone.
@@ -82,6 +91,7 @@ def add_person(
     if role is Role.MEMBER and not unit:
         raise InputError("单位成员须指明所在单位", code="member_without_unit")
     organisation = _check_organisation(role, unit, organisation)
+    contacts = (contacts or Contacts()).checked()
 
     def create(session: Session, chain: AuditChain) -> PersonView:
         home = default_zone(session, zone, actor, create=actor is None)
@@ -100,9 +110,11 @@ def add_person(
         if unit_row is not None and unit_row.is_group:
             raise InputError(f"“{unit_row.name}”是单位群体,请指定具体的成员单位")
         person = Person(name=name, role=role, unit=unit_row, zone=home, organisation=organisation)
+        channels = contacts.apply(person)
         session.add(person)
         detail = {"role": role.value, "unit": unit_row.name if unit_row else None, "zone": zone_path(home)}
-        chain.append(actor, "user_add", name, detail=detail | ({"organisation": organisation} if organisation else {}))
+        detail |= {"organisation": organisation} if organisation else {}
+        chain.append(actor, "user_add", name, detail=detail | channels)
         return _view(person)
 
     if actor is not None:
