@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
 
 from workflow.errors import InputError
 from workflow.notify import dingtalk, wecom
 from workflow.notify.channels import Sender
 from workflow.notify.http import make_client
-from workflow.notify.rules import Channel
+from workflow.notify.rules import Channel, address_problem
 from workflow.notify.smtp import SmtpChannel, SmtpSettings
 
 MAX_SETTING = 2000
@@ -48,8 +49,8 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
     tls = url.scheme == "smtps"
     host = url.hostname
     sender = _get(env, "ZONECHECK_SMTP_FROM") or f"zonecheck@{host}"
-    if sender.count("@") != 1 or any(c.isspace() for c in sender):
-        raise InputError("环境变量 ZONECHECK_SMTP_FROM 应为一个电子邮件地址")
+    if address_problem(Channel.EMAIL, parseaddr(sender)[1]) is not None:
+        raise InputError("环境变量 ZONECHECK_SMTP_FROM 应为一个电子邮件地址(可带名称,如 督办 <duban@example.gov.cn>)")
     return SmtpSettings(
         host=host,
         port=port or (465 if tls else 25),

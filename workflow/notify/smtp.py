@@ -8,7 +8,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 from workflow.notify.channels import Notice, SendFailed
 from workflow.notify.rules import Channel
@@ -29,8 +29,11 @@ class SmtpSettings:
 class SmtpChannel:
     channel = Channel.EMAIL
 
-    def __init__(self, settings: SmtpSettings, *, context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, settings: SmtpSettings, *, context: ssl.SSLContext | None = None, timeout: float = TIMEOUT_S
+    ) -> None:
         self.settings = settings
+        self.timeout = timeout
         self.context = context or ssl.create_default_context()
         self._smtp: smtplib.SMTP | None = None
 
@@ -40,9 +43,9 @@ class SmtpChannel:
         s = self.settings
         smtp: smtplib.SMTP
         if s.tls:
-            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=TIMEOUT_S, context=self.context)
+            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=self.context)
         else:
-            smtp = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT_S)
+            smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
             smtp.ehlo()
             if smtp.has_extn("starttls"):
                 smtp.starttls(context=self.context)
@@ -59,7 +62,7 @@ class SmtpChannel:
         mail["To"] = notice.address
         mail["Subject"] = notice.subject
         mail["Date"] = formatdate(localtime=False)
-        mail["Message-ID"] = make_msgid(domain=self.settings.sender.rpartition("@")[2] or None)
+        mail["Message-ID"] = make_msgid(domain=parseaddr(self.settings.sender)[1].rpartition("@")[2] or None)
         mail.set_content(notice.body)
         return mail
 
@@ -80,8 +83,11 @@ class SmtpChannel:
             # message's fault, so it is tried again.
             permanent = 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535)
             raise SendFailed(f"邮件服务器拒绝:{exc.smtp_code} {reason}", permanent=permanent) from None
-        except TimeoutError:
+        except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
             self._drop()
+            # smtplib reports a server that stops answering as a disconnection.
+            if not isinstance(exc, TimeoutError) and not isinstance(exc.__context__, TimeoutError):
+                raise SendFailed(f"邮件服务器 {self.settings.host}:{self.settings.port} 断开了连接") from None
             raise SendFailed(f"连接邮件服务器 {self.settings.host}:{self.settings.port} 超时") from None
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
