@@ -69,8 +69,9 @@ def enqueue(
             "attempts": 0,
             "last_error": "",
         }
-        statement = _insert_ignoring_duplicates(session, values)
-        added += session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
+        statement = _insert_ignoring_duplicates(session, values).returning(OutgoingMessage.id)
+        # RETURNING rather than rowcount, which the ORM's insert does not report on every driver.
+        added += session.execute(statement).first() is not None
     return added
 
 
