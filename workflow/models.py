@@ -478,9 +478,10 @@ class Person(Base):
     # An expert's organisation (often a third party: 上海市知识产权服务中心); "" for others.
     organisation: Mapped[str] = mapped_column(String(200), default="")
     # Where notices reach this person (workflow.notify); "" when the office has not set one.
-    email: Mapped[str] = mapped_column(String(254), default="")
-    dingtalk_userid: Mapped[str] = mapped_column(String(64), default="")
-    wecom_userid: Mapped[str] = mapped_column(String(64), default="")
+    # A server default too, so rows written by plain SQL (older tools, tests) need not name them.
+    email: Mapped[str] = mapped_column(String(254), default="", server_default=sql_text("''"))
+    dingtalk_userid: Mapped[str] = mapped_column(String(64), default="", server_default=sql_text("''"))
+    wecom_userid: Mapped[str] = mapped_column(String(64), default="", server_default=sql_text("''"))
 
     zone: Mapped[Zone] = relationship()
     unit: Mapped[Unit | None] = relationship()

@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('event_key', sa.String(length=200), nullable=False),
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('status', sa.Enum('queued', 'sent', 'failed', 'gave_up', name='message_status', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'sending', 'sent', 'failed', 'gave_up', name='message_status', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', workflow.models.UtcDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=False),
@@ -45,14 +45,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outgoing_messages_person_id'), ['person_id'], unique=False)
 
     with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email', sa.String(length=254), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('dingtalk_userid', sa.String(length=64), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('wecom_userid', sa.String(length=64), server_default='', nullable=False))
-    # The defaults only filled the existing rows; the models set the value on insert.
-    with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.alter_column('email', existing_type=sa.String(length=254), server_default=None)
-        batch_op.alter_column('dingtalk_userid', existing_type=sa.String(length=64), server_default=None)
-        batch_op.alter_column('wecom_userid', existing_type=sa.String(length=64), server_default=None)
+        batch_op.add_column(sa.Column('email', sa.String(length=254), server_default=sa.text("''"), nullable=False))
+        batch_op.add_column(sa.Column('dingtalk_userid', sa.String(length=64), server_default=sa.text("''"), nullable=False))
+        batch_op.add_column(sa.Column('wecom_userid', sa.String(length=64), server_default=sa.text("''"), nullable=False))
 
 
 def downgrade() -> None:
