@@ -255,3 +255,22 @@ def test_migration_0011_gives_existing_people_empty_channels(db_url: str) -> Non
         engine.dispose()
     # A free port is not a server: sending there fails, which the tests above rely on not doing.
     assert free_port() > 0
+
+
+def test_without_senders_the_run_uses_the_channels_of_the_environment(
+    staff: App, servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `zonecheck notify run` and the scheduler will call: ZONECHECK_SMTP and the WeCom
+    settings (a privately hosted 政务微信 at its own base URL) read when the run starts."""
+    monkeypatch.setenv("ZONECHECK_SMTP", f"smtp://127.0.0.1:{servers.smtp_port}")
+    monkeypatch.setenv("ZONECHECK_SMTP_FROM", "督办 <duban@jiading.gov.cn>")
+    for name, value in (("CORPID", "ww1"), ("CORPSECRET", "s"), ("AGENTID", "1000002"), ("URL", servers.api_base)):
+        monkeypatch.setenv(f"ZONECHECK_WECOM_{name}", value)
+    for name in ("APPKEY", "APPSECRET", "AGENTID", "URL"):
+        monkeypatch.delenv(f"ZONECHECK_DINGTALK_{name}", raising=False)
+    queue(staff, ZHANG, "assigned:5")
+    report = send_due(staff.uow(), NOW)
+    assert len(report.sent) == 2
+    [received] = servers.catcher.received
+    assert received["From"].addresses[0].display_name == "督办"
+    assert servers.api.accepted[0]["touser"] == "zhangsan"

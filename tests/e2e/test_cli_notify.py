@@ -1,0 +1,57 @@
+"""Channel addresses at the command line (issue 15's contract): `user add … --email ADDR
+[--dingtalk ID] [--wecom ID]` and `user edit NAME --email …`; a bad address exits 2 naming
+it, nothing changes; someone who is not an admin edits only their own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from workflow.cli import cli
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def people(*names: str) -> dict[str, tuple[str, str, str]]:
+    listed = json.loads(run("user", "list", "--json").output)
+    return {p["name"]: (p["email"], p["dingtalk_userid"], p["wecom_userid"]) for p in listed if p["name"] in names}
+
+
+def test_people_are_added_and_edited_with_their_channels(cli_env: Path) -> None:
+    assert run("db", "upgrade").exit_code == 0
+    added = run("user", "add", "王主任", "--role", "admin", "--email", "wang@jiading.gov.cn", "--wecom", "wangzr")
+    assert added.exit_code == 0, added.output
+    added = run("--as", "王主任", "user", "add", "李审核", "--role", "reviewer", "--dingtalk", "li01")
+    assert added.exit_code == 0, added.output
+    assert people("王主任", "李审核") == {
+        "王主任": ("wang@jiading.gov.cn", "", "wangzr"), "李审核": ("", "li01", "")
+    }
+
+    edited = run("--as", "王主任", "user", "edit", "李审核", "--email", "li@jiading.gov.cn", "--dingtalk", "")
+    assert edited.exit_code == 0, edited.output
+    assert "邮箱 li@jiading.gov.cn" in edited.output and "钉钉 (已清除)" in edited.output
+    assert run("--as", "李审核", "user", "edit", "李审核", "--wecom", "li_wecom").exit_code == 0
+    assert people("李审核") == {"李审核": ("li@jiading.gov.cn", "", "li_wecom")}
+
+
+def test_a_bad_address_or_someone_elses_person_is_refused_and_nothing_changes(cli_env: Path) -> None:
+    run("db", "upgrade")
+    run("user", "add", "王主任", "--role", "admin", "--email", "wang@jiading.gov.cn")
+    run("--as", "王主任", "user", "add", "李审核", "--role", "reviewer")
+
+    bad = run("--as", "王主任", "user", "add", "张三", "--role", "reviewer", "--email", "zhangsan.jiading.gov.cn")
+    assert bad.exit_code == 2
+    assert "电子邮件地址“zhangsan.jiading.gov.cn”格式不正确" in bad.output
+    bad = run("--as", "王主任", "user", "edit", "李审核", "--wecom", "li|wang")
+    assert bad.exit_code == 2 and "企业微信的用户 ID" in bad.output
+    refused = run("--as", "李审核", "user", "edit", "王主任", "--email", "x@jiading.gov.cn")
+    assert refused.exit_code == 1
+    nothing = run("--as", "王主任", "user", "edit", "李审核")
+    assert nothing.exit_code == 2 and "--email" in nothing.output
+    assert people("王主任", "李审核", "张三") == {
+        "王主任": ("wang@jiading.gov.cn", "", ""), "李审核": ("", "", "")
+    }
