@@ -7,9 +7,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
+from tests.support.notify_servers import MailCatcher, smtp_server
+from workflow.bootstrap import bootstrap
 from workflow.cli import cli
+from workflow.config import Settings
+from workflow.models import Person
+from workflow.notify.outbox import enqueue
 
 
 def run(*args: str) -> Result:
@@ -55,3 +62,32 @@ def test_a_bad_address_or_someone_elses_person_is_refused_and_nothing_changes(cl
     assert people("王主任", "李审核", "张三") == {
         "王主任": ("wang@jiading.gov.cn", "", ""), "李审核": ("", "", "")
     }
+
+
+def test_notify_run_sends_over_the_configured_server_and_notify_list_shows_failures_to_the_office(
+    cli_env: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("db", "upgrade")
+    run("user", "add", "王主任", "--role", "admin", "--email", "wang@jiading.gov.cn")
+    run("--as", "王主任", "user", "add", "李审核", "--role", "reviewer", "--email", "li@jiading.gov.cn")
+    app = bootstrap(Settings(home=cli_env, db_url=db_url))
+    try:
+        with app.uow() as uow:
+            for person in uow.session.scalars(select(Person)):
+                enqueue(uow.session, person, event_kind="assigned", event_key="assigned:5",
+                        subject="【任务分配】措施 003/5", body="请于 2024-04-30 前完成。")
+            uow.commit()
+    finally:
+        app.close()
+    catcher = MailCatcher(refuse_rcpt="550 5.1.1 用户不存在")
+    with smtp_server(catcher) as port:
+        monkeypatch.setenv("ZONECHECK_SMTP", f"smtp://127.0.0.1:{port}")
+        sent = run("notify", "run")
+    assert sent.exit_code == 0, sent.output
+    assert "已放弃 2 条" in sent.output
+    listed = run("--as", "王主任", "notify", "list", "--failed")
+    assert listed.exit_code == 0
+    assert "王主任" in listed.output and "李审核" in listed.output and "550" in listed.output
+    own = json.loads(run("--as", "李审核", "notify", "list", "--json").output)
+    assert len(own) == 2  # a reviewer is the office: the zone's messages
+    assert run("notify", "list", "--failed", "--json").exit_code == 0

@@ -36,6 +36,7 @@ from workflow.notify.rules import CLAIM_LEASE, FIRST_DELAY, MAX_ATTEMPTS, Channe
 from workflow.notify.sender import SendReport, send_due
 from workflow.notify.smtp import SmtpChannel
 from workflow.notify.wecom import WeComChannel
+from workflow.read.messages import list_messages
 from workflow.services import people
 from workflow.services.contacts import Contacts, set_contacts
 
@@ -274,3 +275,19 @@ def test_without_senders_the_run_uses_the_channels_of_the_environment(
     [received] = servers.catcher.received
     assert received["From"].addresses[0].display_name == "督办"
     assert servers.api.accepted[0]["touser"] == "zhangsan"
+
+
+def test_the_office_reads_its_zones_messages_and_a_member_only_their_own(staff: App) -> None:
+    admin = actor(staff, ADMIN)
+    people.add_unit(staff.uow(), admin, "区市场监管局")
+    people.add_person(
+        staff.uow(), admin, "王五", role=Role.MEMBER, unit="区市场监管局", contacts=Contacts(email="wangwu@jiading.gov.cn")
+    )
+    for name in (ADMIN, ZHANG, "王五"):
+        queue(staff, name, "assigned:5")
+    office = list_messages(staff.uow(), admin)
+    assert sorted(v.person for v in office) == sorted([ADMIN, ZHANG, ZHANG, "王五"])
+    [own] = list_messages(staff.uow(), actor(staff, "王五"))
+    assert (own.person, own.channel_label, own.status_label) == ("王五", "电子邮件", "待发送")
+    assert list_messages(staff.uow(), admin, statuses=(MessageStatus.GAVE_UP,)) == []
+    assert len(list_messages(staff.uow(), None)) == 4
