@@ -2,8 +2,8 @@
 
 On each backend: queueing an event for 200 people on two channels (e-mail, WeCom) and queueing
 it again (nothing added); one run of `send_due` delivering them to an aiosmtpd server and the
-loopback WeCom API (claim, send, record: three transactions a message); the run after it
-(nothing due). 2,000 people under `make bench`, 20 in the normal test run. Figures (time,
+loopback WeCom API (claim, send, record: three transactions a message; runs of at most MAX_PER_RUN until
+nothing is left); the run after it (nothing due). 2,000 people under `make bench`, 20 in the normal test run. Figures (time,
 messages a second, statements) are printed at the end of the run; nothing fails on time.
 """
 
@@ -21,7 +21,7 @@ from workflow.notify.channels import Sender
 from workflow.notify.config import smtp_settings
 from workflow.notify.http import make_client
 from workflow.notify.outbox import enqueue
-from workflow.notify.rules import Channel
+from workflow.notify.rules import MAX_PER_RUN, Channel
 from workflow.notify.sender import send_due
 from workflow.notify.smtp import SmtpChannel
 from workflow.notify.wecom import WeComChannel
@@ -80,10 +80,16 @@ def test_queue_and_send_a_days_messages(
             Channel.WECOM: WeComChannel(make_client(), corpid="ww1", corpsecret="s", agent_id=1, base_url=base),
         }
         try:
-            seconds, queries, report = measured(app, lambda: send_due(app.uow(), NOW, senders))
-            assert len(report.sent) == 2 * people
-            note = "aiosmtpd + loopback WeCom, one SMTP connection"
-            bench_table.add(BenchRow("notify send_due: every message", backend, 0, len(report.sent), seconds, queries, note))
+            def until_done() -> tuple[int, int]:
+                sent = runs = 0
+                while batch := send_due(app.uow(), NOW, senders).sent:
+                    sent, runs = sent + len(batch), runs + 1
+                return sent, runs
+
+            seconds, queries, (sent, runs) = measured(app, until_done)
+            assert sent == 2 * people
+            note = f"{runs} run(s) of at most {MAX_PER_RUN}; aiosmtpd + loopback WeCom"
+            bench_table.add(BenchRow("notify send_due: every message", backend, 0, sent, seconds, queries, note))
             seconds, queries, idle = measured(app, lambda: send_due(app.uow(), NOW, senders))
             assert idle.sent == []
             bench_table.add(BenchRow("notify send_due: nothing due", backend, 0, 1, seconds, queries))
