@@ -7,6 +7,7 @@ an oversized answer (not read whole)."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from tests.support.notify_servers import (
     MailCatcher,
     corp_api_server,
     free_port,
+    loopback_cert,
     silent_server,
     smtp_server,
 )
@@ -52,6 +54,31 @@ def test_a_mail_reaches_the_smtp_server_with_its_chinese_subject_and_body() -> N
     assert second["Subject"] == "第二封"
     # The raw header is RFC 2047-encoded: the Chinese survives mail servers that only speak ASCII.
     assert SUBJECT not in first.as_bytes().decode("ascii", errors="replace").split("\n\n")[0]
+
+
+@pytest.mark.parametrize("scheme", ["smtps", "smtp"])
+def test_mail_goes_over_tls_from_the_start_or_after_starttls(scheme: str, tmp_path: Path) -> None:
+    cert = loopback_cert(tmp_path)
+    catcher = MailCatcher()
+    tls = {"ssl_context": cert.server} if scheme == "smtps" else {"tls_context": cert.server, "require_starttls": True}
+    with smtp_server(catcher, **tls) as port:
+        settings = smtp_settings({"ZONECHECK_SMTP": f"{scheme}://duban:secret@127.0.0.1:{port}"})
+        assert settings is not None
+        channel = SmtpChannel(settings, context=cert.client(), timeout=2.0)
+        # aiosmtpd offers no AUTH here: a login the server cannot take is tried again later.
+        with pytest.raises(SendFailed) as caught:
+            channel.send(Notice("zhangsan@jiading.gov.cn", SUBJECT, BODY))
+        assert not caught.value.permanent
+        anonymous = smtp_settings({"ZONECHECK_SMTP": f"{scheme}://127.0.0.1:{port}"})
+        assert anonymous is not None
+        trusted = SmtpChannel(anonymous, context=cert.client(), timeout=2.0)
+        trusted.send(Notice("zhangsan@jiading.gov.cn", SUBJECT, BODY))
+        trusted.close()
+        untrusted = SmtpChannel(anonymous, timeout=2.0)  # the system's roots: the self-signed cert is refused
+        with pytest.raises(SendFailed):
+            untrusted.send(Notice("zhangsan@jiading.gov.cn", SUBJECT, BODY))
+    [mail] = catcher.received
+    assert mail["Subject"] == SUBJECT
 
 
 def test_a_mail_server_refusing_the_address_fails_the_send_for_good() -> None:

@@ -6,23 +6,34 @@ whose answers a test can script (an expired token, a rate limit)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tests.support.live_server import free_port
 
-__all__ = ["CorpApi", "MailCatcher", "corp_api_server", "free_port", "silent_server", "smtp_server"]
+__all__ = [
+    "CorpApi", "LoopbackCert", "MailCatcher", "corp_api_server", "free_port", "loopback_cert", "silent_server",
+    "smtp_server",
+]
 
 
 @dataclass
@@ -51,14 +62,53 @@ class MailCatcher:
 
 
 @contextlib.contextmanager
-def smtp_server(catcher: MailCatcher) -> Iterator[int]:
-    """An aiosmtpd server on 127.0.0.1 handing mail to `catcher`; yields its port."""
-    controller = Controller(catcher, hostname="127.0.0.1", port=free_port())
+def smtp_server(catcher: MailCatcher, **tls: Any) -> Iterator[int]:
+    """An aiosmtpd server on 127.0.0.1 handing mail to `catcher`; yields its port. `tls`:
+    aiosmtpd's ssl_context= (TLS from the start) or tls_context= and require_starttls=."""
+    controller = Controller(catcher, hostname="127.0.0.1", port=free_port(), **tls)
     controller.start()
     try:
         yield controller.port
     finally:
         controller.stop()
+
+
+@dataclass(frozen=True)
+class LoopbackCert:
+    """A self-signed certificate for 127.0.0.1: the server's context, and the file a client
+    trusts it by."""
+
+    server: ssl.SSLContext
+    ca_file: Path
+
+    def client(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+
+def loopback_cert(folder: Path) -> LoopbackCert:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_file, key_file)
+    return LoopbackCert(server, cert_file)
 
 
 @contextlib.contextmanager
