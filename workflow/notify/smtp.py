@@ -46,12 +46,17 @@ class SmtpChannel:
             smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=self.context)
         else:
             smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
-            smtp.ehlo()
-            if smtp.has_extn("starttls"):
-                smtp.starttls(context=self.context)
+        try:
+            if not s.tls:
                 smtp.ehlo()
-        if s.user:
-            smtp.login(s.user, s.password or "")
+                if smtp.has_extn("starttls"):
+                    smtp.starttls(context=self.context)
+                    smtp.ehlo()
+            if s.user:
+                smtp.login(s.user, s.password or "")
+        except BaseException:
+            smtp.close()  # a half-set-up connection (refused STARTTLS or login) is not kept
+            raise
         self._smtp = smtp
         return smtp
 
