@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from tests.support.notify_servers import CorpApi, MailCatcher, corp_api_server, smtp_server
 from workflow.bootstrap import App
 from workflow.domain.states import Role
@@ -58,7 +56,7 @@ def queue_all(app: App, ids: list[int], key: str) -> int:
 
 
 def test_queue_and_send_a_days_messages(
-    app: App, db_url: str, bench_table: BenchTable, full_size: bool, request: pytest.FixtureRequest
+    app: App, db_url: str, bench_table: BenchTable, full_size: bool
 ) -> None:
     backend = db_url.split(":", 1)[0].split("+", 1)[0]
     people = 2000 if full_size else 20
