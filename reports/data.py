@@ -19,6 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reports.score_data import (
+    PanelOpinion,
+    ReportScores,
+    panel_opinion,
+    report_scores,
+    required_scores,
+)
 from workflow.clock import office_zone
 from workflow.domain import obligations
 from workflow.domain.states import (
@@ -230,6 +237,8 @@ class PlanReport:
     returns: list[ReturnLine]
     rectifying: list[ReportMeasure]
     evidence_count: int
+    scores: ReportScores | None = None  # the index system's score table (acceptance report)
+    panel_opinion: PanelOpinion | None = None  # 专家组评审意见: omitted while None
 
 
 def plan_report(
@@ -241,8 +250,10 @@ def plan_report(
     office: str | None = None,
     report_date: dt.date | None = None,
     report_number: str = "",
+    with_scores: bool = False,
 ) -> PlanReport:
-    """The acceptance and self-check reports' data (optionally one unit's measures)."""
+    """The acceptance and self-check reports' data (optionally one unit's measures); with
+    the index system's score table if asked for and the plan has one."""
     progress = plan_progress(session, plan, today)
     rows = {r.ref: r for r in progress.rows}
     unit_name = find_unit(session, unit, plan.zone_id).name if unit else None
@@ -287,6 +298,43 @@ def plan_report(
         ],
         rectifying=[m for m in items if m.display_state is DisplayState.RECTIFYING],
         evidence_count=sum(len(m.evidence_current) for m in items),
+        scores=report_scores(session, plan) if with_scores and unit_name is None else None,
+        panel_opinion=panel_opinion(session, plan) if with_scores and unit_name is None else None,
+    )
+
+
+@dataclass(frozen=True)
+class SelfAssessmentReport:
+    """The 自评报告: the plan's self-assessment by its index system, with the measures' states."""
+
+    plan: ReportPlan
+    today: dt.date
+    scores: ReportScores
+    states: list[tuple[str, str]]
+    overall: Tally
+    by_section: list[Tally]
+    evidence_count: int
+
+
+def selfassessment_report(
+    session: Session,
+    plan: Plan,
+    *,
+    today: dt.date,
+    office: str | None = None,
+    report_number: str = "",
+) -> SelfAssessmentReport:
+    """The 自评报告's data; InputError (`no_index`) when the plan has no index system."""
+    scores = required_scores(session, plan)
+    report = plan_report(session, plan, today=today, office=office, report_number=report_number)
+    return SelfAssessmentReport(
+        plan=report.plan,
+        today=today,
+        scores=scores,
+        states=report.states,
+        overall=report.overall,
+        by_section=report.by_section,
+        evidence_count=report.evidence_count,
     )
 
 

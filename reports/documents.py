@@ -1,8 +1,11 @@
 """Issuing a report: gather its data, render it, record it in the register, write the file.
 
-One function per command, shared by the CLI and (later) the web pages. A PDF is recorded in
-`issued_reports` and the audit trail in the same transaction that the file is written under:
-if writing fails nothing is recorded, and if recording fails the file is removed.
+One function per command, shared by the CLI and the web pages. Every report is a PDF or a
+Word document (.docx) from the same data; the 验收汇总表 is an XLSX workbook. An issued file is
+recorded in `issued_reports` and the audit trail in the same transaction that the file is
+written under: if writing fails nothing is recorded, and if recording fails the file is
+removed. The register has no format column: the file name's suffix (.pdf, .docx, .xlsx) says
+it, and the audit entry's detail carries it too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from reports import data
+from reports.docx import DocxRenderer
 from reports.output import check_output, write_atomically
 from reports.render import Renderer, RenderTimings
 from workflow.clock import office_today
@@ -38,9 +42,22 @@ KIND_TITLES = {
     "stage": "阶段性报告",
     "reminders": "督办通知",
     "rectification": "整改通知",
+    "selfassessment": "自评报告",
+    "summary": "验收汇总表",
     "bundle_index": "佐证材料汇编目录",
     "formal_notice": "一次性告知书",
 }
+# The formats each report is issued in, the first the default.
+KIND_FORMATS: dict[str, tuple[str, ...]] = {
+    "acceptance": ("pdf", "docx"),
+    "selfcheck": ("pdf", "docx"),
+    "stage": ("pdf", "docx"),
+    "reminders": ("pdf", "docx"),
+    "rectification": ("pdf", "docx"),
+    "selfassessment": ("pdf", "docx"),
+    "summary": ("xlsx",),
+}
+FORMAT_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel", "html": "HTML"}
 
 
 @dataclass
@@ -55,6 +72,7 @@ class ReportRequest:
     number: str = ""  # the report's own document number
     opinion: str = ""  # 审核意见 printed in the sign-off block
     reply_by: dt.date | None = None  # notices: the date units must answer by
+    format: str = ""  # pdf | docx | xlsx (a key of KIND_FORMATS[kind]); empty: the kind's first
 
 
 @dataclass
@@ -68,13 +86,31 @@ class Issued:
     html: bool
     timings: RenderTimings
     summary: str
+    format: str = "pdf"
     signed_by: str = ""  # the office and signer of the certificate, when signed
 
 
-def default_file_name(kind: str, plan_key: str, day: dt.date, unit: str | None, *, html: bool) -> str:
+def default_file_name(
+    kind: str, plan_key: str, day: dt.date, unit: str | None, *, html: bool, fmt: str = "pdf"
+) -> str:
     unit_part = f"-{unit}" if unit else ""
-    suffix = "html" if html else "pdf"
+    suffix = "html" if html else fmt
     return f"{plan_key}-{KIND_TITLES[kind]}{unit_part}-{day.isoformat()}.{suffix}"
+
+
+def report_format(kind: str, fmt: str, *, html: bool = False) -> str:
+    """The format a report is issued in: `fmt` if the kind has it, else InputError saying
+    which it has; empty `fmt` is the kind's default."""
+    formats = KIND_FORMATS.get(kind)
+    if formats is None:
+        raise InputError(f"未知的报告类型:{kind}", code="report_kind")
+    chosen = fmt or formats[0]
+    if chosen not in formats:
+        offered = "、".join(FORMAT_LABELS[f] + f"(.{f})" for f in formats)
+        raise InputError(f"{KIND_TITLES[kind]}只能生成为 {offered},不能生成为 .{chosen}", code="report_format")
+    if html and chosen != "pdf":
+        raise InputError(f"HTML 只用于检查 PDF 的版式,不能与 {FORMAT_LABELS[chosen]} 格式同时生成", code="report_format")
+    return chosen
 
 
 def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str, Any], str]:
@@ -88,9 +124,22 @@ def _context(session: Any, plan: Plan, request: ReportRequest) -> tuple[dict[str
             unit=request.unit,
             office=request.office,
             report_number=request.number,
+            with_scores=kind == "acceptance",
         )
         ctx = data.template_context(report) | {"opinion": request.opinion, "self_check_only": kind == "selfcheck"}
         return ctx, f"{len(report.measures)} 项措施,佐证材料 {report.evidence_count} 份"
+    if kind == "selfassessment":
+        assessment = data.selfassessment_report(
+            session, plan, today=request.today, office=request.office, report_number=request.number
+        )
+        own = assessment.scores.own
+        return data.template_context(assessment), f"{len(assessment.scores.lines)} 项指标,自评总分 {own.total} 分,等次 {own.grade}"
+    if kind == "summary":
+        from reports.summary_xlsx import summary_report  # openpyxl: only this report needs it
+
+        summary = summary_report(session, plan, today=request.today, office=request.office)
+        scores = summary.scores
+        return {"summary": summary}, f"{len(scores.lines)} 项指标,{len(summary.measures)} 项措施,等次 {scores.grade}"
     if kind == "stage":
         if request.as_of is None:
             raise InputError("阶段性报告需要指定截至日期", code="stage_without_as_of")
@@ -159,6 +208,9 @@ def issue_report(
     """Render, sign (when the office configured a certificate: `signer`, checked before),
     record and write one report; the register keeps the sha256 of the file as written."""
     timings = RenderTimings()
+    fmt = report_format(request.kind, request.format, html=html)
+    if fmt != "pdf":
+        signer = None  # PAdES signs PDFs; a Word or Excel file is sealed on paper
     with uow:
         session = uow.session
         with timings.stage("queries"):
@@ -173,24 +225,38 @@ def issue_report(
             context, summary = _context(session, plan, request)
             # A signed PDF gets the signature block in the seal box instead of "(盖章)".
             context["signed"] = signer is not None and not html
-            if on_estimate:
+            if on_estimate and fmt == "pdf":  # only a PDF is laid out page by page here
                 on_estimate(_expected_pages(session, plan, request.kind, context))
         template = f"{request.kind}.html"
         day = request.as_of if request.kind == "stage" and request.as_of else request.today
-        path = output or Path(default_file_name(request.kind, plan.key, day, unit.name if unit else None, html=html))
+        path = output or Path(
+            default_file_name(request.kind, plan.key, day, unit.name if unit else None, html=html, fmt=fmt)
+        )
         check_output(path)  # before rendering: a mistyped folder fails at once
         if html:
             markup = renderer.html(template, context).encode("utf-8")
             write_atomically(path, markup)
-            return Issued(path, request.kind, plan.key, 0, len(markup), hashlib.sha256(markup).hexdigest(), True, timings, summary)
-        rendered = renderer.pdf(template, context, timings=timings, on_stage=on_stage)
-        pdf, pages = rendered.data, rendered.pages
-        if signer is not None:
+            return Issued(path, request.kind, plan.key, 0, len(markup), hashlib.sha256(markup).hexdigest(), True, timings, summary, "html")
+        pages = 0  # Word and Excel paginate when the file is opened
+        if fmt == "pdf":
+            rendered = renderer.pdf(template, context, timings=timings, on_stage=on_stage)
+            body, pages = rendered.data, rendered.pages
+            if signer is not None:
+                if on_stage:
+                    on_stage("sign")
+                with timings.stage("sign"):
+                    body = signer.sign(body, reason=f"签发{KIND_TITLES[request.kind]}", day=office_today())
+        elif fmt == "docx":
             if on_stage:
-                on_stage("sign")
-            with timings.stage("sign"):
-                pdf = signer.sign(pdf, reason=f"签发{KIND_TITLES[request.kind]}", day=office_today())
-        digest = hashlib.sha256(pdf).hexdigest()
+                on_stage("docx")
+            with timings.stage("docx"):
+                body = DocxRenderer(renderer.override_dir).render(request.kind, context)
+        else:
+            from reports.summary_xlsx import summary_workbook
+
+            with timings.stage("xlsx"):
+                body = summary_workbook(context["summary"])
+        digest = hashlib.sha256(body).hexdigest()
         # Recorded and written in one go: the register never names a file that was not written.
         chain = AuditChain(session)
         session.add(
@@ -201,7 +267,7 @@ def issue_report(
                 unit_id=unit.id if unit else None,
                 file_name=path.name,
                 sha256=digest,
-                size=len(pdf),
+                size=len(body),
                 pages=pages,
                 person_id=actor.id if actor else None,
             )
@@ -213,20 +279,21 @@ def issue_report(
             comment=f"{KIND_TITLES[request.kind]} {path.name}",
             detail={
                 "kind": request.kind,
+                "format": fmt,
                 "as_of": day.isoformat(),
                 "unit": unit.name if unit else None,
                 "sha256": digest,
-                "size": len(pdf),
+                "size": len(body),
                 "pages": pages,
                 "signer": signer.certificate.certificate.subject.rfc4514_string() if signer else None,
             },
         )
         session.flush()
-        write_atomically(path, pdf)
+        write_atomically(path, body)
         try:
             uow.commit()
         except BaseException:
             path.unlink(missing_ok=True)
             raise
     signed_by = f"{signer.certificate.office}({signer.certificate.signer_name})" if signer else ""
-    return Issued(path, request.kind, plan.key, pages, len(pdf), digest, False, timings, summary, signed_by)
+    return Issued(path, request.kind, plan.key, pages, len(body), digest, False, timings, summary, fmt, signed_by)

@@ -98,6 +98,20 @@ def breakable(text: str | None) -> str:
     return "".join(out)
 
 
+def report_filters() -> dict[str, Callable[..., Any]]:
+    """The filters every report template may use, HTML and Word alike."""
+    return {
+        "local_time": local_time,
+        "chinese_date": chinese_date,
+        "file_size": file_size,
+        "number": number,
+        "percent": percent,
+        "breakable": breakable,
+        "media_label": lambda t: MEDIA_LABELS.get(t or "", t or "—"),
+        "kind_label": lambda k: KIND_LABELS.get(k, k),
+    }
+
+
 @dataclass(frozen=True)
 class Stage:
     """One step of a render, for the progress bar and the benchmark's breakdown."""
@@ -162,16 +176,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(
-            local_time=local_time,
-            chinese_date=chinese_date,
-            file_size=file_size,
-            number=number,
-            percent=percent,
-            breakable=breakable,
-            media_label=lambda t: MEDIA_LABELS.get(t or "", t or "—"),
-            kind_label=lambda k: KIND_LABELS.get(k, k),
-        )
+        self.env.filters.update(report_filters())
 
     def overridden(self, name: str) -> bool:
         return self.override_dir is not None and (self.override_dir / name).is_file()

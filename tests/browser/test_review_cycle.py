@@ -318,7 +318,7 @@ def test_a_measure_goes_round_the_review_cycle_in_the_browser(
     shots.take(page, "measure-accepted")
 
     review.goto(f"/office/plans/{plan_id}/reports")
-    card = review.locator("section.card", has=review.get_by_role("heading", name="验收报告(PDF)"))
+    card = review.locator("section.card", has=review.get_by_role("heading", name="验收报告", exact=True))
     shots.take(review, "reports-page")
     with review.expect_download(timeout=180_000) as download_info:
         card.get_by_role("button", name="生成并下载").click()

@@ -362,10 +362,12 @@ ROUTES: dict[str, FormRoute] = {
         REVIEWER_A,
         {
             "plan_id": ids(plans),
-            "kind": lambda w: st.sampled_from(["stage", "reminders", "nonsense", "..", "%00", "字" * 2000])
+            "kind": lambda w: st.sampled_from(
+                ["stage", "reminders", "selfassessment", "summary", "nonsense", "..", "%00", "字" * 2000]
+            )
             | st.text(st.characters(exclude_categories=()), max_size=30),
         },
-        lambda w: {"as_of": ["2024-03-01"], "unit": ["区法院"]},
+        lambda w: {"as_of": ["2024-03-01"], "unit": ["区法院"], "format": ["pdf", "docx", "xlsx"]},
         examples=8,
     ),
 }

@@ -85,6 +85,42 @@ def test_selfcheck_report_for_one_unit(zc: App, login: Login, tmp_path: Path) ->
     assert row.kind == "selfcheck" and row.unit_id is not None
 
 
+def test_a_report_as_word_is_a_registered_docx(zc: App, login: Login, tmp_path: Path) -> None:
+    from docx import Document
+
+    drive_demo(zc, tmp_path / "files")
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    page = office.get(f"/office/plans/{pid}/reports").text
+    assert 'value="docx"' in page and "自评报告" in page and "验收汇总表" in page
+    response = office.post(
+        f"/office/plans/{pid}/reports/acceptance", data={"csrf_token": csrf_of(page), "format": "docx"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert ".docx" in unquote(response.headers["content-disposition"])
+    text = "".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "验收报告" in text
+    [row] = issued(zc)
+    assert row.kind == "acceptance" and row.file_name.endswith(".docx") and row.pages == 0
+
+
+def test_the_summary_and_self_assessment_need_an_index_and_a_wrong_format_is_refused(zc: App, login: Login) -> None:
+    office = login(REVIEWER_A)
+    pid = plan_id(zc)
+    token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
+    for kind, fmt, said in (
+        ("summary", "xlsx", "尚未载入评价指标体系"),
+        ("selfassessment", "docx", "尚未载入评价指标体系"),
+        ("summary", "pdf", "只能生成为 Excel"),
+        ("acceptance", "exe", "只能生成为 PDF"),
+    ):
+        response = office.post(f"/office/plans/{pid}/reports/{kind}", data={"csrf_token": token, "format": fmt})
+        assert response.status_code == 303, (kind, fmt)
+        assert said in office.get(f"/office/plans/{pid}/reports").text, (kind, fmt)
+    assert issued(zc) == []
+
+
 def test_a_notice_with_nothing_to_notify_is_refused_with_the_reason(
     zc: App, login: Login, tmp_path: Path
 ) -> None:

@@ -47,6 +47,8 @@ HINTS: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "not_responsible": _groups(";"),
     "no_view": _groups(";"),
     "no_index": ",请先运行 zonecheck index load {plan} 文件(可由 zonecheck index example {plan} 生成示例)",
+    "report_format": "(用 --format 或 -o 的扩展名选择格式)",
+    "template_invalid": ";请改正该文件后重新运行 zonecheck report,或删去它以使用内置模板",
     "index_code_missing": ";可用 zonecheck index show {plan} 查看",
     "score_statement": "(请用 --statement 填写)",
     "site_check_missing": ";可用 zonecheck site list 方案 查看",

@@ -260,7 +260,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "opinion": LazyCommand("workflow.cli.experts:opinion_group", "专家意见:专家填写对方案的评审意见,组长填写专家组意见。"),
     "formal": LazyCommand("workflow.cli.formal:formal_group", "形式审查:一次性告知各单位全部缺漏,限期补正(按工作日计),跟踪补正材料,结束后自评分不再修改。"),
     "site": LazyCommand("workflow.cli.site:site_group", "现场核查:记录核查日期、地点、参加人员、走访单位、查阅材料、抽查情况与发现,附现场照片。"),
-    "report": LazyCommand("workflow.cli.reports:report_group", "生成 PDF 报告与通知(按 GB/T 9704 公文格式排版)。"),
+    "report": LazyCommand("workflow.cli.reports:report_group", "生成报告与通知:PDF(按 GB/T 9704 公文格式排版)或 Word 文档,验收汇总表为 Excel。"),
     "bundle": LazyCommand("workflow.cli.bundle:bundle_cmd", "佐证材料汇编:把方案的全部佐证文件按章节、措施和清单项归档为一个 ZIP。"),
     "serve": LazyCommand("workflow.cli.serve:serve_cmd", "启动网页服务:各单位上传佐证材料、提交自查,办公室审核、查看进度、下载报告;另有 JSON 接口。"),
 }

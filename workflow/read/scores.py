@@ -100,6 +100,7 @@ class ScoreLine:
     version: int | None  # the self score's, for optimistic locking
     experts: int  # how many experts marked it
     panel_score: Decimal | None
+    panel_mark: Mark | None = None  # a leaf's consolidated mark (a 达标 one: met or not)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -263,6 +264,7 @@ def plan_scores(
                 version=s.version_id if s else None,
                 experts=counts.get(ind.code, 0),
                 panel_score=panel_ev.scores[ind.code] if panel_ev else None,
+                panel_mark=panel_marks.get(ind.code) if panel_marks else None,
             )
         )
     return ScoreSummary(

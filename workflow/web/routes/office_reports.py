@@ -1,5 +1,6 @@
-"""Reports for download: the registered PDFs (acceptance, self-check, stage, 督办 and 整改
-notices), the evidence bundle (ZIP) and the 工作台账 (XLSX), with the register of issued reports.
+"""Reports for download: the registered reports (acceptance, self-check, self-assessment, stage,
+督办 and 整改 notices, as PDF or Word; the 验收汇总表 as XLSX), the evidence bundle (ZIP) and the
+工作台账 (XLSX), with the register of issued reports.
 
 Each download is made into a private temporary folder by the same functions the CLI calls
 (`issue_report` registers and audits the PDFs), streamed back, and the folder removed once sent.
@@ -22,7 +23,14 @@ from sqlalchemy.orm import selectinload
 from starlette.background import BackgroundTask
 
 from reports.bundle import build_bundle, default_bundle_name
-from reports.documents import KIND_TITLES, ReportRequest, default_file_name, issue_report
+from reports.documents import (
+    KIND_FORMATS,
+    KIND_TITLES,
+    ReportRequest,
+    default_file_name,
+    issue_report,
+    report_format,
+)
 from reports.ledger import write_ledger
 from reports.render import Renderer
 from reports.signing import office_signer
@@ -38,9 +46,9 @@ from workflow.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 
-PDF_KINDS = ("acceptance", "selfcheck", "stage", "reminders", "rectification")
 MEDIA_TYPES = {
     ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".zip": "application/zip",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -163,9 +171,10 @@ def download_report(
     office: Annotated[str, Form(max_length=200)] = "",
     number: Annotated[str, Form(max_length=100)] = "",
     opinion: Annotated[str, Form(max_length=5000)] = "",
+    fmt: Annotated[str, Form(alias="format", max_length=10)] = "",
 ) -> Response:
     back = f"/office/plans/{plan_id}/reports"
-    if kind not in PDF_KINDS:
+    if kind not in KIND_FORMATS:
         return redirect(back, f"报告类型:没有“{kind}”这种报告", kind="error")
     key = plan_key_of(zc, viewer, plan_id)
     today = office_today()
@@ -185,10 +194,11 @@ def download_report(
             number=number.strip(),
             opinion=opinion.strip() if kind == "acceptance" else "",
             reply_by=_date(reply_by, "回复期限") if kind in ("reminders", "rectification") else None,
+            format=report_format(kind, fmt.strip()),
         )
-        name = default_file_name(kind, key, stage_day or today, request.unit, html=False)
-        # Signed like the CLI's when the office configured a certificate (checked first).
-        signer = office_signer(zc.settings.signing, now=dt.datetime.now(dt.UTC))
+        name = default_file_name(kind, key, stage_day or today, request.unit, html=False, fmt=request.format)
+        # Signed like the CLI's when the office configured a certificate (checked first; a PDF only).
+        signer = office_signer(zc.settings.signing, now=dt.datetime.now(dt.UTC)) if request.format == "pdf" else None
         issued = issue_report(
             zc.uow(), _renderer(zc), request, folder / _safe_name(name), actor=viewer.actor, signer=signer
         )
