@@ -505,7 +505,7 @@ zc_show --as "$LEADER" site record "$PLAN" --date "$SITE_DATE" --place "嘉定�
     --findings "听取了区知识产权联席会议办公室的工作汇报,查阅了会议纪要和执法台账,走访了三家责任单位并抽查两处;机制健全,台账完整,${GAP_UNIT}的补正材料已核实" \
     --conclusion 达标
 zc site list "$PLAN" --json
-SITE_ID="$(printf '%s' "$OUT" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)[-1]["id"])')"
+SITE_ID="$(printf '%s' "$OUT" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["checks"][-1]["id"])')"
 zc_show --as "$LEADER" site photo "$SITE_ID" "$PHOTO" --caption "听取嘉定区工作汇报" --taken-on "$SITE_DATE"
 
 # expert_scores NAME COLUMN: the expert marks every leaf, in its own subshell (the marks are
@@ -571,25 +571,22 @@ zc_log "4.4 签章的验收报告:现场生成一次性的演示用证书(演示
 CERTS="$RUN_DIR/演示用证书"
 mkdir -p "$CERTS"
 "$PY" "$ZC_ROOT/scripts/demo_certs.py" "$CERTS" "上海市嘉定区知识产权局(演示)" "$ADMIN" >/dev/null
-# seconds_since START: the wall time since START (microseconds, as below), in seconds.
-seconds_since() {
-    local us=$((${EPOCHREALTIME/[.,]/} - $1))
-    printf '%d.%02d' $((us / 1000000)) $((us % 1000000 / 10000))
+# render_time: the time the last report command says it took (“用时 N 秒”).
+render_time() {
+    [[ "$OUT" =~ 用时\ ([0-9.]+)\ 秒 ]] || zc_die "报告命令的输出中没有用时:$OUT"
+    printf '%s' "${BASH_REMATCH[1]}"
 }
-STARTED=${EPOCHREALTIME/[.,]/}
 zc --as "$ADMIN" report acceptance "$PLAN" -o "$REPORTS/验收报告(未签章).pdf"
-UNSIGNED_SECONDS="$(seconds_since "$STARTED")"
+UNSIGNED_SECONDS="$(render_time)"
 export ZONECHECK_SIGN_P12="$CERTS/演示用证书.p12"
 export ZONECHECK_SIGN_P12_PASSWORD_FILE="$CERTS/演示用证书.pw"
 export ZONECHECK_SIGN_TRUST="$CERTS/演示用根证书.pem"
-STARTED=${EPOCHREALTIME/[.,]/}
 zc_show --as "$ADMIN" report acceptance "$PLAN" -o "$REPORTS/验收报告(签章).pdf"
-SIGNED_SECONDS="$(seconds_since "$STARTED")"
+SIGNED_SECONDS="$(render_time)"
 zc_show --as "$ADMIN" report verify "$REPORTS/验收报告(签章).pdf"
 unset ZONECHECK_SIGN_P12 ZONECHECK_SIGN_P12_PASSWORD_FILE ZONECHECK_SIGN_TRUST
-STARTED=${EPOCHREALTIME/[.,]/}
 zc_show --as "$ADMIN" report acceptance "$PLAN" -o "$REPORTS/验收报告.docx"
-DOCX_SECONDS="$(seconds_since "$STARTED")"
+DOCX_SECONDS="$(render_time)"
 zc_show --as "$ADMIN" report summary "$PLAN" -o "$REPORTS/验收汇总表.xlsx"
 
 # --- 5. results --------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ def check_acceptance_review(folder: Path, monkeypatch: pytest.MonkeyPatch) -> No
         ("孙专家", "上海市知识产权服务中心", False, 26, True),
     ]
     assert panel["finalised"] and panel["panel_opinion"]
-    [site] = json_of("site", "list", PLAN, "--json")
+    [site] = json_of("site", "list", PLAN, "--json")["checks"]
     assert site["held_on"] == "2024-05-20" and len(site["participants"]) == 3
     assert site["units_visited"] == ["区市场监管局", "区法院", "区文化旅游局"]
     assert site["documents"] and len(site["samples"]) == 2 and site["findings"] and site["conclusion"] == "达标"
