@@ -1,11 +1,13 @@
 """scripts/jiading_full_run.sh end to end, on both backends: Jiading's plan from import to accepted.
 
 The whole run drives the CLI through the suite's fork server (tests/support/cli_forkserver.py:
-each of its 319 `zonecheck` calls is a process of its own running the real command, without
+each of its 492 `zonecheck` calls is a process of its own running the real command, without
 Python's start-up); the runs that the script refuses use the venv's real `zonecheck` executable
 (PATH is set so that it resolves there). The test then reads the result back through the CLI:
 every measure accepted, the audit chain and the evidence store intact, the returned measure's
-history and the three refusals on record.
+history and the three refusals on record; then the acceptance review of step 4: scores and
+grade, the one notice and its late supply, the panel and its on-site check, the signed report
+verified, the Word copies and the 验收汇总表 read back.
 """
 
 from __future__ import annotations
