@@ -411,7 +411,7 @@ def share(points, percent):
 
 for n, line in enumerate(leaves):
     points, refs = Decimal(line["points"]), mapped[line["code"]]
-    ids = ",".join(str(i) for ref in refs for i in evidence.get(ref, []))
+    ids = [str(i) for ref in refs for i in evidence.get(ref, [])][:20]
     own = 96 if n % 4 else 88
     marks = [own, own - 2 - n % 3, own - 4 + n % 2]
     if line["type"] == "met":
@@ -419,7 +419,7 @@ for n, line in enumerate(leaves):
     else:
         row = [line["type"]] + [share(points, p) for p in marks]
         row.append(str(((Decimal(row[2]) + Decimal(row[3])) / 2).quantize(cent, ROUND_HALF_UP)))
-    print("\t".join([line["code"], *row, ",".join(ids.split(",")[:20]), "、".join(refs) or "-"]))
+    print("\t".join([line["code"], *row, ",".join(ids), "、".join(refs) or "-"]))
 ' "$INDEX_FILE" "$RUN_DIR/index.json" >"$RUN_DIR/leaves.tsv"
 mapfile -t LEAVES <"$RUN_DIR/leaves.tsv"
 ((${#LEAVES[@]} > 0)) || zc_die "评价指标体系中没有末级指标"
