@@ -27,7 +27,24 @@
 #          refused for conflict of interest, exit 1;
 #        - a district reviewer tries to decide 市级验收 of measure 10: refused, it is the
 #          city's level, exit 1;
-#   4. status, audit verify, evidence verify, and the history of measure 3; a summary.
+#        - measure 5 (the member-unit groups' own shares): 区文化旅游局 hands in nothing; the
+#          other members' evidence carries the measure through, the formal review finds the gap;
+#   4. the acceptance review, once every measure is accepted:
+#        4.1 the office loads the plan's index system (the example of `index example`, unedited)
+#            and self-scores every leaf with a statement and its measures' evidence; the
+#            自评报告 in PDF and Word;
+#        4.2 the formal review, issued on a fixed day (2024-05-06, 5 working days: the demo never
+#            depends on today's date): one notice PDF, to 区文化旅游局; the office reopens
+#            measure 5, the unit supplies its evidence (late: the real clock is past 2024), the
+#            measure is accepted again; formal status, close;
+#        4.3 two experts of 上海市知识产权服务中心 seated (one 组长), one of 区市场监管局
+#            refused for conflict of interest (exit 1); an on-site check with a photo; both
+#            score every leaf (side by side when JOBS > 1), opinions, the 组长's consolidated
+#            scores and 专家组意见, finalised: status --json has score {self, expert, grade};
+#        4.4 the acceptance report unsigned, then signed with a fresh demonstration certificate
+#            (演示用,不具法律效力; ZONECHECK_SIGN_* set for that step only), report verify; the
+#            report in Word and the 验收汇总表 (XLSX); the three render times go into the summary;
+#   5. status, audit verify, evidence verify, and the history of measure 3; a summary.
 #
 # Any step meant to succeed that fails stops the run (its output is shown); a step meant to be
 # refused must exit 1 with a one-line “错误:…” naming the reason, or the run stops.
@@ -51,7 +68,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case "${1:-}" in
     -h | --help)
-        sed -n '2,38p' "${BASH_SOURCE[0]}"
+        sed -n '2,61p' "${BASH_SOURCE[0]}"
         exit 0
         ;;
 esac
@@ -79,6 +96,15 @@ REVIEWER=李审核员
 REVIEWER2=周审核员
 CONFLICTED=钱审核员          # reviewer who belongs to 区市场监管局
 CONFLICTED_UNIT=区市场监管局
+GAP_REF=5                    # a measure of the member-unit groups: each member answers for its own share ...
+GAP_UNIT=区文化旅游局         # ... and this member hands in none, so the formal review finds its gap
+FORMAL_TODAY=2024-05-06      # the formal review's day of issue, fixed (a year chinesecalendar knows)
+FORMAL_DAYS=5                # 补正 window in working days (2024-05-11, a Saturday, is a make-up workday)
+SITE_DATE=2024-05-20         # the on-site check, after the formal review
+EXPERT_ORG=上海市知识产权服务中心   # the third party organising the panel
+LEADER=赵专家                 # 组长
+EXPERT2=孙专家
+CONFLICTED_EXPERT=吴专家      # an expert of 区市场监管局 itself: refused a seat
 
 # --- folders, commands, safety checks ----------------------------------------------------------
 
@@ -243,7 +269,7 @@ mapfile -t WORK <"$RUN_DIR/measures.tsv"
 # run_measure INDEX LINE: every step of one measure, from start to acceptance. Runs in its own
 # subshell (see below); leaves its number of zonecheck calls and refusals in $LOGS/REF.count.
 run_measure() {
-    local index="$1" ref lead items units_joined title units m lead_member unit i old_id fixed
+    local index="$1" ref lead items units_joined title units m lead_member unit i old_id fixed items_of_unit
     IFS=$'\t' read -r ref lead items units_joined title <<<"$2"
     IFS='|' read -r -a units <<<"$units_joined"
     m="$PLAN/$ref"
@@ -254,7 +280,11 @@ run_measure() {
     fi
     zc --as "$lead_member" start "$m"
     for unit in "${units[@]}"; do
-        for ((i = 1; i <= items; i++)); do
+        # The arranged gap: the measure is evidenced by the other members, so its self-check and
+        # reviews pass, but the formal review (step 5) finds this member's own share missing.
+        items_of_unit="$items"
+        if [[ "$ref" == "$GAP_REF" && "$unit" == "$GAP_UNIT" ]]; then items_of_unit=0; fi
+        for ((i = 1; i <= items_of_unit; i++)); do
             zc --as "$(member "$unit")" evidence add "$m" --item "$i" "$FILES/$ref/$unit-第${i}项.pdf" \
                 --date "$DOC_DATE" --note "${unit}工作台账"
         done
@@ -342,9 +372,226 @@ for line in "${WORK[@]}"; do
 done
 while ((${#RUNNING[@]} > 0)); do reap; done
 
-# --- 4. results --------------------------------------------------------------------------------
+# --- 4. the acceptance review: index system, self-assessment, formal review, experts, signed report
 
-zc_log "4. 结果"
+# 4.1 The office loads the plan's index system and scores every leaf itself (自评分).
+zc_log "4.1 评价指标体系与自评:本演示直接载入 zonecheck index example 生成的示例指标体系(实际工作中办公室按本地指标体系修改后载入)"
+INDEX_FILE="$RUN_DIR/评价指标体系(示例).yaml"
+zc index example "$PLAN"
+printf '%s\n' "$OUT" >"$INDEX_FILE"
+zc_show --as "$ADMIN" index load "$PLAN" "$INDEX_FILE"
+zc index show "$PLAN" --json
+printf '%s' "$OUT" >"$RUN_DIR/index.json"
+zc export "$PLAN" --format json
+# One line per leaf: code, type (scored/met), the office's self-score, the 组长's and the other
+# expert's marks, the consolidated mark, the current evidence of its measures (ids, at most the
+# 20 a self-score links), its measures. Marks are a share of the points: most near full, every
+# fourth lower, the experts a little stricter than the office.
+printf '%s' "$OUT" | "$PY" -c '
+import json, sys
+from decimal import ROUND_HALF_UP, Decimal
+
+import yaml
+
+index_file, index_json = sys.argv[1], sys.argv[2]
+with open(index_file, encoding="utf-8") as fh:
+    mapped = {i["code"]: [str(r) for r in i.get("measures") or []] for i in yaml.safe_load(fh)["indicators"]}
+evidence = {
+    m["ref"]: [e["id"] for item in m["checklist"] for e in item["evidence"] if e["current"]]
+    for m in json.load(sys.stdin)["measures"]
+}
+with open(index_json, encoding="utf-8") as fh:
+    leaves = [line for line in json.load(fh)["indicators"] if line["leaf"]]
+cent = Decimal("0.01")
+
+
+def share(points, percent):
+    return str((points * percent / 100).quantize(cent, ROUND_HALF_UP))
+
+
+for n, line in enumerate(leaves):
+    points, refs = Decimal(line["points"]), mapped[line["code"]]
+    ids = [str(i) for ref in refs for i in evidence.get(ref, [])][:20]
+    own = 96 if n % 4 else 88
+    marks = [own, own - 2 - n % 3, own - 4 + n % 2]
+    if line["type"] == "met":
+        row = ["met"] * 5
+    else:
+        row = [line["type"]] + [share(points, p) for p in marks]
+        row.append(str(((Decimal(row[2]) + Decimal(row[3])) / 2).quantize(cent, ROUND_HALF_UP)))
+    print("\t".join([line["code"], *row, ",".join(ids), "、".join(refs) or "-"]))
+' "$INDEX_FILE" "$RUN_DIR/index.json" >"$RUN_DIR/leaves.tsv"
+mapfile -t LEAVES <"$RUN_DIR/leaves.tsv"
+((${#LEAVES[@]} > 0)) || zc_die "评价指标体系中没有末级指标"
+
+# mark TYPE VALUE: the options of one mark, in MARK (--met for a 达标 indicator, else --points).
+mark() {
+    if [[ "$1" == met ]]; then MARK=(--met); else MARK=(--points "$2"); fi
+}
+
+for line in "${LEAVES[@]}"; do
+    IFS=$'\t' read -r code type own _ _ _ ids refs <<<"$line"
+    mark "$type" "$own"
+    EVIDENCE_ARGS=()
+    IFS=, read -r -a id_list <<<"$ids"
+    for id in "${id_list[@]}"; do EVIDENCE_ARGS+=(--evidence "$id"); done
+    zc --as "$ADMIN" score self "$PLAN" "$code" "${MARK[@]}" "${EVIDENCE_ARGS[@]}" \
+        --statement "措施 ${refs} 已完成并经区级初审、市级验收,佐证材料见所附编号"
+done
+zc_show index show "$PLAN"
+REPORTS="$RUN_DIR/报告"
+mkdir -p "$REPORTS"
+zc_show --as "$ADMIN" report selfassessment "$PLAN" -o "$REPORTS/自评报告.pdf"
+zc_show --as "$ADMIN" report selfassessment "$PLAN" -o "$REPORTS/自评报告.docx"
+
+# 4.2 The formal review (形式审查), on a fixed day so that the demo keeps working in later years.
+zc_log "4.2 形式审查:告知日期固定为 $FORMAL_TODAY(不取运行当天的日期),补正期限 $FORMAL_DAYS 个工作日(按 chinesecalendar 的节假日与调休计算)"
+zc_show --as "$REVIEWER" formal open "$PLAN" --days "$FORMAL_DAYS" --today "$FORMAL_TODAY"
+zc_show --as "$REVIEWER" formal gaps "$PLAN"
+NOTICES="$RUN_DIR/一次性告知书"
+zc_show --as "$REVIEWER" formal notices "$PLAN" -o "$NOTICES" --number "嘉知保办〔2024〕"
+shopt -s nullglob
+NOTICE_FILES=("$NOTICES"/*.pdf)
+shopt -u nullglob
+((${#NOTICE_FILES[@]} == 1)) || zc_die "应只有${GAP_UNIT}一份告知书,实际为 ${#NOTICE_FILES[@]} 份:${NOTICE_FILES[*]}"
+
+# The measure was accepted, so its evidence is closed: the office reopens it for the supply,
+# the unit hands its share in, and the measure goes through both review levels again.
+IFS=$'\t' read -r _ GAP_LEAD GAP_ITEMS _ <<<"$(grep -m1 "^$GAP_REF"$'\t' "$RUN_DIR/measures.tsv")"
+zc_show --as "$REVIEWER" review reopen "$PLAN/$GAP_REF" \
+    --reason "形式审查:${GAP_UNIT}未提交本单位的佐证材料,重新打开以便补正"
+zc_log "${GAP_UNIT}补交材料:补正期限是 2024 年的日子,而补交按真实时钟记在今天,已过期限,所以记为逾期;逾期的材料照收,按现状评审"
+for ((i = 1; i <= GAP_ITEMS; i++)); do
+    zc_show --as "$(member "$GAP_UNIT")" evidence add "$PLAN/$GAP_REF" --item "$i" \
+        "$FILES/$GAP_REF/$GAP_UNIT-第${i}项.pdf" --date "$DOC_DATE" --note "${GAP_UNIT}补正材料"
+done
+zc --as "$(member "$GAP_LEAD")" selfcheck "$PLAN/$GAP_REF" --statement "已按形式审查告知补充${GAP_UNIT}的材料"
+zc --as "$REVIEWER" review accept "$PLAN/$GAP_REF" --comment "区级初审:补正后材料齐全"
+zc --as "$CITY_REVIEWER" review accept "$PLAN/$GAP_REF" --score 90 --comment "市级验收:同意验收"
+zc_show --as "$REVIEWER" formal status "$PLAN"
+zc --as "$REVIEWER" formal status "$PLAN" --json
+read -r LATE_SUPPLIES <<<"$(printf '%s' "$OUT" | "$PY" -c '
+import json, sys
+print(sum(s["late"] for s in json.load(sys.stdin)["supplies"]))
+')"
+((LATE_SUPPLIES > 0)) || zc_die "补交的材料应记为逾期"
+zc_show --as "$REVIEWER" formal close "$PLAN"
+
+# 4.3 The expert panel of a third-party organisation, its on-site check, scores and opinions.
+zc_log "4.3 专家组(${EXPERT_ORG}组织):现场核查、独立评分、专家意见与专家组意见"
+zc --as "$ADMIN" user add "$LEADER" --role expert --org "$EXPERT_ORG"
+zc --as "$ADMIN" user add "$EXPERT2" --role expert --org "$EXPERT_ORG"
+zc --as "$ADMIN" user add "$CONFLICTED_EXPERT" --role expert --org "$CONFLICTED_UNIT"
+zc_show --as "$ADMIN" expert assign "$PLAN" "$LEADER" --leader
+zc_show --as "$ADMIN" expert assign "$PLAN" "$EXPERT2"
+expect_refusal "须回避" --as "$ADMIN" expert assign "$PLAN" "$CONFLICTED_EXPERT"
+
+SITE_FILES="$RUN_DIR/现场核查"
+mkdir -p "$SITE_FILES"
+PHOTO="$SITE_FILES/听取工作汇报.png"
+"$PY" -c '
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["ZC_ROOT"], "scripts"))
+from demo_files import png
+with open(sys.argv[1], "wb") as fh:
+    fh.write(png("嘉定区现场核查 听取工作汇报", size=64))
+' "$PHOTO"
+zc_show --as "$LEADER" site record "$PLAN" --date "$SITE_DATE" --place "嘉定区人民政府" \
+    --participant "$LEADER|组长" --participant "$EXPERT2|专家" --participant "$ADMIN|区知识产权联席会议办公室" \
+    --visit 区市场监管局 --visit 区法院 --visit "$GAP_UNIT" \
+    --document "区知识产权联席会议纪要" --document "知识产权行政执法案件台账" \
+    --sample "安亭镇某汽车零部件企业|专利管理制度与维权台账|已建立,台账完整" \
+    --sample "嘉定新城某商场|“销售真牌真品”承诺公示|已公示" \
+    --findings "听取了区知识产权联席会议办公室的工作汇报,查阅了会议纪要和执法台账,走访了三家责任单位并抽查两处;机制健全,台账完整,${GAP_UNIT}的补正材料已核实" \
+    --conclusion 达标
+zc site list "$PLAN" --json
+SITE_ID="$(printf '%s' "$OUT" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["checks"][-1]["id"])')"
+zc_show --as "$LEADER" site photo "$SITE_ID" "$PHOTO" --caption "听取嘉定区工作汇报" --taken-on "$SITE_DATE"
+
+# expert_scores NAME COLUMN: the expert marks every leaf, in its own subshell (the marks are
+# column 3, the 组长's, or 4, the other expert's, of leaves.tsv); leaves its counts in $LOGS.
+expert_scores() {
+    local who="$1" column="$2" line fields
+    (
+        CALLS=0 REFUSALS=0
+        for line in "${LEAVES[@]}"; do
+            IFS=$'\t' read -r -a fields <<<"$line"
+            mark "${fields[1]}" "${fields[$column]}"
+            zc --as "$who" score expert "$PLAN" "${fields[0]}" "${MARK[@]}" --comment "材料与现场核查情况相符"
+        done
+        printf '%d %d\n' "$CALLS" "$REFUSALS" >"$LOGS/expert-$who.count"
+    ) >"$LOGS/expert-$who.log" 2>&1
+}
+# expert_done NAME RC: stop the run if the expert's scoring failed, else add up its counts.
+expert_done() {
+    local calls refusals
+    if (($2 != 0)); then
+        cat "$LOGS/expert-$1.log" >&2
+        zc_die "专家$1未能完成评分(退出码 $2,见上)"
+    fi
+    read -r calls refusals <"$LOGS/expert-$1.count"
+    CALLS=$((CALLS + calls))
+    REFUSALS=$((REFUSALS + refusals))
+}
+# The two experts score independently: at the same time when JOBS allows.
+LEADER_RC=0 EXPERT2_RC=0
+if ((JOBS > 1)); then
+    expert_scores "$LEADER" 3 &
+    LEADER_PID=$!
+    expert_scores "$EXPERT2" 4 &
+    wait $! || EXPERT2_RC=$?
+    wait "$LEADER_PID" || LEADER_RC=$?
+else
+    expert_scores "$LEADER" 3 || LEADER_RC=$?
+    expert_scores "$EXPERT2" 4 || EXPERT2_RC=$?
+fi
+expert_done "$LEADER" "$LEADER_RC"
+expert_done "$EXPERT2" "$EXPERT2_RC"
+for line in "${LEAVES[@]}"; do
+    IFS=$'\t' read -r code type _ _ _ final _ <<<"$line"
+    mark "$type" "$final"
+    zc --as "$LEADER" score final "$PLAN" "$code" "${MARK[@]}" --comment "两位专家评分的平均"
+done
+zc --as "$EXPERT2" opinion write "$PLAN" --text "嘉定区各项措施均已完成,佐证材料齐全;建议进一步加强知识产权保护宣传教育的覆盖面。"
+zc --as "$LEADER" opinion write "$PLAN" --text "工作机制健全,行政与司法保护衔接顺畅,现场核查情况与材料相符。"
+zc --as "$LEADER" opinion write "$PLAN" --panel \
+    --text "专家组经审阅材料、现场核查和独立评分,认为嘉定区已完成实施方案确定的各项任务,同意通过验收。"
+zc_show --as "$LEADER" score finalise "$PLAN"
+zc_show --as "$ADMIN" expert list "$PLAN"
+zc status "$PLAN" --json
+read -r SELF_SCORE EXPERT_SCORE GRADE <<<"$(printf '%s' "$OUT" | "$PY" -c '
+import json, sys
+s = json.load(sys.stdin)["score"]
+print(s["self"], s["expert"], s["grade"])
+')"
+[[ "$EXPERT_SCORE" != None && "$GRADE" != None ]] || zc_die "专家评分后应有专家得分与等次:$OUT"
+
+# 4.4 The acceptance report, signed with a throwaway demonstration certificate.
+zc_log "4.4 签章的验收报告:现场生成一次性的演示用证书(演示用,不具法律效力),仅在这一步设置 ZONECHECK_SIGN_*"
+CERTS="$RUN_DIR/演示用证书"
+mkdir -p "$CERTS"
+"$PY" "$ZC_ROOT/scripts/demo_certs.py" "$CERTS" "上海市嘉定区知识产权局(演示)" "$ADMIN" >/dev/null
+# render_time: the time the last report command says it took (“用时 N 秒”).
+render_time() {
+    [[ "$OUT" =~ 用时\ ([0-9.]+)\ 秒 ]] || zc_die "报告命令的输出中没有用时:$OUT"
+    printf '%s' "${BASH_REMATCH[1]}"
+}
+zc --as "$ADMIN" report acceptance "$PLAN" -o "$REPORTS/验收报告(未签章).pdf"
+UNSIGNED_SECONDS="$(render_time)"
+export ZONECHECK_SIGN_P12="$CERTS/演示用证书.p12"
+export ZONECHECK_SIGN_P12_PASSWORD_FILE="$CERTS/演示用证书.pw"
+export ZONECHECK_SIGN_TRUST="$CERTS/演示用根证书.pem"
+zc_show --as "$ADMIN" report acceptance "$PLAN" -o "$REPORTS/验收报告(签章).pdf"
+SIGNED_SECONDS="$(render_time)"
+zc_show --as "$ADMIN" report verify "$REPORTS/验收报告(签章).pdf"
+unset ZONECHECK_SIGN_P12 ZONECHECK_SIGN_P12_PASSWORD_FILE ZONECHECK_SIGN_TRUST
+zc_show --as "$ADMIN" report acceptance "$PLAN" -o "$REPORTS/验收报告.docx"
+DOCX_SECONDS="$(render_time)"
+zc_show --as "$ADMIN" report summary "$PLAN" -o "$REPORTS/验收汇总表.xlsx"
+
+# --- 5. results --------------------------------------------------------------------------------
+
+zc_log "5. 结果"
 zc_show status "$PLAN"
 zc status "$PLAN" --json
 read -r TOTAL ACCEPTED RATE AVERAGE <<<"$(printf '%s' "$OUT" | "$PY" -c '
@@ -364,7 +611,12 @@ cat <<EOF
 方案:嘉定区建设上海市知识产权保护示范区实施方案($PLAN)
 措施:共 $TOTAL 项(22 项任务 + 4 项保障措施),已验收 $ACCEPTED 项,验收率 $RATE,平均分 $AVERAGE
 退回整改:措施 $RETURN_REF 退回后由${RETURN_UNIT}替换材料、重新自查,已验收
-按规则拒绝:$REFUSALS 次(跨单位办理措施 $CROSS_REF;${CONFLICTED_UNIT}的审核人审核本单位措施,须回避;区审核人代行市级验收)
+按规则拒绝:$REFUSALS 次(跨单位办理措施 $CROSS_REF;${CONFLICTED_UNIT}的审核人审核本单位措施,须回避;区审核人代行市级验收;${CONFLICTED_UNIT}的专家进入专家组,须回避)
+评价指标体系:示例指标体系 ${#LEAVES[@]} 项末级指标;自评 $SELF_SCORE 分,专家组评分 $EXPERT_SCORE 分,等次 $GRADE
+形式审查:$FORMAL_TODAY 告知,${GAP_UNIT}一份一次性告知书;其补正材料逾期 $LATE_SUPPLIES 份(照收),审查已结束
+专家组:$LEADER(组长)、$EXPERT2(${EXPERT_ORG});现场核查 1 次(含照片),专家意见与专家组意见,评分已确认
+自评报告(PDF、Word)、验收报告(签章 PDF、Word)与验收汇总表(Excel)见 $REPORTS;签章 PDF 经 report verify 校验有效
+验收报告生成用时:PDF 未签章 $UNSIGNED_SECONDS 秒,PDF 签章 $SIGNED_SECONDS 秒(演示用证书,不具法律效力),Word $DOCX_SECONDS 秒
 审计日志与佐证材料校验均通过;共调用 zonecheck $CALLS 次,用时 ${SECONDS} 秒
 数据目录:$ZONECHECK_HOME${ZONECHECK_DB:+(数据库为 ZONECHECK_DB 所指的数据库)}
 继续查看:ZONECHECK_HOME=$ZONECHECK_HOME zonecheck status $PLAN${ZONECHECK_DB:+(同时设置同一 ZONECHECK_DB)}

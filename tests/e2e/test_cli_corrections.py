@@ -8,34 +8,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
+from tests.e2e.cli_support import jiading_cli_app, run
 from tests.integration.workflow_helpers import (
     ADMIN,
-    JIADING_PEOPLE,
     REVIEWER_A,
-    add_people,
-    import_seed,
-    make_app,
 )
 from workflow.bootstrap import App
-from workflow.cli import cli
 
 
 @pytest.fixture
 def app(db_url: str, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    application = make_app(db_url, tmp_path / "home")
-    import_seed(application, seeds_dir, "003")
-    add_people(application, JIADING_PEOPLE)
-    monkeypatch.setenv("ZONECHECK_HOME", str(application.settings.home))
-    monkeypatch.setenv("ZONECHECK_DB", db_url)
-    monkeypatch.delenv("ZONECHECK_USER", raising=False)
+    application = jiading_cli_app(db_url, tmp_path / "home", seeds_dir, monkeypatch)
     yield application
     application.close()
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
 def test_the_office_corrects_merges_splits_and_lists(app: App) -> None:

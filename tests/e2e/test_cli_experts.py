@@ -9,42 +9,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
+from tests.e2e.cli_support import jiading_cli_app, run
 from tests.integration.test_expert_panels import INDEX
 from tests.integration.workflow_helpers import (
     ADMIN,
     JIADING,
-    JIADING_PEOPLE,
     MARKET,
-    add_people,
     import_seed,
-    make_app,
 )
 from workflow.bootstrap import App
-from workflow.cli import cli
 
 LEADER, EXPERT = "赵组长", "钱专家"
 
 
 @pytest.fixture
 def app(db_url: str, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    application = make_app(db_url, tmp_path / "home")
-    import_seed(application, seeds_dir, "003")
+    application = jiading_cli_app(db_url, tmp_path / "home", seeds_dir, monkeypatch)
     import_seed(application, seeds_dir, "000")
-    add_people(application, JIADING_PEOPLE)
-    monkeypatch.setenv("ZONECHECK_HOME", str(application.settings.home))
-    monkeypatch.setenv("ZONECHECK_DB", db_url)
-    monkeypatch.delenv("ZONECHECK_USER", raising=False)
     index = tmp_path / "指标体系.yaml"
     index.write_text(INDEX.replace("RULE", "leader"), encoding="utf-8")
     assert run("--as", ADMIN, "index", "load", "003", str(index)).exit_code == 0
     yield application
     application.close()
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
 def ok(*args: str) -> str:

@@ -9,36 +9,22 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner, Result
 
+from tests.e2e.cli_support import jiading_cli_app, run
 from tests.integration.test_index_scores import INDEX
 from tests.integration.workflow_helpers import (
     ADMIN,
     JIADING,
-    JIADING_PEOPLE,
     REVIEWER_A,
-    add_people,
-    import_seed,
-    make_app,
 )
 from workflow.bootstrap import App
-from workflow.cli import cli
 
 
 @pytest.fixture
 def app(db_url: str, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    application = make_app(db_url, tmp_path / "home")
-    import_seed(application, seeds_dir, "003")
-    add_people(application, JIADING_PEOPLE)
-    monkeypatch.setenv("ZONECHECK_HOME", str(application.settings.home))
-    monkeypatch.setenv("ZONECHECK_DB", db_url)
-    monkeypatch.delenv("ZONECHECK_USER", raising=False)
+    application = jiading_cli_app(db_url, tmp_path / "home", seeds_dir, monkeypatch)
     yield application
     application.close()
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
 def test_the_office_starts_from_the_example_loads_it_scores_and_reads_the_totals(app: App, tmp_path: Path) -> None:

@@ -9,41 +9,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
+from tests.e2e.cli_support import jiading_cli_app, run
 from tests.integration.workflow_helpers import (
     ADMIN,
     JIADING,
-    JIADING_PEOPLE,
     MARKET,
     REVIEWER_A,
-    add_people,
     count,
-    import_seed,
-    make_app,
     pdf_bytes,
     png_bytes,
     write_file,
 )
 from workflow.bootstrap import App
-from workflow.cli import cli
 from workflow.models import SiteCheck, SiteCheckPhoto
 
 
 @pytest.fixture
 def app(db_url: str, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    application = make_app(db_url, tmp_path / "home")
-    import_seed(application, seeds_dir, "003")
-    add_people(application, JIADING_PEOPLE)
-    monkeypatch.setenv("ZONECHECK_HOME", str(application.settings.home))
-    monkeypatch.setenv("ZONECHECK_DB", db_url)
-    monkeypatch.delenv("ZONECHECK_USER", raising=False)
+    application = jiading_cli_app(db_url, tmp_path / "home", seeds_dir, monkeypatch)
     yield application
     application.close()
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
 RECORD = (

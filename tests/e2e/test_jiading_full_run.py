@@ -1,11 +1,13 @@
 """scripts/jiading_full_run.sh end to end, on both backends: Jiading's plan from import to accepted.
 
 The whole run drives the CLI through the suite's fork server (tests/support/cli_forkserver.py:
-each of its 319 `zonecheck` calls is a process of its own running the real command, without
+each of its 492 `zonecheck` calls is a process of its own running the real command, without
 Python's start-up); the runs that the script refuses use the venv's real `zonecheck` executable
 (PATH is set so that it resolves there). The test then reads the result back through the CLI:
 every measure accepted, the audit chain and the evidence store intact, the returned measure's
-history and the three refusals on record.
+history and the three refusals on record; then the acceptance review of step 4: scores and
+grade, the one notice and its late supply, the panel and its on-site check, the signed report
+verified, the Word copies and the 验收汇总表 read back.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
+from docx import Document
+from docx.oxml.ns import qn
 
 from tests.support.cli_forkserver import CliForkServer
 
-from .test_cli_errors import ok
+from .test_cli_errors import ok, run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "scripts" / "jiading_full_run.sh"
@@ -62,6 +67,11 @@ def json_of(*args: str) -> Any:
     return json.loads(ok(*args).stdout)
 
 
+def docx_text(path: Path) -> str:
+    """Every piece of text of a Word document's body, in order (paragraphs and table cells)."""
+    return "".join(t.text or "" for t in Document(str(path)).element.body.iter(qn("w:t")))
+
+
 def test_the_venv_provides_zonecheck() -> None:
     assert (VENV_BIN / "zonecheck").exists(), f"no zonecheck beside {sys.executable}"
 
@@ -84,9 +94,11 @@ def test_jiading_from_import_to_fully_accepted(
 
     assert "嘉定区全流程演示:完成" in proc.stdout
     assert "已验收 26 项,验收率 100.0%" in proc.stdout
-    assert "按规则拒绝:3 次" in proc.stdout
+    assert "按规则拒绝:4 次" in proc.stdout
     assert "所在单位不是措施" in proc.stdout and "须回避" in proc.stdout  # the refusals, as shown
     assert "所在辖区不负责" in proc.stdout  # the district deciding the city's level
+    assert "区市场监管局”是方案" in proc.stdout  # the expert of a responsible unit, refused a seat
+    assert "逾期" in proc.stdout and "签章" in proc.stdout
     assert "Traceback" not in output
 
     # Read the result back through the CLI, against the same data folder and database.
@@ -157,11 +169,72 @@ def test_jiading_from_import_to_fully_accepted(
     assert "不是措施" in refused[0]["comment"] and "须回避" in refused[1]["comment"]
     assert "所在辖区不负责" in refused[2]["comment"] and "市级验收" in refused[2]["comment"]
     assert "[被拒绝] 启动" in ok("history", f"{PLAN}/10").stdout
+    check_acceptance_review(folder, monkeypatch)
+
     for m in measures:
         if m["ref"] != "10":
             assert not any(
                 e["refused"] for e in json_of("history", f"{PLAN}/{m['ref']}", "--json")
             ), m["ref"]
+
+
+def check_acceptance_review(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Step 4 of the run, read back: index and scores, the formal review with its one notice
+    and late supply, the panel and its on-site check, the signed acceptance report."""
+    status = json_of("status", PLAN, "--json")
+    score = status["score"]
+    assert float(score["self"]) > 85 and float(score["expert"]) > 80
+    assert score["grade"] in ("优秀", "良好")
+    index = json_of("index", "show", PLAN, "--json")
+    leaves = [i for i in index["indicators"] if i["leaf"]]
+    assert len(leaves) == 26 and index["self"]["unscored"] == 0
+    assert all(i["self"] is not None and i["expert"] is not None and i["experts"] == 2 for i in leaves)
+    assert all(i["statement"] and i["evidence"] for i in leaves)
+
+    # The formal review: issued on the fixed day, one notice (区文化旅游局's), its supply late.
+    formal = json_of("--as", "李审核员", "formal", "status", PLAN, "--json")
+    assert (formal["opened_on"], formal["deadline"]) == ("2024-05-06", "2024-05-11")
+    assert formal["closed_at"] is not None
+    [notice] = formal["notices"]
+    assert notice["unit"] == "区文化旅游局" and notice["gaps"] >= 1 and notice["late"] >= 1
+    assert formal["supplies"] and all(s["late"] and s["unit"] == "区文化旅游局" for s in formal["supplies"])
+    [pdf] = (folder / "一次性告知书").iterdir()
+    assert pdf.read_bytes().startswith(b"%PDF") and notice["file"] == pdf.name
+    events = json_of("history", f"{PLAN}/5", "--json")
+    actions = [e["action"] for e in events if e["action"] not in ("evidence_add", "part_done")]
+    assert actions[-5:] == ["accept", "reopen", "submit_self_check", "review_pass", "accept"]
+
+    # The panel: two experts of the third party, the 组长 first; the conflicted one is not seated.
+    panel = json_of("--as", "王主任", "expert", "list", PLAN, "--json")
+    assert [(m["name"], m["organisation"], m["leader"], m["scored"], m["opinion"]) for m in panel["members"]] == [
+        ("赵专家", "上海市知识产权服务中心", True, 26, True),
+        ("孙专家", "上海市知识产权服务中心", False, 26, True),
+    ]
+    assert panel["finalised"] and panel["panel_opinion"]
+    [site] = json_of("site", "list", PLAN, "--json")["checks"]
+    assert site["held_on"] == "2024-05-20" and len(site["participants"]) == 3
+    assert site["units_visited"] == ["区市场监管局", "区法院", "区文化旅游局"]
+    assert site["documents"] and len(site["samples"]) == 2 and site["findings"] and site["conclusion"] == "达标"
+    [photo] = site["photos"]
+    assert photo["media_type"] == "png" and photo["caption"] == "听取嘉定区工作汇报"
+
+    # The signed acceptance report verifies against the demo CA; the unsigned one is registered too.
+    reports = folder / "报告"
+    monkeypatch.setenv("ZONECHECK_SIGN_TRUST", str(folder / "演示用证书" / "演示用根证书.pem"))
+    verified = ok("--as", "王主任", "report", "verify", str(reports / "验收报告(签章).pdf")).stdout
+    assert "有效" in verified and "登记一致" in verified and "演示用,不具法律效力" in verified
+    unsigned = run("--as", "王主任", "report", "verify", str(reports / "验收报告(未签章).pdf"))
+    assert unsigned.exit_code == 1 and "未签名" in unsigned.output and "登记一致" in unsigned.output
+    monkeypatch.delenv("ZONECHECK_SIGN_TRUST")
+
+    # The Word copies read back: the acceptance report carries the grade and the panel's opinion,
+    # the 自评报告 the office's statements; the 验收汇总表 lists every leaf.
+    acceptance = docx_text(reports / "验收报告.docx")
+    assert "验收报告" in acceptance and score["grade"] in acceptance and "同意通过验收" in acceptance
+    assert "已完成并经区级初审、市级验收" in docx_text(reports / "自评报告.docx")
+    assert (reports / "自评报告.pdf").read_bytes().startswith(b"%PDF")
+    rows = list(openpyxl.load_workbook(reports / "验收汇总表.xlsx")["指标评分"].iter_rows(values_only=True))
+    assert {r[0] for r in rows[1:]} >= {i["code"] for i in leaves}
 
 
 def test_the_script_refuses_a_folder_that_is_not_empty(tmp_path: Path, seeds_dir: Path) -> None:

@@ -77,12 +77,18 @@ def test_forty_parallel_wrong_passwords_check_only_the_free_tries(zc: App, clien
         assert row is not None and row.failures == len(verified)
 
 
+# An audit entry is stamped after its password check, the wait counts from the failure before
+# it: on a loaded machine one argon2 check may take this much longer than the next, and the
+# stamps come that much closer than the wait was. An unthrottled burst is milliseconds apart.
+AUDIT_LAG = 0.5
+
+
 def within_the_free_tries_or_after_the_wait(verified: list[AuditEntry]) -> bool:
     """The free tries, and any further one only after its wait (2 s after the third …): a
     burst that lasts under 2 s has exactly the free tries checked."""
     times = sorted(e.at for e in verified)
     late = [
-        (times[k] - times[k - 1]).total_seconds() >= 2 ** (k - accounts.FREE_FAILURES + 1) - 1
+        (times[k] - times[k - 1]).total_seconds() >= 2 ** (k - accounts.FREE_FAILURES + 1) - 1 - AUDIT_LAG
         for k in range(accounts.FREE_FAILURES, len(times))
     ]
     print(f"\n{len(times)} of {PARALLEL} parallel tries had their password checked")

@@ -23,6 +23,7 @@ from workflow.domain.storable import unstorable
 MULTILINE_FIELDS = frozenset(
     {"checklist", "comment", "levels", "note", "opinion", "parts", "reason", "statement"}
     | {"participants", "documents", "samples", "findings"}  # a 现场核查's form, one entry a line
+    | {"text"}  # an expert's or the panel's opinion
 )
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
