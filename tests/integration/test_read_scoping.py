@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 import workflow.read
 from reports.export import plan_export
@@ -39,6 +40,9 @@ from workflow.clock import office_today
 from workflow.domain.permissions import Actor
 from workflow.domain.states import Role
 from workflow.errors import NotFound, Refused
+from workflow.models import Person
+from workflow.notify.outbox import enqueue
+from workflow.notify.rules import MessageStatus
 from workflow.read import (
     evidence,
     expert_sheet,
@@ -56,8 +60,10 @@ from workflow.read import (
     site_checks,
     worklist,
 )
+from workflow.read.messages import list_messages
 from workflow.read.plans import plan_summaries
 from workflow.services import access, people
+from workflow.services.contacts import Contacts, set_contacts
 from workflow.services.experts import assign_expert
 from workflow.services.plan_catalog import plan_catalog
 
@@ -127,6 +133,8 @@ LISTS = {
     # zone's issue reads as none).
     "read.formal_review.unit_notices",
     "read.issued.issued_by_sha256",
+    # Outgoing messages (the test below).
+    "read.messages.list_messages",
 }
 
 
@@ -250,3 +258,18 @@ def test_every_read_of_the_package_that_opens_a_transaction_takes_a_viewer_and_i
     tried = set(READS) | LISTS
     assert set(reads) <= tried, f"not tried across zones: {sorted(set(reads) - tried)}"
 
+
+
+def test_messages_list_only_the_viewers_zone_and_a_member_only_their_own(world: World) -> None:
+    app = world.app
+    for admin, name in ((A_ADMIN, A_MEMBER), (B_ADMIN, B_MEMBER)):
+        set_contacts(app.uow(), actor(app, admin), name, Contacts(email="someone@example.org"))
+    with app.uow() as uow:
+        for name in (A_MEMBER, B_MEMBER):
+            person = uow.session.scalars(select(Person).where(Person.name == name)).one()
+            enqueue(uow.session, person, event_kind="due_soon", event_key="due_soon:1", subject="临近提醒", body="请按期完成")
+        uow.commit()
+    assert [m.person for m in list_messages(app.uow(), actor(app, A_REVIEWER))] == [A_MEMBER]
+    assert [m.person for m in list_messages(app.uow(), actor(app, B_ADMIN))] == [B_MEMBER]
+    assert [m.person for m in list_messages(app.uow(), actor(app, B_MEMBER))] == [B_MEMBER]
+    assert list_messages(app.uow(), actor(app, A_ADMIN), statuses=(MessageStatus.SENT,)) == []
