@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
-from workflow.cli.main import get_app, viewer
+from workflow.cli.main import DATE, get_app, viewer
 from workflow.cli.output import echo_json, local_time, table
+from workflow.clock import office_today
 from workflow.notify.rules import MessageStatus
 
 
@@ -18,20 +21,19 @@ def notify_group() -> None:
 
 
 @notify_group.command("run")
+@click.option("--today", type=DATE, default=None, metavar="日期", help="按此日期生成当天的提醒(默认今天)。")
 @click.pass_context
-def notify_run_cmd(ctx: click.Context) -> None:
-    """发送所有待发送、以及重试时间已到的消息(按 ZONECHECK_SMTP 等环境变量配置的渠道)。
+def notify_run_cmd(ctx: click.Context, today: dt.date | None) -> None:
+    """生成当天的提醒,并发送所有待发送、以及重试时间已到的消息(按 ZONECHECK_SMTP 等环境变量配置的渠道)。
 
-    每条消息发送一次并记录结果;失败的按退避时间重试,多次失败后放弃并显示在 notify list --failed 中。
-    由系统运维人员或定时任务运行。
+    每条消息发送一次并记录结果;同一天重复运行不会重复发送。失败的按退避时间重试,多次失败后放弃并显示在
+    notify list --failed 中。由系统运维人员或定时任务运行。
 
-    示例: ZONECHECK_SMTP=smtp://127.0.0.1:25 zonecheck notify run
+    示例: ZONECHECK_SMTP=smtp://127.0.0.1:25 zonecheck notify run --today 2026-12-07
     """
-    import datetime as dt
+    from workflow.notify.daily import run_notifications
 
-    from workflow.notify.sender import send_due
-
-    report = send_due(get_app(ctx).uow(), dt.datetime.now(dt.UTC))
+    report = run_notifications(get_app(ctx).uow(), today or office_today(), dt.datetime.now(dt.UTC))
     click.echo(report.summary())
 
 
