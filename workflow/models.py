@@ -31,6 +31,8 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from checklists.kinds import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
+from workflow.domain.appeals import AppealGround, AppealState
+from workflow.domain.extensions import ExtensionState, ExtensionTarget
 from workflow.domain.states import STATE_LABELS, MeasureState, Rating, Role, Verdict
 from workflow.notify.rules import Channel, MessageStatus
 
@@ -258,6 +260,11 @@ class Measure(Base):
     )
     # Set by a return for rectification, cleared by the next self-check: the measure is 整改中.
     rectification_due: Mapped[dt.date | None]
+    # The dates as first set, kept by the first approved extension (延期) of each; the count of
+    # approved extensions of either date (workflow.domain.extensions).
+    original_due_on: Mapped[dt.date | None]
+    original_rectification_due: Mapped[dt.date | None]
+    extension_count: Mapped[int] = mapped_column(default=0, server_default=sql_text("0"))
     # Set when a revised plan no longer has this measure but work was recorded on it.
     retired_at: Mapped[dt.datetime | None]
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -1055,3 +1062,79 @@ class OutgoingMessage(Base):
     sent_at: Mapped[dt.datetime | None]
 
     person: Mapped[Person] = relationship()
+
+
+class ExtensionRequest(Base):
+    """A lead unit's request to move a measure's due or rectification date (延期), and the
+    office's decision. Every request is kept, with the dates from and to."""
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (
+        # One open request a measure, on both backends (a partial unique index): two people
+        # asking at once, the second is refused.
+        Index(
+            "uq_extension_requests_open",
+            "measure_id",
+            unique=True,
+            sqlite_where=sql_text("state = 'requested'"),
+            postgresql_where=sql_text("state = 'requested'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    target: Mapped[ExtensionTarget] = mapped_column(_enum(ExtensionTarget, "extension_target"))
+    from_date: Mapped[dt.date]  # the date in force when it was asked
+    requested_to: Mapped[dt.date]
+    approved_to: Mapped[dt.date | None]
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[ExtensionState] = mapped_column(
+        _enum(ExtensionState, "extension_state"), default=ExtensionState.REQUESTED
+    )
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    decided_at: Mapped[dt.datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Set when the extension was granted with the answer to an appeal (申诉采纳).
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id", ondelete="RESTRICT"))
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    measure: Mapped[Measure] = relationship()
+    requested_by: Mapped[Person] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
+    unit: Mapped[Unit | None] = relationship()
+
+    # Two offices deciding the same request at once: the second is refused.
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class Appeal(Base):
+    """A unit's appeal (申诉) against a return for rectification, and the office's answer."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    # One appeal a return.
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="RESTRICT"), unique=True)
+    ground: Mapped[AppealGround] = mapped_column(_enum(AppealGround, "appeal_ground"))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[AppealState] = mapped_column(_enum(AppealState, "appeal_state"), default=AppealState.PENDING)
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    filed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    upheld: Mapped[bool | None]
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    answered_at: Mapped[dt.datetime | None]
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    measure: Mapped[Measure] = relationship()
+    review: Mapped[Review] = relationship()
+    filed_by: Mapped[Person] = relationship(foreign_keys=[filed_by_id])
+    answered_by: Mapped[Person | None] = relationship(foreign_keys=[answered_by_id])
+    unit: Mapped[Unit | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}

@@ -287,6 +287,7 @@ def submit_self_check(
             )
         )
         measure.rectification_due = None
+        measure.original_rectification_due = None  # a later return starts a new rectification
         return _settled(session, measure, outcome)
 
     return run_audited(uow, person, Action.SUBMIT_SELF_CHECK.value, measure_target(measure_id), work)
@@ -446,6 +447,7 @@ def return_for_rectification(
             )
         )
         measure.rectification_due = deadline
+        measure.original_rectification_due = None  # this return's date is the one extensions keep
         outcome = dataclasses.replace(outcome, message=f"{outcome.message};整改期限 {deadline.isoformat()}")
         return _settled(session, measure, outcome)
 
