@@ -46,6 +46,7 @@ from workflow.notify.rules import MessageStatus
 from workflow.read import (
     evidence,
     expert_sheet,
+    extensions_appeals,
     formal_review,
     history,
     indicators,
@@ -109,6 +110,12 @@ READS: dict[str, tuple[str, Read]] = {
     "read.site_checks.unit_ids_named": (
         "plan_b",
         lambda w, a, n: site_checks.unit_ids_named(w.app.uow(), a, n, ["区市场监管局"]),
+    ),
+    # 延期与申诉: a plan's requests and appeals (the office's tab) and one measure's.
+    "read.extensions_appeals.plan_requests": ("plan_b", lambda w, a, n: extensions_appeals.plan_requests(w.app.uow(), a, n)),
+    "read.extensions_appeals.measure_requests": (
+        "measure_b",
+        lambda w, a, n: extensions_appeals.measure_requests(w.app.uow(), a, n),
     ),
     # The exports, read the same way.
     "reports.export.plan_export": ("plan_b", lambda w, a, n: plan_export(w.app.uow(), a, n)),
