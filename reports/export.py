@@ -115,6 +115,12 @@ def work_to_dict(work: MeasureWork) -> dict[str, Any]:
         "state": work.state,
         "state_label": work.state_label,
         "rectification_due": _iso(work.rectification_due),
+        # 延期: the dates as first set (null until an extension of that date is approved).
+        "extension": {
+            "original_due": _iso(work.original_due),
+            "original_rectification_due": _iso(work.original_rectification_due),
+            "count": work.extension_count,
+        },
         "retired": work.retired,
         "checklist": [
             {

@@ -72,6 +72,10 @@ HINTS: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "formal_not_open": ",请先运行 zonecheck formal open {plan}",
     "formal_unit_missing": ";可用 zonecheck formal gaps {plan} 查看各单位",
     "formal_days": "(--days 取 1 至 60)",
+    "extension_open": ";可用 zonecheck extension list 方案 查看,zonecheck extension withdraw 编号 撤回",
+    "extension_missing": ";可用 zonecheck extension list 方案 查看",
+    "appeal_missing": ";可用 zonecheck appeal list 方案 查看",
+    "appeal_date": "(--due 只用于 --uphold 且类别为“暂无法解决需持续跟进”的申诉)",
     "calendar_range": "(可用 --today 指定节假日数据覆盖年份内的日期)",
 }
 

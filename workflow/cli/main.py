@@ -262,6 +262,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "site": LazyCommand("workflow.cli.site:site_group", "现场核查:记录核查日期、地点、参加人员、走访单位、查阅材料、抽查情况与发现,附现场照片。"),
     "report": LazyCommand("workflow.cli.reports:report_group", "生成报告与通知:PDF(按 GB/T 9704 公文格式排版)或 Word 文档,验收汇总表为 Excel。"),
     "bundle": LazyCommand("workflow.cli.bundle:bundle_cmd", "佐证材料汇编:把方案的全部佐证文件按章节、措施和清单项归档为一个 ZIP。"),
+    "extension": LazyCommand("workflow.cli.extensions:extension_group", "延期:牵头单位在期限届满前申请,办公室批准(可批准较早的日期)或不予批准;原定期限保留。"),
+    "appeal": LazyCommand("workflow.cli.extensions:appeal_group", "申诉:单位对退回整改提出申诉(表述有误、仅需说明、暂无法解决需持续跟进),办公室答复(采纳或不予采纳)。"),
     "notify": LazyCommand("workflow.cli.notify:notify_group", "通知:发送到期的邮件、钉钉与企业微信消息,查看发送记录与失败原因。"),
     "serve": LazyCommand("workflow.cli.serve:serve_cmd", "启动网页服务:各单位上传佐证材料、提交自查,办公室审核、查看进度、下载报告;另有 JSON 接口。"),
 }

@@ -195,8 +195,10 @@ def measure_cmd(ctx: click.Context, measure: str, as_json: bool) -> None:
         click.echo(f"章节:{work.section}")
     click.echo(f"原文:{work.text}")
     click.echo(f"时限:{work.deadline.text or '-'}")
+    if work.original_due:
+        click.echo(f"完成期限:{work.due_shown}")
     if work.rectification_due:
-        click.echo(f"整改期限:{work.rectification_due.isoformat()}")
+        click.echo(f"整改期限:{work.rectification_shown}")
     click.echo("责任单位:")
     for unit in work.units:
         role = {"lead": "牵头", "co": "配合", "group": "群体"}[unit.role]

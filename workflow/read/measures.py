@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from checklists.kinds import UnitRole
 from workflow.db import UnitOfWork
+from workflow.domain.extensions import shown_with_original
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import (
     RATING_LABELS,
@@ -151,6 +152,19 @@ class MeasureWork:
     evidence: tuple[EvidenceRow, ...]  # all of it, in the order handed in (items' and any other)
     self_checks: tuple[SelfCheckLine, ...]
     source_lines: tuple[Any, ...]
+    # The dates as first set, kept by an approved extension (延期), and how many were approved.
+    original_due: dt.date | None
+    original_rectification_due: dt.date | None
+    extension_count: int
+
+    @property
+    def due_shown(self) -> str:
+        """The due date as reports show it: `2024-06-30(原定 2024-05-31,延期 1 次)`."""
+        return shown_with_original(self.deadline.due, self.original_due, self.extension_count)
+
+    @property
+    def rectification_shown(self) -> str:
+        return shown_with_original(self.rectification_due, self.original_rectification_due, self.extension_count)
 
     @property
     def display_state(self) -> DisplayState:
@@ -293,6 +307,9 @@ def measure_work(measure: Measure, members: dict[int, list[Unit]] | None = None)
         evidence=tuple(evidence_row(e) for e in measure.evidence),
         self_checks=_self_checks(measure),
         source_lines=tuple(measure.source_lines),
+        original_due=measure.original_due_on,
+        original_rectification_due=measure.original_rectification_due,
+        extension_count=measure.extension_count or 0,
     )
 
 
