@@ -67,6 +67,10 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("是否逾期", "overdue"),
     Column("逾期说明", "overdue_text"),
     Column("整改期限", "rectification_due", "date"),
+    # 延期: the date as first set and the one it now reads, when an extension was approved.
+    Column("原定期限", "original_due", "date"),
+    Column("延期至", "extended_to", "date"),
+    Column("延期次数", "extensions", "number"),
     Column("佐证材料数", "evidence", "number"),
     Column("本单位提交数", "unit_evidence", "number"),
     Column("自查轮次", "rounds", "number"),
@@ -107,6 +111,9 @@ class LedgerRow:
     overdue: str  # 是 / 否
     overdue_text: str
     rectification_due: dt.date | None
+    original_due: dt.date | None
+    extended_to: dt.date | None
+    extensions: int
     evidence: int
     unit_evidence: int
     rounds: int
@@ -140,6 +147,18 @@ def _verdict(work: MeasureWork) -> tuple[str, str, int | None]:
     return text, review.comment, review.score
 
 
+def _extension(work: MeasureWork) -> dict[str, Any]:
+    """原定期限 and 延期至 of the date an extension moved (the due date's first, else the
+    rectification date's), and the count of approved extensions."""
+    original: dt.date | None = None
+    now: dt.date | None = None
+    if work.original_due is not None:
+        original, now = work.original_due, work.deadline.due
+    elif work.original_rectification_due is not None and work.rectification_due is not None:
+        original, now = work.original_rectification_due, work.rectification_due
+    return {"original_due": original, "extended_to": now, "extensions": work.extension_count}
+
+
 def _group_role(work: MeasureWork, group_name: str) -> str:
     """An unmapped group's role: as written, and leading when groups alone are named."""
     line = next((u for u in work.units if u.name == group_name), None)
@@ -165,6 +184,7 @@ def measure_ledger_rows(work: MeasureWork, progress_row: MeasureRow) -> list[Led
         "overdue": "是" if late else "否",
         "overdue_text": ";".join(o.text for o in late),
         "rectification_due": work.rectification_due if work.state == MeasureState.IN_PROGRESS.value else None,
+        **_extension(work),
         "evidence": len(current),
         "rounds": work.self_checks[-1].round if work.self_checks else 0,
         "verdict": verdict,

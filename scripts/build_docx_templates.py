@@ -242,9 +242,9 @@ def measures(b: Builder, *, self_check_only: bool) -> None:
     b.tag("{%p for m in s.measures %}")
     b.h3(MEASURE_KIND + " {{ m.ref }}  {{ m.title }}")
     b.p("责任单位:{{ m | units_text }}", flush=True, size=12)
-    b.p("完成时限:{{ m.deadline.text or '未写明' }}{{ ('(截止 ' ~ m.deadline.due ~ ')') if m.deadline.due }}", flush=True, size=12)
+    b.p("完成时限:{{ m.deadline.text or '未写明' }}{{ ('(截止 ' ~ m.due_shown ~ ')') if m.deadline.due }}", flush=True, size=12)
     b.p(
-        "当前状态:{{ m.state_label }}{{ (' · 整改期限 ' ~ m.rectification_due) if m.rectification_due }}"
+        "当前状态:{{ m.state_label }}{{ (' · 整改期限 ' ~ m.rectification_shown) if m.rectification_due }}"
         "{% for o in m.overdue %}\n逾期:{{ o }}{% endfor %}",
         flush=True,
         size=12,
@@ -625,7 +625,7 @@ def reminders() -> Builder:
     b.table(
         ["编号", "措施", "分工", "状态", "逾期情况"],
         ["{{ m.ref }}", "{{ m.title }}", "{{ '牵头' if m.role == 'lead' else '配合' }}", "{{ m.state_label }}",
-         "{{ m.reasons | map(attribute='text') | lines }}"],
+         "{{ m.reasons | map(attribute='text') | lines }}{{ ('\\n' ~ m.extended) if m.extended }}"],
         "for m in notice.overdue",
         widths=(0.8, 3.4, 0.9, 1.2, 3.7),
     )
@@ -635,7 +635,7 @@ def reminders() -> Builder:
     b.table(
         ["编号", "措施", "分工", "状态", "完成时限"],
         ["{{ m.ref }}", "{{ m.title }}", "{{ '牵头' if m.role == 'lead' else '配合' }}", "{{ m.state_label }}",
-         "{{ m.deadline }}\n到期日 {{ m.due }}"],
+         "{{ m.deadline }}\n到期日 {{ m.due }}{{ ('\\n' ~ m.extended) if m.extended }}"],
         "for m in notice.due_soon",
         widths=(0.8, 4.2, 0.9, 1.3, 2.8),
     )
@@ -665,7 +665,7 @@ def rectification() -> Builder:
             "{{ item.measure.title }}",
             "{{ item.role }}",
             "{% set r = item.review %}{% if r %}{{ r.level_name }}:{{ r.comment }}\n{{ r.by }},{{ r.at | local_time }}{% else %}—{% endif %}",
-            "{{ item.measure.rectification_due or '—' }}{{ '\\n已逾期' if item.measure.overdue }}",
+            "{{ item.measure.rectification_shown or '—' }}{{ '\\n已逾期' if item.measure.overdue }}",
         ],
         "for item in notice.entries",
         widths=(0.8, 2.8, 0.9, 3.9, 1.6),

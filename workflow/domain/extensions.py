@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from transitions import Machine, MachineError
 
@@ -210,8 +210,9 @@ def shown_with_original(due: dt.date | None, original: dt.date | None, count: in
     return f"{due.isoformat()}(原定 {original.isoformat()},延期 {count} 次)"
 
 
-def as_dict(facts: DeadlineFacts) -> dict[str, Any]:  # for an audit entry's detail
-    return {
-        "due_on": facts.due_on.isoformat() if facts.due_on else None,
-        "rectification_due": facts.rectification_due.isoformat() if facts.rectification_due else None,
-    }
+def extension_note(original_due: dt.date | None, original_rectification: dt.date | None, count: int) -> str:
+    """`原定 2024-05-31,延期 1 次` beside a date an extension moved ("" when none did)."""
+    original = original_rectification if original_rectification is not None else original_due
+    if original is None or count <= 0:
+        return ""
+    return f"原定 {original.isoformat()},延期 {count} 次"

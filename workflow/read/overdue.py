@@ -35,6 +35,7 @@ class OverdueEntry:
     role: str  # lead | co: this unit's part in the measure
     reasons: list[obligations.Overdue]  # overdue entries only
     due: dt.date | None  # due-soon entries only
+    extended: str = ""  # `原定 …,延期 N 次` when an extension moved the date
 
     def as_dict(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -101,6 +102,7 @@ def overdue_by_unit(progress: PlanProgress) -> list[OverdueUnit]:
                 role="lead" if unit in row.lead else "co",
                 reasons=row.overdue,
                 due=None if row.overdue else row.due_soon,
+                extended=row.extended,
             )
             lists[unit][0 if row.overdue else 1].append(entry)
     return [

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
+from workflow.domain.extensions import extension_note
 from workflow.domain.permissions import Actor, Responsibility, Work, refusal
 from workflow.domain.states import DisplayState, MeasureState, Verdict, display_label, display_state
 from workflow.models import Evidence, Measure, MeasureUnit, Plan, Review, SelfCheck
@@ -49,6 +50,8 @@ class MeasureRow:
     score: int | None
     id: int  # the measure's number, for links and actions
     version: int  # for an action's expected_version
+    # `原定 2024-05-31,延期 1 次` when an approved extension moved the date judged ("" else).
+    extended: str = ""
 
     @property
     def display_state(self) -> DisplayState:
@@ -136,6 +139,9 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
                 score=scores.get(m.id),
                 id=m.id,
                 version=m.version_id,
+                extended=extension_note(
+                    m.original_due_on, m.original_rectification_due if m.rectification_due else None, m.extension_count
+                ),
             )
         )
     average = round(sum(all_scores) / len(all_scores), 1) if all_scores else None
