@@ -162,3 +162,11 @@ def test_grounds_read_by_value_or_chinese_label() -> None:
     assert appeals.parse_ground("follow_up") is AppealGround.FOLLOW_UP
     with pytest.raises(ValueError):
         appeals.parse_ground("不服")
+
+
+def test_a_page_is_told_why_no_extension_can_be_asked_for() -> None:
+    assert extensions.request_refusal(FIXED, today=D(2024, 3, 31), open_requests=0) is None
+    assert "已过" in (extensions.request_refusal(FIXED, today=D(2024, 4, 1), open_requests=0) or "")
+    assert "申请中" in (extensions.request_refusal(FIXED, today=D(2024, 3, 1), open_requests=1) or "")
+    annual = replace(FIXED, deadline_kind=DeadlineKind.ANNUAL, due_on=None)
+    assert "每年" in (extensions.request_refusal(annual, today=D(2024, 3, 1), open_requests=0) or "")

@@ -184,6 +184,19 @@ def check_request(
     return target, current
 
 
+def request_refusal(facts: DeadlineFacts, *, today: dt.date, open_requests: int) -> str | None:
+    """Why a lead unit could not ask for any extension today (for a page's "why not");
+    None: it may (the date it asks for is checked when it does)."""
+    try:
+        _, current = extension_target(facts)
+        check_request(
+            facts, today=today, wanted=current + dt.timedelta(days=1), acceptance_end=None, open_requests=open_requests
+        )
+    except Refused as refusal:
+        return str(refusal)
+    return None
+
+
 def approved_date(label: str, requested_to: dt.date, given: dt.date | None, current: dt.date) -> dt.date:
     """The date the office approves: the one asked for, or an earlier one after the current date."""
     if given is None:

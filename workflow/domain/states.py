@@ -126,4 +126,12 @@ EVENT_LABELS = {a.value: label for a, label in ACTION_LABELS.items()} | {
     "view": "查看措施",
     "evidence_download": "下载佐证材料",
     "evidence_view": "查看佐证材料",
+    "extension_request": "申请延期",
+    "extension_approve": "批准延期",
+    "extension_reject": "不予批准延期",
+    "extension_withdraw": "撤回延期申请",
+    "appeal_file": "提出申诉",
+    "appeal_uphold": "申诉答复:采纳",
+    "appeal_dismiss": "申诉答复:不予采纳",
+    "appeal_answer": "答复申诉",
 }

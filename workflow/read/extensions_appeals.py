@@ -13,13 +13,23 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
+from checklists.kinds import DeadlineKind
 from workflow.db import UnitOfWork
 from workflow.domain.appeals import ANSWER_LABELS, APPEAL_STATE_LABELS, GROUND_LABELS, AppealState
-from workflow.domain.extensions import EXTENSION_STATE_LABELS, TARGET_LABELS, ExtensionState
+from workflow.domain.extensions import (
+    EXTENSION_STATE_LABELS,
+    TARGET_LABELS,
+    DeadlineFacts,
+    ExtensionState,
+    extension_target,
+    request_refusal,
+)
 from workflow.domain.permissions import Actor
-from workflow.domain.states import Role
+from workflow.domain.states import DisplayState, MeasureState, Role
+from workflow.errors import Refused
 from workflow.models import Appeal, ExtensionRequest, Measure, Person, Plan, Review, Unit
 from workflow.read.plans import plan_by_id
+from workflow.read.worklist import MeasureDetail
 from workflow.services.acting import measure_target, open_measure_by_id, plan_target, run_read
 
 MAX_LISTED = 1000  # a plan's requests, newest first
@@ -171,3 +181,42 @@ def _appeals(session: Session, where: ColumnElement[bool], own_unit: int | None,
         )
         for a, ref, title, key, unit, who, answerer_name, review in rows
     ]
+
+
+@dataclass(frozen=True)
+class ExtensionPanel:
+    """What a measure's page offers about extensions and appeals: the history, and whether
+    (or why not) the viewer's unit may ask for an extension or appeal now."""
+
+    requests: Requests
+    target_label: str  # 完成期限 / 整改期限 an extension would move ("" when none)
+    current: dt.date | None  # its date now
+    request_refusal: str | None  # why no extension can be asked for (None: it can)
+    can_appeal: bool  # 整改中 with no appeal waiting for an answer
+
+
+def extension_panel(detail: MeasureDetail, requests: Requests, today: dt.date) -> ExtensionPanel:
+    """The panel of `detail`'s page, from the measure's requests (`measure_requests`)."""
+    facts = DeadlineFacts(
+        label=detail.label,
+        deadline_kind=DeadlineKind(detail.deadline.kind),
+        due_on=detail.deadline.due,
+        rectification_due=detail.rectification_due,
+        rectifying=detail.display_state is DisplayState.RECTIFYING,
+        open=detail.state in (MeasureState.PLANNED.value, MeasureState.IN_PROGRESS.value),
+    )
+    try:
+        target, current = extension_target(facts)
+        label: str = TARGET_LABELS[target]
+    except Refused:
+        label, current = "", None
+    waiting = sum(1 for e in requests.extensions if e.open)
+    refusal = detail.why_not.get("submit") or request_refusal(facts, today=today, open_requests=waiting)
+    rectifying = detail.display_state is DisplayState.RECTIFYING
+    return ExtensionPanel(
+        requests=requests,
+        target_label=label,
+        current=current,
+        request_refusal=refusal,
+        can_appeal=rectifying and not detail.why_not.get("unit_work") and not any(a.open for a in requests.appeals),
+    )

@@ -26,6 +26,7 @@ from workflow.models import Appeal, ExtensionRequest, Measure, Review, SelfCheck
 from workflow.notify.outbox import enqueue
 from workflow.notify.recipients import office_people, unit_people
 from workflow.notify.texts import extensions as texts
+from workflow.read.plans import plan_by_id
 from workflow.services.acting import (
     measure_by_id,
     measure_target,
@@ -147,6 +148,7 @@ def answer_appeal(
     uphold: bool,
     note: str,
     new_due: dt.date | None = None,
+    plan_id: int | None = None,
 ) -> AppealOutcome:
     """The office answers an appeal once: 采纳 or 不予采纳, with its answer; an upheld
     需持续跟进 may move the rectification date (an approved extension)."""
@@ -154,12 +156,16 @@ def answer_appeal(
     note = clean_text(note, "答复意见")
 
     def work(session: Session, chain: AuditChain) -> AppealOutcome:
+        if plan_id is not None:  # the page's plan: another zone's is Hidden
+            plan_by_id(session, person, plan_id)
         appeal = session.get(Appeal, appeal_id, options=[selectinload(Appeal.unit), selectinload(Appeal.review)])
         missing = NotFound(f"找不到编号为 {appeal_id} 的申诉", code="appeal_missing")
         if appeal is None:
             raise missing
         measure = measure_by_id(session, None, appeal.measure_id)
         require_plan(person, measure.plan, missing)
+        if plan_id not in (None, measure.plan_id):
+            raise missing
         authorize(person, Work.REVIEW, measure_units(session, measure).responsibility)
         label = _label(appeal.id)
         rules.check_answer(label, appeal.state, ground=appeal.ground, upheld=uphold, gives_date=new_due is not None)
@@ -171,8 +177,6 @@ def answer_appeal(
             person,
             "appeal_uphold" if uphold else "appeal_dismiss",
             target_of(measure),
-            from_state=AppealState.PENDING.value,
-            to_state=AppealState.ANSWERED.value,
             comment=note,
             detail={"appeal": appeal.id, "ground": appeal.ground.value,
                     "rectification_due": new_due.isoformat() if new_due else None},

@@ -33,6 +33,7 @@ from workflow.models import ExtensionRequest, Measure, Person, utcnow
 from workflow.notify.outbox import enqueue
 from workflow.notify.recipients import office_people, unit_people
 from workflow.notify.texts import extensions as texts
+from workflow.read.plans import plan_by_id
 from workflow.services.acting import (
     measure_by_id,
     measure_target,
@@ -185,15 +186,24 @@ def request_extension(
     return run_audited(uow, person, "extension_request", measure_target(measure_id), work)
 
 
-def _open_request(session: Session, viewer: Actor, extension_id: int) -> tuple[ExtensionRequest, Measure]:
+def _open_request(
+    session: Session, viewer: Actor, extension_id: int, *, plan_id: int | None = None, measure_id: int | None = None
+) -> tuple[ExtensionRequest, Measure]:
     """Request number `extension_id` of a plan `viewer` sees: another zone's is Hidden in the
-    words of a missing one."""
+    words of a missing one. A page names the plan or measure it shows in its address: that is
+    opened first (another zone's is Hidden), and a request of another is missing."""
+    if plan_id is not None:
+        plan_by_id(session, viewer, plan_id)
+    if measure_id is not None:
+        open_measure_by_id(session, viewer, measure_id)
     row = session.get(ExtensionRequest, extension_id, options=[selectinload(ExtensionRequest.unit)])
     missing = NotFound(f"找不到编号为 {extension_id} 的延期申请", code="extension_missing")
-    if row is None:
+    if row is None or measure_id not in (None, row.measure_id):
         raise missing
     measure = measure_by_id(session, None, row.measure_id)
     require_plan(viewer, measure.plan, missing)
+    if plan_id not in (None, measure.plan_id):
+        raise missing
     return row, measure
 
 
@@ -215,6 +225,7 @@ def decide_extension(
     approve: bool,
     note: str = "",
     to: dt.date | None = None,
+    plan_id: int | None = None,
 ) -> ExtensionOutcome:
     """The office of the plan's zone (or of a review level's) approves, possibly with an
     earlier date than asked, or rejects with a note."""
@@ -225,7 +236,7 @@ def decide_extension(
         note = rules.clean_text(note, "审批意见")  # raises with the bound
 
     def work(session: Session, chain: AuditChain) -> ExtensionOutcome:
-        row, measure = _open_request(session, person, extension_id)
+        row, measure = _open_request(session, person, extension_id, plan_id=plan_id)
         units = measure_units(session, measure)
         authorize(person, Work.REVIEW, units.responsibility)
         label = _label(row.id)
@@ -250,8 +261,6 @@ def decide_extension(
             person,
             f"extension_{action.value}",
             target_of(measure),
-            from_state=ExtensionState.REQUESTED.value,
-            to_state=row.state.value,
             comment=note,
             detail={"extension": row.id, "target": row.target.value, "from": row.from_date.isoformat(),
                     "to": approved.isoformat() if approved else None},
@@ -269,12 +278,14 @@ def decide_extension(
     return run_audited(uow, person, f"extension_{action.value}", extension_target(extension_id), work)
 
 
-def withdraw_extension(uow: UnitOfWork, actor: Actor | None, extension_id: int) -> ExtensionOutcome:
+def withdraw_extension(
+    uow: UnitOfWork, actor: Actor | None, extension_id: int, *, measure_id: int | None = None
+) -> ExtensionOutcome:
     """The requesting unit takes back a request the office has not decided."""
     person = person_required(actor)
 
     def work(session: Session, chain: AuditChain) -> ExtensionOutcome:
-        row, measure = _open_request(session, person, extension_id)
+        row, measure = _open_request(session, person, extension_id, measure_id=measure_id)
         label = _label(row.id)
         if person.unit_id is None or person.unit_id != row.unit_id:
             raise Refused(f"{person.describe()}不是{label}的申请单位,不能撤回", code="not_requester")
@@ -284,8 +295,6 @@ def withdraw_extension(uow: UnitOfWork, actor: Actor | None, extension_id: int) 
             person,
             "extension_withdraw",
             target_of(measure),
-            from_state=ExtensionState.REQUESTED.value,
-            to_state=row.state.value,
             detail={"extension": row.id},
         )
         session.flush()

@@ -30,6 +30,7 @@ from workflow.domain.states import (
 )
 from workflow.errors import Conflict, InputError, NotFound, Refused, ZonecheckError
 from workflow.read import worklist
+from workflow.read.extensions_appeals import extension_panel, measure_requests
 from workflow.read.history import measure_history
 from workflow.services import access, measure_work
 from workflow.services.evidence import (
@@ -123,6 +124,7 @@ def measure_page(
     day = office_today()
     detail = worklist.measure_detail(zc.uow(), viewer.actor, measure_id, day)
     _title, history = measure_history(zc.uow(), viewer.actor, measure_id)
+    extensions = extension_panel(detail, measure_requests(zc.uow(), viewer.actor, measure_id), day)
     return render(
         request,
         "measure.html",
@@ -135,6 +137,7 @@ def measure_page(
         inline_types=worklist.INLINE_TYPES,
         today=day,
         uploaded=uploaded,
+        extensions=extensions,
     )
 
 
