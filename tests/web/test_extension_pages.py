@@ -91,7 +91,7 @@ def test_a_late_request_is_explained_and_refused(login: Login, zc: App, ten: int
     unit = login(MARKET)
     mine = f"/measures/{ten}"
     html = page(unit, mine)
-    assert "不能申请延期" in html and "已过" in html and 'action="/measures/%d/extension"' % ten not in html
+    assert "不能申请延期" in html and "已过" in html and f'action="/measures/{ten}/extension"' not in html
     said = post(unit, f"{mine}/extension", mine, due=(TODAY + dt.timedelta(days=5)).isoformat(), reason="迟了")
     assert said.startswith("error:") and "期限届满前申请" in said
 

@@ -309,6 +309,25 @@ ROUTES: dict[str, FormRoute] = {
         MARKET, {"measure_id": ids(measures)},
         lambda w: {"item": ["1", "2"], "doc_date": ["2024-01-15"], "link": ["https://example.org/a"]}, examples=20,
     ),  # fmt: skip
+    # 延期与申诉: a unit's request, withdrawal and appeal; the office's decision and answer.
+    "/measures/{measure_id}/extension": FormRoute(
+        MARKET, {"measure_id": ids(measures)}, lambda w: {"due": ["2099-01-01", "2024-04-20"], "reason": ["数据延后发布"]}
+    ),
+    "/measures/{measure_id}/extension/withdraw": FormRoute(
+        MARKET, {"measure_id": ids(measures)}, lambda w: {"extension": ["1", "2"]}, examples=6
+    ),
+    "/measures/{measure_id}/appeal": FormRoute(
+        MARKET, {"measure_id": ids(measures)},
+        lambda w: {"ground": ["wording", "follow_up", "表述有误", "nonsense"], "reason": ["退回意见与事实不符"]},
+    ),  # fmt: skip
+    "/office/plans/{plan_id}/extensions/decide": FormRoute(
+        REVIEWER_A, {"plan_id": ids(plans)},
+        lambda w: {"extension": ["1", "2"], "decision": ["approve", "reject", "x"], "due": ["2099-01-01"], "note": ["同意"]},
+    ),  # fmt: skip
+    "/office/plans/{plan_id}/appeals/answer": FormRoute(
+        REVIEWER_A, {"plan_id": ids(plans)},
+        lambda w: {"appeal": ["1", "2"], "decision": ["uphold", "dismiss"], "due": ["2099-01-01"], "note": ["答复"]},
+    ),  # fmt: skip
     "/evidence/{evidence_id}/replace": FormRoute(MARKET, {"evidence_id": ids(evidence)}),
     "/evidence/{evidence_id}/remove": FormRoute(MARKET, {"evidence_id": ids(evidence)}),
     "/office/review/{measure_id}/accept": FormRoute(
