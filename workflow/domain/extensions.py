@@ -129,10 +129,10 @@ def extension_target(facts: DeadlineFacts) -> tuple[ExtensionTarget, dt.date]:
     return ExtensionTarget.DUE, facts.due_on
 
 
-def clean_text(text: str, what: str) -> str:
-    """A required, bounded text (reason, note), stripped."""
+def clean_text(text: str, what: str, *, required: bool = True) -> str:
+    """A bounded text (reason, note), stripped; required unless said otherwise."""
     stripped = text.strip()
-    if not stripped:
+    if required and not stripped:
         raise InputError(f"{what}不能为空")
     if len(stripped) > MAX_REASON:
         raise InputError(f"{what}最多 {MAX_REASON} 个字,收到 {len(stripped)} 个字")

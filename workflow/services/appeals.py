@@ -13,17 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from workflow.db import UnitOfWork
 from workflow.domain import appeals as rules
 from workflow.domain.appeals import ANSWER_LABELS, GROUND_LABELS, AppealGround, AppealState
-from workflow.domain.extensions import ExtensionState, ExtensionTarget, check_new_date, clean_text
+from workflow.domain.extensions import (
+    MAX_REASON,
+    ExtensionState,
+    ExtensionTarget,
+    check_new_date,
+    clean_text,
+)
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.domain.states import MeasureState, Verdict
 from workflow.errors import NotFound, Refused
 from workflow.models import Appeal, ExtensionRequest, Measure, Review, SelfCheck, utcnow
-from workflow.notify.outbox import enqueue
 from workflow.notify.recipients import office_people, unit_people
 from workflow.notify.texts import extensions as texts
 from workflow.read.plans import plan_by_id
@@ -37,7 +43,7 @@ from workflow.services.acting import (
     target_of,
 )
 from workflow.services.audit_log import AuditChain
-from workflow.services.extensions import acceptance_end, deadline_facts, extend
+from workflow.services.extensions import acceptance_end, deadline_facts, extend, tell
 from workflow.services.visibility import require_plan
 
 
@@ -108,7 +114,10 @@ def file_appeal(
             unit_id=person.unit_id,
         )
         session.add(appeal)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # another appeal on the same return filed at the same moment won
+            raise Refused(f"{measure.label}的本次退回整改已提出过申诉,不能重复申诉", code="appeal_exists") from None
         chain.append(
             person,
             "appeal_file",
@@ -117,9 +126,7 @@ def file_appeal(
             detail={"appeal": appeal.id, "review": review.id, "ground": ground.value},
         )
         message = texts.appeal_filed(_facts(appeal, measure, person.unit_name or "", review.comment))
-        subject, body = message
-        for office in office_people(session, measure.plan.zone_id):
-            enqueue(session, office, event_kind="appeal_filed", event_key=f"appeal_filed:{appeal.id}", subject=subject, body=body)
+        tell(session, office_people(session, measure.plan.zone_id), "appeal_filed", f"appeal_filed:{appeal.id}", message)
         return AppealOutcome(
             appeal.id,
             target_of(measure),
@@ -182,12 +189,11 @@ def answer_appeal(
                     "rectification_due": new_due.isoformat() if new_due else None},
         )
         unit = appeal.unit.name if appeal.unit else ""
-        subject, body = texts.appeal_answered(
+        message = texts.appeal_answered(
             _facts(appeal, measure, unit, appeal.review.comment), upheld=uphold, answer=note, new_due=new_due
         )
         recipients = unit_people(session, [appeal.unit_id]) if appeal.unit_id is not None else []
-        for who in recipients:
-            enqueue(session, who, event_kind="appeal_answered", event_key=f"appeal_answered:{appeal.id}", subject=subject, body=body)
+        tell(session, recipients, "appeal_answered", f"appeal_answered:{appeal.id}", message)
         session.flush()
         moved = f";整改期限延至 {new_due.isoformat()}" if new_due else ""
         return AppealOutcome(
@@ -211,7 +217,7 @@ def _extend_rectification(session: Session, person: Actor, appeal: Appeal, measu
             from_date=current,
             requested_to=to,
             approved_to=to,
-            reason=f"申诉采纳({GROUND_LABELS[appeal.ground]}):{appeal.reason}"[:2000],
+            reason=f"申诉采纳({GROUND_LABELS[appeal.ground]}):{appeal.reason}"[:MAX_REASON],
             state=ExtensionState.APPROVED,
             requested_by_id=appeal.filed_by_id,
             unit_id=appeal.unit_id,

@@ -108,7 +108,8 @@ def _facts(row: ExtensionRequest, measure: Measure, unit: str) -> texts.Extensio
     )
 
 
-def _tell(session: Session, people: list[Person], kind: str, key: str, message: texts.Message) -> None:
+def tell(session: Session, people: list[Person], kind: str, key: str, message: texts.Message) -> None:
+    """Queue one event's message to each of `people`, in the caller's transaction."""
     subject, body = message
     for person in people:
         enqueue(session, person, event_kind=kind, event_key=key, subject=subject, body=body)
@@ -174,7 +175,7 @@ def request_extension(
             detail={"extension": row.id, "target": target.value, "from": current.isoformat(), "to": to.isoformat()},
         )
         message = texts.extension_requested(_facts(row, measure, person.unit_name or ""))
-        _tell(session, office_people(session, measure.plan.zone_id), "extension_requested", f"extension_requested:{row.id}", message)
+        tell(session, office_people(session, measure.plan.zone_id), "extension_requested", f"extension_requested:{row.id}", message)
         return ExtensionOutcome(
             row.id,
             target_of(measure),
@@ -231,9 +232,7 @@ def decide_extension(
     earlier date than asked, or rejects with a note."""
     person = person_required(actor)
     action = ExtensionAction.APPROVE if approve else ExtensionAction.REJECT
-    note = rules.clean_text(note, "不予批准的理由") if not approve else note.strip()
-    if len(note) > rules.MAX_REASON:
-        note = rules.clean_text(note, "审批意见")  # raises with the bound
+    note = rules.clean_text(note, "审批意见" if approve else "不予批准的理由", required=not approve)
 
     def work(session: Session, chain: AuditChain) -> ExtensionOutcome:
         row, measure = _open_request(session, person, extension_id, plan_id=plan_id)
@@ -268,7 +267,7 @@ def decide_extension(
         unit = row.unit.name if row.unit else ""
         message = texts.extension_decided(_facts(row, measure, unit), approved_to=approved, note=note)
         recipients = unit_people(session, [row.unit_id]) if row.unit_id is not None else []
-        _tell(session, recipients, "extension_decided", f"extension_decided:{row.id}", message)
+        tell(session, recipients, "extension_decided", f"extension_decided:{row.id}", message)
         session.flush()
         said = f",{TARGET_LABELS[row.target]}延至 {approved.isoformat()}" if approved else ""
         return ExtensionOutcome(
