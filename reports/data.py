@@ -28,6 +28,7 @@ from reports.score_data import (
 )
 from workflow.clock import office_zone
 from workflow.domain import obligations
+from workflow.domain.extensions import ExtensionState, ExtensionTarget
 from workflow.domain.states import (
     ACTION_LABELS,
     DISPLAY_LABELS,
@@ -37,7 +38,7 @@ from workflow.domain.states import (
     MeasureState,
     Verdict,
 )
-from workflow.models import AuditEntry, IssuedReport, Measure, Plan
+from workflow.models import AuditEntry, ExtensionRequest, IssuedReport, Measure, Plan
 from workflow.read.evidence import EvidenceRow
 from workflow.read.indicators import IndicatorLine, indicator_lines, indicator_met
 from workflow.read.measures import DONE, MeasureWork, ReviewLine, SelfCheckLine, current_works
@@ -468,14 +469,47 @@ def _evidence_dates_at(measure: Measure, end: dt.datetime) -> list[dt.date]:
     ]
 
 
-def _rectification_due_at(measure: Measure, end: dt.datetime) -> dt.date | None:
-    """The deadline of the last return decided before `end`."""
-    due = None
+def _rectification_due_at(measure: Measure, end: dt.datetime, extensions: list[ExtensionRequest]) -> dt.date | None:
+    """The deadline of the last return decided before `end`, as extensions approved after
+    that return and before `end` moved it."""
+    due, returned_at = None, None
     for sc in measure.self_checks:
         for r in sc.reviews:
             if r.verdict is Verdict.RETURN and r.reviewed_at < end:
-                due = r.rectification_due
+                due, returned_at = r.rectification_due, r.reviewed_at
+    for e in extensions:
+        if e.target is ExtensionTarget.RECTIFICATION and returned_at is not None and returned_at < _decided(e) < end:
+            due = e.approved_to
     return due
+
+
+def _due_on_at(measure: Measure, end: dt.datetime, extensions: list[ExtensionRequest]) -> dt.date | None:
+    """The one-off due date in force at `end`: the original, moved by the extensions approved
+    by then (without one the measure is judged against the original date)."""
+    due = measure.original_due_on or measure.due_on
+    for e in extensions:
+        if e.target is ExtensionTarget.DUE and _decided(e) < end:
+            due = e.approved_to
+    return due
+
+
+def _decided(extension: ExtensionRequest) -> dt.datetime:
+    assert extension.decided_at is not None  # approved requests are decided
+    return extension.decided_at
+
+
+def approved_extensions(session: Session, plan: Plan) -> dict[int, list[ExtensionRequest]]:
+    """The plan's approved extensions by measure, in the order they were approved."""
+    found: dict[int, list[ExtensionRequest]] = defaultdict(list)
+    rows = session.scalars(
+        select(ExtensionRequest)
+        .join(Measure, Measure.id == ExtensionRequest.measure_id)
+        .where(Measure.plan_id == plan.id, ExtensionRequest.state == ExtensionState.APPROVED)
+        .order_by(ExtensionRequest.decided_at, ExtensionRequest.id)
+    )
+    for row in rows:
+        found[row.measure_id].append(row)
+    return found
 
 
 def stage_report(
@@ -508,6 +542,7 @@ def stage_report(
     measures = load_measures(session, plan, with_work=True)
     progress = {r.ref: r for r in plan_progress(session, plan, as_of).rows}
     period = plan_period(session, plan)
+    extended = approved_extensions(session, plan)
     late: list[StageRow] = []
     due_soon: list[StageRow] = []
     by_unit: dict[str, list[str]] = defaultdict(list)
@@ -519,8 +554,9 @@ def stage_report(
         rectifying = state == DisplayState.RECTIFYING.value
         dates = dataclasses.replace(
             measure_dates(m, evidence),
+            due_on=_due_on_at(m, end, extended[m.id]),
             state=MeasureState.IN_PROGRESS.value if rectifying else state,
-            rectification_due=_rectification_due_at(m, end) if rectifying else None,
+            rectification_due=_rectification_due_at(m, end, extended[m.id]) if rectifying else None,
         )
         overdue = obligations.overdue(dates, period, as_of)
         soon = None if overdue else obligations.due_soon(dates, period, as_of)

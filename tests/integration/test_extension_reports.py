@@ -16,11 +16,14 @@ from docx.oxml.ns import qn
 from sqlalchemy import update
 
 from checklists.kinds import DeadlineKind
+from reports.data import stage_report
 from reports.documents import ReportRequest, issue_report
 from reports.ledger import write_ledger
 from reports.render import Renderer
 from workflow.bootstrap import App
+from workflow.clock import office_today
 from workflow.models import Measure
+from workflow.read.plans import find_plan
 from workflow.services import measure_work
 from workflow.services.evidence import NewEvidence, add_evidence
 from workflow.services.extensions import decide_extension, request_extension
@@ -117,3 +120,15 @@ def test_the_acceptance_report_shows_both_dates_in_pdf_and_word(app: App, plan: 
         text = read(issue(app, plan, "acceptance", tmp_path / f"验收{suffix}"))
         assert "截止2024-04-20(原定2024-03-31,延期1次)" in text, suffix
         assert "整改期限2024-04-10(原定2024-03-25,延期1次)" in text, suffix
+
+
+def test_the_stage_report_judges_a_past_day_by_the_date_then_in_force(app: App, plan: str) -> None:
+    # The fixture's decisions are recorded at the real time, so on 2024-04-05 none was approved
+    # yet: measure 10 was late against its original date; today it is judged by the new one.
+    with app.uow() as uow:
+        jiading = find_plan(uow.session, plan, None)
+        then = {r.ref: r.overdue for r in stage_report(uow.session, jiading, as_of=dt.date(2024, 4, 5)).late}
+        now = {r.ref: r.overdue for r in stage_report(uow.session, jiading, as_of=office_today()).late}
+    assert then["10"][0].startswith("2024-03-31 到期,已逾期 5 天")
+    assert now["10"][0].startswith("2024-04-20 到期")
+    assert any(text.startswith("整改期限 2024-04-10 已过") for text in now["12"])
