@@ -42,7 +42,7 @@ from workflow.domain.states import Role
 from workflow.errors import NotFound, Refused
 from workflow.models import Person
 from workflow.notify.outbox import enqueue
-from workflow.notify.rules import MessageStatus
+from workflow.notify.rules import Channel, MessageStatus
 from workflow.read import (
     evidence,
     expert_sheet,
@@ -267,7 +267,10 @@ def test_messages_list_only_the_viewers_zone_and_a_member_only_their_own(world: 
     with app.uow() as uow:
         for name in (A_MEMBER, B_MEMBER):
             person = uow.session.scalars(select(Person).where(Person.name == name)).one()
-            enqueue(uow.session, person, event_kind="due_soon", event_key="due_soon:1", subject="临近提醒", body="请按期完成")
+            enqueue(
+                uow.session, person, event_kind="due_soon", event_key="due_soon:1", subject="临近提醒", body="请按期完成",
+                channels=[Channel.EMAIL],  # the in-app copies: test_inbox_lists_only_the_viewers_own below
+            )
         uow.commit()
     assert [m.person for m in list_messages(app.uow(), actor(app, A_REVIEWER))] == [A_MEMBER]
     assert [m.person for m in list_messages(app.uow(), actor(app, B_ADMIN))] == [B_MEMBER]
