@@ -48,6 +48,7 @@ from workflow.read import (
     expert_sheet,
     formal_review,
     history,
+    inbox,
     indicators,
     measures,
     overdue,
@@ -135,6 +136,11 @@ LISTS = {
     "read.issued.issued_by_sha256",
     # Outgoing messages (the test below).
     "read.messages.list_messages",
+    # The in-app inbox: a person's own messages only, across zones too (the test below;
+    # tests/integration/test_inbox.py within a zone).
+    "read.inbox.inbox",
+    "read.inbox.unread_count",
+    "read.inbox.inbox_message",
 }
 
 
@@ -276,3 +282,20 @@ def test_messages_list_only_the_viewers_zone_and_a_member_only_their_own(world: 
     assert [m.person for m in list_messages(app.uow(), actor(app, B_ADMIN))] == [B_MEMBER]
     assert [m.person for m in list_messages(app.uow(), actor(app, B_MEMBER))] == [B_MEMBER]
     assert list_messages(app.uow(), actor(app, A_ADMIN), statuses=(MessageStatus.SENT,)) == []
+
+
+def test_the_inbox_lists_only_the_viewers_own_and_another_zones_message_reads_as_missing(world: World) -> None:
+    app = world.app
+    with app.uow() as uow:
+        for name in (A_MEMBER, B_MEMBER, B_ADMIN):
+            person = uow.session.scalars(select(Person).where(Person.name == name)).one()
+            enqueue(uow.session, person, event_kind="returned", event_key="returned:1", subject=f"给{name}", body="正文")
+        uow.commit()
+    for name in (A_MEMBER, B_MEMBER, B_ADMIN):
+        listing = inbox.inbox(app.uow(), actor(app, name))
+        assert [m.subject for m in listing.items] == [f"给{name}"]
+        assert inbox.unread_count(app.uow(), actor(app, name)) == 1
+    theirs = inbox.inbox(app.uow(), actor(app, B_MEMBER)).items[0].id
+    for name in (A_MEMBER, A_ADMIN, B_ADMIN):  # the office of B's own zone included
+        with pytest.raises(NotFound, match=f"找不到编号为 {theirs} 的消息"):
+            inbox.inbox_message(app.uow(), actor(app, name), theirs)
