@@ -55,8 +55,8 @@ class Returned:
 def returned(facts: Returned) -> tuple[str, str]:
     subject = f"【退回整改】{facts.measure_label} 请于 {facts.rectification_due.isoformat()} 前完成整改"
     body = (
-        f"{facts.measure_label}“{_cut(facts.measure_title, TITLE_CHARS)}”的自查经{facts.level_name}审核,"
-        f"退回整改。\n"
+        f"{facts.measure_label}“{_cut(facts.measure_title, TITLE_CHARS)}”的自查在{facts.level_name}环节"
+        f"被退回整改。\n"
         f"审核意见:{_cut(facts.comment, COMMENT_CHARS) or '(无)'}\n"
         f"整改期限:{facts.rectification_due.isoformat()}\n"
         f"审核人:{facts.reviewer}\n"
@@ -80,7 +80,7 @@ def accepted(facts: Accepted) -> tuple[str, str]:
     score = f"\n评分:{facts.score}" if facts.score is not None else ""
     comment = f"\n审核意见:{_cut(facts.comment, COMMENT_CHARS)}" if facts.comment.strip() else ""
     body = (
-        f"{facts.measure_label}“{_cut(facts.measure_title, TITLE_CHARS)}”的自查经{facts.level_name}审核通过,"
+        f"{facts.measure_label}“{_cut(facts.measure_title, TITLE_CHARS)}”的自查已通过{facts.level_name},"
         f"措施已验收。{score}{comment}\n审核人:{facts.reviewer}"
     )
     return subject, body
