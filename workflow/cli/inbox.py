@@ -16,7 +16,9 @@ from workflow.cli.output import echo_json, local_time, table
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
 def inbox_group(ctx: click.Context, unread: bool, page: int, as_json: bool) -> None:
-    """站内消息:列出本人的消息(最新的在前),未读的标有 ●;inbox read 编号 查看并标为已读。
+    """站内消息:列出本人的消息,查看全文并标为已读。
+
+    消息最新的在前,未读的标有 ●;用 inbox read 编号 查看全文。
 
     示例: zonecheck --as 张三 inbox --unread
     """
