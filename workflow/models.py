@@ -1043,6 +1043,8 @@ class OutgoingMessage(Base):
         UniqueConstraint("person_id", "channel", "event_key"),
         # The sender's question: what is queued or failed and due by now.
         Index("ix_outgoing_messages_due", "status", "next_attempt_at"),
+        # The inbox's question: a person's in-app messages (unread first), on every page.
+        Index("ix_outgoing_messages_inbox", "person_id", "channel", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -1060,6 +1062,10 @@ class OutgoingMessage(Base):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    # In-app messages only: when the person opened it (None: unread).
+    read_at: Mapped[dt.datetime | None]
+    # The page of the thing the message is about (a path on this site), "" for none.
+    link: Mapped[str] = mapped_column(String(200), default="", server_default=sql_text("''"))
 
     person: Mapped[Person] = relationship()
 

@@ -50,7 +50,10 @@ def queue_all(app: App, ids: list[int], key: str) -> int:
         added = 0
         for person_id in ids:
             person = uow.session.get_one(Person, person_id)
-            added += enqueue(uow.session, person, event_kind="due_soon", event_key=key, subject="【督办提醒】措施将于 3 日后到期", body=BODY)
+            added += enqueue(
+                uow.session, person, event_kind="due_soon", event_key=key, subject="【督办提醒】措施将于 3 日后到期", body=BODY,
+                channels=[Channel.EMAIL, Channel.WECOM],  # the outside channels (in-app: test_bench_inbox.py)
+            )
         uow.commit()
         return added
 

@@ -89,5 +89,8 @@ def test_notify_run_sends_over_the_configured_server_and_notify_list_shows_failu
     assert listed.exit_code == 0
     assert "王主任" in listed.output and "李审核" in listed.output and "550" in listed.output
     own = json.loads(run("--as", "李审核", "notify", "list", "--json").output)
-    assert len(own) == 2  # a reviewer is the office: the zone's messages
+    # A reviewer is the office: the zone's messages, each person's e-mail and in-app copy.
+    assert sorted((m["person"], m["channel"]) for m in own) == [
+        ("李审核", "email"), ("李审核", "inapp"), ("王主任", "email"), ("王主任", "inapp")
+    ]
     assert run("notify", "list", "--failed", "--json").exit_code == 0

@@ -59,7 +59,13 @@ def staff(app: App) -> App:
     return app
 
 
+# The outside channels this file is about; every active person's in-app copy (sent when
+# queued) is tested in test_inbox.py.
+OUTSIDE = [Channel.EMAIL, Channel.DINGTALK, Channel.WECOM]
+
+
 def queue(app: App, name: str, key: str, **kwargs: object) -> int:
+    kwargs.setdefault("channels", OUTSIDE)
     with app.uow() as uow:
         person = uow.session.scalars(select(Person).where(Person.name == name)).one()
         added = enqueue(
@@ -72,7 +78,11 @@ def queue(app: App, name: str, key: str, **kwargs: object) -> int:
 
 def messages(app: App) -> list[OutgoingMessage]:
     with session_of(app) as session:
-        return list(session.scalars(select(OutgoingMessage).order_by(OutgoingMessage.id)))
+        return list(
+            session.scalars(
+                select(OutgoingMessage).where(OutgoingMessage.channel != Channel.INAPP).order_by(OutgoingMessage.id)
+            )
+        )
 
 
 def run(app: App, now: dt.datetime, senders: Mapping[Channel, Sender]) -> SendReport:

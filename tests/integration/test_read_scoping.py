@@ -42,13 +42,14 @@ from workflow.domain.states import Role
 from workflow.errors import NotFound, Refused
 from workflow.models import Person
 from workflow.notify.outbox import enqueue
-from workflow.notify.rules import MessageStatus
+from workflow.notify.rules import Channel, MessageStatus
 from workflow.read import (
     evidence,
     expert_sheet,
     extensions_appeals,
     formal_review,
     history,
+    inbox,
     indicators,
     measures,
     overdue,
@@ -142,6 +143,11 @@ LISTS = {
     "read.issued.issued_by_sha256",
     # Outgoing messages (the test below).
     "read.messages.list_messages",
+    # The in-app inbox: a person's own messages only, across zones too (the test below;
+    # tests/integration/test_inbox.py within a zone).
+    "read.inbox.inbox",
+    "read.inbox.unread_count",
+    "read.inbox.inbox_message",
 }
 
 
@@ -274,9 +280,29 @@ def test_messages_list_only_the_viewers_zone_and_a_member_only_their_own(world: 
     with app.uow() as uow:
         for name in (A_MEMBER, B_MEMBER):
             person = uow.session.scalars(select(Person).where(Person.name == name)).one()
-            enqueue(uow.session, person, event_kind="due_soon", event_key="due_soon:1", subject="临近提醒", body="请按期完成")
+            enqueue(
+                uow.session, person, event_kind="due_soon", event_key="due_soon:1", subject="临近提醒", body="请按期完成",
+                channels=[Channel.EMAIL],  # the in-app copies: test_inbox_lists_only_the_viewers_own below
+            )
         uow.commit()
     assert [m.person for m in list_messages(app.uow(), actor(app, A_REVIEWER))] == [A_MEMBER]
     assert [m.person for m in list_messages(app.uow(), actor(app, B_ADMIN))] == [B_MEMBER]
     assert [m.person for m in list_messages(app.uow(), actor(app, B_MEMBER))] == [B_MEMBER]
     assert list_messages(app.uow(), actor(app, A_ADMIN), statuses=(MessageStatus.SENT,)) == []
+
+
+def test_the_inbox_lists_only_the_viewers_own_and_another_zones_message_reads_as_missing(world: World) -> None:
+    app = world.app
+    with app.uow() as uow:
+        for name in (A_MEMBER, B_MEMBER, B_ADMIN):
+            person = uow.session.scalars(select(Person).where(Person.name == name)).one()
+            enqueue(uow.session, person, event_kind="returned", event_key="returned:1", subject=f"给{name}", body="正文")
+        uow.commit()
+    for name in (A_MEMBER, B_MEMBER, B_ADMIN):
+        listing = inbox.inbox(app.uow(), actor(app, name))
+        assert [m.subject for m in listing.items] == [f"给{name}"]
+        assert inbox.unread_count(app.uow(), actor(app, name)) == 1
+    theirs = inbox.inbox(app.uow(), actor(app, B_MEMBER)).items[0].id
+    for name in (A_MEMBER, A_ADMIN, B_ADMIN):  # the office of B's own zone included
+        with pytest.raises(NotFound, match=f"找不到编号为 {theirs} 的消息"):
+            inbox.inbox_message(app.uow(), actor(app, name), theirs)

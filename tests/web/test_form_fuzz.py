@@ -294,6 +294,13 @@ SITE_CHECK: dict[str, list[Value]] = {
     "conclusion": ["达标", "基本达标"],
 }
 
+# Addresses well and badly written, for the channels forms.
+CONTACTS: dict[str, list[Value]] = {
+    "email": ["zhao@jiading.gov.cn", "not-an-address", "a@b", ""],
+    "dingtalk": ["zhao01", "有 空格", ""],
+    "wecom": ["zhao.w", "a|b", ""],
+}
+
 
 ROUTES: dict[str, FormRoute] = {
     "/login": FormRoute(None, sensible=lambda w: {"name": [MARKET], "password": ["wrong-pass"], "next": ["/unit", "//evil.example"]}),
@@ -346,6 +353,9 @@ ROUTES: dict[str, FormRoute] = {
     "/office/people/unit": FormRoute(ADMIN),
     "/office/people/group": FormRoute(ADMIN, extra=group_fields),
     "/office/people/levels": FormRoute(ADMIN, sensible=lambda w: {"plan": [JIADING]}),
+    "/office/people/contacts": FormRoute(ADMIN, sensible=lambda w: {"name": [COURT, "无此人"], **CONTACTS}),
+    "/profile/contacts": FormRoute(MARKET, sensible=lambda w: CONTACTS, examples=10),
+    "/inbox/read-all": FormRoute(MARKET, examples=4),
     "/office/import": FormRoute(ADMIN, examples=8),
     "/office/import/confirm": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged]}),
     "/office/import/cancel": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged]}),

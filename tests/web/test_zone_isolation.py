@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.integration.workflow_helpers import (
     actor,
@@ -48,7 +48,9 @@ from tests.support.two_zones import (
 from tests.web.conftest import PASSWORD, password_hash, sign_in
 from workflow.bootstrap import App
 from workflow.domain.states import Role
-from workflow.models import Person
+from workflow.models import OutgoingMessage, Person
+from workflow.notify.outbox import enqueue
+from workflow.notify.rules import Channel
 from workflow.services import measure_work, people
 from workflow.services.evidence import NewEvidence, add_evidence
 from workflow.services.experts import assign_expert
@@ -137,6 +139,7 @@ PAGE_ROUTES: list[tuple[str, str, Call]] = [
     ("POST", "/site-checks/{check_id}/photos", lambda c, i, t: c.post(f"/site-checks/{i['s']}/photos", data=_form(t, caption="照片"), files={"file": ("x.png", png_bytes(), "image/png")})),
     ("GET", "/site-photos/{photo_id}", lambda c, i, t: c.get(f"/site-photos/{i['f']}")),
     ("POST", "/site-photos/{photo_id}/remove", lambda c, i, t: c.post(f"/site-photos/{i['f']}/remove", data=_form(t))),
+    ("GET", "/inbox/{message_id}", lambda c, i, t: c.get(f"/inbox/{i['n']}")),
     ("GET", "/office/review/{measure_id}", lambda c, i, t: c.get(f"/office/review/{i['m']}")),
     ("POST", "/office/review/{measure_id}/accept", lambda c, i, t: c.post(f"/office/review/{i['m']}/accept", data=_form(t, version="1"))),
     ("POST", "/office/review/{measure_id}/return", lambda c, i, t: c.post(f"/office/review/{i['m']}/return", data=_form(t, version="1", comment="退回"))),
@@ -159,6 +162,19 @@ API_ROUTES: list[tuple[str, str, Call]] = [
     ("GET", "/api/v1/evidence/{evidence_id}", lambda c, i, t: c.get(f"/api/v1/evidence/{i['e']}")),
     ("GET", "/api/v1/evidence/{evidence_id}/file", lambda c, i, t: c.get(f"/api/v1/evidence/{i['e']}/file")),
 ]
+
+
+def _message_b(world: World) -> int:
+    """An in-app message of zone B's member (a return told them of), its id."""
+    with world.app.uow() as uow:
+        person = uow.session.scalars(select(Person).where(Person.name == B_MEMBER)).one()
+        enqueue(uow.session, person, event_kind="returned", event_key="returned:b", subject="【退回整改】武汉", body="wuhan-secret")
+        found = uow.session.scalars(
+            select(OutgoingMessage.id).where(OutgoingMessage.person_id == person.id, OutgoingMessage.channel == Channel.INAPP)
+        ).first()
+        uow.commit()
+    assert found is not None
+    return found
 
 
 def _client(world: World, name: str, *, api: bool) -> TestClient:
@@ -194,7 +210,7 @@ def test_nobody_of_zone_a_reaches_zone_b_by_id(world: World, who: str, kind: str
     csrf = "" if api else _csrf(client)
     real = {
         "p": world.plan_b, "x": world.xuchang, "m": world.measure_b, "e": world.evidence_b,
-        "s": world.site_check_b, "f": world.site_photo_b,
+        "s": world.site_check_b, "f": world.site_photo_b, "n": _message_b(world),
     }  # fmt: skip
     missing = dict.fromkeys(real, MISSING)
     before = fingerprint(world.app)

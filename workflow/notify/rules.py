@@ -11,9 +11,17 @@ class Channel(StrEnum):
     EMAIL = "email"
     DINGTALK = "dingtalk"
     WECOM = "wecom"
+    # In-app (站内消息): every active person has it; delivered when the transaction that
+    # queues it commits, so the sender never picks it up.
+    INAPP = "inapp"
 
 
-CHANNEL_LABELS = {Channel.EMAIL: "电子邮件", Channel.DINGTALK: "钉钉工作通知", Channel.WECOM: "企业微信"}
+CHANNEL_LABELS = {
+    Channel.EMAIL: "电子邮件",
+    Channel.DINGTALK: "钉钉工作通知",
+    Channel.WECOM: "企业微信",
+    Channel.INAPP: "站内消息",
+}
 
 
 class MessageStatus(StrEnum):
@@ -38,6 +46,7 @@ MAX_BODY = 20_000  # a day's digest of a busy unit; DingTalk and WeCom texts are
 MAX_EVENT_KEY = 200
 MAX_EVENT_KIND = 40
 MAX_ERROR = 500
+MAX_LINK = 200  # the page of the thing a message is about, a path on this site
 
 # Retries: 5 minutes after the first failure, doubling, at most a day apart; after the sixth
 # try (about 2.5 hours of trying) the message is given up and shown to the office.
@@ -100,4 +109,16 @@ def address_problem(channel: Channel, value: str) -> str | None:
         return f"{label}的用户 ID 过长(不超过 {MAX_USERID} 个字符)"
     if not value or not set(value) <= _USERID_CHARS:
         return f"{label}的用户 ID“{value[:60]}”只能包含字母、数字和 _ - . @"
+    return None
+
+
+def link_problem(link: str) -> str | None:
+    """Why `link` cannot be a message's link (None: it can): a path on this site only, so a
+    message can never send its reader elsewhere."""
+    if not link:
+        return None
+    if len(link) > MAX_LINK or not link.startswith("/") or link.startswith("//") or "\\" in link:
+        return f"消息链接应为本站以 / 开头、不超过 {MAX_LINK} 个字符的地址"
+    if any(c.isspace() or ord(c) < 32 for c in link):
+        return "消息链接不能含有空白或控制字符"
     return None

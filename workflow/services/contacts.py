@@ -66,3 +66,11 @@ def set_contacts(uow: UnitOfWork, actor: Actor | None, name: str, contacts: Cont
         return changed
 
     return run_audited(uow, acting, "user_contacts", name.strip(), work)
+
+
+def own_contacts(uow: UnitOfWork, actor: Actor | None) -> Contacts:
+    """The actor's own channel addresses, for their profile page."""
+    acting = person_required(actor)
+    with uow:
+        person = uow.session.get_one(Person, acting.id)
+        return Contacts(person.email, person.dingtalk_userid, person.wecom_userid)

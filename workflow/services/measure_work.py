@@ -31,6 +31,7 @@ from workflow.domain.states import (
 )
 from workflow.errors import InputError, Refused
 from workflow.models import Measure, MeasurePart, Plan, Review, SelfCheck, utcnow
+from workflow.notify.decision_notices import queue_accepted, queue_returned
 from workflow.services.acting import (
     MeasureUnits,
     check_version,
@@ -389,7 +390,9 @@ def accept(
             return _settled(session, measure, passed_level)
         request = Request(levels_passed=level, levels_required=len(levels))
         outcome = _transition(chain, person, measure, Action.ACCEPT, request, comment=comment, detail=detail)
-        return _settled(session, measure, outcome)
+        settled = _settled(session, measure, outcome)
+        queue_accepted(session, measure, review, person.describe())
+        return settled
 
     return run_audited(uow, person, Action.ACCEPT.value, measure_target(measure_id), work)
 
@@ -449,7 +452,9 @@ def return_for_rectification(
         measure.rectification_due = deadline
         measure.original_rectification_due = None  # this return's date is the one extensions keep
         outcome = dataclasses.replace(outcome, message=f"{outcome.message};整改期限 {deadline.isoformat()}")
-        return _settled(session, measure, outcome)
+        settled = _settled(session, measure, outcome)
+        queue_returned(session, measure, current.reviews[-1], person.describe())
+        return settled
 
     return run_audited(
         uow, person, Action.RETURN_FOR_RECTIFICATION.value, measure_target(measure_id), work

@@ -34,6 +34,7 @@ from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor, Work, authorize
 from workflow.errors import InputError, Refused
 from workflow.models import Measure, Plan, PlanCorrection
+from workflow.notify.assignments import queue_assignments, responsibilities
 from workflow.read.plans import plan_by_id
 from workflow.services.acting import person_required, plan_target, run_audited, run_read
 from workflow.services.audit_log import AuditChain
@@ -129,7 +130,9 @@ def correct_plan(uow: UnitOfWork, actor: Actor | None, plan_id: int, edits: Sequ
             applied = apply_edits(catalog_from_plan(session, plan), edits)
         except CorrectionError as exc:
             raise InputError(str(exc), code="correction_invalid") from None
+        responsible_before = responsibilities(session, plan.id)
         changes = load_corrected(session, plan, applied, edits)
+        queue_assignments(session, plan, responsible_before)
         store_corrections(session, plan, person, edits)
         for edit in edits:
             where = plan.key if isinstance(edit, Merge) else f"{plan.key}/{applied.renamed.get(edit.ref, edit.ref)}"

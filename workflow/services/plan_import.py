@@ -53,6 +53,7 @@ from workflow.models import (
     Zone,
     utcnow,
 )
+from workflow.notify.assignments import queue_assignments, responsibilities
 from workflow.services.acting import record_refusal
 from workflow.services.audit_log import AuditChain
 from workflow.services.plan_catalog import catalog_from_plan, measure_to_catalog
@@ -209,7 +210,7 @@ def import_documents(
         target = _Target(uow.session, zone, actor)
         for src in sources:
             try:
-                result, merged = _load(uow.session, src, target, edits, actor)
+                result, merged = _load(uow.session, src, target, edits, actor, tell_units=not dry_run)
             except (Refused, Hidden) as exc:
                 if not dry_run:
                     record_refusal(uow, actor, "plan_import", src.catalog.plan.key, exc)
@@ -304,11 +305,15 @@ def _load(
     target: _Target,
     edits: Sequence[Edit] = (),
     actor: Actor | None = None,
+    *,
+    tell_units: bool = False,
 ) -> tuple[ImportResult, Catalog | None]:
     """Load one catalog; returns the result and, unless nothing changed, the merged catalog.
-    A plan already imported stays in its zone; a new one goes to `target`'s."""
+    A plan already imported stays in its zone; a new one goes to `target`'s. With
+    `tell_units`, the people of units newly responsible for measures get their 任务分派."""
     catalog = src.catalog
     plan = _find_existing(session, catalog, target.known_zone_id())
+    responsible_before = responsibilities(session, plan.id) if plan is not None else {}
     stored = stored_corrections(session, plan) if plan is not None and not src.from_catalog_file else []
     applied = _corrected(src, catalog, stored, edits)
     catalog = applied.catalog
@@ -378,6 +383,8 @@ def _load(
         )
     )
     session.flush()
+    if tell_units:
+        queue_assignments(session, plan, responsible_before)
     return result, merged
 
 

@@ -16,11 +16,13 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 
 from reports.render import file_size
 from workflow import clock
 from workflow.domain.states import display_state
-from workflow.web.security import CSRF_FIELD, Viewer
+from workflow.errors import ZonecheckError
+from workflow.web.security import CSRF_FIELD, Viewer, zc_app
 
 TEMPLATES = Path(__file__).parent / "templates"
 FLASH_COOKIE = "zc_flash"
@@ -65,12 +67,26 @@ def render(
         viewer=viewer,
         csrf_token=viewer.csrf_token if viewer else "",
         flash=flash,
+        inbox_unread=_inbox_unread(request, viewer),
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)
     if flash is not None:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
+
+
+def _inbox_unread(request: Request, viewer: Viewer | None) -> int | None:
+    """The header's unread count (an indexed count of one person's rows); None when nobody is
+    signed in or the database cannot answer (the error page of that must still render)."""
+    if viewer is None:
+        return None
+    from workflow.read.inbox import unread_count  # the read side imports the services
+
+    try:
+        return unread_count(zc_app(request).uow(), viewer.actor)
+    except (SQLAlchemyError, ZonecheckError):
+        return None
 
 
 def redirect(url: str, message: str | None = None, *, kind: str = "ok") -> RedirectResponse:
