@@ -130,6 +130,12 @@ def test_an_approved_extension_moves_the_date_keeps_the_original_and_tells_the_u
     assert (m.due_on, m.original_due_on, m.extension_count) == (dt.date(2024, 4, 15), DUE, 1)
     assert m.state is MeasureState.PLANNED  # an extension is no transition
     assert mails(app, "extension_decided") == [(f"extension_decided:{number}", f"延期申请已批准:措施 {plan}/10")]
+    # The in-app copies open the office's 延期与申诉 tab and the unit's measure page.
+    with session_of(app) as session:
+        links = dict(session.execute(
+            select(OutgoingMessage.event_kind, OutgoingMessage.link).where(OutgoingMessage.channel == Channel.INAPP)
+        ).all())
+    assert links == {"extension_requested": f"/office/plans/{m.plan_id}/extensions", "extension_decided": f"/measures/{m.id}"}
 
     # A second extension keeps the first original date and counts.
     second = ask(app, plan, to=dt.date(2024, 4, 30), today=dt.date(2024, 4, 10))

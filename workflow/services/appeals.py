@@ -43,7 +43,14 @@ from workflow.services.acting import (
     target_of,
 )
 from workflow.services.audit_log import AuditChain
-from workflow.services.extensions import acceptance_end, deadline_facts, extend, tell
+from workflow.services.extensions import (
+    acceptance_end,
+    deadline_facts,
+    extend,
+    office_link,
+    tell,
+    unit_link,
+)
 from workflow.services.visibility import require_plan
 
 
@@ -126,7 +133,8 @@ def file_appeal(
             detail={"appeal": appeal.id, "review": review.id, "ground": ground.value},
         )
         message = texts.appeal_filed(_facts(appeal, measure, person.unit_name or "", review.comment))
-        tell(session, office_people(session, measure.plan.zone_id), "appeal_filed", f"appeal_filed:{appeal.id}", message)
+        tell(session, office_people(session, measure.plan.zone_id), "appeal_filed", f"appeal_filed:{appeal.id}", message,
+             link=office_link(measure))
         return AppealOutcome(
             appeal.id,
             target_of(measure),
@@ -193,7 +201,7 @@ def answer_appeal(
             _facts(appeal, measure, unit, appeal.review.comment), upheld=uphold, answer=note, new_due=new_due
         )
         recipients = unit_people(session, [appeal.unit_id]) if appeal.unit_id is not None else []
-        tell(session, recipients, "appeal_answered", f"appeal_answered:{appeal.id}", message)
+        tell(session, recipients, "appeal_answered", f"appeal_answered:{appeal.id}", message, link=unit_link(measure))
         session.flush()
         moved = f";整改期限延至 {new_due.isoformat()}" if new_due else ""
         return AppealOutcome(

@@ -108,11 +108,20 @@ def _facts(row: ExtensionRequest, measure: Measure, unit: str) -> texts.Extensio
     )
 
 
-def tell(session: Session, people: list[Person], kind: str, key: str, message: texts.Message) -> None:
-    """Queue one event's message to each of `people`, in the caller's transaction."""
+def tell(session: Session, people: list[Person], kind: str, key: str, message: texts.Message, *, link: str) -> None:
+    """Queue one event's message to each of `people`, in the caller's transaction; `link` is
+    the page the in-app copy opens (the office's 延期与申诉 tab, or the unit's measure page)."""
     subject, body = message
     for person in people:
-        enqueue(session, person, event_kind=kind, event_key=key, subject=subject, body=body)
+        enqueue(session, person, event_kind=kind, event_key=key, subject=subject, body=body, link=link)
+
+
+def office_link(measure: Measure) -> str:
+    return f"/office/plans/{measure.plan_id}/extensions"
+
+
+def unit_link(measure: Measure) -> str:
+    return f"/measures/{measure.id}"
 
 
 def request_extension(
@@ -175,7 +184,8 @@ def request_extension(
             detail={"extension": row.id, "target": target.value, "from": current.isoformat(), "to": to.isoformat()},
         )
         message = texts.extension_requested(_facts(row, measure, person.unit_name or ""))
-        tell(session, office_people(session, measure.plan.zone_id), "extension_requested", f"extension_requested:{row.id}", message)
+        tell(session, office_people(session, measure.plan.zone_id), "extension_requested", f"extension_requested:{row.id}", message,
+             link=office_link(measure))
         return ExtensionOutcome(
             row.id,
             target_of(measure),
@@ -267,7 +277,7 @@ def decide_extension(
         unit = row.unit.name if row.unit else ""
         message = texts.extension_decided(_facts(row, measure, unit), approved_to=approved, note=note)
         recipients = unit_people(session, [row.unit_id]) if row.unit_id is not None else []
-        tell(session, recipients, "extension_decided", f"extension_decided:{row.id}", message)
+        tell(session, recipients, "extension_decided", f"extension_decided:{row.id}", message, link=unit_link(measure))
         session.flush()
         said = f",{TARGET_LABELS[row.target]}延至 {approved.isoformat()}" if approved else ""
         return ExtensionOutcome(
