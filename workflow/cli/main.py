@@ -263,6 +263,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "report": LazyCommand("workflow.cli.reports:report_group", "生成报告与通知:PDF(按 GB/T 9704 公文格式排版)或 Word 文档,验收汇总表为 Excel。"),
     "bundle": LazyCommand("workflow.cli.bundle:bundle_cmd", "佐证材料汇编:把方案的全部佐证文件按章节、措施和清单项归档为一个 ZIP。"),
     "notify": LazyCommand("workflow.cli.notify:notify_group", "通知:发送到期的邮件、钉钉与企业微信消息,查看发送记录与失败原因。"),
+    "escalation": LazyCommand("workflow.cli.escalation:escalation_group", "三色督办规则:查看本辖区的规则,管理员设置临近提醒天数、到期催办天数等。"),
     "serve": LazyCommand("workflow.cli.serve:serve_cmd", "启动网页服务:各单位上传佐证材料、提交自查,办公室审核、查看进度、下载报告;另有 JSON 接口。"),
 }
 

@@ -19,16 +19,29 @@ from sqlalchemy.orm import Session, selectinload
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
+from workflow.domain.escalation import NO_ESCALATION, Colour, Escalation, EscalationRules, colour_of
 from workflow.domain.permissions import Actor, Responsibility, Work, refusal
 from workflow.domain.states import DisplayState, MeasureState, Verdict, display_label, display_state
-from workflow.models import Evidence, Measure, MeasureUnit, Plan, Review, SelfCheck
+from workflow.models import Evidence, Measure, MeasurePart, MeasureUnit, Plan, Review, SelfCheck
 from workflow.read.indicators import IndicatorLine, indicator_lines
 from workflow.read.plans import PlanHead, plan_by_id, plan_head
 from workflow.services.acting import measure_units, members_for, plan_target, run_read
+from workflow.services.escalation import zone_rules
 from workflow.services.measure_work import measure_dates, plan_period
 
 NO_UNIT = "(未写明责任单位)"  # where a measure names no responsible unit
 NO_SECTION = "(未分节)"
+
+
+@dataclass(frozen=True)
+class UnitEscalation:
+    """One responsible unit's part of a measure and its colour (a co-responsible unit can be
+    red while the lead unit has done its share)."""
+
+    unit_id: int
+    unit: str
+    lead: bool
+    escalation: Escalation
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,12 @@ class MeasureRow:
     score: int | None
     id: int  # the measure's number, for links and actions
     version: int  # for an action's expected_version
+    escalation: Escalation = NO_ESCALATION  # 三色督办 of the measure as a whole
+    unit_escalations: tuple[UnitEscalation, ...] = ()  # lead first, as `units`
+
+    @property
+    def colour(self) -> Colour:
+        return self.escalation.colour
 
     @property
     def display_state(self) -> DisplayState:
@@ -64,6 +83,7 @@ class PlanProgress:
     indicators: list[IndicatorLine]
     # measure id → who is responsible, for the visibility rule over the rows
     responsibilities: dict[int, Responsibility]
+    rules: EscalationRules = EscalationRules()
 
     def rows_for(self, viewer: Actor | None) -> list[MeasureRow]:
         """The rows `viewer` may open: the office (and the operator) every one, a unit member
@@ -90,8 +110,10 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
     )
     ids = [m.id for m in measures]
     dates: dict[int, list[dt.date]] = defaultdict(list)
-    for measure_id, doc_date in session.execute(
-        select(Evidence.measure_id, Evidence.doc_date).where(
+    # (measure, unit) pairs with current evidence: a unit's own part turns yellow without it.
+    gave: set[tuple[int, int]] = set()
+    for measure_id, doc_date, unit_id in session.execute(
+        select(Evidence.measure_id, Evidence.doc_date, Evidence.unit_id).where(
             Evidence.measure_id.in_(ids),
             Evidence.superseded_by_id.is_(None),
             Evidence.removed_at.is_(None),
@@ -99,6 +121,16 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
     ):
         if measure_id is not None:
             dates[measure_id].append(doc_date)
+            if unit_id is not None:
+                gave.add((measure_id, unit_id))
+    done: set[tuple[int, int]] = set(
+        session.execute(
+            select(MeasurePart.measure_id, MeasurePart.unit_id).where(
+                MeasurePart.measure_id.in_(ids), MeasurePart.done_at.is_not(None)
+            )
+        ).tuples()
+    )
+    rules = zone_rules(session, plan.zone_id)
     # The score of the review that decided each measure's latest round.
     scores: dict[int, int | None] = {}
     all_scores: list[int] = []
@@ -120,6 +152,20 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
         responsibilities[m.id] = units.responsibility
         md = measure_dates(m, dates.get(m.id, ()))
         late = obligations.overdue(md, period, today)
+        lead_ids = units.responsibility.lead_unit_ids
+        unit_escalations = tuple(
+            UnitEscalation(
+                unit_id,
+                name,
+                unit_id in lead_ids,
+                colour_of(
+                    md, period, today, rules,
+                    has_evidence=(m.id, unit_id) in gave,
+                    part_done=(m.id, unit_id) in done,
+                ),
+            )
+            for unit_id, name in sorted(units.unit_names.items(), key=lambda kv: kv[0] not in lead_ids)
+        )
         rows.append(
             MeasureRow(
                 ref=m.ref,
@@ -136,10 +182,14 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
                 score=scores.get(m.id),
                 id=m.id,
                 version=m.version_id,
+                escalation=colour_of(md, period, today, rules, has_evidence=bool(md.evidence_dates)),
+                unit_escalations=unit_escalations,
             )
         )
     average = round(sum(all_scores) / len(all_scores), 1) if all_scores else None
-    return PlanProgress(plan_head(plan), today, rows, average, indicator_lines(session, plan), responsibilities)
+    return PlanProgress(
+        plan_head(plan), today, rows, average, indicator_lines(session, plan), responsibilities, rules
+    )
 
 
 def plan_measures(
