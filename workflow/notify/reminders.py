@@ -46,7 +46,7 @@ def digest_key(person_id: int, today: dt.date) -> str:
 def run_reminders(uow: UnitOfWork, today: dt.date) -> ReminderReport:
     """Record the colours of every zone's open measures on `today` and queue the digests."""
     with uow:
-        zones = list(uow.session.execute(select(Zone.id, Zone.name).order_by(Zone.id)).tuples())
+        zones = [(zone_id, name) for zone_id, name in uow.session.execute(select(Zone.id, Zone.name).order_by(Zone.id))]
     report = ReminderReport()
     for zone_id, zone_name in zones:
         run_audited(uow, None, "escalation_run", zone_name, partial(_zone, zone_id=zone_id, zone_name=zone_name,

@@ -123,13 +123,14 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
             dates[measure_id].append(doc_date)
             if unit_id is not None:
                 gave.add((measure_id, unit_id))
-    done: set[tuple[int, int]] = set(
-        session.execute(
+    done: set[tuple[int, int]] = {
+        (measure_id, unit_id)
+        for measure_id, unit_id in session.execute(
             select(MeasurePart.measure_id, MeasurePart.unit_id).where(
                 MeasurePart.measure_id.in_(ids), MeasurePart.done_at.is_not(None)
             )
-        ).tuples()
-    )
+        )
+    }
     rules = zone_rules(session, plan.zone_id)
     # The score of the review that decided each measure's latest round.
     scores: dict[int, int | None] = {}
