@@ -80,7 +80,7 @@ def test_colour_changes_are_recorded_and_audited_once_and_a_second_run_writes_no
     assert first.changes == len(entries) > 0
     three = [e for e in entries if e.target == f"{wuhan}/3"]
     # The measure itself and each responsible unit's part: none → yellow, stage 到期催办.
-    assert {(e.detail["unit"], e.from_state, e.to_state, e.detail["stage"]) for e in three} == {
+    assert {(e.detail["unit"], e.detail["from"], e.detail["to"], e.detail["stage"]) for e in three} == {
         ("", "none", "yellow", "due"), ("区市场监管局", "none", "yellow", "due"), ("区司法局", "none", "yellow", "due"),
     }
     assert "区司法局督办等级 — → 黄(到期催办)" in {e.comment for e in three}
@@ -89,7 +89,7 @@ def test_colour_changes_are_recorded_and_audited_once_and_a_second_run_writes_no
 
     later = run_reminders(app.uow(), AFTER)
     reds = [e for e in escalations(app)[len(entries):] if e.target == f"{wuhan}/3"]
-    assert {(e.from_state, e.to_state, e.detail["stage"], e.detail["days_left"]) for e in reds} == {
+    assert {(e.detail["from"], e.detail["to"], e.detail["stage"], e.detail["days_left"]) for e in reds} == {
         ("yellow", "red", "report", -5)
     }
     assert later.changes >= 3
@@ -103,7 +103,7 @@ def test_a_co_unit_is_red_while_the_lead_that_did_its_share_is_clear(app: App, w
     run_reminders(app.uow(), AFTER)
     colours = marks(app, wuhan, "3")
     assert colours[None] is Colour.RED
-    by_name = {e.detail["unit"]: e.to_state for e in escalations(app) if e.target == f"{wuhan}/3"}
+    by_name = {e.detail["unit"]: e.detail["to"] for e in escalations(app) if e.target == f"{wuhan}/3"}
     assert by_name == {"": "red", "区司法局": "red"}  # the market's part stayed clear: no change, no row
     assert len(colours) == 2
 
@@ -117,8 +117,8 @@ def test_an_extension_that_moves_the_due_date_turns_the_red_back_and_says_so(app
     # Not overdue any more, but most of the time since the plan began is gone with no
     # evidence: behind schedule (黄), no longer 红.
     assert set(marks(app, wuhan, "4").values()) == {Colour.YELLOW}
-    changed = [e for e in escalations(app) if e.target == f"{wuhan}/4" and e.from_state == "red"]
-    assert {(e.to_state, e.detail["due"]) for e in changed} == {("yellow", "2026-06-30")} and len(changed) == 3
+    changed = [e for e in escalations(app) if e.target == f"{wuhan}/4" and e.detail["from"] == "red"]
+    assert {(e.detail["to"], e.detail["due"]) for e in changed} == {("yellow", "2026-06-30")} and len(changed) == 3
 
 
 def test_each_person_with_something_to_do_gets_one_digest_and_a_second_run_queues_nothing(app: App, wuhan: str) -> None:

@@ -126,4 +126,5 @@ EVENT_LABELS = {a.value: label for a, label in ACTION_LABELS.items()} | {
     "view": "查看措施",
     "evidence_download": "下载佐证材料",
     "evidence_view": "查看佐证材料",
+    "escalation": "督办等级变化",
 }

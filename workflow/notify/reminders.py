@@ -129,11 +129,12 @@ def _record(session: Session, chain: AuditChain, plan: Plan, progress: PlanProgr
                 None,
                 "escalation",
                 f"{plan.key}/{row.ref}",
-                from_state=old.value,
-                to_state=esc.colour.value,
+                # Colours go in the detail: from_state/to_state hold measure states only.
                 comment=_comment(unit, old, esc),
                 detail={
                     "unit": unit,
+                    "from": old.value,
+                    "to": esc.colour.value,
                     "stage": esc.stage.value,
                     "due": esc.due.isoformat() if esc.due else None,
                     "days_left": esc.days_left,

@@ -8,6 +8,7 @@ all build on its rows.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -248,6 +249,7 @@ class PlanStatus:
     by_section: list[SectionCount]
     by_unit: list[UnitCount]
     indicators: list[IndicatorLine]
+    escalation: dict[str, int] = dataclasses.field(default_factory=dict)  # measures by colour
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of `status --json` and `GET /api/v1/plans/{id}/status`."""
@@ -275,6 +277,7 @@ class PlanStatus:
                 for u in self.by_unit
             ],
             "indicators": [i.as_dict() for i in self.indicators],
+            "escalation": dict(self.escalation),
         }
 
 
@@ -320,4 +323,11 @@ def _status(session: Session, viewer: Actor | None, plan_id: int, today: dt.date
             for name, items in sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ],
         indicators=progress.indicators,
+        escalation=colour_counts(rows),
     )
+
+
+def colour_counts(rows: list[MeasureRow]) -> dict[str, int]:
+    """Measures by 三色督办 colour (red, yellow, blue; none apart)."""
+    counter = Counter(r.colour.value for r in rows)
+    return {c.value: counter.get(c.value, 0) for c in (Colour.RED, Colour.YELLOW, Colour.BLUE, Colour.NONE)}
