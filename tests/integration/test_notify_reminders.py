@@ -28,6 +28,7 @@ from workflow.notify.reminders import run_reminders
 from workflow.notify.rules import Channel, MessageStatus
 from workflow.notify.smtp import SmtpChannel
 from workflow.notify.wecom import WeComChannel
+from workflow.read import history
 from workflow.services import measure_work, people
 from workflow.services.contacts import Contacts
 from workflow.services.escalation import set_rules, show_rules
@@ -84,6 +85,8 @@ def test_colour_changes_are_recorded_and_audited_once_and_a_second_run_writes_no
         ("", "none", "yellow", "due"), ("区市场监管局", "none", "yellow", "due"), ("区司法局", "none", "yellow", "due"),
     }
     assert "区司法局督办等级 — → 黄(到期催办)" in {e.comment for e in three}
+    _, lines = history.measure_history(app.uow(), None, measure_id(app, wuhan, "3"))
+    assert {line.comment for line in lines if line.action == "escalation"} == {e.comment for e in three}
     again = run_reminders(app.uow(), BEFORE)
     assert (again.changes, again.queued, len(escalations(app))) == (0, 0, len(entries))
 

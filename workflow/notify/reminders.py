@@ -1,9 +1,9 @@
 """The day's 三色督办 run: record each measure's and unit part's colour change (audited), then
 queue one reminder digest per person with something to do, and the office's 情况通报 digest.
 
-One transaction per zone: its plans' colours, their audit entries and its digests are written
-together or not at all. Everything is keyed on `today`, so a second run the same day finds no
-colour change and queues nothing new (digests are unique per person, channel and day).
+One transaction per plan for its colours and their audit entries, then one per zone for its
+digests. Everything is keyed on `today`, so a second run the same day finds no colour change
+and queues nothing new (digests are unique per person, channel and day).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from workflow.notify.outbox import enqueue
 from workflow.notify.recipients import office_people, unit_people
 from workflow.notify.texts.reminders import ReminderItem, office_digest, unit_digest
 from workflow.read.progress import MeasureRow, PlanProgress, plan_progress
-from workflow.services.acting import run_audited
+from workflow.services.acting import plan_target, run_audited
 from workflow.services.audit_log import AuditChain
+from workflow.services.escalation import rules_by_zone
 
 DIGEST_KIND = "digest"
 
@@ -43,48 +44,67 @@ def digest_key(person_id: int, today: dt.date) -> str:
     return f"digest:{person_id}:{today.isoformat()}"
 
 
+@dataclass
+class _ZoneItems:
+    """What a zone's plans gave the digests: each unit's items, and the red ones for the office."""
+
+    by_unit: dict[int, list[ReminderItem]] = field(default_factory=lambda: defaultdict(list))
+    red: list[ReminderItem] = field(default_factory=list)
+
+
 def run_reminders(uow: UnitOfWork, today: dt.date) -> ReminderReport:
-    """Record the colours of every zone's open measures on `today` and queue the digests."""
+    """Record the colours of every plan's open measures on `today`, then queue the digests.
+
+    One transaction per plan for its colours and their audit entries, so the audit chain's
+    lock is held for one plan's writes at a time and never makes the pages wait for the whole
+    run; then one per zone for its digests, built from the colours of `today` (a run stopped
+    half-way and run again finds the recorded plans unchanged and queues the same digests)."""
     with uow:
-        zones = [(zone_id, name) for zone_id, name in uow.session.execute(select(Zone.id, Zone.name).order_by(Zone.id))]
+        plans = [(plan_id, zone_id) for plan_id, zone_id in uow.session.execute(
+            select(Plan.id, Plan.zone_id).order_by(Plan.zone_id, Plan.id)
+        )]
+        zones = {zone_id: name for zone_id, name in uow.session.execute(select(Zone.id, Zone.name))}
+        rules = rules_by_zone(uow.session, zones)
     report = ReminderReport()
-    for zone_id, zone_name in zones:
-        run_audited(uow, None, "escalation_run", zone_name, partial(_zone, zone_id=zone_id, zone_name=zone_name,
-                                                                     today=today, report=report))
+    found: dict[int, _ZoneItems] = defaultdict(_ZoneItems)
+    for plan_id, zone_id in plans:
+        work = partial(_plan, plan_id=plan_id, today=today, report=report, items=found[zone_id])
+        run_audited(uow, None, "escalation_run", plan_target(plan_id), work)
+    for zone_id, items in found.items():
+        if items.by_unit:
+            with uow:
+                _digests(uow.session, zone_id, zones[zone_id], rules[zone_id].report_to_office, items, today, report)
+                uow.commit()
     return report
 
 
-def _zone(
-    session: Session, chain: AuditChain, *, zone_id: int, zone_name: str, today: dt.date, report: ReminderReport
+def _plan(
+    session: Session, chain: AuditChain, *, plan_id: int, today: dt.date, report: ReminderReport, items: _ZoneItems
 ) -> None:
-    plans = list(
-        session.scalars(
-            select(Plan).where(Plan.zone_id == zone_id).order_by(Plan.id).options(selectinload(Plan.phases))
-        )
-    )
-    by_unit: dict[int, list[ReminderItem]] = defaultdict(list)
-    red: list[ReminderItem] = []
-    report_to_office = False
-    for plan in plans:
-        progress = plan_progress(session, plan, today)
-        report_to_office = progress.rules.report_to_office
-        report.changes += _record(session, chain, plan, progress, today)
-        for row in progress.rows:
-            for part in row.unit_escalations:
-                if part.escalation.colour is not Colour.NONE:
-                    item = _item(plan, row, part.unit, part.escalation)
-                    by_unit[part.unit_id].append(item)
-                    if item.colour is Colour.RED:
-                        red.append(item)
-    for person in unit_people(session, by_unit):
-        items = by_unit.get(person.unit_id or 0)
-        if not items:
-            continue
-        subject, body = unit_digest(person.name, today, items)
-        _queue(session, report, person, today, subject, body)
-    if red and report_to_office:
+    plan = session.get_one(Plan, plan_id, options=[selectinload(Plan.phases)])
+    progress = plan_progress(session, plan, today)
+    report.changes += _record(session, chain, plan, progress, today)
+    for row in progress.rows:
+        for part in row.unit_escalations:
+            if part.escalation.colour is not Colour.NONE:
+                item = _item(plan, row, part.unit, part.escalation)
+                items.by_unit[part.unit_id].append(item)
+                if item.colour is Colour.RED:
+                    items.red.append(item)
+
+
+def _digests(
+    session: Session, zone_id: int, zone_name: str, report_to_office: bool, items: _ZoneItems, today: dt.date,
+    report: ReminderReport,
+) -> None:
+    for person in unit_people(session, items.by_unit):
+        own = items.by_unit.get(person.unit_id or 0)
+        if own:
+            subject, body = unit_digest(person.name, today, own)
+            _queue(session, report, person, today, subject, body)
+    if items.red and report_to_office:
         for person in office_people(session, zone_id):
-            subject, body = office_digest(person.name, zone_name, today, red)
+            subject, body = office_digest(person.name, zone_name, today, items.red)
             _queue(session, report, person, today, subject, body)
 
 
