@@ -327,6 +327,13 @@ ROUTES: dict[str, FormRoute] = {
     "/office/people/unit": FormRoute(ADMIN),
     "/office/people/group": FormRoute(ADMIN, extra=group_fields),
     "/office/people/levels": FormRoute(ADMIN, sensible=lambda w: {"plan": [JIADING]}),
+    "/office/people/escalation": FormRoute(
+        ADMIN,
+        sensible=lambda w: {
+            "blue_days": ["15", "0", "91", "九"], "yellow_days": ["5", "20"], "yellow_share": ["60", "5"],
+            "report_to_office": ["是", "否", "maybe"],
+        },
+    ),
     "/office/import": FormRoute(ADMIN, examples=8),
     "/office/import/confirm": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged]}),
     "/office/import/cancel": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged]}),
