@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields, replace
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 
 from checklists.kinds import DeadlineKind
 from workflow.domain import obligations
@@ -47,10 +47,6 @@ class Colour(StrEnum):
         return _COLOUR_LABELS[self]
 
     @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    @property
     def stage(self) -> Stage:
         return _STAGES[self]
 
@@ -67,7 +63,6 @@ class Stage(StrEnum):
 
 
 _COLOUR_LABELS = {Colour.NONE: "—", Colour.BLUE: "蓝", Colour.YELLOW: "黄", Colour.RED: "红"}
-_RANK = {Colour.NONE: 0, Colour.BLUE: 1, Colour.YELLOW: 2, Colour.RED: 3}
 _STAGES = {Colour.NONE: Stage.NONE, Colour.BLUE: Stage.NEAR, Colour.YELLOW: Stage.DUE, Colour.RED: Stage.REPORT}
 _STAGE_LABELS = {Stage.NONE: "—", Stage.NEAR: "临近提醒", Stage.DUE: "到期催办", Stage.REPORT: "情况通报"}
 
@@ -76,11 +71,11 @@ class RuleError(ValueError):
     """A rule value out of bounds or not understood; the message names the field in Chinese."""
 
 
-class _Bound(IntEnum):
-    BLUE_DAYS_MAX = 90
-    YELLOW_DAYS_MAX = 60
-    SHARE_MIN = 10
-    SHARE_MAX = 95
+# Bounds of the rules: a window longer than a quarter would colour most of a plan blue, and a
+# share outside 10–95 % would turn everything yellow at once or never.
+BLUE_DAYS_MAX = 90
+YELLOW_DAYS_MAX = 60
+SHARE_MIN, SHARE_MAX = 10, 95
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +88,9 @@ class EscalationRules:
     report_to_office: bool = True  # 情况通报 also goes to the zone's office
 
     def __post_init__(self) -> None:
-        _check_range("blue_days", self.blue_days, 1, _Bound.BLUE_DAYS_MAX)
-        _check_range("yellow_days", self.yellow_days, 0, _Bound.YELLOW_DAYS_MAX)
-        _check_range("yellow_share", self.yellow_share, _Bound.SHARE_MIN, _Bound.SHARE_MAX)
+        _check_range("blue_days", self.blue_days, 1, BLUE_DAYS_MAX)
+        _check_range("yellow_days", self.yellow_days, 0, YELLOW_DAYS_MAX)
+        _check_range("yellow_share", self.yellow_share, SHARE_MIN, SHARE_MAX)
         if self.yellow_days > self.blue_days:
             raise RuleError(
                 f"{FIELD_LABELS['yellow_days']}(yellow_days={self.yellow_days})不能大于"
@@ -191,7 +186,8 @@ def colour_of(
         rect = [o for o in late if o.kind is obligations.OverdueKind.RECTIFICATION]
         if part_done and not rect:
             return NO_ESCALATION
-        worst = max(late, key=lambda o: o.days_late)
+        # A missed rectification is named by its own date (整改逾期), else the longest overdue.
+        worst = rect[0] if rect else max(late, key=lambda o: o.days_late)
         return Escalation(Colour.RED, worst.due, -worst.days_late, bool(rect))
     if part_done:
         return NO_ESCALATION

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
-from workflow.domain.escalation import NO_ESCALATION, Escalation
+from workflow.domain.escalation import NO_ESCALATION, Colour, Escalation
 from workflow.domain.permissions import Actor
 from workflow.read.plans import PlanHead, plan_by_id
 from workflow.read.progress import NO_UNIT, PlanProgress, plan_progress
@@ -42,7 +42,7 @@ class OverdueEntry:
     def colour_label(self) -> str:
         """红/黄/蓝 and the stage, written out so the list never relies on colour alone."""
         esc = self.escalation
-        return f"{esc.colour.label}·{esc.stage.label}" if esc.due is not None else "—"
+        return f"{esc.colour.label}·{esc.stage.label}" if esc.colour is not Colour.NONE else "—"
 
     def as_dict(self) -> dict[str, Any]:
         entry: dict[str, Any] = {

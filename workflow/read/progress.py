@@ -8,10 +8,9 @@ all build on its rows.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -249,7 +248,7 @@ class PlanStatus:
     by_section: list[SectionCount]
     by_unit: list[UnitCount]
     indicators: list[IndicatorLine]
-    escalation: dict[str, int] = dataclasses.field(default_factory=dict)  # measures by colour
+    escalation: dict[str, int] = field(default_factory=dict)  # measures by colour
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of `status --json` and `GET /api/v1/plans/{id}/status`."""
