@@ -37,7 +37,8 @@ def test_the_admin_sets_the_rules_and_the_lists_write_the_colours(cli_env: Path,
     }
 
     listing = run("overdue", "000", "--today", "2025-12-20")
-    assert "[逾期][红·情况通报] 38" in listing.output and "[将到期][黄·到期催办] 3" in listing.output
+    assert "[逾期] 38 配合建设知识产权区块链公共存证平台,运用区块链技术赋能知识产权保护(牵头,未启动,督办 红·情况通报)" in listing.output
+    assert "[将到期] 3 配合修订并实施《武汉市知识产权促进和保护条例》(牵头,未启动,督办 黄·到期催办)" in listing.output
     entry = json.loads(run("overdue", "000", "--today", "2025-12-20", "--json").output)["units"][0]["overdue"][0]
     assert (entry["colour"], entry["stage"]) == ("red", "report")
     status = run("status", "000", "--today", "2025-12-20")

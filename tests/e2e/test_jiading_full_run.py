@@ -197,7 +197,7 @@ def check_reminders(folder: Path, stdout: str) -> None:
     assert "已逾期(情况通报)" in body and "进度滞后(到期催办)" in body
     office = str(make_header(decode_header(mails["duban@jiading.example.gov.cn"]["Subject"])))
     assert office.startswith("督办情况通报(2025-12-20)")
-    assert "本地邮件接收器收到 4 封" in stdout and "[红·情况通报]" in stdout
+    assert "本地邮件接收器收到 4 封" in stdout and "督办 红·情况通报" in stdout
     port = int((folder / "mail.port").read_text())
     with socket.socket() as sock:  # the catcher is gone: nothing listens on its port any more
         assert sock.connect_ex(("127.0.0.1", port)) != 0
