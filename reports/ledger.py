@@ -25,6 +25,7 @@ from checklists.kinds import UnitRole
 from reports.output import atomic_output, check_output, write_failed
 from workflow.clock import office_now, office_zone
 from workflow.db import UnitOfWork
+from workflow.domain.escalation import Colour, Escalation
 from workflow.domain.permissions import Actor
 from workflow.domain.states import DISPLAY_LABELS, MeasureState
 from workflow.models import Plan, Section
@@ -39,6 +40,12 @@ TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 OVERDUE_FILL = PatternFill("solid", fgColor="FFC7CE")
+# 三色督办 cells: the label (红·情况通报 …) is written too, so print in black and white reads.
+COLOUR_FILLS = {
+    Colour.RED: PatternFill("solid", fgColor="FF7C80"),
+    Colour.YELLOW: PatternFill("solid", fgColor="FFEB84"),
+    Colour.BLUE: PatternFill("solid", fgColor="9BC2E6"),
+}
 THIN = Side(style="thin", color="BFBFBF")
 GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
@@ -66,6 +73,7 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("状态", "state"),
     Column("是否逾期", "overdue"),
     Column("逾期说明", "overdue_text"),
+    Column("督办等级", "escalation"),
     Column("整改期限", "rectification_due", "date"),
     # 延期: the date as first set and the one it now reads, when an extension was approved.
     Column("原定期限", "original_due", "date"),
@@ -110,6 +118,7 @@ class LedgerRow:
     state: str
     overdue: str  # 是 / 否
     overdue_text: str
+    escalation: str  # 红·情况通报 / 黄·到期催办 / 蓝·临近提醒 / "" (this unit's part)
     rectification_due: dt.date | None
     original_due: dt.date | None
     extended_to: dt.date | None
@@ -125,6 +134,10 @@ class LedgerRow:
     def is_overdue(self) -> bool:
         return self.overdue == "是"
 
+    @property
+    def colour(self) -> Colour:
+        return _COLOUR_OF_LABEL.get(self.escalation[:1], Colour.NONE)
+
 
 @dataclass(frozen=True)
 class LedgerSummary:
@@ -132,6 +145,13 @@ class LedgerSummary:
     rows: int
     measures: int
     overdue_measures: int
+
+
+_COLOUR_OF_LABEL = {c.label: c for c in (Colour.RED, Colour.YELLOW, Colour.BLUE)}
+
+
+def _escalation_text(esc: Escalation) -> str:
+    return f"{esc.colour.label}·{esc.stage.label}" if esc.colour is not Colour.NONE else ""
 
 
 def _verdict(work: MeasureWork) -> tuple[str, str, int | None]:
@@ -174,6 +194,8 @@ def measure_ledger_rows(work: MeasureWork, progress_row: MeasureRow) -> list[Led
     by_unit = Counter(e.unit for e in current if e.unit is not None)
     verdict, comment, score = _verdict(work)
     late = progress_row.overdue
+    colours = {part.unit: part.escalation for part in progress_row.unit_escalations}
+    whole = _escalation_text(progress_row.escalation)
     common: dict[str, Any] = {
         "section": progress_row.section or "",
         "ref": work.ref,
@@ -197,16 +219,19 @@ def measure_ledger_rows(work: MeasureWork, progress_row: MeasureRow) -> list[Led
             role="牵头" if unit.lead else "配合",
             part="已完成" if unit.done else "未完成",
             unit_evidence=by_unit.get(unit.name, 0),
+            escalation=_escalation_text(colours[unit.name]) if unit.name in colours else whole,
             **common,
         )
         for unit in work.responsible
     ]
     rows += [
-        LedgerRow(unit=name, role=_group_role(work, name), part="未指定成员单位", unit_evidence=0, **common)
+        LedgerRow(
+            unit=name, role=_group_role(work, name), part="未指定成员单位", unit_evidence=0, escalation=whole, **common
+        )
         for name in work.unmapped_groups
     ]
     if not rows:
-        return [LedgerRow(unit=NO_UNIT, role="", part="", unit_evidence=0, **common)]
+        return [LedgerRow(unit=NO_UNIT, role="", part="", unit_evidence=0, escalation=whole, **common)]
     # Lead units first, each group in the document's order.
     return sorted(rows, key=lambda r: r.role != "牵头")
 
@@ -248,6 +273,7 @@ def _write_table(
     records: Sequence[Any],
     *,
     highlight: Sequence[bool] = (),
+    colours: Sequence[Colour] = (),
 ) -> None:
     """Header row, data rows, widths, frozen header, filters and print set-up on `ws`."""
     ws.append([c.header for c in columns])
@@ -272,6 +298,8 @@ def _write_table(
                 cell.number_format = DATE_FORMAT
             if red:
                 cell.fill = OVERDUE_FILL
+            if column.key == "escalation" and n - 2 < len(colours) and colours[n - 2] in COLOUR_FILLS:
+                cell.fill = COLOUR_FILLS[colours[n - 2]]
             widths[i] = max(widths[i], display_width(cell.value))
     for i, column in enumerate(columns):
         cap = WRAP_WIDTHS.get(column.header, MAX_WIDTH)
@@ -309,7 +337,7 @@ def build_ledger(
     wb = Workbook()
     ws = wb.active
     ws.title = "工作台账"
-    _write_table(ws, LEDGER_COLUMNS, rows, highlight=[r.is_overdue for r in rows])
+    _write_table(ws, LEDGER_COLUMNS, rows, highlight=[r.is_overdue for r in rows], colours=[r.colour for r in rows])
 
     indicators = wb.create_sheet("指标")
     records = _indicator_records(progress.indicators)
@@ -333,7 +361,8 @@ def build_ledger(
         ("平均评分(通过)", progress.average_score),
         ("说明", "每行为一项措施的一个责任单位;单位群体已按办公室指定的成员单位展开,"
                  "未指定成员的群体单列一行。佐证材料数为现行材料(未被替换、未删除)。"
-                 "逾期行以浅红色标出。"),
+                 "逾期行以浅红色标出。督办等级为本单位部分的三色督办(红:逾期,情况通报;"
+                 "黄:进度滞后,到期催办;蓝:临近期限,临近提醒),单元格按颜色标出并写明等级。"),
     ]
     for label, value in facts:
         info.append([label, value])

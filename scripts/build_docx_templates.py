@@ -623,21 +623,21 @@ def reminders() -> Builder:
     b.tag("{%p if notice.overdue %}")
     b.h2("一、逾期事项")
     b.table(
-        ["编号", "措施", "分工", "状态", "逾期情况"],
+        ["编号", "措施", "分工", "状态", "督办等级", "逾期情况"],
         ["{{ m.ref }}", "{{ m.title }}", "{{ '牵头' if m.role == 'lead' else '配合' }}", "{{ m.state_label }}",
-         "{{ m.reasons | map(attribute='text') | lines }}{{ ('\\n' ~ m.extended) if m.extended }}"],
+         "{{ m.colour_label }}", "{{ m.reasons | map(attribute='text') | lines }}{{ ('\\n' ~ m.extended) if m.extended }}"],
         "for m in notice.overdue",
-        widths=(0.8, 3.4, 0.9, 1.2, 3.7),
+        widths=(0.8, 3.0, 0.8, 1.1, 1.1, 3.2),
     )
     b.tag("{%p endif %}")
     b.tag("{%p if notice.due_soon %}")
     b.h2("{{ '二' if notice.overdue else '一' }}、临期事项")
     b.table(
-        ["编号", "措施", "分工", "状态", "完成时限"],
+        ["编号", "措施", "分工", "状态", "督办等级", "完成时限"],
         ["{{ m.ref }}", "{{ m.title }}", "{{ '牵头' if m.role == 'lead' else '配合' }}", "{{ m.state_label }}",
-         "{{ m.deadline }}\n到期日 {{ m.due }}{{ ('\\n' ~ m.extended) if m.extended }}"],
+         "{{ m.colour_label }}", "{{ m.deadline }}\n到期日 {{ m.due }}{{ ('\\n' ~ m.extended) if m.extended }}"],
         "for m in notice.due_soon",
-        widths=(0.8, 4.2, 0.9, 1.3, 2.8),
+        widths=(0.8, 3.6, 0.8, 1.2, 1.1, 2.5),
     )
     b.tag("{%p endif %}")
     b.p(

@@ -44,7 +44,11 @@
 #        4.4 the acceptance report unsigned, then signed with a fresh demonstration certificate
 #            (演示用,不具法律效力; ZONECHECK_SIGN_* set for that step only), report verify; the
 #            report in Word and the 验收汇总表 (XLSX); the three render times go into the summary;
-#   5. status, audit verify, evidence verify, and the history of measure 3; a summary.
+#   5. status, audit verify, evidence verify, and the history of measure 3;
+#   6. the day's reminders: a second plan with dated deadlines (seed 000) into the district, a
+#      local mail catcher (aiosmtpd) started, three units' members and the admin given e-mail
+#      addresses, notify run --today 2025-12-20 delivers their digests (and the office's
+#      情况通报), what arrived is counted, the catcher stopped; a summary.
 #
 # Any step meant to succeed that fails stops the run (its output is shown); a step meant to be
 # refused must exit 1 with a one-line “错误:…” naming the reason, or the run stops.
@@ -68,7 +72,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case "${1:-}" in
     -h | --help)
-        sed -n '2,61p' "${BASH_SOURCE[0]}"
+        sed -n '2,65p' "${BASH_SOURCE[0]}"
         exit 0
         ;;
 esac
@@ -105,6 +109,9 @@ EXPERT_ORG=上海市知识产权服务中心   # the third party organising the 
 LEADER=赵专家                 # 组长
 EXPERT2=孙专家
 CONFLICTED_EXPERT=吴专家      # an expert of 区市场监管局 itself: refused a seat
+REMINDER_SEED=000_53900fa8173cc0f4  # a plan with fixed and annual deadlines, for the reminders
+REMINDER_TODAY=2025-12-20    # some of its items overdue (红), others due in 11 days (黄)
+declare -A REMINDER_MAIL=([区市场监管局]=scjgj [区司法局]=sfj [区检察院]=jcy)  # members' mailboxes
 
 # --- folders, commands, safety checks ----------------------------------------------------------
 
@@ -605,6 +612,44 @@ zc_show audit verify
 zc_show evidence verify
 zc_show history "$PLAN/$RETURN_REF"
 
+# --- 6. the day's reminders, delivered to a local mail catcher ---------------------------------
+
+# The Jiading plan is all accepted by now and its measures carry no dated deadlines, so the
+# district also takes on a plan with fixed and annual deadlines (seed 000, 2023–2025) and the
+# day's reminders are run for a day on which some of its items are due or overdue. The
+# catcher is started here and stopped on any exit, so no process is left behind.
+zc_log "6. 督办提醒:本地邮件接收器收取当天的提醒"
+[[ -f "$SEEDS/$REMINDER_SEED.txt" ]] || zc_die "找不到方案 $SEEDS/$REMINDER_SEED.txt"
+zc_show import "$SEEDS/$REMINDER_SEED.txt" --zone "$DISTRICT"
+MAILDIR="$RUN_DIR/邮件"
+"$PY" "$ZC_ROOT/scripts/mail_catcher.py" "$MAILDIR" "$RUN_DIR/mail.port" &
+CATCHER_PID=$!
+trap 'kill "$CATCHER_PID" 2>/dev/null || true; wait "$CATCHER_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [[ -s "$RUN_DIR/mail.port" ]] && break; sleep 0.1; done
+[[ -s "$RUN_DIR/mail.port" ]] || zc_die "本地邮件接收器未能启动"
+MAIL_PORT="$(cat "$RUN_DIR/mail.port")"
+for unit in "${!REMINDER_MAIL[@]}"; do
+    zc --as "$ADMIN" user edit "$(member "$unit")" --email "${REMINDER_MAIL[$unit]}@jiading.example.gov.cn"
+done
+zc --as "$ADMIN" user edit "$ADMIN" --email "duban@jiading.example.gov.cn"
+zc_show --as "$ADMIN" escalation show
+ZONECHECK_SMTP="smtp://127.0.0.1:$MAIL_PORT" ZONECHECK_SMTP_FROM="督办 <duban@jiading.example.gov.cn>" \
+    zc_show notify run --today "$REMINDER_TODAY"
+zc_show --as "$ADMIN" overdue "$REMINDER_SEED" --today "$REMINDER_TODAY"
+read -r MAILS MAIL_SUBJECT <<<"$("$PY" - "$MAILDIR" <<'PYEOF'
+import mailbox
+import sys
+from email.header import decode_header, make_header
+
+box = mailbox.Maildir(sys.argv[1], create=False)
+subjects = sorted(str(make_header(decode_header(m["Subject"]))) for m in box)
+print(len(subjects), subjects[0] if subjects else "")
+PYEOF
+)"
+((MAILS > 0)) || zc_die "本地邮件接收器没有收到督办提醒"
+kill "$CATCHER_PID" && wait "$CATCHER_PID" 2>/dev/null || true
+trap - EXIT
+
 cat <<EOF
 
 ==================== 嘉定区全流程演示:完成 ====================
@@ -617,6 +662,7 @@ cat <<EOF
 专家组:$LEADER(组长)、$EXPERT2(${EXPERT_ORG});现场核查 1 次(含照片),专家意见与专家组意见,评分已确认
 自评报告(PDF、Word)、验收报告(签章 PDF、Word)与验收汇总表(Excel)见 $REPORTS;签章 PDF 经 report verify 校验有效
 验收报告生成用时:PDF 未签章 $UNSIGNED_SECONDS 秒,PDF 签章 $SIGNED_SECONDS 秒(演示用证书,不具法律效力),Word $DOCX_SECONDS 秒
+督办提醒:$REMINDER_TODAY 按三色督办规则向各责任单位与办公室发出,本地邮件接收器收到 $MAILS 封,例如“$MAIL_SUBJECT”
 审计日志与佐证材料校验均通过;共调用 zonecheck $CALLS 次,用时 ${SECONDS} 秒
 数据目录:$ZONECHECK_HOME${ZONECHECK_DB:+(数据库为 ZONECHECK_DB 所指的数据库)}
 继续查看:ZONECHECK_HOME=$ZONECHECK_HOME zonecheck status $PLAN${ZONECHECK_DB:+(同时设置同一 ZONECHECK_DB)}

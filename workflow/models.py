@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from checklists.kinds import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
 from workflow.domain.appeals import AppealGround, AppealState
 from workflow.domain.extensions import ExtensionState, ExtensionTarget
+from workflow.domain.escalation import Colour
 from workflow.domain.states import STATE_LABELS, MeasureState, Rating, Role, Verdict
 from workflow.notify.rules import Channel, MessageStatus
 
@@ -1144,3 +1145,31 @@ class Appeal(Base):
     unit: Mapped[Unit | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}
+class EscalationSettings(Base):
+    """A zone's 三色督办 rules as its admin set them (`workflow.domain.escalation`); a zone
+    without a row uses the defaults."""
+
+    __tablename__ = "escalation_settings"
+
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True)
+    blue_days: Mapped[int]
+    yellow_days: Mapped[int]
+    yellow_share: Mapped[int]
+    report_to_office: Mapped[bool]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+
+class EscalationMark(Base):
+    """The colour last recorded for a measure (`unit_id` None) or one unit's part of it, so the
+    daily run audits a change once and a repeated run finds nothing new. Runs hold the audit
+    chain's lock while they write, so two runs never record the same change twice."""
+
+    __tablename__ = "escalation_marks"
+    __table_args__ = (UniqueConstraint("measure_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    colour: Mapped[Colour] = mapped_column(_enum(Colour, "escalation_colour"))
+    since: Mapped[dt.date]  # the office day the colour was first recorded

@@ -1,7 +1,7 @@
 """extensions (延期) and appeals (申诉): requests, answers, and a measure's original dates (issue 15, part 2)
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 21:30:00
 
 Existing measures have no extension: no original dates, a count of 0.
@@ -15,7 +15,7 @@ from alembic import op
 import workflow.models
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from reports.ledger import LEDGER_HEADERS
+
 from .test_cli_errors import error_line, ok, run
 from .test_cli_workflow import PLAN
 
@@ -51,8 +53,11 @@ def test_export_xlsx_writes_the_ledger_and_says_how_many_rows(plan: Path) -> Non
         "是",
     )
     assert first["逾期说明"] == "2025-12-31 到期,已逾期 15 天"
-    assert rows[2]["是否逾期"] == "否"  # 持续推进: never late
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:R6"
+    assert (first["督办等级"], rows[1]["督办等级"]) == ("红·情况通报", "红·情况通报")
+    assert rows[2]["是否逾期"] == "否" and rows[2]["督办等级"] is None  # 持续推进: never late
+    escalation = LEDGER_HEADERS.index("督办等级") + 1
+    assert ws.cell(row=2, column=escalation).fill.fgColor.rgb.endswith("FF7C80")  # red cell, 红 written too
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:S6"
 
 
 def test_export_xlsx_without_an_output_file_is_refused(plan: Path) -> None:

@@ -13,10 +13,13 @@ verified, the Word copies and the 验收汇总表 read back.
 from __future__ import annotations
 
 import json
+import mailbox
 import os
+import socket
 import subprocess
 import sys
 import time
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +160,8 @@ def test_jiading_from_import_to_fully_accepted(
     assert status["review_levels"] == ["区级初审", "市级验收"]
     zones = {z["path"]: z for z in json_of("zone", "list", "--json")}
     assert set(zones) == {"上海市", "上海市/嘉定区"}
-    assert zones["上海市/嘉定区"]["plans"] == 1 and zones["上海市"]["admins"] == 1
+    # Jiading's plan, and the plan with dated deadlines that step 6 runs the reminders on.
+    assert zones["上海市/嘉定区"]["plans"] == 2 and zones["上海市"]["admins"] == 1
 
     # Measure 10: the three refusals are on record, and nothing else was refused anywhere.
     refused = [e for e in json_of("history", f"{PLAN}/10", "--json") if e["refused"]]
@@ -170,12 +174,35 @@ def test_jiading_from_import_to_fully_accepted(
     assert "所在辖区不负责" in refused[2]["comment"] and "市级验收" in refused[2]["comment"]
     assert "[被拒绝] 启动" in ok("history", f"{PLAN}/10").stdout
     check_acceptance_review(folder, monkeypatch)
+    check_reminders(folder, proc.stdout)
 
     for m in measures:
         if m["ref"] != "10":
             assert not any(
                 e["refused"] for e in json_of("history", f"{PLAN}/{m['ref']}", "--json")
             ), m["ref"]
+
+
+def check_reminders(folder: Path, stdout: str) -> None:
+    """Step 6: the day's digests reached the mail catcher the script started, and it stopped."""
+    box = mailbox.Maildir(folder / "邮件", create=False)
+    mails = {str(make_header(decode_header(m["To"]))): m for m in box}
+    assert set(mails) == {
+        "scjgj@jiading.example.gov.cn", "sfj@jiading.example.gov.cn", "jcy@jiading.example.gov.cn",
+        "duban@jiading.example.gov.cn",
+    }
+    market = mails["scjgj@jiading.example.gov.cn"]
+    assert str(make_header(decode_header(market["Subject"]))).startswith("督办提醒(2025-12-20):红")
+    body = market.get_payload(decode=True).decode()
+    assert "已逾期(情况通报)" in body and "进度滞后(到期催办)" in body
+    office = str(make_header(decode_header(mails["duban@jiading.example.gov.cn"]["Subject"])))
+    assert office.startswith("督办情况通报(2025-12-20)")
+    assert "本地邮件接收器收到 4 封" in stdout and "督办 红·情况通报" in stdout
+    port = int((folder / "mail.port").read_text())
+    with socket.socket() as sock:  # the catcher is gone: nothing listens on its port any more
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
+    sent = json.loads(ok("--as", "王主任", "notify", "list", "--json").stdout)
+    assert {m["status"] for m in sent if m["channel"] == "email"} == {"sent"}
 
 
 def check_acceptance_review(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -356,6 +356,13 @@ ROUTES: dict[str, FormRoute] = {
     "/office/people/contacts": FormRoute(ADMIN, sensible=lambda w: {"name": [COURT, "无此人"], **CONTACTS}),
     "/profile/contacts": FormRoute(MARKET, sensible=lambda w: CONTACTS, examples=10),
     "/inbox/read-all": FormRoute(MARKET, examples=4),
+    "/office/people/escalation": FormRoute(
+        ADMIN,
+        sensible=lambda w: {
+            "blue_days": ["15", "0", "91", "九"], "yellow_days": ["5", "20"], "yellow_share": ["60", "5"],
+            "report_to_office": ["是", "否", "maybe"],
+        },
+    ),
     "/office/import": FormRoute(ADMIN, examples=8),
     "/office/import/confirm": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged]}),
     "/office/import/cancel": FormRoute(ADMIN, sensible=lambda w: {"token": ["A" * 32, *w.staged]}),

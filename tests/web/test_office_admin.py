@@ -261,3 +261,24 @@ def test_an_uploaded_name_with_folders_is_kept_to_its_file_name(
     assert "002_6c8dfd04ca7988e4" in html
     html = upload(admin, r"C:\Users\office\Desktop\\" + seed.name, seed.read_bytes())
     assert "002_6c8dfd04ca7988e4" in html
+
+
+def test_admin_sets_the_zones_escalation_rules_and_a_bad_value_names_the_field(zc: App, login: Login) -> None:
+    admin = login(ADMIN)
+    page = admin.get("/office/people")
+    assert "三色督办规则" in page.text and 'name="blue_days" min="1" max="90" value="15"' in page.text
+    token = csrf_of(page.text)
+    bad = {"csrf_token": token, "blue_days": "10", "yellow_days": "12", "yellow_share": "60", "report_to_office": "是"}
+    assert admin.post("/office/people/escalation", data=bad).status_code == 303
+    assert "到期催办天数(yellow_days=12)不能大于临近提醒天数" in admin.get("/office/people").text
+    assert not [e for e in audit_entries(zc) if e.action == "escalation_set"]
+    good = bad | {"yellow_days": "3", "report_to_office": "否"}
+    assert admin.post("/office/people/escalation", data=good).status_code == 303
+    listing = admin.get("/office/people").text
+    assert "已保存督办规则:期限前 10 天为蓝,3 天未自查为黄" in listing
+    assert 'name="blue_days" min="1" max="90" value="10"' in listing and '<option value="否" selected>' in listing
+    entry = audit_entries(zc)[-1]
+    assert (entry.action, entry.actor, entry.detail["new"]["report_to_office"]) == ("escalation_set", ADMIN, False)
+    # A reviewer is not the zone's admin: the page itself is closed to them.
+    reviewer = login(REVIEWER_A)
+    assert reviewer.post("/office/people/escalation", data=good | {"csrf_token": csrf_of(reviewer.get("/office").text)}).status_code == 403

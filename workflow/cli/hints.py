@@ -22,6 +22,7 @@ def _groups(sep: str) -> Callable[[Mapping[str, Any]], str]:
 
 # Appended to the message, punctuation included; `{name}` is filled from the error's params.
 HINTS: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
+    "bad_rule": ";可用 zonecheck escalation show 查看可设置的键与当前值",
     "no_actor": ":请用 --as 姓名 指定操作人(或设置环境变量 ZONECHECK_USER)",
     "person_missing": ";可用 zonecheck user list 查看,zonecheck user add 添加",
     "plan_missing": ";可用 zonecheck plans 查看已导入的方案",

@@ -266,6 +266,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "appeal": LazyCommand("workflow.cli.extensions:appeal_group", "申诉:单位对退回整改提出申诉(表述有误、仅需说明、暂无法解决需持续跟进),办公室答复(采纳或不予采纳)。"),
     "notify": LazyCommand("workflow.cli.notify:notify_group", "通知:发送到期的邮件、钉钉与企业微信消息,查看发送记录与失败原因。"),
     "inbox": LazyCommand("workflow.cli.inbox:inbox_group", "站内消息:列出本人的消息,查看全文并标为已读。"),
+    "escalation": LazyCommand("workflow.cli.escalation:escalation_group", "三色督办规则:查看本辖区的规则,管理员设置临近提醒天数、到期催办天数等。"),
     "serve": LazyCommand("workflow.cli.serve:serve_cmd", "启动网页服务:各单位上传佐证材料、提交自查,办公室审核、查看进度、下载报告;另有 JSON 接口。"),
 }
 

@@ -300,6 +300,8 @@ def status_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: bo
         f"验收率 {status.acceptance_rate:.1%} · 平均分 {'-' if avg is None else avg} · 逾期 {status.overdue} 项"
         f" · 审核层级 {' → '.join(status.review_levels)}"
     )
+    e = status.escalation
+    click.echo(f"三色督办:红 {e['red']} 项 · 黄 {e['yellow']} 项 · 蓝 {e['blue']} 项")
     click.echo("\n按章节:")
     click.echo(
         table(
@@ -365,11 +367,11 @@ def overdue_cmd(ctx: click.Context, plan: str, today: dt.date | None, as_json: b
         for m in unit.overdue:
             role = "牵头" if m.role == "lead" else "配合"
             reasons = ";".join(r.text for r in m.reasons)
-            click.echo(f"  [逾期] {m.ref} {m.title}({role},{m.state_label}):{reasons}")
+            click.echo(f"  [逾期] {m.ref} {m.title}({role},{m.state_label},督办 {m.colour_label}):{reasons}")
         for m in unit.due_soon:
             role = "牵头" if m.role == "lead" else "配合"
             due = m.due.isoformat() if m.due else ""
-            click.echo(f"  [将到期] {m.ref} {m.title}({role},{m.state_label}):{due} 到期")
+            click.echo(f"  [将到期] {m.ref} {m.title}({role},{m.state_label},督办 {m.colour_label}):{due} 到期")
 
 
 @cli.command("history")

@@ -134,4 +134,5 @@ EVENT_LABELS = {a.value: label for a, label in ACTION_LABELS.items()} | {
     "appeal_uphold": "申诉答复:采纳",
     "appeal_dismiss": "申诉答复:不予采纳",
     "appeal_answer": "答复申诉",
+    "escalation": "督办等级变化",
 }

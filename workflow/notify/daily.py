@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from workflow.db import UnitOfWork
 from workflow.notify.channels import Sender
+from workflow.notify.reminders import ReminderReport, run_reminders
 from workflow.notify.rules import Channel
 from workflow.notify.sender import SendReport, send_due
 
@@ -17,9 +18,10 @@ from workflow.notify.sender import SendReport, send_due
 class DailyReport:
     today: dt.date
     sent: SendReport
+    reminders: ReminderReport
 
     def summary(self) -> str:
-        return f"{self.today.isoformat()}:{self.sent.summary()}"
+        return f"{self.today.isoformat()}:{self.reminders.summary()};{self.sent.summary()}"
 
 
 def run_notifications(
@@ -29,4 +31,5 @@ def run_notifications(
 
     `today` is the office's calendar day the reminders are judged on (a run may be repeated,
     or run for a given day); `now` is the real time that retries are due by."""
-    return DailyReport(today=today, sent=send_due(uow, now, senders))
+    reminders = run_reminders(uow, today)
+    return DailyReport(today=today, sent=send_due(uow, now, senders), reminders=reminders)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
+from workflow.domain.escalation import NO_ESCALATION, Colour, Escalation
 from workflow.domain.permissions import Actor
 from workflow.read.plans import PlanHead, plan_by_id
 from workflow.read.progress import NO_UNIT, PlanProgress, plan_progress
@@ -36,6 +37,13 @@ class OverdueEntry:
     reasons: list[obligations.Overdue]  # overdue entries only
     due: dt.date | None  # due-soon entries only
     extended: str = ""  # `原定 …,延期 N 次` when an extension moved the date
+    escalation: Escalation = NO_ESCALATION  # 三色督办 of this unit's part
+
+    @property
+    def colour_label(self) -> str:
+        """红/黄/蓝 and the stage, written out so the list never relies on colour alone."""
+        esc = self.escalation
+        return f"{esc.colour.label}·{esc.stage.label}" if esc.colour is not Colour.NONE else "—"
 
     def as_dict(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -46,6 +54,8 @@ class OverdueEntry:
             "deadline": self.deadline,
             "lead": list(self.lead),
             "role": self.role,
+            "colour": self.escalation.colour.value,
+            "stage": self.escalation.stage.value,
         }
         if self.due is not None:
             return entry | {"due": self.due.isoformat()}
@@ -90,6 +100,7 @@ def overdue_by_unit(progress: PlanProgress) -> list[OverdueUnit]:
     for row in progress.rows:
         if not row.overdue and row.due_soon is None:
             continue
+        colours = {part.unit: part.escalation for part in row.unit_escalations}
         for unit in row.units or [NO_UNIT]:
             entry = OverdueEntry(
                 measure_id=row.id,
@@ -103,6 +114,8 @@ def overdue_by_unit(progress: PlanProgress) -> list[OverdueUnit]:
                 reasons=row.overdue,
                 due=None if row.overdue else row.due_soon,
                 extended=row.extended,
+                # An unmapped group (no parts of its own) is shown with the measure's colour.
+                escalation=colours.get(unit, row.escalation),
             )
             lists[unit][0 if row.overdue else 1].append(entry)
     return [

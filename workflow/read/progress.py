@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -20,16 +20,29 @@ from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
 from workflow.domain.extensions import extension_note
+from workflow.domain.escalation import NO_ESCALATION, Colour, Escalation, EscalationRules, colour_of
 from workflow.domain.permissions import Actor, Responsibility, Work, refusal
 from workflow.domain.states import DisplayState, MeasureState, Verdict, display_label, display_state
-from workflow.models import Evidence, Measure, MeasureUnit, Plan, Review, SelfCheck
+from workflow.models import Evidence, Measure, MeasurePart, MeasureUnit, Plan, Review, SelfCheck
 from workflow.read.indicators import IndicatorLine, indicator_lines
 from workflow.read.plans import PlanHead, plan_by_id, plan_head
 from workflow.services.acting import measure_units, members_for, plan_target, run_read
+from workflow.services.escalation import zone_rules
 from workflow.services.measure_work import measure_dates, plan_period
 
 NO_UNIT = "(未写明责任单位)"  # where a measure names no responsible unit
 NO_SECTION = "(未分节)"
+
+
+@dataclass(frozen=True)
+class UnitEscalation:
+    """One responsible unit's part of a measure and its colour (a co-responsible unit can be
+    red while the lead unit has done its share)."""
+
+    unit_id: int
+    unit: str
+    lead: bool
+    escalation: Escalation
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,12 @@ class MeasureRow:
     version: int  # for an action's expected_version
     # `原定 2024-05-31,延期 1 次` when an approved extension moved the date judged ("" else).
     extended: str = ""
+    escalation: Escalation = NO_ESCALATION  # 三色督办 of the measure as a whole
+    unit_escalations: tuple[UnitEscalation, ...] = ()  # lead first, as `units`
+
+    @property
+    def colour(self) -> Colour:
+        return self.escalation.colour
 
     @property
     def display_state(self) -> DisplayState:
@@ -67,6 +86,7 @@ class PlanProgress:
     indicators: list[IndicatorLine]
     # measure id → who is responsible, for the visibility rule over the rows
     responsibilities: dict[int, Responsibility]
+    rules: EscalationRules = EscalationRules()
 
     def rows_for(self, viewer: Actor | None) -> list[MeasureRow]:
         """The rows `viewer` may open: the office (and the operator) every one, a unit member
@@ -93,8 +113,10 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
     )
     ids = [m.id for m in measures]
     dates: dict[int, list[dt.date]] = defaultdict(list)
-    for measure_id, doc_date in session.execute(
-        select(Evidence.measure_id, Evidence.doc_date).where(
+    # (measure, unit) pairs with current evidence: a unit's own part turns yellow without it.
+    gave: set[tuple[int, int]] = set()
+    for measure_id, doc_date, unit_id in session.execute(
+        select(Evidence.measure_id, Evidence.doc_date, Evidence.unit_id).where(
             Evidence.measure_id.in_(ids),
             Evidence.superseded_by_id.is_(None),
             Evidence.removed_at.is_(None),
@@ -102,6 +124,17 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
     ):
         if measure_id is not None:
             dates[measure_id].append(doc_date)
+            if unit_id is not None:
+                gave.add((measure_id, unit_id))
+    done: set[tuple[int, int]] = {
+        (measure_id, unit_id)
+        for measure_id, unit_id in session.execute(
+            select(MeasurePart.measure_id, MeasurePart.unit_id).where(
+                MeasurePart.measure_id.in_(ids), MeasurePart.done_at.is_not(None)
+            )
+        )
+    }
+    rules = zone_rules(session, plan.zone_id)
     # The score of the review that decided each measure's latest round.
     scores: dict[int, int | None] = {}
     all_scores: list[int] = []
@@ -123,6 +156,20 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
         responsibilities[m.id] = units.responsibility
         md = measure_dates(m, dates.get(m.id, ()))
         late = obligations.overdue(md, period, today)
+        lead_ids = units.responsibility.lead_unit_ids
+        unit_escalations = tuple(
+            UnitEscalation(
+                unit_id,
+                name,
+                unit_id in lead_ids,
+                colour_of(
+                    md, period, today, rules,
+                    has_evidence=(m.id, unit_id) in gave,
+                    part_done=(m.id, unit_id) in done,
+                ),
+            )
+            for unit_id, name in sorted(units.unit_names.items(), key=lambda kv: kv[0] not in lead_ids)
+        )
         rows.append(
             MeasureRow(
                 ref=m.ref,
@@ -142,10 +189,14 @@ def plan_progress(session: Session, plan: Plan, today: dt.date) -> PlanProgress:
                 extended=extension_note(
                     m.original_due_on, m.original_rectification_due if m.rectification_due else None, m.extension_count
                 ),
+                escalation=colour_of(md, period, today, rules, has_evidence=bool(md.evidence_dates)),
+                unit_escalations=unit_escalations,
             )
         )
     average = round(sum(all_scores) / len(all_scores), 1) if all_scores else None
-    return PlanProgress(plan_head(plan), today, rows, average, indicator_lines(session, plan), responsibilities)
+    return PlanProgress(
+        plan_head(plan), today, rows, average, indicator_lines(session, plan), responsibilities, rules
+    )
 
 
 def plan_measures(
@@ -203,6 +254,7 @@ class PlanStatus:
     by_section: list[SectionCount]
     by_unit: list[UnitCount]
     indicators: list[IndicatorLine]
+    escalation: dict[str, int] = field(default_factory=dict)  # measures by colour
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of `status --json` and `GET /api/v1/plans/{id}/status`."""
@@ -230,6 +282,7 @@ class PlanStatus:
                 for u in self.by_unit
             ],
             "indicators": [i.as_dict() for i in self.indicators],
+            "escalation": dict(self.escalation),
         }
 
 
@@ -275,4 +328,11 @@ def _status(session: Session, viewer: Actor | None, plan_id: int, today: dt.date
             for name, items in sorted(by_unit.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ],
         indicators=progress.indicators,
+        escalation=colour_counts(rows),
     )
+
+
+def colour_counts(rows: list[MeasureRow]) -> dict[str, int]:
+    """Measures by 三色督办 colour (red, yellow, blue; none apart)."""
+    counter = Counter(r.colour.value for r in rows)
+    return {c.value: counter.get(c.value, 0) for c in (Colour.RED, Colour.YELLOW, Colour.BLUE, Colour.NONE)}

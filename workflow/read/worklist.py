@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
+from workflow.domain.escalation import NO_ESCALATION, Escalation
 from workflow.domain.lifecycle import allowed_actions
 from workflow.domain.permissions import Actor, Work, refusal
 from workflow.domain.states import Action, DisplayState, MeasureState, Verdict, display_state
@@ -75,6 +76,7 @@ class WorkItem:
     rectification_due: dt.date | None
     evidence_count: int
     position: int  # plan order, for the stable tail of the sort
+    escalation: Escalation = NO_ESCALATION  # 三色督办 of the viewer's unit's part
 
     @property
     def role_label(self) -> str:
@@ -158,6 +160,10 @@ def unit_worklist(uow: UnitOfWork, viewer: Actor, today: dt.date) -> list[WorkIt
                         rectification_due=row.rectification_due,
                         evidence_count=counts.get(row.id, 0),
                         position=plan_index * 100_000 + order[row.id],
+                        escalation=next(
+                            (p.escalation for p in row.unit_escalations if p.unit_id == viewer.unit_id),
+                            row.escalation,
+                        ),
                     )
                 )
 

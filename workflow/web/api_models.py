@@ -200,6 +200,8 @@ class OverdueEntry(_Out):
     deadline: str
     lead: list[str]
     role: str = Field(description="lead(牵头)或 co(配合)")
+    colour: str = Field(default="none", description="三色督办:red、yellow、blue 或 none(本单位部分)")
+    stage: str = Field(default="none", description="督办阶段:report(情况通报)、due(到期催办)、near(临近提醒)或 none")
     reasons: list[OverdueReason] = []
     due: str | None = Field(default=None, description="即将到期的日期(仅 due_soon)")
 

@@ -33,11 +33,12 @@ from checklists.corrections import (
 )
 from checklists.sources.limits import MAX_FILE_BYTES
 from workflow.bootstrap import App
+from workflow.domain.escalation import FIELD_LABELS as ESCALATION_FIELDS
 from workflow.domain.permissions import Actor
 from workflow.domain.states import ROLE_LABELS, Role
 from workflow.errors import InputError, NotFound, Refused, ZonecheckError
 from workflow.models import Plan
-from workflow.services import access, accounts, people
+from workflow.services import access, accounts, escalation, people
 from workflow.services.plan_import import ImportResult, import_documents
 from workflow.web.routes.office import AdminDep
 from workflow.web.routes.office_corrections import MeasureFormDep, ReshapeFormDep, form_context
@@ -75,15 +76,42 @@ def people_page(request: Request, zc: AppDep, viewer: AdminDep) -> Response:
             {"id": p.id, "key": p.key, "title": p.title, "levels": list(p.review_levels)}
             for p in uow.session.scalars(_own_zone_plans(viewer))
         ]
+    _, rules = escalation.show_rules(zc.uow(), viewer.actor)
     return render(
         request,
         "office_people.html",
         viewer,
+        rules=rules,
+        rule_labels=ESCALATION_FIELDS,
         persons=persons,
         units=[u for u in units if not u.is_group],
         groups=[u for u in units if u.is_group],
         plans=plans,
         roles=[(r.value, ROLE_LABELS[r]) for r in Role],
+    )
+
+
+@router.post(f"{PEOPLE}/escalation")
+def set_escalation_rules(
+    zc: AppDep,
+    viewer: AdminDep,
+    blue_days: Annotated[str, Form(max_length=10)] = "",
+    yellow_days: Annotated[str, Form(max_length=10)] = "",
+    yellow_share: Annotated[str, Form(max_length=10)] = "",
+    report_to_office: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """The zone's 三色督办 rules, as `zonecheck escalation set` takes them (checked there)."""
+    given = {
+        "blue_days": blue_days, "yellow_days": yellow_days, "yellow_share": yellow_share,
+        "report_to_office": report_to_office,
+    }
+    assignments = [f"{key}={value.strip()}" for key, value in given.items() if value.strip()]
+    try:
+        rules = escalation.set_rules(zc.uow(), viewer.actor, assignments)
+    except ZonecheckError as exc:
+        return _fail(PEOPLE, exc)
+    return redirect(
+        PEOPLE, f"已保存督办规则:期限前 {rules.blue_days} 天为蓝,{rules.yellow_days} 天未自查为黄"
     )
 
 
