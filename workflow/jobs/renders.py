@@ -29,7 +29,7 @@ from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain.permissions import Actor
-from workflow.errors import InputError, NotFound, Refused, ZonecheckError
+from workflow.errors import Hidden, InputError, NotFound, Refused, ZonecheckError
 from workflow.jobs.rules import (
     BUNDLE,
     DEFAULT_LEASE,
@@ -47,7 +47,7 @@ from workflow.models import IssuedReport, Person, Plan, RenderJob
 from workflow.notify.outbox import enqueue
 from workflow.notify.texts.reports import RenderOutcome, report_failed, report_ready
 from workflow.services.access import open_plan_id
-from workflow.services.acting import actor_of
+from workflow.services.acting import actor_of, run_read
 
 # The options a report form may carry (reports.documents.ReportRequest's), each a short text.
 OPTION_NAMES = ("unit", "as_of", "since", "reply_by", "office", "number", "opinion", "include_old")
@@ -206,7 +206,7 @@ def _view(job: RenderJob) -> JobView:
 
 def _visible_job(session: Session, viewer: Actor | None, job_id: int) -> RenderJob:
     """Job `job_id` if `viewer` is an office member of the zone of the person who asked for
-    it and sees its plan (the operator: any); else NotFound, alike for a missing job."""
+    it and sees its plan (the operator: any); another zone's is `Hidden`, worded as a missing one."""
     from workflow.services.visibility import sees
 
     missing = NotFound(f"没有编号为 {job_id} 的报告生成任务", code="render_job_missing")
@@ -216,20 +216,26 @@ def _visible_job(session: Session, viewer: Actor | None, job_id: int) -> RenderJ
     if viewer is not None and (
         not viewer.is_office or job.requester.zone_id != viewer.zone_id or not sees(viewer, job.plan)
     ):
-        raise missing
+        raise Hidden.like(missing, f"{viewer.describe()}不是申请该报告的人员所在辖区的办公室人员,无权查看")
     return job
 
 
+def _job_target(job_id: int) -> Callable[[Session], str]:
+    def name(session: Session) -> str:
+        job = session.get(RenderJob, job_id)
+        return job.plan.key if job is not None else f"报告生成任务#{job_id}"
+
+    return name
+
+
 def get_job(uow: UnitOfWork, viewer: Actor | None, job_id: int) -> JobView:
-    with uow:
-        return _view(_visible_job(uow.session, viewer, job_id))
+    """The job's state for its page; another zone's job is refused like a missing one (audited)."""
+    return run_read(uow, viewer, "render_job", _job_target(job_id), lambda s: _view(_visible_job(s, viewer, job_id)))
 
 
 def job_file(uow: UnitOfWork, home: Path, viewer: Actor | None, job_id: int) -> tuple[JobView, Path]:
     """The finished file of job `job_id`, for its download; NotFound while it is not done."""
-    with uow:
-        job = _visible_job(uow.session, viewer, job_id)
-        view = _view(job)
+    view = run_read(uow, viewer, "render_download", _job_target(job_id), lambda s: _view(_visible_job(s, viewer, job_id)))
     path = job_folder(home, job_id) / view.file_name
     if view.state is not JobState.DONE or not view.file_name or not path.is_file():
         raise NotFound(f"报告生成任务 {job_id} 尚未完成,没有可下载的文件", code="render_job_not_done")
