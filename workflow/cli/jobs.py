@@ -35,6 +35,7 @@ def worker_cmd(ctx: click.Context, workers: int, threads: bool, no_periodic: boo
     config = QueueConfig.from_env(app.settings)
     queue = build_queue(app.settings, config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # a line per stylesheet otherwise
     # The consumer's own processes open their own connections: none of ours crosses the fork.
     app.engine.dispose()
     consumer = queue.huey.create_consumer(

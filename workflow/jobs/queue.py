@@ -163,8 +163,10 @@ def build_queue(settings: Settings, config: QueueConfig) -> Queue:
 
     @huey.on_startup()
     def first_sweep() -> None:
-        # A worker that starts after a crash picks up the jobs left behind without waiting a minute.
+        # A worker that starts after a crash picks up the jobs left behind without waiting for
+        # the minute's sweep: those whose lease ran out now, the others once it has.
         sweep.call_local()
+        sweep.schedule(delay=int(config.lease.total_seconds()) + 1)
 
     return Queue(huey=huey, config=config, render=render, sweep=sweep, send=send, daily=daily)
 
