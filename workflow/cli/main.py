@@ -263,8 +263,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "report": LazyCommand("workflow.cli.reports:report_group", "生成报告与通知:PDF(按 GB/T 9704 公文格式排版)或 Word 文档,验收汇总表为 Excel。"),
     "bundle": LazyCommand("workflow.cli.bundle:bundle_cmd", "佐证材料汇编:把方案的全部佐证文件按章节、措施和清单项归档为一个 ZIP。"),
     "notify": LazyCommand("workflow.cli.notify:notify_group", "通知:发送到期的邮件、钉钉与企业微信消息,查看发送记录与失败原因。"),
-    "worker": LazyCommand("workflow.cli.jobs:worker_cmd", "后台工作进程:生成网页上申请的报告,定时发送到期消息与每日提醒(与网页服务一同运行)。"),
-    "jobs": LazyCommand("workflow.cli.jobs:jobs_group", "报告生成任务:查看网页上申请的报告的排队、生成与完成情况。"),
+    "worker": LazyCommand("workflow.cli.jobs:worker_cmd", "运行后台工作进程:生成网页上申请的报告,每隔几分钟发送到期的消息,每天定时生成并发送提醒。"),
+    "jobs": LazyCommand("workflow.cli.jobs:jobs_group", "报告生成任务:网页上申请的报告在后台生成,这里查看其状态。"),
     "serve": LazyCommand("workflow.cli.serve:serve_cmd", "启动网页服务:各单位上传佐证材料、提交自查,办公室审核、查看进度、下载报告;另有 JSON 接口。"),
 }
 

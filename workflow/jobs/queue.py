@@ -108,6 +108,13 @@ class Queue:
     sweep: Any
     send: Any
     daily: Any
+    apps: dict[str, Any]  # the application each process made on its first task
+
+    def close(self) -> None:
+        """Close the database connections the tasks run in this process opened."""
+        for app in self.apps.values():
+            app.close()
+        self.apps.clear()
 
 
 def build_queue(settings: Settings, config: QueueConfig) -> Queue:
@@ -168,7 +175,7 @@ def build_queue(settings: Settings, config: QueueConfig) -> Queue:
         sweep.call_local()
         sweep.schedule(delay=int(config.lease.total_seconds()) + 1)
 
-    return Queue(huey=huey, config=config, render=render, sweep=sweep, send=send, daily=daily)
+    return Queue(huey=huey, config=config, render=render, sweep=sweep, send=send, daily=daily, apps=apps)
 
 
 @lru_cache(maxsize=4)
