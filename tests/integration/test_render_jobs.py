@@ -20,8 +20,9 @@ from tests.support.workers import finished, kill_worker, start_worker, stop_work
 from workflow.bootstrap import App
 from workflow.errors import InputError, Refused
 from workflow.jobs.queue import enqueue_render
-from workflow.jobs.renders import claim, job_folder, list_jobs, request_render, run_render, sweep
-from workflow.jobs.rules import MAX_ATTEMPTS, MAX_PENDING_PER_PERSON_PLAN, JobState
+from workflow.jobs.renders import claim, run_render, sweep
+from workflow.jobs.requests import list_jobs, request_render
+from workflow.jobs.rules import MAX_ATTEMPTS, MAX_PENDING_PER_PERSON_PLAN, JobState, job_folder
 from workflow.models import IssuedReport, OutgoingMessage, Person, RenderJob
 
 from .workflow_helpers import (

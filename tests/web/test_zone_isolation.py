@@ -48,7 +48,7 @@ from tests.support.two_zones import (
 from tests.web.conftest import PASSWORD, password_hash, sign_in
 from workflow.bootstrap import App
 from workflow.domain.states import Role
-from workflow.jobs.renders import request_render
+from workflow.jobs.requests import request_render
 from workflow.models import Person, RenderJob
 from workflow.services import measure_work, people
 from workflow.services.evidence import NewEvidence, add_evidence

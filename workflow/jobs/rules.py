@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from pathlib import Path
 
 
 class JobState(StrEnum):
@@ -51,3 +52,13 @@ def may_retry(attempts: int) -> bool:
 def short_error(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
+
+
+def job_folder(home: Path, job_id: int) -> Path:
+    """Where job `job_id`'s file is written (in the data folder)."""
+    return home / "renders" / str(job_id)
+
+
+def job_url(job_id: int) -> str:
+    """The job's page, which the message to its requester links to."""
+    return f"/office/jobs/{job_id}"

@@ -27,8 +27,8 @@ from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.errors import InputError, NotFound, ZonecheckError
 from workflow.jobs.queue import enqueue_render
-from workflow.jobs.renders import job_url, list_jobs, request_render
-from workflow.jobs.rules import BUNDLE, LEDGER
+from workflow.jobs.requests import list_jobs, request_render
+from workflow.jobs.rules import BUNDLE, LEDGER, job_url
 from workflow.models import IssuedReport
 from workflow.read import progress
 from workflow.web.downloads import content_disposition
