@@ -22,7 +22,6 @@ from sqlalchemy.orm import selectinload
 from starlette.background import BackgroundTask
 
 from reports.documents import KIND_FORMATS, KIND_TITLES
-from reports.render import Renderer
 from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.errors import InputError, NotFound, ZonecheckError
@@ -53,11 +52,6 @@ def _send(path: Path, folder: Path) -> Response:
         headers={"Content-Disposition": content_disposition(path.name)},
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
-
-
-def _renderer(zc: App) -> Renderer:
-    # Offices may override the report templates in the data folder, as for the CLI.
-    return Renderer(zc.settings.home / "templates")
 
 
 def _date(text: str, field: str) -> dt.date | None:
