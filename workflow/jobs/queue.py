@@ -193,7 +193,6 @@ def enqueue_render(settings: Settings, job_id: int) -> None:
     the database and the worker's sweep sends it on once its lease has run out."""
     try:
         queue_for(settings).render(job_id)
-    except InputError:
-        raise
     except Exception as exc:  # the database row is what counts; the sweep recovers it
+        # (a bad queue setting included: the worker refuses to start with it, saying which)
         log.warning("render job %s not put on the queue: %s", job_id, exc)

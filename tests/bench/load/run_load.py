@@ -273,7 +273,12 @@ def add_big_plan(home: Path, db_url: str) -> None:
     try:
         with app.uow() as uow:
             source = uow.session.scalars(select(Plan.key).where(Plan.key.startswith("000_"))).one()
-        synthetic.add_bench_people(app)
+        # The bench's admin, unit and member (whom add_work and add_files credit), added by the
+        # load test's admin: the zone has its admin already.
+        admin = actor(app, ADMIN)
+        people.add_person(app.uow(), admin, synthetic.ADMIN, role=Role.ADMIN, unit=None)
+        people.add_unit(app.uow(), admin, synthetic.BENCH_UNIT)
+        people.add_person(app.uow(), admin, synthetic.MEMBER, role=Role.MEMBER, unit=synthetic.BENCH_UNIT)
         big = synthetic.grow_plan(app.engine, source, 700, key=BIG_PLAN)
         synthetic.add_work(app.engine, [big], today=dt.date.today())
         synthetic.add_files(app.engine, [big], per_measure=5, today=dt.date.today())
