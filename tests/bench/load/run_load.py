@@ -255,8 +255,8 @@ def main() -> int:
     slower = busy["p95"] / quiet["p95"] - 1 if quiet["p95"] else float("nan")
     print(
         f"pages' p95 (sign-ins aside): {quiet['p95']:.0f} ms without, {busy['p95']:.0f} ms with the worker "
-        f"rendering the 700-measure acceptance report ({len(renders)} renders of "
-        f"{', '.join(f'{r:.0f}' for r in renders) or '-'} s): {slower:+.0%} (target within +20 %: "
+        f"rendering the 700-measure acceptance report throughout ({len(renders)} renders finished"
+        f"{': ' + ', '.join(f'{r:.0f} s' for r in renders) if renders else ''}): {slower:+.0%} (target within +20 %: "
         f"{'met' if slower <= 0.20 else 'MISSED'})"
     )
     return 0 if runs[False][0] and runs[True][0] else 1
@@ -266,7 +266,7 @@ BIG_PLAN = "load-700"
 
 
 def add_big_plan(home: Path, db_url: str) -> None:
-    """A 700-measure plan with work and files (tests/bench/synthetic.py), for the background render."""
+    """A 700-measure plan with work (tests/bench/synthetic.py), for the background render."""
     from tests.bench import synthetic
 
     app = bootstrap(Settings(home=home, db_url=db_url))
@@ -280,8 +280,8 @@ def add_big_plan(home: Path, db_url: str) -> None:
         people.add_unit(app.uow(), admin, synthetic.BENCH_UNIT)
         people.add_person(app.uow(), admin, synthetic.MEMBER, role=Role.MEMBER, unit=synthetic.BENCH_UNIT)
         big = synthetic.grow_plan(app.engine, source, 700, key=BIG_PLAN)
+        # Work with notes and links only: rows of files without bytes would fail `evidence verify`.
         synthetic.add_work(app.engine, [big], today=dt.date.today())
-        synthetic.add_files(app.engine, [big], per_measure=5, today=dt.date.today())
         synthetic.settle(app.engine)
     finally:
         app.close()
