@@ -38,7 +38,7 @@ from workflow.jobs.rules import (
     may_retry,
     short_error,
 )
-from workflow.models import IssuedReport, Plan, RenderJob
+from workflow.models import IssuedReport, RenderJob
 from workflow.notify.outbox import enqueue
 from workflow.notify.texts.reports import RenderOutcome, report_failed, report_ready
 from workflow.services.acting import actor_of
@@ -172,6 +172,7 @@ def _fail(uow: UnitOfWork, held: Claim, error: str, *, final: bool, now: dt.date
 
 @dataclass(frozen=True)
 class _Facts:
+    plan_id: int
     plan_key: str
     kind: str
     format: str
@@ -183,7 +184,7 @@ def _facts(uow: UnitOfWork, job_id: int) -> _Facts:
     with uow:
         job = uow.session.get(RenderJob, job_id)
         assert job is not None
-        return _Facts(job.plan.key, job.kind, job.format, dict(job.options), actor_of(job.requester))
+        return _Facts(job.plan_id, job.plan.key, job.kind, job.format, dict(job.options), actor_of(job.requester))
 
 
 def _clear_leftovers(folder: Path) -> None:
@@ -243,10 +244,7 @@ def _render(app: App, held: Claim, facts: _Facts, folder: Path, today: dt.date, 
         from reports.ledger import write_ledger
 
         path = folder / f"{facts.plan_key}-{EXTRA_TITLES[LEDGER]}-{today.isoformat()}.xlsx"
-        with app.uow() as uow:
-            plan_id = uow.session.scalar(select(Plan.id).where(Plan.key == facts.plan_key))
-        assert plan_id is not None
-        write_ledger(app.uow(), facts.actor, plan_id, path, today=today)
+        write_ledger(app.uow(), facts.actor, facts.plan_id, path, today=today)
         _finish_file(app, held, path, now())
         return
     from reports.signing import office_signer
