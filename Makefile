@@ -22,6 +22,7 @@ bench:
 load:
 	bash tests/bench/load/run_load.sh $(LOAD_ARGS)
 
-# The web service on the demo data (./zonecheck-data), http://127.0.0.1:8000
+# The web service and the worker on the demo data (./zonecheck-data), http://127.0.0.1:8000;
+# Ctrl+C stops both. Extra arguments for `zonecheck serve`: make serve SERVE_ARGS='--port 8080'
 serve:
-	.venv/bin/zonecheck serve
+	bash scripts/serve.sh $(SERVE_ARGS)

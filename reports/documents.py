@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reports import data
 from reports.docx import DocxRenderer
@@ -204,9 +205,14 @@ def issue_report(
     on_stage: Callable[[str], None] | None = None,
     on_estimate: Callable[[int], None] | None = None,
     signer: PdfSigner | None = None,
+    on_record: Callable[[Session, IssuedReport], None] | None = None,
 ) -> Issued:
     """Render, sign (when the office configured a certificate: `signer`, checked before),
-    record and write one report; the register keeps the sha256 of the file as written."""
+    record and write one report; the register keeps the sha256 of the file as written.
+
+    `on_record` runs in the register's transaction before the file is written (a render job
+    marks itself done there, so a retried job cannot register the report twice); if it
+    raises, nothing is recorded or written."""
     timings = RenderTimings()
     fmt = report_format(request.kind, request.format, html=html)
     if fmt != "pdf":
@@ -259,19 +265,18 @@ def issue_report(
         digest = hashlib.sha256(body).hexdigest()
         # Recorded and written in one go: the register never names a file that was not written.
         chain = AuditChain(session)
-        session.add(
-            IssuedReport(
-                plan_id=plan.id,
-                kind=request.kind,
-                as_of=day,
-                unit_id=unit.id if unit else None,
-                file_name=path.name,
-                sha256=digest,
-                size=len(body),
-                pages=pages,
-                person_id=actor.id if actor else None,
-            )
+        row = IssuedReport(
+            plan_id=plan.id,
+            kind=request.kind,
+            as_of=day,
+            unit_id=unit.id if unit else None,
+            file_name=path.name,
+            sha256=digest,
+            size=len(body),
+            pages=pages,
+            person_id=actor.id if actor else None,
         )
+        session.add(row)
         chain.append(
             actor,
             "report_issue",
@@ -289,6 +294,8 @@ def issue_report(
             },
         )
         session.flush()
+        if on_record is not None:
+            on_record(session, row)
         write_atomically(path, body)
         try:
             uow.commit()

@@ -19,8 +19,9 @@ BASE_APT_PACKAGES=(fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0)
 # back (pdftotext, pdffonts, pdfinfo, pdftoppm); chromium is the browser of the browser tests
 # (tests/browser: Playwright drives /usr/bin/chromium; no `playwright install` download);
 # libreoffice-writer-nogui converts .doc/.wps plans (checklists/sources/convert.py) and writes
-# the .doc files its tests import (84 MB, 259 MB installed: 51 s here with most of it cached).
-TEST_APT_PACKAGES=(postgresql poppler-utils chromium libreoffice-writer-nogui)
+# the .doc files its tests import (84 MB, 259 MB installed: 51 s here with most of it cached);
+# redis-server is the throwaway Redis of the worker's tests with its queue in Redis.
+TEST_APT_PACKAGES=(postgresql poppler-utils chromium libreoffice-writer-nogui redis-server)
 
 want_test=0
 for arg in "$@"; do

@@ -409,6 +409,7 @@ def _isolate_zonecheck_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a developer's own ZONECHECK_HOME / ZONECHECK_DB out of the tests."""
     monkeypatch.delenv("ZONECHECK_HOME", raising=False)
     monkeypatch.delenv("ZONECHECK_DB", raising=False)
+    monkeypatch.delenv("ZONECHECK_REDIS_URL", raising=False)
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from workflow.domain.appeals import AppealGround, AppealState
 from workflow.domain.extensions import ExtensionState, ExtensionTarget
 from workflow.domain.escalation import Colour
 from workflow.domain.states import STATE_LABELS, MeasureState, Rating, Role, Verdict
+from workflow.jobs.rules import JobState
 from workflow.notify.rules import Channel, MessageStatus
 
 __all__ = ["STATE_LABELS", "MeasureState"]
@@ -1173,3 +1174,38 @@ class EscalationMark(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     colour: Mapped[Colour] = mapped_column(_enum(Colour, "escalation_colour"))
     since: Mapped[dt.date]  # the office day the colour was first recorded
+
+
+class RenderJob(Base):
+    """A report, bundle or ledger the office asked for on the web, rendered by the worker
+    (workflow.jobs). Marked done in the same transaction that registers the issued report,
+    so a retried job never registers twice. `lease_until` is renewed while a worker renders;
+    a lease left to expire means the worker died, and the sweep queues the job again."""
+
+    __tablename__ = "render_jobs"
+    __table_args__ = (
+        # The sweep's and the bound's question: which jobs are pending.
+        Index("ix_render_jobs_pending", "state", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # a report kind, "bundle" or "ledger"
+    format: Mapped[str] = mapped_column(String(10))  # pdf, docx, xlsx, zip
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    state: Mapped[JobState] = mapped_column(_enum(JobState, "render_job_state"), default=JobState.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    lease_token: Mapped[str] = mapped_column(String(40), default="")
+    lease_until: Mapped[dt.datetime | None]
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    issued_report_id: Mapped[int | None] = mapped_column(ForeignKey("issued_reports.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    plan: Mapped[Plan] = relationship()
+    requester: Mapped[Person] = relationship()
+    issued_report: Mapped[IssuedReport | None] = relationship()

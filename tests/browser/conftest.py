@@ -87,6 +87,8 @@ class LiveServer:
     backend: str
     env: dict[str, str] = field(repr=False)
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    # The worker beside it (as `make serve` runs them): the office's reports render there.
+    worker: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def cli(self, *args: str, stdin: str | None = None) -> Result:
         """Run a zonecheck command on the server's data, in this process; fails the test with
@@ -124,6 +126,7 @@ class LiveServer:
                     start_new_session=True,
                 )
             if self._wait_ready():
+                self._start_worker()
                 return
             if "address already in use" not in self.log_tail().lower():
                 break
@@ -145,7 +148,22 @@ class LiveServer:
         self.stop()
         return False
 
+    def _start_worker(self) -> None:
+        with self.log.open("ab") as log:
+            self.worker = subprocess.Popen(
+                [str(ZONECHECK), "worker"], env=self.env, cwd=self.home.parent, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+
     def stop(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.send_signal(signal.SIGTERM)  # the render in hand finishes, then it exits
+            try:
+                self.worker.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.worker.pid, signal.SIGKILL)
+                self.worker.wait(timeout=10)
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGTERM)  # uvicorn finishes open requests, then exits
@@ -289,6 +307,29 @@ class Shots:
         path = self.folder / f"{self.count:02d}-{label}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
+
+
+def rendered_report(page: Any, button: Any, folder: Path, shots: Shots | None = None, label: str = "report") -> Path:
+    """Click a report's button: the job's page says 生成中 at once, the worker renders the
+    report, and the page (reloading itself) turns into the download link; the downloaded file."""
+    import re
+
+    from playwright.sync_api import expect
+
+    button.click()
+    expect(page).to_have_url(re.compile(r"/office/jobs/\d+$"))
+    expect(page.locator("main")).to_contain_text(re.compile("生成中|已完成"))
+    if shots is not None:
+        shots.take(page, f"{label}-pending")
+    link = page.get_by_role("link", name=re.compile("^下载 "))
+    expect(link).to_be_visible(timeout=180_000)
+    if shots is not None:
+        shots.take(page, f"{label}-ready")
+    with page.expect_download(timeout=60_000) as info:
+        link.click()
+    path = folder / (info.value.suggested_filename or "download")
+    info.value.save_as(path)
+    return path
 
 
 @pytest.fixture

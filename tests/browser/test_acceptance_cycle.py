@@ -36,7 +36,14 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 from support.demo_state import ADMINS, JIADING_MEMBERS, JIADING_REVIEWERS, build_demo_state
 
-from tests.browser.conftest import PASSWORD, LiveServer, Shots, _clean_env, empty_database
+from tests.browser.conftest import (
+    PASSWORD,
+    LiveServer,
+    Shots,
+    _clean_env,
+    empty_database,
+    rendered_report,
+)
 from tests.browser.test_review_cycle import data, flash, open_browser, sign_in  # noqa: F401 (fixtures)
 from tests.browser.test_site_checks import photo
 from tests.integration.workflow_helpers import JIADING, actor, measure_id, plan_id, session_of
@@ -277,12 +284,13 @@ def test_the_office_experts_and_a_unit_walk_the_acceptance_cycle(
     page.locator("nav.office-tabs").get_by_role("link", name="报告与导出").click()
     form = page.locator('form[action$="/reports/acceptance"]')
     form.get_by_label("格式").select_option("pdf")
-    report = download(page, lambda: form.get_by_role("button", name="生成并下载").click(), tmp_path)
+    report = rendered_report(page, form.get_by_role("button", name="生成"), tmp_path, shots, "acceptance-pdf")
     assert report.suffix == ".pdf"
     text = subprocess.run(["pdftotext", "-layout", str(report), "-"], capture_output=True, text=True, check=True).stdout
     assert "等次:优秀" in "".join(text.split()) and "同意通过验收" in "".join(text.split())
+    page.goto(f"/office/plans/{pid}/reports")
     form.get_by_label("格式").select_option("docx")
-    word = download(page, lambda: form.get_by_role("button", name="生成并下载").click(), tmp_path)
+    word = rendered_report(page, form.get_by_role("button", name="生成"), tmp_path)
     assert word.suffix == ".docx"
     document = Document(str(word))
     paragraphs = [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]

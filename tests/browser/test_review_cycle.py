@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.browser.conftest import MAX_UPLOAD_MB, PASSWORD, LiveServer, Shots
+from tests.browser.conftest import MAX_UPLOAD_MB, PASSWORD, LiveServer, Shots, rendered_report
 from tests.integration.workflow_helpers import (
     ECONOMY,
     JIADING,
@@ -320,16 +320,12 @@ def test_a_measure_goes_round_the_review_cycle_in_the_browser(
     review.goto(f"/office/plans/{plan_id}/reports")
     card = review.locator("section.card", has=review.get_by_role("heading", name="验收报告", exact=True))
     shots.take(review, "reports-page")
-    with review.expect_download(timeout=180_000) as download_info:
-        card.get_by_role("button", name="生成并下载").click()
-    download = download_info.value
-    pdf = tmp_path / (download.suggested_filename or "验收报告.pdf")
-    download.save_as(pdf)
+    pdf = rendered_report(review, card.get_by_role("button", name="生成"), tmp_path, shots, "acceptance")
     assert pdf.read_bytes().startswith(b"%PDF-")
     text = pdftotext(pdf)
     assert squeeze(title) in squeeze(text), f"acceptance report does not name {title!r}"
-    review.reload()
-    expect(review.locator("table.register")).to_contain_text(download.suggested_filename)
+    review.goto(f"/office/plans/{plan_id}/reports")
+    expect(review.locator("table.register")).to_contain_text(pdf.name)
     shots.take(review, "reports-registered")
 
     # --- what the browsers did is what the database holds

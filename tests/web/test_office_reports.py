@@ -1,4 +1,7 @@
-"""Report downloads from the office: registered PDFs, the evidence bundle and the ledger."""
+"""Report downloads from the office: registered PDFs, the evidence bundle and the ledger, each
+asked for with a button that answers with the render job's page, rendered by the worker's
+function (`run_render`, called here in place of a worker process: tests/integration/
+test_render_jobs.py runs real ones) and downloaded from that page."""
 
 from __future__ import annotations
 
@@ -13,12 +16,15 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlalchemy import select
 
 from tests.integration.workflow_helpers import ADMIN, JIADING, REVIEWER_A, session_of
 from tests.web.conftest import Login, csrf_of
 from tests.web.test_office_support import drive_demo
 from workflow.bootstrap import App
+from workflow.jobs.renders import run_render
 from workflow.models import IssuedReport
 from workflow.read.plans import find_plan
 from workflow.web.downloads import content_disposition
@@ -32,6 +38,36 @@ def plan_id(app: App) -> int:
 def issued(app: App) -> list[IssuedReport]:
     with session_of(app) as session:
         return list(session.scalars(select(IssuedReport).order_by(IssuedReport.id)))
+
+
+def job_of(response: Response) -> str:
+    """The job page a report button answered with."""
+    assert response.status_code == 303, response.text
+    url = response.headers["location"]
+    assert url.startswith("/office/jobs/"), url
+    return url
+
+
+def rendered(zc: App, office: TestClient, response: Response) -> Response:
+    """Follow a report button: its page says 生成中 until the job is rendered, then links the
+    file; the download."""
+    url = job_of(response)
+    assert "生成中" in office.get(url).text
+    run_render(zc, int(url.rsplit("/", 1)[1]))
+    page = office.get(url).text
+    assert "已完成" in page and f'href="{url}/download"' in page, page
+    download = office.get(f"{url}/download")
+    assert download.status_code == 200
+    return download
+
+
+def failed(zc: App, office: TestClient, response: Response) -> str:
+    """Follow a report button whose render fails: the job's page, saying why."""
+    url = job_of(response)
+    run_render(zc, int(url.rsplit("/", 1)[1]))
+    page = office.get(url).text
+    assert "生成失败" in page and "download" not in page
+    return page
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -52,11 +88,10 @@ def test_acceptance_report_is_a_registered_pdf_with_the_measures(
     pid = plan_id(zc)
     page = office.get(f"/office/plans/{pid}/reports")
     assert page.status_code == 200 and "尚未生成过报告" in page.text
-    response = office.post(
+    response = rendered(zc, office, office.post(
         f"/office/plans/{pid}/reports/acceptance",
         data={"csrf_token": csrf_of(page.text), "number": "嘉知保办〔2024〕3号"},
-    )
-    assert response.status_code == 200
+    ))
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     disposition = response.headers["content-disposition"]
@@ -76,10 +111,10 @@ def test_selfcheck_report_for_one_unit(zc: App, login: Login, tmp_path: Path) ->
     office = login(REVIEWER_A)
     pid = plan_id(zc)
     token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
-    response = office.post(
+    response = rendered(zc, office, office.post(
         f"/office/plans/{pid}/reports/selfcheck", data={"csrf_token": token, "unit": "区法院"}
-    )
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    ))
+    assert response.content.startswith(b"%PDF")
     assert "区法院" in unquote(response.headers["content-disposition"])
     [row] = issued(zc)
     assert row.kind == "selfcheck" and row.unit_id is not None
@@ -93,10 +128,9 @@ def test_a_report_as_word_is_a_registered_docx(zc: App, login: Login, tmp_path: 
     pid = plan_id(zc)
     page = office.get(f"/office/plans/{pid}/reports").text
     assert 'value="docx"' in page and "自评报告" in page and "验收汇总表" in page
-    response = office.post(
+    response = rendered(zc, office, office.post(
         f"/office/plans/{pid}/reports/acceptance", data={"csrf_token": csrf_of(page), "format": "docx"}
-    )
-    assert response.status_code == 200
+    ))
     assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert ".docx" in unquote(response.headers["content-disposition"])
     text = "".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
@@ -109,14 +143,14 @@ def test_the_summary_and_self_assessment_need_an_index_and_a_wrong_format_is_ref
     office = login(REVIEWER_A)
     pid = plan_id(zc)
     token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
-    for kind, fmt, said in (
-        ("summary", "xlsx", "尚未载入评价指标体系"),
-        ("selfassessment", "docx", "尚未载入评价指标体系"),
-        ("summary", "pdf", "只能生成为 Excel"),
-        ("acceptance", "exe", "只能生成为 PDF"),
-    ):
+    for kind, fmt in (("summary", "xlsx"), ("selfassessment", "docx")):
+        # Known only once the data is read: the render job fails, and its page says why.
         response = office.post(f"/office/plans/{pid}/reports/{kind}", data={"csrf_token": token, "format": fmt})
-        assert response.status_code == 303, (kind, fmt)
+        assert "尚未载入评价指标体系" in failed(zc, office, response), (kind, fmt)
+    for kind, fmt, said in (("summary", "pdf", "只能生成为 Excel"), ("acceptance", "exe", "只能生成为 PDF")):
+        # Refused before any job is made.
+        response = office.post(f"/office/plans/{pid}/reports/{kind}", data={"csrf_token": token, "format": fmt})
+        assert response.status_code == 303 and response.headers["location"] == f"/office/plans/{pid}/reports"
         assert said in office.get(f"/office/plans/{pid}/reports").text, (kind, fmt)
     assert issued(zc) == []
 
@@ -128,9 +162,7 @@ def test_a_notice_with_nothing_to_notify_is_refused_with_the_reason(
     pid = plan_id(zc)
     token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
     response = office.post(f"/office/plans/{pid}/reports/rectification", data={"csrf_token": token})
-    assert response.status_code == 303
-    assert response.headers["location"] == f"/office/plans/{pid}/reports"
-    page = office.get(f"/office/plans/{pid}/reports").text
+    page = failed(zc, office, response)
     assert "没有退回整改未完成的措施,无需发整改通知" in page and "flash-error" in page
     assert issued(zc) == []
 
@@ -140,8 +172,8 @@ def test_rectification_notice_for_a_returned_measure(zc: App, login: Login, tmp_
     office = login(ADMIN)
     pid = plan_id(zc)
     token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
-    response = office.post(f"/office/plans/{pid}/reports/rectification", data={"csrf_token": token})
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    response = rendered(zc, office, office.post(f"/office/plans/{pid}/reports/rectification", data={"csrf_token": token}))
+    assert response.content.startswith(b"%PDF")
     assert "请补充执法台账" in pdf_text(response.content, tmp_path).replace(" ", "").replace(",", ",")
 
 
@@ -152,10 +184,10 @@ def test_stage_report_needs_its_date(zc: App, login: Login, tmp_path: Path) -> N
     response = office.post(f"/office/plans/{pid}/reports/stage", data={"csrf_token": token, "as_of": "x"})
     assert response.status_code == 303
     assert "截至日期:应为 YYYY-MM-DD" in office.get(f"/office/plans/{pid}/reports").text
-    response = office.post(
+    response = rendered(zc, office, office.post(
         f"/office/plans/{pid}/reports/stage", data={"csrf_token": token, "as_of": "2024-06-30"}
-    )
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    ))
+    assert response.content.startswith(b"%PDF")
     assert issued(zc)[-1].kind == "stage"
 
 
@@ -164,8 +196,7 @@ def test_bundle_is_a_zip_with_its_manifest(zc: App, login: Login, tmp_path: Path
     office = login(REVIEWER_A)
     pid = plan_id(zc)
     token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
-    response = office.post(f"/office/plans/{pid}/reports/bundle", data={"csrf_token": token})
-    assert response.status_code == 200
+    response = rendered(zc, office, office.post(f"/office/plans/{pid}/reports/bundle", data={"csrf_token": token}))
     assert response.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         assert archive.testzip() is None
@@ -181,8 +212,7 @@ def test_bundle_of_a_plan_without_evidence_is_refused(zc: App, login: Login) -> 
     pid = plan_id(zc)
     token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
     response = office.post(f"/office/plans/{pid}/reports/bundle", data={"csrf_token": token})
-    assert response.status_code == 303
-    assert "尚无有效的佐证材料" in office.get(f"/office/plans/{pid}/reports").text
+    assert "尚无有效的佐证材料" in failed(zc, office, response)
 
 
 def test_ledger_opens_in_openpyxl(
@@ -195,13 +225,12 @@ def test_ledger_opens_in_openpyxl(
     office = login(REVIEWER_A)
     pid = plan_id(zc)
     token = csrf_of(office.get(f"/office/plans/{pid}/reports").text)
-    response = office.post(f"/office/plans/{pid}/reports/ledger", data={"csrf_token": token})
-    assert response.status_code == 200
+    response = rendered(zc, office, office.post(f"/office/plans/{pid}/reports/ledger", data={"csrf_token": token}))
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     cells = [str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value]
     assert any("开展知识产权代理行业" in c for c in cells)
-    assert list(scratch.iterdir()) == []  # the temporary file went once it was sent
+    assert list(scratch.iterdir()) == []  # rendered in the job's own folder, renamed into place
 
 
 def test_report_posts_need_the_csrf_token(zc: App, login: Login) -> None:

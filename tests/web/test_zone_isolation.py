@@ -48,7 +48,8 @@ from tests.support.two_zones import (
 from tests.web.conftest import PASSWORD, password_hash, sign_in
 from workflow.bootstrap import App
 from workflow.domain.states import Role
-from workflow.models import OutgoingMessage, Person
+from workflow.jobs.requests import request_render
+from workflow.models import OutgoingMessage, Person, RenderJob
 from workflow.notify.outbox import enqueue
 from workflow.notify.rules import Channel
 from workflow.services import measure_work, people
@@ -75,6 +76,18 @@ def _expert_and_passwords(app: App) -> None:
     with app.uow() as uow:
         uow.session.execute(update(Person).values(password_hash=password_hash()))
         uow.commit()
+    # Zone B's office asks for a report: its render job is zone B's.
+    request_render(
+        app.uow(), actor(app, B_REVIEWER), plan_id(app, WUHAN), "acceptance", "pdf", {},
+        today=dt.date(2026, 12, 6), now=dt.datetime.now(dt.UTC),
+    )
+
+
+def _job_b(app: App) -> int:
+    with app.uow() as uow:
+        job_id = uow.session.scalar(select(RenderJob.id))
+    assert job_id is not None
+    return job_id
 
 Call = Callable[[TestClient, dict[str, int], str], Any]
 
@@ -100,6 +113,8 @@ PAGE_ROUTES: list[tuple[str, str, Call]] = [
     ("POST", "/evidence/{evidence_id}/remove", lambda c, i, t: c.post(f"/evidence/{i['e']}/remove", data=_form(t))),
     ("GET", "/office/plans/{plan_id}", lambda c, i, t: c.get(f"/office/plans/{i['p']}")),
     ("GET", "/office/plans/{plan_id}/measures", lambda c, i, t: c.get(f"/office/plans/{i['p']}/measures")),
+    ("GET", "/office/jobs/{job_id}", lambda c, i, t: c.get(f"/office/jobs/{i['j']}")),
+    ("GET", "/office/jobs/{job_id}/download", lambda c, i, t: c.get(f"/office/jobs/{i['j']}/download")),
     ("GET", "/office/plans/{plan_id}/overdue", lambda c, i, t: c.get(f"/office/plans/{i['p']}/overdue")),
     ("GET", "/office/plans/{plan_id}/reports", lambda c, i, t: c.get(f"/office/plans/{i['p']}/reports")),
     ("POST", "/office/plans/{plan_id}/reports/bundle", lambda c, i, t: c.post(f"/office/plans/{i['p']}/reports/bundle", data=_form(t))),
@@ -210,7 +225,7 @@ def test_nobody_of_zone_a_reaches_zone_b_by_id(world: World, who: str, kind: str
     csrf = "" if api else _csrf(client)
     real = {
         "p": world.plan_b, "x": world.xuchang, "m": world.measure_b, "e": world.evidence_b,
-        "s": world.site_check_b, "f": world.site_photo_b, "n": _message_b(world),
+        "s": world.site_check_b, "f": world.site_photo_b, "n": _message_b(world), "j": _job_b(world.app),
     }  # fmt: skip
     missing = dict.fromkeys(real, MISSING)
     before = fingerprint(world.app)

@@ -267,6 +267,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "notify": LazyCommand("workflow.cli.notify:notify_group", "通知:发送到期的邮件、钉钉与企业微信消息,查看发送记录与失败原因。"),
     "inbox": LazyCommand("workflow.cli.inbox:inbox_group", "站内消息:列出本人的消息,查看全文并标为已读。"),
     "escalation": LazyCommand("workflow.cli.escalation:escalation_group", "三色督办规则:查看本辖区的规则,管理员设置临近提醒天数、到期催办天数等。"),
+    "worker": LazyCommand("workflow.cli.jobs:worker_cmd", "运行后台工作进程:生成网页上申请的报告,每隔几分钟发送到期的消息,每天定时生成并发送提醒。"),
+    "jobs": LazyCommand("workflow.cli.jobs:jobs_group", "报告生成任务:网页上申请的报告在后台生成,这里查看其状态。"),
     "serve": LazyCommand("workflow.cli.serve:serve_cmd", "启动网页服务:各单位上传佐证材料、提交自查,办公室审核、查看进度、下载报告;另有 JSON 接口。"),
 }
 

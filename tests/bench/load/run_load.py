@@ -17,6 +17,12 @@
    `zonecheck evidence verify` (every stored file re-hashed) is clean;
 6. prints requests/s, p50/p95/p99 latency, errors and uploads; exits 1 on any error.
 
+With --background-render the whole run is done twice on fresh data: once as above, once with
+a `zonecheck worker` rendering the acceptance report of a 700-measure plan (one render after
+another, asked for as the office does on the web) for as long as locust runs; it prints the
+p95 of the pages (sign-ins aside) in both runs and how much the render slowed them (target:
+within 20 %).
+
 The session cookie is Secure; Python's cookie jar (locust's client) sends Secure cookies only
 over https, so this loopback rig serves with ZONECHECK_COOKIE_SECURE=0.
 """
@@ -226,6 +232,11 @@ def main() -> int:
         "the server's limit; the default keeps the request rate near that of real people)",
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
+    parser.add_argument(
+        "--background-render", action="store_true",
+        help="run twice: without, then with the worker rendering a 700-measure acceptance report "
+        "throughout; print the p95 of both",
+    )  # fmt: skip
     args = parser.parse_args()
 
     seeds = Path(os.environ.get("ZONECHECK_SEEDS") or REPO.parent / "shared" / "seeds")
@@ -235,19 +246,97 @@ def main() -> int:
     if bindir is None:
         raise SystemExit(f"PostgreSQL is needed for the load test: {how}")
 
+    if not args.background_render:
+        ok, _stats = one_run(args, seeds, bindir, background=False)
+        return 0 if ok else 1
+    runs = {background: one_run(args, seeds, bindir, background=background) for background in (False, True)}
+    quiet, busy = runs[False][1]["work"], runs[True][1]["work"]
+    renders = runs[True][1].get("renders", [])
+    slower = busy["p95"] / quiet["p95"] - 1 if quiet["p95"] else float("nan")
+    print(
+        f"pages' p95 (sign-ins aside): {quiet['p95']:.0f} ms without, {busy['p95']:.0f} ms with the worker "
+        f"rendering the 700-measure acceptance report throughout ({len(renders)} renders finished"
+        f"{': ' + ', '.join(f'{r:.0f} s' for r in renders) if renders else ''}): {slower:+.0%} (target within +20 %: "
+        f"{'met' if slower <= 0.20 else 'MISSED'})"
+    )
+    return 0 if runs[False][0] and runs[True][0] else 1
+
+
+BIG_PLAN = "load-700"
+
+
+def add_big_plan(home: Path, db_url: str) -> None:
+    """A 700-measure plan with work (tests/bench/synthetic.py), for the background render."""
+    from tests.bench import synthetic
+
+    app = bootstrap(Settings(home=home, db_url=db_url))
+    try:
+        with app.uow() as uow:
+            source = uow.session.scalars(select(Plan.key).where(Plan.key.startswith("000_"))).one()
+        # The bench's admin, unit and member (whom add_work and add_files credit), added by the
+        # load test's admin: the zone has its admin already.
+        admin = actor(app, ADMIN)
+        people.add_person(app.uow(), admin, synthetic.ADMIN, role=Role.ADMIN, unit=None)
+        people.add_unit(app.uow(), admin, synthetic.BENCH_UNIT)
+        people.add_person(app.uow(), admin, synthetic.MEMBER, role=Role.MEMBER, unit=synthetic.BENCH_UNIT)
+        big = synthetic.grow_plan(app.engine, source, 700, key=BIG_PLAN)
+        # Work with notes and links only: rows of files without bytes would fail `evidence verify`.
+        synthetic.add_work(app.engine, [big], today=dt.date.today())
+        synthetic.settle(app.engine)
+    finally:
+        app.close()
+
+
+class BackgroundRenders:
+    """One render of the big plan's acceptance report after another, while locust runs."""
+
+    def __init__(self, home: Path, db_url: str) -> None:
+        import threading
+
+        self.home, self.db_url = home, db_url
+        self.seconds: list[float] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="background-renders", daemon=True)
+
+    def _loop(self) -> None:
+        from tests.bench.bench_worker_memory import ask_acceptance
+        from tests.support.workers import job_state
+
+        os.environ["ZONECHECK_HOME"] = str(self.home)  # the queue the worker reads
+        app = bootstrap(Settings(home=self.home, db_url=self.db_url))
+        try:
+            number = 0
+            while not self.stop.is_set():
+                number += 1
+                began = time.monotonic()
+                job_id = ask_acceptance(app, BIG_PLAN, number=f"压测{number}号")
+                while not self.stop.is_set() and job_state(app, job_id).state.value in ("queued", "running"):
+                    time.sleep(0.5)
+                if not self.stop.is_set():
+                    self.seconds.append(time.monotonic() - began)
+        finally:
+            app.close()
+
+
+def one_run(args: argparse.Namespace, seeds: Path, bindir: Path, *, background: bool) -> tuple[bool, dict[str, Any]]:
     work = Path(tempfile.mkdtemp(prefix="zonecheck-load-"))
     os.chmod(work, 0o755)
     home = work / "zonecheck-data"
     home.mkdir()
     pg = ThrowawayPostgres(bindir)
     server: Server | None = None
+    renders: BackgroundRenders | None = None
+    worker_proc: subprocess.Popen[bytes] | None = None
     ok = False
+    stats: dict[str, Any] = {}
     try:
         pg_server = pg.start()
         db_url = pg_server.url("postgres")
         log(f"work folder {work}; PostgreSQL on 127.0.0.1:{pg_server.port}")
         started = time.monotonic()
         users = prepare(home, db_url, seeds)
+        if args.background_render:
+            add_big_plan(home, db_url)  # in both runs: the same database, rendered in one only
         (work / "users.json").write_text(json.dumps(users, ensure_ascii=False, indent=1), "utf-8")
         log(
             f"data ready in {time.monotonic() - started:.0f} s: {len(users['members'])} members, "
@@ -260,13 +349,31 @@ def main() -> int:
         server = Server(env, work, work / "server.log", args.workers)
         server.start()
         log(f"zonecheck serve --workers {args.workers} on {server.url}")
+        if background:
+            from tests.support.workers import start_worker
+
+            worker_proc = start_worker(env, work / "worker.log", "--workers", "1", "--no-periodic")
+            renders = BackgroundRenders(home, db_url)
+            renders.thread.start()
+            time.sleep(5)  # the first render under way before the people arrive
+            log("zonecheck worker rendering the 700-measure acceptance report in the background")
         locust_rc = run_locust(
             server.url, work, args.users, args.spawn_rate, args.time, args.think
         )
         server.stop()
 
         ok = report(work, home, db_url, env, before, server, locust_rc, args)
+        stats = read_stats(work)
+        if renders is not None:
+            stats["renders"] = list(renders.seconds)
     finally:
+        if renders is not None:
+            renders.stop.set()
+            renders.thread.join(30)
+        if worker_proc is not None:
+            from tests.support.workers import kill_worker
+
+            kill_worker(worker_proc)  # a render in hand is of no more use
         if server is not None:
             server.stop()
         pg.stop()
@@ -274,7 +381,7 @@ def main() -> int:
             log(f"work folder kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    return 0 if ok else 1
+    return ok, stats
 
 
 def report(

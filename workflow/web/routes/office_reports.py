@@ -2,17 +2,16 @@
 督办 and 整改 notices, as PDF or Word; the 验收汇总表 as XLSX), the evidence bundle (ZIP) and the
 工作台账 (XLSX), with the register of issued reports.
 
-Each download is made into a private temporary folder by the same functions the CLI calls
-(`issue_report` registers and audits the PDFs), streamed back, and the folder removed once sent.
+A report's button records a render job and answers at once with the job's page
+(workflow/web/routes/office_jobs.py); the worker renders it with the same functions the CLI
+calls (workflow.jobs.renders), so a large PDF never holds a web worker for its minute.
 They are POSTs: issuing a report writes the register, and a cross-site link must not start one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -22,26 +21,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.background import BackgroundTask
 
-from reports.bundle import build_bundle, default_bundle_name
-from reports.documents import (
-    KIND_FORMATS,
-    KIND_TITLES,
-    ReportRequest,
-    default_file_name,
-    issue_report,
-    report_format,
-)
-from reports.ledger import write_ledger
-from reports.render import Renderer
-from reports.signing import office_signer
+from reports.documents import KIND_FORMATS, KIND_TITLES
 from workflow.bootstrap import App
 from workflow.clock import office_today
-from workflow.errors import InputError, ZonecheckError
+from workflow.errors import InputError, NotFound, ZonecheckError
+from workflow.jobs.queue import enqueue_render
+from workflow.jobs.requests import list_jobs, request_render
+from workflow.jobs.rules import BUNDLE, LEDGER, job_url
 from workflow.models import IssuedReport
 from workflow.read import progress
 from workflow.web.downloads import content_disposition
-from workflow.web.routes.office import OfficeDep, plan_key_of
-from workflow.web.security import AppDep
+from workflow.web.routes.office import OfficeDep
+from workflow.web.security import AppDep, Viewer
 from workflow.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +43,6 @@ MEDIA_TYPES = {
     ".zip": "application/zip",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-LEDGER_TITLE = "工作台账"
 
 
 def _send(path: Path, folder: Path) -> Response:
@@ -62,11 +52,6 @@ def _send(path: Path, folder: Path) -> Response:
         headers={"Content-Disposition": content_disposition(path.name)},
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
-
-
-def _renderer(zc: App) -> Renderer:
-    # Offices may override the report templates in the data folder, as for the CLI.
-    return Renderer(zc.settings.home / "templates")
 
 
 def _date(text: str, field: str) -> dt.date | None:
@@ -104,10 +89,12 @@ def reports_page(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) 
                 .options(selectinload(IssuedReport.unit), selectinload(IssuedReport.person))
             )
         ]
+    jobs = list_jobs(zc.uow(), viewer.actor, plan_id=plan_id, limit=20)
     return render(
         request,
         "office_reports.html",
         viewer,
+        jobs=jobs,
         plan_id=plan_id,
         plan=status.plan,
         units=sorted(set(units)),
@@ -117,6 +104,25 @@ def reports_page(request: Request, zc: AppDep, viewer: OfficeDep, plan_id: int) 
     )
 
 
+def _queue(zc: App, viewer: Viewer, plan_id: int, kind: str, fmt: str, options: dict[str, str]) -> Response:
+    """Record the render job and hand it to the worker; the answer is the job's page at once
+    (it says 生成中 and turns into a download link when the worker is done)."""
+    back = f"/office/plans/{plan_id}/reports"
+    try:
+        asked = request_render(
+            zc.uow(), viewer.actor, plan_id, kind, fmt, options,
+            today=office_today(), now=dt.datetime.now(dt.UTC),
+        )
+    except NotFound:
+        raise
+    except ZonecheckError as exc:
+        return redirect(back, str(exc), kind="error")
+    if not asked.reused:
+        enqueue_render(zc.settings, asked.job_id)
+    note = "同样的报告已在生成中" if asked.reused else "已开始生成,完成后可在此下载"
+    return redirect(job_url(asked.job_id), note)
+
+
 @router.post("/office/plans/{plan_id}/reports/bundle")
 def download_bundle(
     zc: AppDep,
@@ -124,38 +130,12 @@ def download_bundle(
     plan_id: int,
     include_old: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    key = plan_key_of(zc, viewer, plan_id)
-    folder = Path(tempfile.mkdtemp(prefix="zc-bundle-"))
-    try:
-        path = folder / default_bundle_name(key, office_today())
-        build_bundle(
-            zc.uow(), zc.store, _renderer(zc), key, path, viewer=viewer.actor,
-            include_superseded=bool(include_old),
-        )
-    except ZonecheckError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        return redirect(f"/office/plans/{plan_id}/reports", str(exc), kind="error")
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return _send(path, folder)
+    return _queue(zc, viewer, plan_id, BUNDLE, "zip", {"include_old": "1" if include_old else ""})
 
 
 @router.post("/office/plans/{plan_id}/reports/ledger")
 def download_ledger(zc: AppDep, viewer: OfficeDep, plan_id: int) -> Response:
-    key = plan_key_of(zc, viewer, plan_id)
-    today = office_today()
-    folder = Path(tempfile.mkdtemp(prefix="zc-ledger-"))
-    try:
-        path = folder / f"{key}-{LEDGER_TITLE}-{today.isoformat()}.xlsx"
-        write_ledger(zc.uow(), viewer.actor, plan_id, path, today=today)
-    except ZonecheckError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        return redirect(f"/office/plans/{plan_id}/reports", str(exc), kind="error")
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return _send(path, folder)
+    return _queue(zc, viewer, plan_id, LEDGER, "xlsx", {})
 
 
 @router.post("/office/plans/{plan_id}/reports/{kind}")
@@ -173,44 +153,10 @@ def download_report(
     opinion: Annotated[str, Form(max_length=5000)] = "",
     fmt: Annotated[str, Form(alias="format", max_length=10)] = "",
 ) -> Response:
-    back = f"/office/plans/{plan_id}/reports"
     if kind not in KIND_FORMATS:
-        return redirect(back, f"报告类型:没有“{kind}”这种报告", kind="error")
-    key = plan_key_of(zc, viewer, plan_id)
-    today = office_today()
-    folder = Path(tempfile.mkdtemp(prefix="zc-report-"))
-    try:
-        stage_day = _date(as_of, "截至日期") if kind == "stage" else None
-        if kind == "stage" and stage_day is None:
-            raise InputError("截至日期:阶段性报告须指定截至日期")
-        request = ReportRequest(
-            kind=kind,
-            plan=key,
-            today=stage_day or today,
-            unit=unit.strip() or None,
-            as_of=stage_day,
-            since=_date(since, "起始日期") if kind == "stage" else None,
-            office=office.strip() or None,
-            number=number.strip(),
-            opinion=opinion.strip() if kind == "acceptance" else "",
-            reply_by=_date(reply_by, "回复期限") if kind in ("reminders", "rectification") else None,
-            format=report_format(kind, fmt.strip()),
-        )
-        name = default_file_name(kind, key, stage_day or today, request.unit, html=False, fmt=request.format)
-        # Signed like the CLI's when the office configured a certificate (checked first; a PDF only).
-        signer = office_signer(zc.settings.signing, now=dt.datetime.now(dt.UTC)) if request.format == "pdf" else None
-        issued = issue_report(
-            zc.uow(), _renderer(zc), request, folder / _safe_name(name), actor=viewer.actor, signer=signer
-        )
-    except ZonecheckError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        return redirect(back, str(exc), kind="error")
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return _send(issued.path, folder)
-
-
-def _safe_name(name: str) -> str:
-    """A unit's name goes into the file name: keep it to one path component."""
-    return re.sub(r"[\\/\x00-\x1f]+", "_", name).lstrip(".") or "report.pdf"
+        return redirect(f"/office/plans/{plan_id}/reports", f"报告类型:没有“{kind}”这种报告", kind="error")
+    options = {
+        "unit": unit, "as_of": as_of, "since": since, "reply_by": reply_by,
+        "office": office, "number": number, "opinion": opinion,
+    }
+    return _queue(zc, viewer, plan_id, kind, fmt.strip(), options)
