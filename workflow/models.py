@@ -32,8 +32,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from checklists.kinds import Comparator, DeadlineKind, EvidenceKind, MeasureKind, UnitRole
 from workflow.domain.appeals import AppealGround, AppealState
-from workflow.domain.extensions import ExtensionState, ExtensionTarget
 from workflow.domain.escalation import Colour
+from workflow.domain.extensions import ExtensionState, ExtensionTarget
 from workflow.domain.states import STATE_LABELS, MeasureState, Rating, Role, Verdict
 from workflow.jobs.rules import JobState
 from workflow.notify.rules import Channel, MessageStatus

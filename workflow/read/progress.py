@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 from workflow.clock import office_today
 from workflow.db import UnitOfWork
 from workflow.domain import obligations
-from workflow.domain.extensions import extension_note
 from workflow.domain.escalation import NO_ESCALATION, Colour, Escalation, EscalationRules, colour_of
+from workflow.domain.extensions import extension_note
 from workflow.domain.permissions import Actor, Responsibility, Work, refusal
 from workflow.domain.states import DisplayState, MeasureState, Verdict, display_label, display_state
 from workflow.models import Evidence, Measure, MeasurePart, MeasureUnit, Plan, Review, SelfCheck
