@@ -310,19 +310,35 @@ class Shots:
 
 
 def rendered_report(page: Any, button: Any, folder: Path, shots: Shots | None = None, label: str = "report") -> Path:
-    """Click a report's button: the job's page says 生成中 at once, the worker renders the
-    report, and the page (reloading itself) turns into the download link; the downloaded file."""
+    """Click a report's button: the job's page says 生成中 at once and the worker renders the
+    report; the office learns it is ready from the inbox (the header's link, reloaded until the
+    message comes), opens the message, follows it to the job's page and downloads the file."""
     import re
+    import time
 
     from playwright.sync_api import expect
 
     button.click()
     expect(page).to_have_url(re.compile(r"/office/jobs/\d+$"))
+    job_page = page.url
     expect(page.locator("main")).to_contain_text(re.compile("生成中|已完成"))
     if shots is not None:
         shots.take(page, f"{label}-pending")
+    page.locator("header a.inbox-link").click()
+    ready = page.locator("table.inbox tr.unread", has_text="报告已生成")
+    deadline = time.monotonic() + 180
+    while ready.count() == 0:
+        assert time.monotonic() < deadline, "the inbox never said the report was ready"
+        page.wait_for_timeout(1000)
+        page.reload()
+    if shots is not None:
+        shots.take(page, f"{label}-inbox")
+    ready.first.get_by_role("link").click()
+    expect(page.locator(".message-body")).to_contain_text("已生成")
+    page.get_by_role("link", name="查看相关页面").click()
+    expect(page).to_have_url(job_page)
     link = page.get_by_role("link", name=re.compile("^下载 "))
-    expect(link).to_be_visible(timeout=180_000)
+    expect(link).to_be_visible()
     if shots is not None:
         shots.take(page, f"{label}-ready")
     with page.expect_download(timeout=60_000) as info:

@@ -144,7 +144,7 @@ def _tell(session: Session, job: RenderJob, *, file_name: str, error: str) -> No
     subject, body = report_failed(outcome) if error else report_ready(outcome)
     enqueue(
         session, job.requester, event_kind="report_failed" if error else "report_ready",
-        event_key=f"render-job:{job.id}", subject=subject, body=body,
+        event_key=f"render-job:{job.id}", subject=subject, body=body, link=outcome.job_url,
     )
 
 
