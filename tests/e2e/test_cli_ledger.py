@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 import pytest
+from openpyxl.utils import get_column_letter
 
 from reports.ledger import LEDGER_HEADERS
 
