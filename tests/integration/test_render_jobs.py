@@ -24,6 +24,7 @@ from workflow.jobs.renders import claim, run_render, sweep
 from workflow.jobs.requests import list_jobs, request_render
 from workflow.jobs.rules import MAX_ATTEMPTS, MAX_PENDING_PER_PERSON_PLAN, JobState, job_folder
 from workflow.models import IssuedReport, OutgoingMessage, Person, RenderJob
+from workflow.notify.rules import Channel
 
 from .workflow_helpers import (
     ADMIN,
@@ -74,8 +75,11 @@ def registered(app: App) -> list[IssuedReport]:
 
 
 def told(app: App, job_id: int) -> list[OutgoingMessage]:
+    """The in-app messages about a job (the requester's inbox; other channels only when set)."""
     with session_of(app) as session:
-        return list(session.scalars(select(OutgoingMessage).where(OutgoingMessage.event_key == f"render-job:{job_id}")))
+        return list(session.scalars(select(OutgoingMessage).where(
+            OutgoingMessage.event_key == f"render-job:{job_id}", OutgoingMessage.channel == Channel.INAPP
+        )))
 
 
 def files_of(app: App, job_id: int) -> list[str]:
@@ -96,6 +100,7 @@ def test_a_job_is_rendered_once_and_registered_in_the_commit_that_marks_it_done(
     assert (job_folder(jiading.settings.home, job_id) / row.file_name).read_bytes().startswith(b"%PDF")
     [message] = told(jiading, job_id)
     assert message.subject == "报告已生成:验收报告" and f"/office/jobs/{job_id}" in message.body
+    assert message.link == f"/office/jobs/{job_id}"  # the inbox opens the job's page
     # A second delivery of the same task (a retry, a duplicate on the queue) renders nothing.
     assert run_render(jiading, job_id, today=TODAY) is None
     assert len(registered(jiading)) == 1 and len(told(jiading, job_id)) == 1
