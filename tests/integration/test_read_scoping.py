@@ -56,6 +56,7 @@ from workflow.read import (
     panel,
     plan_evidence,
     progress,
+    render_jobs,
     review_queue,
     scores,
     self_assessment,
@@ -73,6 +74,7 @@ from workflow.services.plan_catalog import plan_catalog
 Read = Callable[[World, Actor, int], Any]
 
 READS: dict[str, tuple[str, Read]] = {
+    "read.render_jobs.get_job": ("render_job_b", lambda w, a, n: render_jobs.get_job(w.app.uow(), a, n)),
     "read.evidence.list_evidence": (
         "measure_b",
         lambda w, a, n: evidence.list_evidence(w.app.uow(), a, n, include_old=True),
@@ -141,8 +143,11 @@ LISTS = {
     # zone's issue reads as none).
     "read.formal_review.unit_notices",
     "read.issued.issued_by_sha256",
-    # Outgoing messages (the test below).
+    # Outgoing messages, and render jobs with their files (the tests below; a job's file is
+    # the job read above and then the file, which an unrendered job has not).
     "read.messages.list_messages",
+    "read.render_jobs.list_jobs",
+    "read.render_jobs.job_file",
     # The in-app inbox: a person's own messages only, across zones too (the test below;
     # tests/integration/test_inbox.py within a zone).
     "read.inbox.inbox",
@@ -306,3 +311,20 @@ def test_the_inbox_lists_only_the_viewers_own_and_another_zones_message_reads_as
     for name in (A_MEMBER, A_ADMIN, B_ADMIN):  # the office of B's own zone included
         with pytest.raises(NotFound, match=f"找不到编号为 {theirs} 的消息"):
             inbox.inbox_message(app.uow(), actor(app, name), theirs)
+
+
+def test_render_jobs_are_listed_to_their_zones_office_and_their_files_refused_across_zones(world: World) -> None:
+    app, job = world.app, world.render_job_b
+    assert render_jobs.list_jobs(app.uow(), actor(app, A_REVIEWER)) == []
+    assert [j.id for j in render_jobs.list_jobs(app.uow(), actor(app, B_ADMIN))] == [job]
+    assert render_jobs.list_jobs(app.uow(), actor(app, B_MEMBER)) == []  # a unit's member: not the office
+    before = fingerprint(app)
+    for name in (A_REVIEWER, A_ADMIN, B_MEMBER):
+        seen = len(audit_entries(app))
+        hidden = _refusal(lambda w, a, n: render_jobs.job_file(w.app.uow(), w.app.settings.home, a, n), world, actor(app, name), job)
+        assert any(e.refused and e.actor == name for e in audit_entries(app)[seen:]), name
+        assert hidden.code == "render_job_missing"
+    with pytest.raises(NotFound) as unrendered:  # zone B's office: seen, but nothing to download yet
+        render_jobs.job_file(app.uow(), app.settings.home, actor(app, B_REVIEWER), job)
+    assert unrendered.value.code == "render_job_not_done"
+    assert fingerprint(app) == before

@@ -21,10 +21,11 @@ from workflow.bootstrap import App
 from workflow.errors import InputError, Refused
 from workflow.jobs.queue import enqueue_render
 from workflow.jobs.renders import claim, run_render, sweep
-from workflow.jobs.requests import list_jobs, request_render
+from workflow.jobs.requests import request_render
 from workflow.jobs.rules import MAX_ATTEMPTS, MAX_PENDING_PER_PERSON_PLAN, JobState, job_folder
 from workflow.models import IssuedReport, OutgoingMessage, Person, RenderJob
 from workflow.notify.rules import Channel
+from workflow.read.render_jobs import list_jobs
 
 from .workflow_helpers import (
     ADMIN,

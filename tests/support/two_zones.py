@@ -34,6 +34,7 @@ from tests.support.databases import app_with_state
 from workflow.bootstrap import App
 from workflow.domain.site_checks import Participant, SiteCheckDraft
 from workflow.domain.states import Role
+from workflow.jobs.requests import request_render
 from workflow.models import (
     Evidence,
     IndicatorReport,
@@ -70,6 +71,7 @@ class World:
     indicator_evidence_b: int
     site_check_b: int
     site_photo_b: int
+    render_job_b: int  # zone B's office asked for its acceptance report
 
 
 def build_world(app: App, seeds_dir: Path, uploads: Path) -> World:
@@ -115,7 +117,12 @@ def build_world(app: App, seeds_dir: Path, uploads: Path) -> World:
     photo = site_checks.add_site_photo(
         app.uow(), app.store, actor(app, B_REVIEWER), check.id, write_file(uploads, "武汉现场.png", png_bytes()), "武汉台账"
     )
-    return World(app, plan_b, xuchang, mid, eid, ind_eid, check.id, photo.id)
+    # Zone B's office asks for a report: its render job is zone B's (it is not rendered).
+    job = request_render(
+        app.uow(), actor(app, B_REVIEWER), plan_b, "acceptance", "pdf", {},
+        today=dt.date(2026, 12, 6), now=dt.datetime.now(dt.UTC),
+    )  # fmt: skip
+    return World(app, plan_b, xuchang, mid, eid, ind_eid, check.id, photo.id, job.job_id)
 
 
 def copied_world(

@@ -48,8 +48,7 @@ from tests.support.two_zones import (
 from tests.web.conftest import PASSWORD, password_hash, sign_in
 from workflow.bootstrap import App
 from workflow.domain.states import Role
-from workflow.jobs.requests import request_render
-from workflow.models import OutgoingMessage, Person, RenderJob
+from workflow.models import OutgoingMessage, Person
 from workflow.notify.outbox import enqueue
 from workflow.notify.rules import Channel
 from workflow.services import measure_work, people
@@ -76,18 +75,7 @@ def _expert_and_passwords(app: App) -> None:
     with app.uow() as uow:
         uow.session.execute(update(Person).values(password_hash=password_hash()))
         uow.commit()
-    # Zone B's office asks for a report: its render job is zone B's.
-    request_render(
-        app.uow(), actor(app, B_REVIEWER), plan_id(app, WUHAN), "acceptance", "pdf", {},
-        today=dt.date(2026, 12, 6), now=dt.datetime.now(dt.UTC),
-    )
 
-
-def _job_b(app: App) -> int:
-    with app.uow() as uow:
-        job_id = uow.session.scalar(select(RenderJob.id))
-    assert job_id is not None
-    return job_id
 
 Call = Callable[[TestClient, dict[str, int], str], Any]
 
@@ -225,7 +213,7 @@ def test_nobody_of_zone_a_reaches_zone_b_by_id(world: World, who: str, kind: str
     csrf = "" if api else _csrf(client)
     real = {
         "p": world.plan_b, "x": world.xuchang, "m": world.measure_b, "e": world.evidence_b,
-        "s": world.site_check_b, "f": world.site_photo_b, "n": _message_b(world), "j": _job_b(world.app),
+        "s": world.site_check_b, "f": world.site_photo_b, "n": _message_b(world), "j": world.render_job_b,
     }  # fmt: skip
     missing = dict.fromkeys(real, MISSING)
     before = fingerprint(world.app)

@@ -66,7 +66,7 @@ def jobs_list_cmd(ctx: click.Context, limit: int, as_json: bool) -> None:
 
     示例: zonecheck --as 王主任 jobs list --limit 20
     """
-    from workflow.jobs.requests import list_jobs
+    from workflow.read.render_jobs import list_jobs
 
     views = list_jobs(get_app(ctx).uow(), viewer(ctx), limit=limit)
     if as_json:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from workflow.jobs.requests import get_job, job_file
+from workflow.read.render_jobs import get_job, job_file
 from workflow.web.downloads import content_disposition
 from workflow.web.routes.office import OfficeDep
 from workflow.web.routes.office_reports import MEDIA_TYPES

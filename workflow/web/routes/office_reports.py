@@ -26,10 +26,11 @@ from workflow.bootstrap import App
 from workflow.clock import office_today
 from workflow.errors import InputError, NotFound, ZonecheckError
 from workflow.jobs.queue import enqueue_render
-from workflow.jobs.requests import list_jobs, request_render
+from workflow.jobs.requests import request_render
 from workflow.jobs.rules import BUNDLE, LEDGER, job_url
 from workflow.models import IssuedReport
 from workflow.read import progress
+from workflow.read.render_jobs import list_jobs
 from workflow.web.downloads import content_disposition
 from workflow.web.routes.office import OfficeDep
 from workflow.web.security import AppDep, Viewer
