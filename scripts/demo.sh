@@ -87,3 +87,8 @@ zc_log "报告、台账与佐证材料汇编已生成在 $REPORTS"
 zc_log "网页服务:运行 make serve(或 .venv/bin/zonecheck serve),浏览器打开 http://127.0.0.1:8000/," \
     "以 周主任(管理员)、黄志强(武汉方案审核人)或 张卫东(区市场监管局)等登录;" \
     "演示数据中人员的密码均为 ${ZONECHECK_DEMO_PASSWORD:-zonecheck-demo}(zonecheck user list 查看全部人员)"
+
+# Last, the day's 三色督办 reminders delivered by e-mail to a local mail catcher that the step
+# starts and stops itself.
+zc_log "督办提醒:按三色督办规则生成今天的提醒,发送到本地邮件接收器"
+zc_run bash "$ZC_ROOT/scripts/demo_reminders.sh" "$DATA" "$(date +%F)"
