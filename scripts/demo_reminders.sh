@@ -13,7 +13,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DATA="${1:?usage: demo_reminders.sh DATA_DIR [DAY]}"
 DAY="${2:-$(date +%F)}"
 PY="$ZC_ROOT/.venv/bin/python"
-zc() { env -u ZONECHECK_DB ZONECHECK_HOME="$DATA" "$ZC_ROOT/.venv/bin/zonecheck" "$@"; }
+# `zonecheck` from PATH, else the repository's (as scripts/partial_run.sh).
+ZC_BIN="$(command -v zonecheck || true)"
+[[ -n "$ZC_BIN" ]] || ZC_BIN="$ZC_ROOT/.venv/bin/zonecheck"
+zc() { env -u ZONECHECK_DB ZONECHECK_HOME="$DATA" "$ZC_BIN" "$@"; }
 
 # One Maildir a day, kept: the same day again sends nothing twice, and lists what came before.
 BOX="$DATA/邮件/$DAY"
@@ -39,7 +42,7 @@ for p in json.load(sys.stdin):
 zc_log "已为 $n 名人员设置演示邮箱;本地邮件接收器:127.0.0.1:$PORT"
 
 zc_run env ZONECHECK_SMTP="smtp://127.0.0.1:$PORT" ZONECHECK_SMTP_FROM="督办 <duban@zonecheck.example.gov.cn>" \
-    env -u ZONECHECK_DB ZONECHECK_HOME="$DATA" "$ZC_ROOT/.venv/bin/zonecheck" notify run --today "$DAY"
+    env -u ZONECHECK_DB ZONECHECK_HOME="$DATA" "$ZC_BIN" notify run --today "$DAY"
 
 zc user list --json >"$BOX.people.json"
 "$PY" - "$BOX" "$BOX.people.json" <<'PYEOF'

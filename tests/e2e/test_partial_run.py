@@ -35,6 +35,7 @@ from .test_cli_errors import ok
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "scripts" / "partial_run.sh"
+REMINDERS = REPO_ROOT / "scripts" / "demo_reminders.sh"
 VENV_BIN = Path(sys.executable).parent
 PARTIAL = ("000", "001", "002", "004")
 
@@ -122,6 +123,17 @@ def test_four_plans_reach_their_partial_state_through_the_cli(
         assert again.returncode == 1, again.stdout + again.stderr
         assert "已有办理记录" in again.stderr
         assert all(work_summary(cli_app, keys[p]) == before[p] for p in PARTIAL)
+
+        # make demo's last step: the day's reminders reach a mail catcher the script starts and
+        # stops; the same day again sends nothing twice and lists what came before.
+        for attempt in (1, 2):
+            mailed = run("bash", str(REMINDERS), str(data), "2026-12-06", env=env, cwd=tmp_path)
+            assert mailed.returncode == 0, mailed.stdout + mailed.stderr
+            assert "本地邮件接收器已停止" in mailed.stderr
+            assert ("已发送 14 条" if attempt == 1 else "已发送 0 条") in mailed.stdout
+            assert "本地邮件接收器收到 14 封督办提醒" in mailed.stdout
+            assert "督办提醒(2026-12-06):红6项  → 张卫东(湖北省/武汉市/武汉市某区,区市场监管局)" in mailed.stdout
+        assert len(list((data / "邮件" / "2026-12-06" / "new").iterdir())) == 14
     finally:
         cli_app.close()
         reference.close()
